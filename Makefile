@@ -1,0 +1,32 @@
+# Keyward. Quick start on Debian 12 / Ubuntu (root or sudo): `make run`, `make test`.
+# The logic lives in scripts/; these targets only string it together.
+SHELL := /bin/bash
+# rustup's cargo, and tools installed for the tests (tauri-driver), even in a fresh shell.
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/bin:$(PATH)
+
+.PHONY: setup ui build run test lint bench
+
+setup: ## system packages (test set), Rust check, npm packages, tauri-driver
+	bash scripts/setup.sh test
+
+ui: ## build the front end into ui/dist
+	@if [ -f ui/package.json ]; then npm run build --prefix ui; else echo "ui: no ui/package.json yet, skipped"; fi
+
+build: ui ## the UI, then the desktop app (keyward-desktop) and the CLI (keyward)
+	cargo build --workspace --bins
+
+run: ## install what running needs, build, start the app
+	bash scripts/setup.sh run
+	$(MAKE) --no-print-directory build
+	bash scripts/run.sh
+
+test: ## install what testing needs, build once, run every test
+	$(MAKE) --no-print-directory setup
+	$(MAKE) --no-print-directory build
+	bash scripts/test.sh
+
+lint:
+	bash scripts/lint.sh
+
+bench:
+	cargo bench -p keyward

@@ -1,0 +1,448 @@
+//! One function per subcommand; each opens the inventory and makes one core call.
+
+use crate::output::{self, clean};
+use crate::secret_input::read_secret;
+use crate::{AddArgs, Command, Format, ImportArgs, ListArgs, ProviderCommand};
+use anyhow::Context;
+use keyward::import::{parse_date, ImportOptions};
+use keyward::provider::{self, CustomProviderSpec, Presentation};
+use keyward::vault::KeychainVault;
+use keyward::{Config, Error, Inventory, KeyFilter, KeyStatus, NewKey, SecretUse};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(command: Command) -> ExitCode {
+    if let Command::ClipboardHold { timeout } = command {
+        return crate::clipboard_hold::hold(timeout);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(command)) {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+/// Prints the error and picks the exit code: 2 for the keychain, 3 for providers, else 1.
+fn report(err: &anyhow::Error) -> ExitCode {
+    tracing::warn!(error = %err, "command failed");
+    match err.downcast_ref::<Error>() {
+        Some(core) => {
+            eprintln!("error: {core}");
+            if let Error::Vault(v) = core {
+                eprintln!("  fix: {}", v.fix());
+            }
+            if core.is_keychain() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        None => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn open() -> anyhow::Result<Inventory> {
+    let config = Config::from_env().map_err(Error::from)?;
+    config.ensure_dirs().map_err(Error::from)?;
+    init_logging(&config);
+    let vault = Arc::new(KeychainVault::new(config.keychain_service.clone()));
+    Ok(Inventory::open(config, vault).await?)
+}
+
+/// Logs go to `<data dir>/logs/keyward.log` (never to the terminal); `KEYWARD_LOG` sets the level.
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let writer = tracing_appender::rolling::never(config.log_dir(), "keyward.log");
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init();
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    let inv = open().await?;
+    let outcome = match command {
+        Command::Add(args) => add(&inv, args).await,
+        Command::List(args) => list(&inv, args).await,
+        Command::Show { key, format } => show(&inv, &key, format).await,
+        Command::Rm { key, yes } => remove(&inv, &key, yes).await,
+        Command::Import(args) => import(&inv, args).await,
+        Command::Copy { key, timeout } => copy(&inv, &key, timeout).await,
+        Command::Run { environment, command } => run_with_env(&inv, &environment, command).await,
+        Command::Audit { key, limit, format } => audit(&inv, key, limit, format).await,
+        Command::Doctor { format } => doctor(&inv, format).await,
+        Command::Providers { format } => providers(&inv, format).await,
+        Command::Provider(cmd) => provider_cmd(&inv, cmd).await,
+        Command::Envs { names } => envs(&inv, names).await,
+        Command::Detect { format } => detect(&inv, format).await,
+        Command::ClipboardHold { .. } => Ok(ExitCode::SUCCESS),
+    };
+    inv.close().await;
+    outcome
+}
+
+fn date(flag: &str, value: Option<String>) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    value
+        .map(|v| parse_date(&v).map_err(|reason| Error::InvalidInput { field: "date", reason: format!("--{flag}: {reason}") }))
+        .transpose()
+        .map_err(Into::into)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
+    let new = NewKey {
+        provider: a.provider,
+        kind: a.kind,
+        name: a.name,
+        environment: a.environment,
+        purpose: a.purpose,
+        owner: a.owner,
+        tags: a.tags,
+        scopes: a.scopes,
+        env_var: a.env_var,
+        created_at: date("created-at", a.created_at)?,
+        last_rotated_at: date("last-rotated-at", a.last_rotated_at)?,
+        expires_at: date("expires-at", a.expires_at)?,
+        ..NewKey::default()
+    };
+    let secret = read_secret("Key value (input hidden): ")?;
+    let detection = inv.detect(&secret).await?;
+    let key = inv.add(new, secret).await?;
+    if a.format == Format::Json {
+        print_json(&key)?;
+    } else {
+        println!(
+            "Added '{}' ({}/{}, {}) to {} — id {}",
+            clean(&key.name, 80),
+            key.provider,
+            key.kind,
+            clean(&key.masked_hint, 32),
+            clean(&key.environment, 64),
+            key.id
+        );
+        if detection.provider == key.provider && detection.needs_confirmation && key.kind == detection.kind {
+            println!(
+                "note: {} — confirm with --kind ({}) if this is not a {}.",
+                detection.reason,
+                detection.alternatives.join(", "),
+                key.kind
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(inv: &Inventory, a: ListArgs) -> anyhow::Result<ExitCode> {
+    let status = match a.status.as_deref() {
+        None => None,
+        Some(s) => Some(KeyStatus::parse(s).ok_or_else(|| Error::InvalidInput {
+            field: "status",
+            reason: format!("'{}' is not one of active, pending, grace, revoked, invalid", clean(s, 40)),
+        })?),
+    };
+    let filter = KeyFilter {
+        environment: a.environment,
+        provider: a.provider.map(|p| p.to_ascii_lowercase()),
+        purpose: a.purpose,
+        status,
+        text: a.search,
+    };
+    let keys = inv.list(&filter).await?;
+    match a.format {
+        Format::Table => print!("{}", output::key_table(&keys, chrono::Utc::now())),
+        Format::Json => print_json(&keys)?,
+        Format::Csv => print!("{}", output::key_csv(&keys)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(inv: &Inventory, reference: &str, format: Format) -> anyhow::Result<ExitCode> {
+    let key = inv.resolve(reference).await?;
+    let detail = inv.show(key.id).await?;
+    if format == Format::Json {
+        print_json(&detail)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", output::key_details(&detail.key, detail.secret_present));
+    println!("\n  audit trail:");
+    for e in &detail.audit {
+        println!("    {}  {:<10} {:<16} {}", e.at.format("%Y-%m-%d %H:%M:%S"), clean(&e.actor, 24), e.action, clean(&e.detail, 200));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn remove(inv: &Inventory, reference: &str, yes: bool) -> anyhow::Result<ExitCode> {
+    let key = inv.resolve(reference).await?;
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::invalid("confirmation", "pass --yes to remove without a prompt").into());
+        }
+        eprint!("Remove '{}' ({}, {}) and its value from the keychain? [y/N] ", clean(&key.name, 80), key.provider, clean(&key.environment, 64));
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("Nothing removed.");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let removed = inv.remove(key.id).await?;
+    println!("Removed '{}' from {}.", clean(&removed.name, 80), clean(&removed.environment, 64));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?,
+    );
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| Error::invalid("import", format!("{} is not UTF-8 text (byte {})", a.file.display(), e.valid_up_to())))?;
+    let options = ImportOptions {
+        environment: a.environment,
+        provider: a.provider,
+        purpose: a.purpose,
+        skip_unrecognized: a.skip_unrecognized,
+    };
+    let file_name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let plan = inv.import_plan(&file_name, text, &options).await?;
+    if !plan.errors.is_empty() {
+        return Err(Error::Import(plan.errors).into());
+    }
+    let preview: Vec<keyward::KeyRecord> = plan.rows.iter().map(|r| r.record.clone()).collect();
+    for (line, name) in &plan.skipped {
+        eprintln!("skipped line {line}: {} (not a recognized key format)", clean(name, 80));
+    }
+    if a.dry_run {
+        match a.format {
+            Format::Json => print_json(&preview)?,
+            _ => {
+                print!("{}", output::key_table(&preview, chrono::Utc::now()));
+                println!("Dry run: nothing was written.");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let source = clean(&a.file.display().to_string(), 200);
+    let keys = inv.import_commit(plan, &source).await?;
+    match a.format {
+        Format::Json => print_json(&keys)?,
+        _ => {
+            print!("{}", output::key_table(&keys, chrono::Utc::now()));
+            println!("Imported {} key{}.", keys.len(), if keys.len() == 1 { "" } else { "s" });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn copy(inv: &Inventory, reference: &str, timeout: Option<u64>) -> anyhow::Result<ExitCode> {
+    let key = inv.resolve(reference).await?;
+    let timeout = match timeout {
+        Some(0) => return Err(Error::invalid("timeout", "use at least 1 second").into()),
+        Some(secs) => Duration::from_secs(secs.min(600)),
+        None => inv.clipboard_timeout().await?,
+    };
+    let secret = inv.secret(key.id, SecretUse::Copy).await?;
+    crate::clipboard_hold::spawn(&secret, timeout)?;
+    println!(
+        "Copied '{}' to the clipboard; it is cleared in {} s if still there.",
+        clean(&key.name, 80),
+        timeout.as_secs()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_with_env(inv: &Inventory, environment: &str, command: Vec<String>) -> anyhow::Result<ExitCode> {
+    let Some((program, args)) = command.split_first() else {
+        return Err(Error::invalid("command", "give the command to run after --").into());
+    };
+    let vars = inv.env_vars(environment).await?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args);
+    for (name, secret) in &vars {
+        // EXPOSE: the child process gets the value as the user asked.
+        cmd.env(name, secret.expose());
+    }
+    drop(vars);
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run '{}'", clean(program, 200)))?;
+    if let Some(code) = status.code() {
+        return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return Ok(ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)));
+        }
+    }
+    Ok(ExitCode::from(1))
+}
+
+async fn audit(inv: &Inventory, key: Option<String>, limit: i64, format: Format) -> anyhow::Result<ExitCode> {
+    let key_id = match key {
+        Some(r) => Some(inv.resolve(&r).await?.id),
+        None => None,
+    };
+    let events = inv.audit_trail(key_id, limit.clamp(1, 100_000)).await?;
+    match format {
+        Format::Json => print_json(&events)?,
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record(["id", "at", "actor", "action", "key_id", "key_name", "detail"])?;
+            for e in &events {
+                w.write_record([
+                    e.id.to_string(),
+                    e.at.to_rfc3339(),
+                    e.actor.clone(),
+                    e.action.clone(),
+                    e.key_id.map(|k| k.to_string()).unwrap_or_default(),
+                    e.key_name.clone().unwrap_or_default(),
+                    e.detail.clone(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            if events.is_empty() {
+                println!("No audit events yet.");
+            }
+            for e in &events {
+                println!(
+                    "{}  {:<12} {:<16} {:<32} {}",
+                    e.at.format("%Y-%m-%d %H:%M:%S"),
+                    clean(&e.actor, 24),
+                    e.action,
+                    clean(e.key_name.as_deref().unwrap_or("—"), 32),
+                    clean(&e.detail, 200)
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn doctor(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
+    let r = inv.doctor().await?;
+    let code = if !r.keychain.is_ok() {
+        ExitCode::from(2)
+    } else if !r.missing_secrets.is_empty() || !r.orphaned_entries.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    if format == Format::Json {
+        print_json(&r)?;
+        return Ok(code);
+    }
+    println!("keyward {}", r.version);
+    println!("data dir      {}", r.data_dir);
+    println!("database      {} (schema {}, SQLite {})", r.database, r.schema_version, r.sqlite_version);
+    println!("keys          {}", r.key_count);
+    println!("keychain      {} — {}", r.keychain.backend, if r.keychain.is_ok() { "ok" } else { &r.keychain.state });
+    if !r.keychain.is_ok() {
+        println!("  problem     {}", r.keychain.message);
+        println!("  fix         {}", r.keychain.fix);
+    }
+    if r.consistency_checked {
+        if r.missing_secrets.is_empty() && r.orphaned_entries.is_empty() {
+            println!("consistency   ok: every key's value is in the keychain, no stray entries");
+        }
+        for k in &r.missing_secrets {
+            println!("missing value '{}' in {} ({}): its value is not in the keychain", clean(&k.name, 80), clean(&k.environment, 64), k.id);
+        }
+        for a in &r.orphaned_entries {
+            println!("stray entry   keychain account {} has no key record", clean(a, 80));
+        }
+    } else {
+        println!("consistency   not checked (keychain unavailable)");
+    }
+    Ok(code)
+}
+
+async fn providers(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
+    let custom = inv.custom_providers().await?;
+    if format == Format::Json {
+        print_json(&serde_json::json!({ "built_in": provider::profiles(), "custom": custom }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in provider::profiles() {
+        println!("{:<12} {}", p.id, p.display_name);
+        for k in p.kinds {
+            println!(
+                "    {:<16} {:<28} {:?}, sent as {:?} {}",
+                k.id,
+                k.display_name,
+                k.privilege,
+                k.presentation,
+                k.presentation_name
+            );
+        }
+    }
+    for c in &custom {
+        println!("{:<12} {} (custom, sent as {:?} {})", clean(&c.id, 40), clean(&c.display_name, 80), c.presentation, clean(&c.presentation_name, 80));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn provider_cmd(inv: &Inventory, cmd: ProviderCommand) -> anyhow::Result<ExitCode> {
+    let ProviderCommand::Add { id, name, header, bearer, query, body_field, prefix, verify_url, dashboard_url } = cmd;
+    let (presentation, presentation_name) = match (header, bearer, query, body_field) {
+        (Some(h), _, _, _) => (Presentation::Header, h),
+        (_, true, _, _) => (Presentation::Bearer, "Authorization".to_owned()),
+        (_, _, Some(q), _) => (Presentation::Query, q),
+        (_, _, _, Some(b)) => (Presentation::BodyField, b),
+        _ => (Presentation::Header, "X-Api-Key".to_owned()),
+    };
+    let spec = inv
+        .add_custom_provider(CustomProviderSpec {
+            id: id.to_ascii_lowercase(),
+            display_name: name,
+            presentation,
+            presentation_name,
+            prefix,
+            verify_url,
+            dashboard_url,
+        })
+        .await?;
+    println!("Added provider '{}' ({}).", clean(&spec.id, 40), clean(&spec.display_name, 80));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn envs(inv: &Inventory, names: Vec<String>) -> anyhow::Result<ExitCode> {
+    let envs = if names.is_empty() { inv.environments().await? } else { inv.set_environments(names).await? };
+    for e in envs {
+        println!("{}", clean(&e.name, 64));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn detect(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
+    let secret = read_secret("Key value (input hidden): ")?;
+    let d = inv.detect(&secret).await?;
+    if format == Format::Json {
+        print_json(&d)?;
+    } else {
+        println!("{}/{} ({:?} confidence): {}", d.provider, d.kind, d.confidence, d.reason);
+        if d.needs_confirmation {
+            println!("could also be: {}", d.alternatives.join(", "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,230 @@
+//! `keyward`: Keyward's inventory for terminals, scripts and CI. Every command is one call
+//! into the core (`keyward::Inventory`), the same one the desktop window uses.
+//!
+//! Exit codes: 0 ok, 1 user error, 2 keychain problem, 3 provider problem.
+
+mod clipboard_hold;
+mod commands;
+mod output;
+mod secret_input;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "keyward", version, about = "Keyward: every API key you own, kept in the OS keychain")]
+#[command(after_help = "Data directory: $KEYWARD_DATA_DIR, else the platform's data dir (~/.local/share/keyward).\n\
+Key values are read from standard input or a hidden prompt, never from arguments.\n\
+Exit codes: 0 ok, 1 user error, 2 keychain problem, 3 provider problem.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Add a key; its value comes from standard input or a hidden prompt.
+    Add(AddArgs),
+    /// List keys, grouped by environment then purpose.
+    #[command(alias = "ls")]
+    List(ListArgs),
+    /// Show one key's metadata and audit trail.
+    Show {
+        /// Key id, id prefix or unique name.
+        key: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Remove a key from the inventory and its value from the keychain.
+    #[command(alias = "remove")]
+    Rm {
+        key: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Import keys from a .env or CSV file (all or nothing).
+    Import(ImportArgs),
+    /// Copy a key's value to the clipboard; cleared after the timeout if unchanged.
+    Copy {
+        key: String,
+        /// Seconds until the clipboard is cleared (default: the setting, 30 s).
+        #[arg(long)]
+        timeout: Option<u64>,
+    },
+    /// Run a command with an environment's keys as environment variables.
+    Run {
+        /// Environment whose active keys are passed.
+        #[arg(long = "env", short = 'e')]
+        environment: String,
+        /// The command and its arguments (after `--`).
+        #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+    /// Show the audit trail (newest first).
+    Audit {
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Check the keychain, the data directory and the inventory's consistency.
+    Doctor {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Known providers (built in and described by you) and their key kinds.
+    Providers {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Describe a provider Keyward does not know yet.
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+    /// Show or set the environments and their order.
+    Envs {
+        /// New order of environment names (omit to list).
+        names: Vec<String>,
+    },
+    /// Suggest provider and kind for a key value read from standard input.
+    Detect {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Internal: holds a value on the clipboard until it is cleared (spawned by `copy`).
+    #[command(name = "__clipboard-hold", hide = true)]
+    ClipboardHold {
+        #[arg(long)]
+        timeout: u64,
+    },
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// Provider id (detected from the value when omitted).
+    #[arg(long, short)]
+    pub provider: Option<String>,
+    /// Key kind within the provider (detected when omitted).
+    #[arg(long, short)]
+    pub kind: Option<String>,
+    #[arg(long, short)]
+    pub name: String,
+    #[arg(long = "env", short = 'e')]
+    pub environment: String,
+    /// What the key is for ("send transactional email").
+    #[arg(long, default_value = "")]
+    pub purpose: String,
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[arg(long = "tag", short = 't')]
+    pub tags: Vec<String>,
+    /// Granted scopes, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub scopes: Vec<String>,
+    /// Variable name for `keyward run` (default from provider and name).
+    #[arg(long)]
+    pub env_var: Option<String>,
+    /// When the key was created, for keys older than Keyward (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    pub created_at: Option<String>,
+    #[arg(long)]
+    pub last_rotated_at: Option<String>,
+    #[arg(long)]
+    pub expires_at: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    #[arg(long = "env", short = 'e')]
+    pub environment: Option<String>,
+    #[arg(long, short)]
+    pub provider: Option<String>,
+    /// Substring of the purpose.
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// active, pending, grace, revoked or invalid.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Substring of name, purpose, owner, provider or tags.
+    #[arg(long, short)]
+    pub search: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Environment for every key (.env) or for rows without one (CSV); a .env file's name
+    /// (.env.production, .env.staging, .env) is used otherwise.
+    #[arg(long = "env", short = 'e')]
+    pub environment: Option<String>,
+    #[arg(long, short)]
+    pub provider: Option<String>,
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// Leave out .env lines whose value matches no known key format.
+    #[arg(long)]
+    pub skip_unrecognized: bool,
+    /// Show what would be imported; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Subcommand)]
+pub enum ProviderCommand {
+    /// Describe a custom provider: how its keys are sent and how to check one.
+    Add {
+        /// Short id, e.g. `acme` (letters, digits, '-').
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Header that carries the key, e.g. X-Api-Key.
+        #[arg(long, group = "presentation")]
+        header: Option<String>,
+        /// The key is sent as `Authorization: Bearer …`.
+        #[arg(long, group = "presentation")]
+        bearer: bool,
+        /// Query parameter that carries the key.
+        #[arg(long, group = "presentation")]
+        query: Option<String>,
+        /// JSON body field that carries the key.
+        #[arg(long, group = "presentation")]
+        body_field: Option<String>,
+        /// The prefix its keys start with (enables detection).
+        #[arg(long)]
+        prefix: Option<String>,
+        /// URL that answers 200 for a valid key and 401 for a bad one.
+        #[arg(long)]
+        verify_url: Option<String>,
+        #[arg(long)]
+        dashboard_url: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    commands::run(cli.command)
+}

@@ -1,0 +1,861 @@
+//! The core's one entry point: every front end (CLI, desktop window) calls these functions.
+//! Order of writes keeps the keychain and the inventory consistent: a secret is written to
+//! the keychain before its record, and removed from the keychain before its record.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::fingerprint::Fingerprinter;
+use crate::import::{self, ImportOptions, ImportPlan};
+use crate::model::{AuditAction, AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus};
+use crate::provider::{self, CustomProviderSpec, Detection, ProviderError};
+use crate::secret::Secret;
+use crate::store::{NewAuditEvent, Store};
+use crate::vault::{is_reserved_account, KeychainStatus, Vault, VaultError};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use serde::Serialize;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use uuid::Uuid;
+
+pub const MAX_NAME_LEN: usize = 256;
+pub const MAX_PURPOSE_LEN: usize = 1000;
+pub const MAX_SECRET_LEN: usize = 16 * 1024;
+pub const MAX_TAGS: usize = 32;
+const SETTING_CLIPBOARD_TIMEOUT: &str = "clipboard_timeout_secs";
+
+/// What the user says about a key being added. `provider`/`kind` `None` = detect.
+#[derive(Debug, Clone, Default)]
+pub struct NewKey {
+    pub provider: Option<String>,
+    pub kind: Option<String>,
+    pub name: String,
+    pub environment: String,
+    pub purpose: String,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    pub scopes: Vec<String>,
+    pub env_var: Option<String>,
+    pub remote_id: Option<String>,
+    /// For keys that existed before Keyward; default now.
+    pub created_at: Option<DateTime<Utc>>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A change to a key's metadata; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyPatch {
+    pub name: Option<String>,
+    pub environment: Option<String>,
+    pub purpose: Option<String>,
+    pub owner: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub env_var: Option<String>,
+}
+
+/// A key with its trail, for detail views.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyDetail {
+    pub key: KeyRecord,
+    pub audit: Vec<AuditEvent>,
+    pub secret_present: bool,
+}
+
+/// How a secret leaves the keychain (recorded in the audit trail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretUse {
+    Copy,
+    Reveal,
+    Run,
+}
+
+/// `keyward doctor`: the health of everything Keyward depends on.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub version: String,
+    pub data_dir: String,
+    pub database: String,
+    pub schema_version: i64,
+    pub sqlite_version: String,
+    pub keychain: KeychainStatus,
+    pub key_count: i64,
+    /// Records whose secret is not in the keychain (tracked-without-secret keys excluded).
+    pub missing_secrets: Vec<KeyRef>,
+    /// Keychain accounts under Keyward's service with no record.
+    pub orphaned_entries: Vec<String>,
+    /// Whether the consistency check could run (needs the keychain).
+    pub consistency_checked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeyRef {
+    pub id: Uuid,
+    pub name: String,
+    pub environment: String,
+}
+
+pub struct Inventory {
+    store: Store,
+    vault: Arc<dyn Vault>,
+    config: Config,
+    actor: String,
+    keychain: RwLock<KeychainStatus>,
+    fingerprinter: tokio::sync::OnceCell<Arc<Fingerprinter>>,
+}
+
+/// Runs a blocking vault call off the async runtime.
+async fn on_vault<T, F>(vault: &Arc<dyn Vault>, f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Vault) -> std::result::Result<T, VaultError> + Send + 'static,
+{
+    let vault = Arc::clone(vault);
+    tokio::task::spawn_blocking(move || f(vault.as_ref()))
+        .await
+        .map_err(|e| Error::Internal(format!("keychain task failed: {e}")))?
+        .map_err(Error::from)
+}
+
+impl Inventory {
+    /// Opens the inventory in `config.data_dir` and checks the keychain (a failing keychain
+    /// is recorded, not fatal: metadata stays readable, writes are refused).
+    pub async fn open(config: Config, vault: Arc<dyn Vault>) -> Result<Inventory> {
+        config.ensure_dirs()?;
+        let store = Store::open(&config.database_path()).await?;
+        Ok(Inventory::with_store(store, vault, config).await)
+    }
+
+    pub async fn with_store(store: Store, vault: Arc<dyn Vault>, config: Config) -> Inventory {
+        let backend = vault.describe();
+        let inventory = Inventory {
+            store,
+            vault,
+            config,
+            actor: whoami::username(),
+            keychain: RwLock::new(KeychainStatus::ok(backend)),
+            fingerprinter: tokio::sync::OnceCell::new(),
+        };
+        inventory.refresh_keychain_status().await;
+        inventory
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    // ---- keychain health ----
+
+    pub fn keychain_status(&self) -> KeychainStatus {
+        match self.keychain.read() {
+            Ok(s) => s.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Round-trips a probe entry through the keychain and records the outcome.
+    pub async fn refresh_keychain_status(&self) -> KeychainStatus {
+        let backend = self.vault.describe();
+        let status = match on_vault(&self.vault, |v| v.health_check()).await {
+            Ok(()) => KeychainStatus::ok(backend),
+            Err(Error::Vault(e)) => KeychainStatus::from_error(&e, backend),
+            Err(e) => KeychainStatus {
+                state: "error".into(),
+                message: e.to_string(),
+                fix: String::new(),
+                backend,
+            },
+        };
+        if let Ok(mut slot) = self.keychain.write() {
+            *slot = status.clone();
+        }
+        status
+    }
+
+    /// Refuses before any write when the keychain is not usable (re-checks, so unlocking
+    /// the keychain while Keyward runs is enough).
+    async fn require_keychain(&self) -> Result<()> {
+        if self.keychain_status().is_ok() {
+            return Ok(());
+        }
+        on_vault(&self.vault, |v| v.health_check()).await?;
+        self.refresh_keychain_status().await;
+        Ok(())
+    }
+
+    async fn fingerprinter(&self) -> Result<Arc<Fingerprinter>> {
+        let f = self
+            .fingerprinter
+            .get_or_try_init(|| async {
+                on_vault(&self.vault, |v| Fingerprinter::load_or_create(v).map(Arc::new)).await
+            })
+            .await?;
+        Ok(Arc::clone(f))
+    }
+
+    fn audit(&self, action: AuditAction, key: Option<&KeyRecord>, detail: impl Into<String>) -> NewAuditEvent {
+        NewAuditEvent {
+            actor: self.actor.clone(),
+            action: action.as_str(),
+            key_id: key.map(|k| k.id),
+            key_name: key.map(|k| k.name.clone()),
+            detail: detail.into(),
+        }
+    }
+
+    // ---- providers ----
+
+    pub async fn custom_providers(&self) -> Result<Vec<CustomProviderSpec>> {
+        self.store
+            .custom_provider_specs()
+            .await?
+            .iter()
+            .map(|json| {
+                serde_json::from_str(json).map_err(|e| Error::Internal(format!("stored custom provider: {e}")))
+            })
+            .collect()
+    }
+
+    pub async fn add_custom_provider(&self, spec: CustomProviderSpec) -> Result<CustomProviderSpec> {
+        spec.validate()?;
+        if self.custom_providers().await?.iter().any(|c| c.id == spec.id) {
+            return Err(Error::invalid("provider", format!("a provider with id '{}' already exists", spec.id)));
+        }
+        let json = serde_json::to_string(&spec).map_err(|e| Error::Internal(e.to_string()))?;
+        let event = self.audit(AuditAction::ProviderAdded, None, format!("custom provider '{}'", spec.id));
+        self.store.insert_custom_provider(&spec.id, &json, &event).await?;
+        Ok(spec)
+    }
+
+    /// Suggests provider and kind for a pasted value.
+    pub async fn detect(&self, value: &Secret) -> Result<Detection> {
+        let custom = self.custom_providers().await?;
+        // EXPOSE: detection reads the value's shape; the result never contains it.
+        Ok(provider::detect(value.expose(), &custom))
+    }
+
+    // ---- keys ----
+
+    /// Adds a key: keychain first, then the record (with its audit event). If the record
+    /// cannot be written the keychain entry is removed again.
+    pub async fn add(&self, new: NewKey, secret: Secret) -> Result<KeyRecord> {
+        let custom = self.custom_providers().await?;
+        // Validate before touching the keychain, so bad input costs nothing.
+        let mut record = prepare_record(new, &secret, &custom, None, Utc::now())?;
+        self.require_keychain().await?;
+        record.fingerprint = Some(self.fingerprinter().await?.fingerprint(&secret));
+        self.ensure_name_free(&record).await?;
+        let event = self.audit(
+            AuditAction::Created,
+            Some(&record),
+            format!("added {} {} key in {}", record.provider, record.kind, record.environment),
+        );
+        let account = record.id.to_string();
+        on_vault(&self.vault, move |v| v.set(&account, &secret)).await?;
+        if let Err(e) = self.store.insert_keys(std::slice::from_ref(&record), &[event]).await {
+            self.forget_secrets(&[record.id]).await;
+            return Err(e.into());
+        }
+        tracing::info!(key_id = %record.id, provider = %record.provider, "key added");
+        Ok(record)
+    }
+
+    async fn ensure_name_free(&self, record: &KeyRecord) -> Result<()> {
+        let clash = self
+            .store
+            .find_keys(&record.name)
+            .await?
+            .into_iter()
+            .any(|k| k.name == record.name && k.environment == record.environment && k.id != record.id);
+        if clash {
+            return Err(Error::Store(crate::store::StoreError::DuplicateName {
+                environment: record.environment.clone(),
+                name: record.name.clone(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Best-effort removal of keychain entries written by a step that then failed.
+    async fn forget_secrets(&self, ids: &[Uuid]) {
+        let accounts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let outcome = on_vault(&self.vault, move |v| {
+            for account in &accounts {
+                v.delete(account)?;
+            }
+            Ok(())
+        })
+        .await;
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, "could not roll back keychain entries; `keyward doctor` will report them");
+        }
+    }
+
+    pub async fn list(&self, filter: &KeyFilter) -> Result<Vec<KeyRecord>> {
+        Ok(self.store.list_keys(filter).await?)
+    }
+
+    /// Finds one key by id, id prefix or unique name.
+    pub async fn resolve(&self, reference: &str) -> Result<KeyRecord> {
+        let reference = reference.trim();
+        if reference.is_empty() {
+            return Err(Error::invalid("key", "give a key id, id prefix or name"));
+        }
+        let mut found = self.store.find_keys(reference).await?;
+        // An exact id or an exact name beats a prefix match.
+        if let Some(pos) = found.iter().position(|k| k.id.to_string() == reference.to_ascii_lowercase()) {
+            return Ok(found.swap_remove(pos));
+        }
+        match found.len() {
+            0 => Err(Error::NotFound(reference.to_owned())),
+            1 => Ok(found.swap_remove(0)),
+            n => Err(Error::Ambiguous {
+                reference: reference.to_owned(),
+                count: n,
+                candidates: found
+                    .iter()
+                    .take(5)
+                    .map(|k| format!("{} in {} ({})", k.name, k.environment, &k.id.to_string()[..8]))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<KeyRecord> {
+        self.store.get_key(id).await?.ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+
+    pub async fn show(&self, id: Uuid) -> Result<KeyDetail> {
+        let key = self.get(id).await?;
+        let audit = self.store.list_audit(Some(id), 200).await?;
+        let account = id.to_string();
+        let secret_present = match on_vault(&self.vault, move |v| v.get(&account)).await {
+            Ok(found) => found.is_some(),
+            Err(_) => false,
+        };
+        Ok(KeyDetail { key, audit, secret_present })
+    }
+
+    pub async fn update(&self, id: Uuid, patch: KeyPatch) -> Result<KeyRecord> {
+        let mut key = self.get(id).await?;
+        let mut changed = Vec::new();
+        if let Some(name) = patch.name {
+            key.name = validate_text("name", &name, MAX_NAME_LEN, true)?;
+            changed.push("name");
+        }
+        if let Some(env) = patch.environment {
+            key.environment = validate_environment(&env)?;
+            changed.push("environment");
+        }
+        if let Some(purpose) = patch.purpose {
+            key.purpose = validate_text("purpose", &purpose, MAX_PURPOSE_LEN, false)?;
+            changed.push("purpose");
+        }
+        if let Some(owner) = patch.owner {
+            key.owner = validate_owner(owner)?;
+            changed.push("owner");
+        }
+        if let Some(tags) = patch.tags {
+            key.tags = validate_tags(tags)?;
+            changed.push("tags");
+        }
+        if let Some(scopes) = patch.scopes {
+            key.scopes = validate_scopes(scopes)?;
+            changed.push("scopes");
+        }
+        if let Some(var) = patch.env_var {
+            key.env_var = validate_env_var(&var)?;
+            changed.push("env_var");
+        }
+        if changed.is_empty() {
+            return Ok(key);
+        }
+        key.updated_at = Utc::now();
+        self.ensure_name_free(&key).await?;
+        let event = self.audit(AuditAction::Updated, Some(&key), format!("changed {}", changed.join(", ")));
+        self.store.update_key(&key, &event).await?;
+        Ok(key)
+    }
+
+    /// Removes a key: its secret from the keychain first (a failure there changes nothing),
+    /// then the record. The audit trail keeps the key's name.
+    pub async fn remove(&self, id: Uuid) -> Result<KeyRecord> {
+        let key = self.get(id).await?;
+        self.require_keychain().await?;
+        let account = id.to_string();
+        on_vault(&self.vault, move |v| v.delete(&account)).await?;
+        let event = self.audit(
+            AuditAction::Removed,
+            Some(&key),
+            format!("removed {} {} key from {}", key.provider, key.kind, key.environment),
+        );
+        self.store.delete_key(id, &event).await?;
+        tracing::info!(key_id = %id, "key removed");
+        Ok(key)
+    }
+
+    /// Reads a key's secret for one use, recorded in the audit trail.
+    pub async fn secret(&self, id: Uuid, usage: SecretUse) -> Result<Secret> {
+        let key = self.get(id).await?;
+        let account = id.to_string();
+        let secret = on_vault(&self.vault, move |v| v.get(&account))
+            .await?
+            .ok_or_else(|| Error::SecretMissing(key.name.clone()))?;
+        let (action, detail) = match usage {
+            SecretUse::Copy => (AuditAction::Copied, "copied to the clipboard"),
+            SecretUse::Reveal => (AuditAction::Revealed, "revealed"),
+            SecretUse::Run => (AuditAction::Revealed, "passed to a command by `keyward run`"),
+        };
+        self.store.append_audit(&self.audit(action, Some(&key), detail)).await?;
+        Ok(secret)
+    }
+
+    /// Environment variables for `keyward run`: every active key of the environment.
+    pub async fn env_vars(&self, environment: &str) -> Result<Vec<(String, Secret)>> {
+        let keys = self
+            .list(&KeyFilter { environment: Some(environment.to_owned()), ..KeyFilter::default() })
+            .await?;
+        let keys: Vec<KeyRecord> = keys.into_iter().filter(|k| matches!(k.status, KeyStatus::Active | KeyStatus::Grace)).collect();
+        if keys.is_empty() {
+            return Err(Error::NotFound(format!("active keys in environment '{environment}'")));
+        }
+        let mut seen: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+        for k in &keys {
+            if let Some(other) = seen.insert(&k.env_var, &k.name) {
+                return Err(Error::invalid(
+                    "env_var",
+                    format!("keys '{other}' and '{}' both map to {}; give one another variable name", k.name, k.env_var),
+                ));
+            }
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for k in &keys {
+            out.push((k.env_var.clone(), self.secret(k.id, SecretUse::Run).await?));
+        }
+        Ok(out)
+    }
+
+    pub async fn audit_trail(&self, key: Option<Uuid>, limit: i64) -> Result<Vec<AuditEvent>> {
+        Ok(self.store.list_audit(key, limit).await?)
+    }
+
+    // ---- import ----
+
+    /// Parses an import file into a plan; nothing is written.
+    pub async fn import_plan(&self, file_name: &str, contents: &str, options: &ImportOptions) -> Result<ImportPlan> {
+        let custom = self.custom_providers().await?;
+        let mut plan = import::parse(file_name, contents, options, &custom, Utc::now())?;
+        // Names already in the inventory are errors too: the plan must apply whole.
+        for row in &plan.rows {
+            let clash = self
+                .store
+                .find_keys(&row.record.name)
+                .await?
+                .into_iter()
+                .any(|k| k.name == row.record.name && k.environment == row.record.environment);
+            if clash {
+                plan.errors.push(import::LineError {
+                    line: row.line,
+                    message: format!(
+                        "a key named '{}' already exists in '{}'",
+                        row.record.name, row.record.environment
+                    ),
+                });
+            }
+        }
+        plan.errors.sort_by_key(|e| e.line);
+        Ok(plan)
+    }
+
+    /// Applies a plan with no errors: all secrets to the keychain, then all records in one
+    /// transaction. Any failure rolls back what was written.
+    pub async fn import_commit(&self, plan: ImportPlan, source: &str) -> Result<Vec<KeyRecord>> {
+        if !plan.errors.is_empty() {
+            return Err(Error::Import(plan.errors));
+        }
+        if plan.rows.is_empty() {
+            return Err(Error::invalid("import", "the file holds no keys"));
+        }
+        self.require_keychain().await?;
+        let fingerprinter = self.fingerprinter().await?;
+        let mut records = Vec::with_capacity(plan.rows.len());
+        let mut secrets = Vec::with_capacity(plan.rows.len());
+        for row in plan.rows {
+            let mut record = row.record;
+            record.fingerprint = Some(fingerprinter.fingerprint(&row.secret));
+            records.push(record);
+            secrets.push((row.line, row.secret));
+        }
+        let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
+        let accounts: Vec<(String, Secret)> = ids.iter().map(Uuid::to_string).zip(secrets.into_iter().map(|(_, s)| s)).collect();
+        let written = on_vault(&self.vault, move |v| {
+            for (account, secret) in &accounts {
+                v.set(account, secret)?;
+            }
+            Ok(())
+        })
+        .await;
+        if let Err(e) = written {
+            self.forget_secrets(&ids).await;
+            return Err(e);
+        }
+        let events: Vec<NewAuditEvent> = records
+            .iter()
+            .map(|r| self.audit(AuditAction::Imported, Some(r), format!("imported from {source}")))
+            .collect();
+        if let Err(e) = self.store.insert_keys(&records, &events).await {
+            self.forget_secrets(&ids).await;
+            return Err(e.into());
+        }
+        tracing::info!(count = records.len(), "keys imported");
+        Ok(records)
+    }
+
+    // ---- environments and settings ----
+
+    pub async fn environments(&self) -> Result<Vec<Environment>> {
+        Ok(self.store.environments().await?)
+    }
+
+    pub async fn set_environments(&self, names: Vec<String>) -> Result<Vec<Environment>> {
+        let mut clean: Vec<String> = Vec::with_capacity(names.len());
+        for n in names {
+            let n = validate_environment(&n)?;
+            if clean.contains(&n) {
+                return Err(Error::invalid("environments", format!("'{n}' is listed twice")));
+            }
+            clean.push(n);
+        }
+        if clean.is_empty() {
+            return Err(Error::invalid("environments", "keep at least one environment"));
+        }
+        let event = self.audit(AuditAction::SettingsChanged, None, format!("environments: {}", clean.join(", ")));
+        self.store.set_environments(&clean, &event).await?;
+        self.environments().await
+    }
+
+    pub async fn clipboard_timeout(&self) -> Result<Duration> {
+        let secs = self
+            .store
+            .setting(SETTING_CLIPBOARD_TIMEOUT)
+            .await?
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(crate::clipboard::DEFAULT_TIMEOUT.as_secs());
+        Ok(Duration::from_secs(secs))
+    }
+
+    pub async fn set_clipboard_timeout(&self, secs: u64) -> Result<()> {
+        if !(5..=600).contains(&secs) {
+            return Err(Error::invalid("clipboard timeout", "choose between 5 and 600 seconds"));
+        }
+        let event = self.audit(AuditAction::SettingsChanged, None, format!("clipboard timeout: {secs} s"));
+        self.store.set_setting(SETTING_CLIPBOARD_TIMEOUT, &secs.to_string(), &event).await?;
+        Ok(())
+    }
+
+    // ---- doctor ----
+
+    pub async fn doctor(&self) -> Result<DoctorReport> {
+        let keychain = self.refresh_keychain_status().await;
+        let keys = self.list(&KeyFilter::default()).await?;
+        let mut missing_secrets = Vec::new();
+        let mut orphaned_entries = Vec::new();
+        let mut consistency_checked = false;
+        if keychain.is_ok() {
+            let listed = on_vault(&self.vault, |v| v.accounts()).await?;
+            consistency_checked = true;
+            // Keys tracked without a secret (imported from a provider's list) have no fingerprint.
+            let with_secret = keys.iter().filter(|k| k.fingerprint.is_some());
+            match listed {
+                Some(accounts) => {
+                    let set: std::collections::HashSet<&str> = accounts.iter().map(String::as_str).collect();
+                    let ids: std::collections::HashSet<String> = keys.iter().map(|k| k.id.to_string()).collect();
+                    missing_secrets.extend(with_secret.filter(|k| !set.contains(k.id.to_string().as_str())).map(key_ref));
+                    orphaned_entries.extend(
+                        accounts.iter().filter(|a| !is_reserved_account(a) && !ids.contains(*a)).cloned(),
+                    );
+                }
+                None => {
+                    for k in with_secret {
+                        let account = k.id.to_string();
+                        if on_vault(&self.vault, move |v| v.get(&account)).await?.is_none() {
+                            missing_secrets.push(key_ref(k));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(DoctorReport {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            data_dir: self.config.data_dir.display().to_string(),
+            database: self.config.database_path().display().to_string(),
+            schema_version: self.store.schema_version().await?,
+            sqlite_version: self.store.sqlite_version().await?,
+            keychain,
+            key_count: keys.len() as i64,
+            missing_secrets,
+            orphaned_entries,
+            consistency_checked,
+        })
+    }
+}
+
+fn key_ref(k: &KeyRecord) -> KeyRef {
+    KeyRef { id: k.id, name: k.name.clone(), environment: k.environment.clone() }
+}
+
+// ---- validation (shared by add, update and import) ----
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+pub(crate) fn validate_text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    let len = v.chars().count();
+    if len > max {
+        return Err(Error::invalid(field, format!("is {len} characters long; at most {max} are allowed")));
+    }
+    if has_control(v) {
+        return Err(Error::invalid(field, "contains control characters (line breaks, tabs, escape codes)"));
+    }
+    Ok(v.to_owned())
+}
+
+pub(crate) fn validate_environment(value: &str) -> Result<String> {
+    let v = validate_text("environment", value, 64, true)?;
+    if !v.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        return Err(Error::invalid("environment", "use letters, digits, '-', '_' or '.' (e.g. prod, staging, eu-dev)"));
+    }
+    Ok(v)
+}
+
+fn validate_owner(owner: Option<String>) -> Result<Option<String>> {
+    match owner {
+        None => Ok(None),
+        Some(o) if o.trim().is_empty() => Ok(None),
+        Some(o) => validate_text("owner", &o, MAX_NAME_LEN, true).map(Some),
+    }
+}
+
+pub(crate) fn validate_tags(tags: Vec<String>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = validate_text("tag", &t, 64, false)?;
+        if t.is_empty() {
+            continue;
+        }
+        if t.contains(',') {
+            return Err(Error::invalid("tag", "a tag cannot contain ','"));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(Error::invalid("tags", format!("{} tags; at most {MAX_TAGS}", out.len())));
+    }
+    Ok(out)
+}
+
+pub(crate) fn validate_scopes(scopes: Vec<String>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for s in scopes {
+        let s = s.trim().to_owned();
+        if s.is_empty() {
+            continue;
+        }
+        if s.len() > 128 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::invalid("scope", "a scope is up to 128 characters without spaces"));
+        }
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn validate_env_var(value: &str) -> Result<String> {
+    let v = value.trim();
+    let ok = !v.is_empty()
+        && v.len() <= 128
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(Error::invalid("env_var", "use letters, digits and '_', not starting with a digit (e.g. POSTMARK_TOKEN)"));
+    }
+    Ok(v.to_owned())
+}
+
+fn validate_secret(secret: &Secret) -> Result<()> {
+    if secret.is_empty() {
+        return Err(Error::invalid("secret", "the key value is empty"));
+    }
+    if secret.len() > MAX_SECRET_LEN {
+        return Err(Error::invalid("secret", format!("the key value is {} bytes; at most {MAX_SECRET_LEN}", secret.len())));
+    }
+    // EXPOSE: checking the value's characters; nothing of it is kept.
+    if secret.expose().chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid("secret", "the key value contains spaces, line breaks or control characters"));
+    }
+    Ok(())
+}
+
+/// Default variable name for `keyward run`: the name itself when it already is one
+/// (`POSTMARK_TOKEN`), else `<PROVIDER>_<NAME>` in upper snake case.
+pub fn default_env_var(env_prefix: &str, name: &str) -> String {
+    let is_var = !name.is_empty()
+        && name.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if is_var && name.len() <= 128 {
+        return name.to_owned();
+    }
+    let mut body = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            body.push(c.to_ascii_uppercase());
+        } else if !body.ends_with('_') {
+            body.push('_');
+        }
+    }
+    let body = body.trim_matches('_');
+    let prefix = env_prefix.trim_matches('_').to_ascii_uppercase();
+    let mut var = if body.is_empty() {
+        format!("{prefix}_KEY")
+    } else if body.starts_with(&prefix) {
+        body.to_owned()
+    } else {
+        format!("{prefix}_{body}")
+    };
+    if var.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        var.insert(0, '_');
+    }
+    var.truncate(128);
+    var
+}
+
+/// Builds a validated record. `fingerprinter` is `None` for a dry run.
+pub(crate) fn prepare_record(
+    new: NewKey,
+    secret: &Secret,
+    custom: &[CustomProviderSpec],
+    fingerprinter: Option<&Fingerprinter>,
+    now: DateTime<Utc>,
+) -> Result<KeyRecord> {
+    validate_secret(secret)?;
+    let name = validate_text("name", &new.name, MAX_NAME_LEN, true)?;
+    let environment = validate_environment(&new.environment)?;
+    let purpose = validate_text("purpose", &new.purpose, MAX_PURPOSE_LEN, false)?;
+    let owner = validate_owner(new.owner)?;
+    let tags = validate_tags(new.tags)?;
+    let scopes = validate_scopes(new.scopes)?;
+
+    // EXPOSE: detection and format checks read the value's shape; errors never quote it.
+    let value = secret.expose();
+    let (provider_id, kind_id, env_prefix) = match new.provider.as_deref().map(str::trim) {
+        Some(p) if !p.is_empty() => {
+            let p = p.to_ascii_lowercase();
+            if let Some(profile) = provider::profile(&p) {
+                let kind = match new.kind.as_deref().map(str::trim) {
+                    Some(k) if !k.is_empty() => k.to_ascii_lowercase(),
+                    _ => {
+                        let d = provider::detect(value, custom);
+                        if d.provider == profile.id {
+                            d.kind
+                        } else {
+                            profile.kinds.first().map(|k| k.id.to_owned()).unwrap_or_default()
+                        }
+                    }
+                };
+                let kind_profile = profile.kind(&kind).ok_or_else(|| ProviderError::UnknownKind {
+                    provider: profile.id.to_owned(),
+                    kind: kind.clone(),
+                })?;
+                provider::check_format(profile, kind_profile, value)?;
+                (profile.id.to_owned(), kind_profile.id.to_owned(), profile.env_prefix.to_owned())
+            } else if let Some(spec) = custom.iter().find(|c| c.id == p) {
+                let kind = new.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()).unwrap_or("api_key");
+                if kind != "api_key" {
+                    return Err(ProviderError::UnknownKind { provider: spec.id.clone(), kind: kind.to_owned() }.into());
+                }
+                (spec.id.clone(), "api_key".to_owned(), spec.id.to_ascii_uppercase().replace('-', "_"))
+            } else {
+                return Err(ProviderError::UnknownProvider(p).into());
+            }
+        }
+        _ => {
+            let d = provider::detect(value, custom);
+            let prefix = provider::profile(&d.provider)
+                .map(|p| p.env_prefix.to_owned())
+                .unwrap_or_else(|| d.provider.to_ascii_uppercase().replace('-', "_"));
+            if let Some(kind) = new.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+                if let Some(profile) = provider::profile(&d.provider) {
+                    let kind_profile = profile.kind(kind).ok_or_else(|| ProviderError::UnknownKind {
+                        provider: profile.id.to_owned(),
+                        kind: kind.to_owned(),
+                    })?;
+                    (d.provider, kind_profile.id.to_owned(), prefix)
+                } else {
+                    (d.provider, kind.to_owned(), prefix)
+                }
+            } else {
+                (d.provider, d.kind, prefix)
+            }
+        }
+    };
+
+    let env_var = match new.env_var {
+        Some(v) if !v.trim().is_empty() => validate_env_var(&v)?,
+        _ => default_env_var(&env_prefix, &name),
+    };
+    let created_at = new.created_at.unwrap_or(now);
+    let skew = ChronoDuration::minutes(5);
+    if created_at > now + skew {
+        return Err(Error::invalid("created_at", "lies in the future"));
+    }
+    if let Some(rotated) = new.last_rotated_at {
+        if rotated > now + skew {
+            return Err(Error::invalid("last_rotated_at", "lies in the future"));
+        }
+        if rotated < created_at {
+            return Err(Error::invalid("last_rotated_at", "is before the key was created"));
+        }
+    }
+    Ok(KeyRecord {
+        id: Uuid::new_v4(),
+        provider: provider_id,
+        kind: kind_id,
+        name,
+        environment,
+        purpose,
+        owner,
+        tags,
+        scopes,
+        remote_id: new.remote_id,
+        env_var,
+        created_at,
+        last_rotated_at: new.last_rotated_at,
+        last_used_at: None,
+        last_verified_at: None,
+        expires_at: new.expires_at,
+        status: KeyStatus::Active,
+        fingerprint: fingerprinter.map(|f| f.fingerprint(secret)),
+        masked_hint: provider::masked_hint(value),
+        updated_at: now,
+    })
+}
+
+#[cfg(test)]
+mod tests;

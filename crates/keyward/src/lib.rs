@@ -1,0 +1,21 @@
+//! Keyward's core: everything that does not need a window. The desktop app and the `keyward`
+//! CLI call [`Inventory`]; secrets live only in the OS keychain ([`vault`]) and in memory only
+//! inside [`Secret`].
+
+pub mod clipboard;
+pub mod config;
+pub mod error;
+pub mod fingerprint;
+pub mod import;
+pub mod inventory;
+pub mod model;
+pub mod provider;
+pub mod secret;
+pub mod store;
+pub mod vault;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use inventory::{DoctorReport, Inventory, KeyDetail, KeyPatch, NewKey, SecretUse};
+pub use model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus};
+pub use secret::Secret;

@@ -1,0 +1,139 @@
+//! The inventory's data model: metadata about keys, never their values.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Lifecycle state of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    Active,
+    Pending,
+    Grace,
+    Revoked,
+    Invalid,
+}
+
+impl KeyStatus {
+    pub const ALL: [KeyStatus; 5] = [
+        KeyStatus::Active,
+        KeyStatus::Pending,
+        KeyStatus::Grace,
+        KeyStatus::Revoked,
+        KeyStatus::Invalid,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "active",
+            KeyStatus::Pending => "pending",
+            KeyStatus::Grace => "grace",
+            KeyStatus::Revoked => "revoked",
+            KeyStatus::Invalid => "invalid",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyStatus> {
+        KeyStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One managed credential. Metadata only: the secret lives in the OS keychain under `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    pub id: Uuid,
+    /// Provider id (`postmark`, `posthog`, …, or a custom provider's id).
+    pub provider: String,
+    /// Key kind id within the provider (`server_token`, `personal`, …).
+    pub kind: String,
+    pub name: String,
+    pub environment: String,
+    pub purpose: String,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    pub scopes: Vec<String>,
+    /// The provider's own id for this key, where it has one.
+    pub remote_id: Option<String>,
+    /// Environment-variable name used by `keyward run`.
+    pub env_var: String,
+    pub created_at: DateTime<Utc>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_verified_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub status: KeyStatus,
+    /// HMAC-SHA256 of the secret under the per-install key (hex); `None` when tracked without secret.
+    pub fingerprint: Option<String>,
+    /// Provider prefix + last four characters, e.g. `phx_…abcd`.
+    pub masked_hint: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Filter for listing keys; every field narrows the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyFilter {
+    pub environment: Option<String>,
+    pub provider: Option<String>,
+    /// Case-insensitive substring of the purpose.
+    pub purpose: Option<String>,
+    pub status: Option<KeyStatus>,
+    /// Case-insensitive substring of name, purpose, owner, provider or tags.
+    pub text: Option<String>,
+}
+
+/// A named environment with its display order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    pub name: String,
+    pub position: i64,
+}
+
+/// What an audit event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Created,
+    Imported,
+    Updated,
+    Removed,
+    Copied,
+    Revealed,
+    Verified,
+    Rotated,
+    Revoked,
+    ProviderAdded,
+    SettingsChanged,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Created => "created",
+            AuditAction::Imported => "imported",
+            AuditAction::Updated => "updated",
+            AuditAction::Removed => "removed",
+            AuditAction::Copied => "copied",
+            AuditAction::Revealed => "revealed",
+            AuditAction::Verified => "verified",
+            AuditAction::Rotated => "rotated",
+            AuditAction::Revoked => "revoked",
+            AuditAction::ProviderAdded => "provider_added",
+            AuditAction::SettingsChanged => "settings_changed",
+        }
+    }
+}
+
+/// An append-only record of one action. Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// OS user who acted.
+    pub actor: String,
+    pub action: String,
+    pub key_id: Option<Uuid>,
+    /// Key name at the time, so the trail stays readable after removal.
+    pub key_name: Option<String>,
+    pub detail: String,
+}

@@ -1,0 +1,238 @@
+//! User-described providers ("any service the user describes").
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use serde::{Deserialize, Serialize};
+
+use super::{profile, Presentation, ProviderError};
+
+/// A user-described provider, stored by the core in its database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomProviderSpec {
+    /// Slug, `[a-z0-9-]{1,40}`, not a built-in provider id.
+    pub id: String,
+    pub display_name: String,
+    pub presentation: Presentation,
+    /// Header, body field or query parameter name; `Authorization` for bearer.
+    pub presentation_name: String,
+    pub prefix: Option<String>,
+    pub verify_url: Option<String>,
+    pub dashboard_url: Option<String>,
+}
+
+const MAX_ID: usize = 40;
+const MAX_DISPLAY_NAME: usize = 80;
+const MAX_HEADER_NAME: usize = 128;
+const MAX_FIELD_NAME: usize = 64;
+const MAX_PREFIX: usize = 32;
+const MAX_URL: usize = 2048;
+
+/// Headers that frame the HTTP message itself; a key sent in one would break the request.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "keep-alive",
+    "proxy-connection",
+];
+
+impl CustomProviderSpec {
+    /// Check every field. Messages name the field and the rule but never echo URLs (they may
+    /// carry tokens in their query) or anything that failed validation.
+    pub fn validate(&self) -> Result<(), ProviderError> {
+        let bad = |msg: String| Err(ProviderError::InvalidCustom(msg));
+
+        if !is_slug(&self.id) {
+            return bad(format!(
+                "id must be 1–{MAX_ID} lowercase letters, digits or hyphens, not starting or \
+                 ending with a hyphen"
+            ));
+        }
+        if let Some(builtin) = profile(&self.id) {
+            return bad(format!(
+                "id '{}' is the built-in {} provider; choose another id",
+                self.id, builtin.display_name
+            ));
+        }
+
+        let name = self.display_name.trim();
+        if name.is_empty()
+            || name.chars().count() > MAX_DISPLAY_NAME
+            || name.chars().any(char::is_control)
+        {
+            return bad(format!(
+                "display name must be 1–{MAX_DISPLAY_NAME} characters without control characters"
+            ));
+        }
+
+        match self.presentation {
+            Presentation::Header | Presentation::Bearer => {
+                let n = &self.presentation_name;
+                if n.is_empty() || n.len() > MAX_HEADER_NAME || !n.bytes().all(is_tchar) {
+                    return bad(format!(
+                        "header name must be 1–{MAX_HEADER_NAME} characters of letters, digits \
+                         and !#$%&'*+-.^_`|~ (an HTTP token), e.g. X-Api-Key"
+                    ));
+                }
+                if RESERVED_HEADERS.iter().any(|r| n.eq_ignore_ascii_case(r)) {
+                    return bad(
+                        "header name is reserved by HTTP itself (Host, Content-Length, …); \
+                         use the header the service documents"
+                            .into(),
+                    );
+                }
+            }
+            Presentation::BodyField | Presentation::Query => {
+                let n = &self.presentation_name;
+                let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+                if n.is_empty() || n.len() > MAX_FIELD_NAME || !n.chars().all(ok_char) {
+                    return bad(format!(
+                        "field or parameter name must be 1–{MAX_FIELD_NAME} letters, digits, \
+                         underscores, hyphens or dots, e.g. api_key"
+                    ));
+                }
+            }
+        }
+
+        if let Some(prefix) = &self.prefix {
+            let n = prefix.chars().count();
+            if n == 0 || n > MAX_PREFIX || !prefix.chars().all(|c| c.is_ascii_graphic()) {
+                return bad(format!(
+                    "prefix must be 1–{MAX_PREFIX} printable ASCII characters without spaces"
+                ));
+            }
+        }
+
+        if let Some(url) = &self.verify_url {
+            check_url(url).or_else(|why| bad(format!("verify URL {why}")))?;
+        }
+        if let Some(url) = &self.dashboard_url {
+            check_url(url).or_else(|why| bad(format!("dashboard URL {why}")))?;
+        }
+        Ok(())
+    }
+
+    /// Upper-case stem for environment variable names: `my-service` → `MY_SERVICE`.
+    pub fn env_prefix(&self) -> String {
+        self.id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_ID
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// RFC 9110 `tchar`.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// HTTPS, or HTTP to a loopback host only (design rule 6). Returns what is wrong, phrased to
+/// follow "verify URL …".
+pub(super) fn check_url(url: &str) -> Result<(), String> {
+    if url.is_empty() || url.len() > MAX_URL {
+        return Err(format!("must be 1–{MAX_URL} characters"));
+    }
+    if !url.chars().all(|c| c.is_ascii_graphic()) {
+        return Err("must be plain ASCII without spaces or control characters".into());
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err("must start with https://".into());
+    };
+    let https = scheme.eq_ignore_ascii_case("https");
+    if !https && !scheme.eq_ignore_ascii_case("http") {
+        return Err("must start with https://".into());
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("must not contain a user name or password".into());
+    }
+    let (host, port) = split_host_port(authority)?;
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u16>().is_ok_and(|p| p != 0);
+        if !valid {
+            return Err("has an invalid port".into());
+        }
+    }
+    let loopback = match host {
+        Host::V6(addr) => addr.is_loopback(),
+        Host::Name(name) => {
+            if !is_hostname(name) {
+                return Err("has an invalid host name".into());
+            }
+            name.eq_ignore_ascii_case("localhost")
+                || name.parse::<Ipv4Addr>().is_ok_and(|a| a.is_loopback())
+        }
+    };
+    if !https && !loopback {
+        return Err(
+            "must use https:// (plain http:// is allowed only for loopback hosts: 127.0.0.0/8, \
+             localhost, ::1)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+enum Host<'a> {
+    V6(Ipv6Addr),
+    Name(&'a str),
+}
+
+fn split_host_port(authority: &str) -> Result<(Host<'_>, Option<&str>), String> {
+    if let Some(inner) = authority.strip_prefix('[') {
+        let (addr, after) = inner
+            .split_once(']')
+            .ok_or_else(|| "has an invalid IPv6 address".to_string())?;
+        let addr: Ipv6Addr = addr
+            .parse()
+            .map_err(|_| "has an invalid IPv6 address".to_string())?;
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| "has an invalid port".to_string())?,
+            ),
+        };
+        return Ok((Host::V6(addr), port));
+    }
+    match authority.split_once(':') {
+        Some((host, port)) => Ok((Host::Name(host), Some(port))),
+        None => Ok((Host::Name(authority), None)),
+    }
+}
+
+fn is_hostname(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}

@@ -1,0 +1,448 @@
+//! The inventory store: one SQLite file (WAL, foreign keys, embedded migrations).
+//! Holds metadata, environments, settings and the audit trail — never a secret.
+
+use crate::model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus};
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("inventory database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("inventory migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("a key named '{name}' already exists in environment '{environment}'")]
+    DuplicateName { environment: String, name: String },
+    #[error("environment '{0}' still holds keys; move or remove them first")]
+    EnvironmentInUse(String),
+    #[error("corrupt inventory row: {0}")]
+    Corrupt(String),
+}
+
+/// An audit entry to append together with a change.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    pub actor: String,
+    pub action: &'static str,
+    pub key_id: Option<Uuid>,
+    pub key_name: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+pub(crate) fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("timestamp '{s}': {e}")))
+}
+
+fn parse_opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.as_deref().map(parse_ts).transpose()
+}
+
+fn map_unique(err: sqlx::Error, rec: &KeyRecord) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::DuplicateName {
+            environment: rec.environment.clone(),
+            name: rec.name.clone(),
+        },
+        _ => StoreError::Database(err),
+    }
+}
+
+const KEY_COLUMNS: &str = "k.id, k.provider, k.kind, k.name, k.environment, k.purpose, k.owner, \
+    k.tags, k.scopes, k.remote_id, k.env_var, k.created_at, k.last_rotated_at, k.last_used_at, \
+    k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at";
+
+fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
+    let id: String = row.try_get("id")?;
+    let status: String = row.try_get("status")?;
+    let tags: String = row.try_get("tags")?;
+    let scopes: String = row.try_get("scopes")?;
+    let json = |what: &str, s: &str| -> Result<Vec<String>, StoreError> {
+        serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what} of {id}: {e}")))
+    };
+    Ok(KeyRecord {
+        id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id '{id}': {e}")))?,
+        provider: row.try_get("provider")?,
+        kind: row.try_get("kind")?,
+        name: row.try_get("name")?,
+        environment: row.try_get("environment")?,
+        purpose: row.try_get("purpose")?,
+        owner: row.try_get("owner")?,
+        tags: json("tags", &tags)?,
+        scopes: json("scopes", &scopes)?,
+        remote_id: row.try_get("remote_id")?,
+        env_var: row.try_get("env_var")?,
+        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+        last_rotated_at: parse_opt_ts(row.try_get("last_rotated_at")?)?,
+        last_used_at: parse_opt_ts(row.try_get("last_used_at")?)?,
+        last_verified_at: parse_opt_ts(row.try_get("last_verified_at")?)?,
+        expires_at: parse_opt_ts(row.try_get("expires_at")?)?,
+        status: KeyStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status '{status}' of {id}")))?,
+        fingerprint: row.try_get("fingerprint")?,
+        masked_hint: row.try_get("masked_hint")?,
+        updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
+    })
+}
+
+fn audit_from_row(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
+    let key_id: Option<String> = row.try_get("key_id")?;
+    Ok(AuditEvent {
+        id: row.try_get("id")?,
+        at: parse_ts(&row.try_get::<String, _>("at")?)?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        key_id: key_id.as_deref().and_then(|s| Uuid::parse_str(s).ok()),
+        key_name: row.try_get("key_name")?,
+        detail: row.try_get("detail")?,
+    })
+}
+
+async fn insert_audit<'e, E>(exec: E, event: &NewAuditEvent, at: DateTime<Utc>) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor, action, key_id, key_name, detail) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(ts(at))
+    .bind(&event.actor)
+    .bind(event.action)
+    .bind(event.key_id.map(|id| id.to_string()))
+    .bind(&event.key_name)
+    .bind(&event.detail)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if missing) the inventory file and runs pending migrations.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Store::migrate(pool).await
+    }
+
+    /// A private in-memory inventory (tests, benchmarks).
+    pub async fn open_in_memory() -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        // One connection that never closes: each new `:memory:` connection is a new database.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?;
+        Store::migrate(pool).await
+    }
+
+    async fn migrate(pool: SqlitePool) -> Result<Store, StoreError> {
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Latest applied migration version (the schema version).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    pub async fn sqlite_version(&self) -> Result<String, StoreError> {
+        Ok(sqlx::query_scalar("SELECT sqlite_version()").fetch_one(&self.pool).await?)
+    }
+
+    // ---- keys ----
+
+    /// Inserts keys and their audit events in one transaction: all or nothing.
+    pub async fn insert_keys(&self, records: &[KeyRecord], events: &[NewAuditEvent]) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        for rec in records {
+            sqlx::query("INSERT OR IGNORE INTO environments (name, position) VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM environments))")
+                .bind(&rec.environment)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO keys (id, provider, kind, name, environment, purpose, owner, tags, scopes, \
+                 remote_id, env_var, created_at, last_rotated_at, last_used_at, last_verified_at, expires_at, \
+                 status, fingerprint, masked_hint, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(rec.id.to_string())
+            .bind(&rec.provider)
+            .bind(&rec.kind)
+            .bind(&rec.name)
+            .bind(&rec.environment)
+            .bind(&rec.purpose)
+            .bind(&rec.owner)
+            .bind(serde_json::to_string(&rec.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+            .bind(serde_json::to_string(&rec.scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+            .bind(&rec.remote_id)
+            .bind(&rec.env_var)
+            .bind(ts(rec.created_at))
+            .bind(rec.last_rotated_at.map(ts))
+            .bind(rec.last_used_at.map(ts))
+            .bind(rec.last_verified_at.map(ts))
+            .bind(rec.expires_at.map(ts))
+            .bind(rec.status.as_str())
+            .bind(&rec.fingerprint)
+            .bind(&rec.masked_hint)
+            .bind(ts(rec.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| map_unique(e, rec))?;
+        }
+        for event in events {
+            insert_audit(&mut *tx, event, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces a key's metadata (by id) and appends the audit event, atomically.
+    pub async fn update_key(&self, rec: &KeyRecord, event: &NewAuditEvent) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT OR IGNORE INTO environments (name, position) VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM environments))")
+            .bind(&rec.environment)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(
+            "UPDATE keys SET provider = ?, kind = ?, name = ?, environment = ?, purpose = ?, owner = ?, \
+             tags = ?, scopes = ?, remote_id = ?, env_var = ?, last_rotated_at = ?, last_used_at = ?, \
+             last_verified_at = ?, expires_at = ?, status = ?, fingerprint = ?, masked_hint = ?, updated_at = ? \
+             WHERE id = ?",
+        )
+        .bind(&rec.provider)
+        .bind(&rec.kind)
+        .bind(&rec.name)
+        .bind(&rec.environment)
+        .bind(&rec.purpose)
+        .bind(&rec.owner)
+        .bind(serde_json::to_string(&rec.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .bind(serde_json::to_string(&rec.scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .bind(&rec.remote_id)
+        .bind(&rec.env_var)
+        .bind(rec.last_rotated_at.map(ts))
+        .bind(rec.last_used_at.map(ts))
+        .bind(rec.last_verified_at.map(ts))
+        .bind(rec.expires_at.map(ts))
+        .bind(rec.status.as_str())
+        .bind(&rec.fingerprint)
+        .bind(&rec.masked_hint)
+        .bind(ts(rec.updated_at))
+        .bind(rec.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| map_unique(e, rec))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Database(sqlx::Error::RowNotFound));
+        }
+        insert_audit(&mut *tx, event, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a key record and appends the audit event, atomically. Missing → RowNotFound.
+    pub async fn delete_key(&self, id: Uuid, event: &NewAuditEvent) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM keys WHERE id = ?")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Database(sqlx::Error::RowNotFound));
+        }
+        insert_audit(&mut *tx, event, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn get_key(&self, id: Uuid) -> Result<Option<KeyRecord>, StoreError> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM keys k WHERE k.id = ?");
+        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await?;
+        row.as_ref().map(key_from_row).transpose()
+    }
+
+    /// Keys a user's reference may mean: exact id, id prefix (≥ 4 hex chars), or exact name.
+    pub async fn find_keys(&self, reference: &str) -> Result<Vec<KeyRecord>, StoreError> {
+        let lowered = reference.to_ascii_lowercase();
+        let prefix_ok = lowered.len() >= 4 && lowered.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM keys k WHERE k.id = ?1 OR (?2 AND k.id LIKE ?3 ESCAPE '\\') OR k.name = ?4 \
+             ORDER BY k.environment, k.name"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&lowered)
+            .bind(prefix_ok)
+            .bind(format!("{lowered}%"))
+            .bind(reference)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    /// Keys matching the filter, in display order: environment position, purpose, name.
+    pub async fn list_keys(&self, filter: &KeyFilter) -> Result<Vec<KeyRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM keys k LEFT JOIN environments e ON e.name = k.environment \
+             WHERE (?1 IS NULL OR k.environment = ?1) \
+               AND (?2 IS NULL OR k.provider = ?2) \
+               AND (?3 IS NULL OR instr(lower(k.purpose), lower(?3)) > 0) \
+               AND (?4 IS NULL OR k.status = ?4) \
+               AND (?5 IS NULL OR instr(lower(k.name || char(31) || k.purpose || char(31) || COALESCE(k.owner, '') \
+                    || char(31) || k.provider || char(31) || k.tags), lower(?5)) > 0) \
+             ORDER BY COALESCE(e.position, 1000000), k.environment, k.purpose, k.name"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&filter.environment)
+            .bind(&filter.provider)
+            .bind(&filter.purpose)
+            .bind(filter.status.map(|s| s.as_str()))
+            .bind(&filter.text)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    pub async fn count_keys(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM keys").fetch_one(&self.pool).await?)
+    }
+
+    // ---- audit ----
+
+    pub async fn append_audit(&self, event: &NewAuditEvent) -> Result<(), StoreError> {
+        insert_audit(&self.pool, event, Utc::now()).await
+    }
+
+    /// Newest first; one key's trail or everything.
+    pub async fn list_audit(&self, key_id: Option<Uuid>, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, key_id, key_name, detail FROM audit_events \
+             WHERE (?1 IS NULL OR key_id = ?1) ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(key_id.map(|id| id.to_string()))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    // ---- environments ----
+
+    pub async fn environments(&self) -> Result<Vec<Environment>, StoreError> {
+        let rows = sqlx::query("SELECT name, position FROM environments ORDER BY position, name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Environment {
+                    name: r.try_get("name")?,
+                    position: r.try_get("position")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Sets the environments and their order; an environment that still holds keys cannot
+    /// be dropped.
+    pub async fn set_environments(&self, names: &[String], event: &NewAuditEvent) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let in_use: Vec<String> = sqlx::query_scalar("SELECT DISTINCT environment FROM keys")
+            .fetch_all(&mut *tx)
+            .await?;
+        if let Some(missing) = in_use.iter().find(|e| !names.contains(e)) {
+            return Err(StoreError::EnvironmentInUse(missing.clone()));
+        }
+        // Park positions out of the way, then upsert the new order and drop the rest.
+        sqlx::query("UPDATE environments SET position = position + 1000000").execute(&mut *tx).await?;
+        for (position, name) in names.iter().enumerate() {
+            sqlx::query("INSERT INTO environments (name, position) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET position = ?2")
+                .bind(name)
+                .bind(position as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM environments WHERE position >= 1000000").execute(&mut *tx).await?;
+        insert_audit(&mut *tx, event, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- settings ----
+
+    pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn set_setting(&self, name: &str, value: &str, event: &NewAuditEvent) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = ?2")
+            .bind(name)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(&mut *tx, event, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- custom providers ----
+
+    pub async fn custom_provider_specs(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT spec FROM custom_providers ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn insert_custom_provider(&self, id: &str, spec_json: &str, event: &NewAuditEvent) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO custom_providers (id, spec, created_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(spec_json)
+            .bind(ts(Utc::now()))
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(&mut *tx, event, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,71 @@
+//! An in-memory vault for unit tests only (never compiled into the product: it is behind
+//! `cfg(test)` / the `test-support` feature).
+
+use super::{Vault, VaultError};
+use crate::secret::Secret;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct MemoryVault {
+    entries: Mutex<BTreeMap<String, Secret>>,
+    /// When set, every call fails with this error code (to test keychain failures).
+    failure: Mutex<Option<&'static str>>,
+}
+
+impl MemoryVault {
+    pub fn new() -> MemoryVault {
+        MemoryVault::default()
+    }
+
+    /// Make every following call fail: `"unavailable"`, `"locked"` or `"denied"`; `None` heals.
+    pub fn fail_with(&self, kind: Option<&'static str>) {
+        if let Ok(mut f) = self.failure.lock() {
+            *f = kind;
+        }
+    }
+
+    fn check(&self) -> Result<(), VaultError> {
+        let failure = self.failure.lock().map(|f| *f).unwrap_or(None);
+        match failure {
+            None => Ok(()),
+            Some("locked") => Err(VaultError::Locked("test: collection locked".into())),
+            Some("denied") => Err(VaultError::Denied("test: access denied".into())),
+            Some(_) => Err(VaultError::Unavailable("test: no keychain".into())),
+        }
+    }
+
+    fn entries(&self) -> Result<std::sync::MutexGuard<'_, BTreeMap<String, Secret>>, VaultError> {
+        self.entries
+            .lock()
+            .map_err(|_| VaultError::Platform("memory vault poisoned".into()))
+    }
+}
+
+impl Vault for MemoryVault {
+    fn set(&self, account: &str, secret: &Secret) -> Result<(), VaultError> {
+        self.check()?;
+        self.entries()?.insert(account.to_owned(), secret.clone());
+        Ok(())
+    }
+
+    fn get(&self, account: &str) -> Result<Option<Secret>, VaultError> {
+        self.check()?;
+        Ok(self.entries()?.get(account).cloned())
+    }
+
+    fn delete(&self, account: &str) -> Result<(), VaultError> {
+        self.check()?;
+        self.entries()?.remove(account);
+        Ok(())
+    }
+
+    fn accounts(&self) -> Result<Option<Vec<String>>, VaultError> {
+        self.check()?;
+        Ok(Some(self.entries()?.keys().cloned().collect()))
+    }
+
+    fn describe(&self) -> String {
+        "in-memory test vault".into()
+    }
+}

@@ -1,0 +1,141 @@
+//! The vault: where secrets live. In production that is the OS keychain ([`KeychainVault`]);
+//! nothing else ever stores a secret — if no keychain is reachable, Keyward refuses to store.
+
+mod keychain;
+#[cfg(any(test, feature = "test-support"))]
+mod memory;
+
+pub use keychain::KeychainVault;
+#[cfg(any(test, feature = "test-support"))]
+pub use memory::MemoryVault;
+
+use crate::secret::Secret;
+use serde::Serialize;
+
+/// Accounts that Keyward itself keeps next to the keys (never key records).
+pub const FINGERPRINT_KEY_ACCOUNT: &str = "keyward.fingerprint-key";
+pub const PROBE_ACCOUNT: &str = "keyward.health-probe";
+
+pub fn is_reserved_account(account: &str) -> bool {
+    account == FINGERPRINT_KEY_ACCOUNT || account == PROBE_ACCOUNT
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// No Secret Service / keychain answered at all.
+    #[error("the OS keychain is unavailable: {0}")]
+    Unavailable(String),
+    /// The keychain answered but its collection is locked.
+    #[error("the OS keychain is locked: {0}")]
+    Locked(String),
+    /// The keychain refused access (user denied, policy).
+    #[error("access to the OS keychain was denied: {0}")]
+    Denied(String),
+    /// Writes "succeed" but nothing is stored (keyring's mock store, a broken backend).
+    #[error("the OS keychain did not keep a value it accepted (no real keychain backend)")]
+    NotPersistent,
+    /// Anything else the platform reported; never carries secret bytes.
+    #[error("the OS keychain failed: {0}")]
+    Platform(String),
+}
+
+impl VaultError {
+    /// Stable code the UI and the CLI switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VaultError::Unavailable(_) | VaultError::NotPersistent => "keychain_unavailable",
+            VaultError::Locked(_) => "keychain_locked",
+            VaultError::Denied(_) => "keychain_denied",
+            VaultError::Platform(_) => "keychain_error",
+        }
+    }
+
+    /// What the user can do about it, in plain words.
+    pub fn fix(&self) -> &'static str {
+        match self {
+            VaultError::Unavailable(_) | VaultError::NotPersistent => {
+                "Start a Secret Service provider (e.g. gnome-keyring or KeePassXC with Secret Service \
+                 integration) in your desktop session, then restart Keyward. Keyward never stores \
+                 keys anywhere else."
+            }
+            VaultError::Locked(_) => {
+                "Unlock your keychain (for gnome-keyring: log in again, or unlock the 'login' \
+                 collection in Seahorse / Passwords and Keys), then retry."
+            }
+            VaultError::Denied(_) => {
+                "Allow Keyward to use the keychain when your system asks, or check the keychain's \
+                 access settings for Keyward, then retry."
+            }
+            VaultError::Platform(_) => "Retry; if it persists, run `keyward doctor` and check the keychain daemon.",
+        }
+    }
+}
+
+/// The state of the keychain as shown to the user (window banner, `keyward doctor`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeychainStatus {
+    /// `ok`, `unavailable`, `locked`, `denied` or `error`.
+    pub state: String,
+    pub message: String,
+    pub fix: String,
+    /// Which backend answered, e.g. `Secret Service (service dev.keyward.app)`.
+    pub backend: String,
+}
+
+impl KeychainStatus {
+    pub fn ok(backend: String) -> KeychainStatus {
+        KeychainStatus {
+            state: "ok".into(),
+            message: "The OS keychain is available.".into(),
+            fix: String::new(),
+            backend,
+        }
+    }
+
+    pub fn from_error(err: &VaultError, backend: String) -> KeychainStatus {
+        let state = match err.code() {
+            "keychain_unavailable" => "unavailable",
+            "keychain_locked" => "locked",
+            "keychain_denied" => "denied",
+            _ => "error",
+        };
+        KeychainStatus {
+            state: state.into(),
+            message: err.to_string(),
+            fix: err.fix().into(),
+            backend,
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.state == "ok"
+    }
+}
+
+/// A map from account (a key's UUID) to secret. Implementations block; async callers use
+/// `spawn_blocking`.
+pub trait Vault: Send + Sync {
+    fn set(&self, account: &str, secret: &Secret) -> Result<(), VaultError>;
+    /// `Ok(None)` when there is no entry.
+    fn get(&self, account: &str) -> Result<Option<Secret>, VaultError>;
+    /// Deleting a missing entry succeeds.
+    fn delete(&self, account: &str) -> Result<(), VaultError>;
+    /// Every account stored under Keyward's service, or `None` where the platform cannot
+    /// enumerate (then consistency checks fall back to per-key lookups).
+    fn accounts(&self) -> Result<Option<Vec<String>>, VaultError>;
+    /// Human description of the backend.
+    fn describe(&self) -> String;
+
+    /// Round-trips a random probe value through a fresh lookup: catches a missing, locked or
+    /// mock keychain before any real secret is handed to it.
+    fn health_check(&self) -> Result<(), VaultError> {
+        let probe = Secret::new(format!("probe-{}", uuid::Uuid::new_v4()));
+        self.set(PROBE_ACCOUNT, &probe)?;
+        let back = self.get(PROBE_ACCOUNT)?;
+        self.delete(PROBE_ACCOUNT)?;
+        match back {
+            Some(value) if value == probe => Ok(()),
+            _ => Err(VaultError::NotPersistent),
+        }
+    }
+}

@@ -1,0 +1,112 @@
+// The one error type the UI sees. The backend rejects every command with `{code, message}`;
+// the UI decides what to show and where from `code` alone, never from the message text.
+
+import { ERROR_CODES, type ErrorCode } from './types';
+
+const KNOWN = new Set<string>(ERROR_CODES);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && KNOWN.has(value);
+}
+
+export class AppError extends Error {
+  /** What went wrong, as one of the contract's codes (`internal` for anything unrecognised). */
+  readonly code: ErrorCode;
+  /** The code as the backend sent it, kept for diagnostics when it was not a known code. */
+  readonly rawCode: string;
+
+  constructor(code: ErrorCode, message: string, rawCode: string = code) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.rawCode = rawCode;
+  }
+
+  get isKeychain(): boolean {
+    return isKeychainCode(this.code);
+  }
+}
+
+export function isKeychainCode(code: ErrorCode): boolean {
+  return code === 'keychain_unavailable' || code === 'keychain_locked' || code === 'keychain_denied';
+}
+
+/** Turns whatever `invoke` rejected with into an `AppError`. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const { code, message } = error as { code: unknown; message?: unknown };
+    const text = typeof message === 'string' ? message : '';
+    if (isErrorCode(code)) return new AppError(code, text);
+    return new AppError('internal', text, typeof code === 'string' ? code : 'internal');
+  }
+  // Tauri itself rejects with a plain string for IPC-level failures (unknown command, bad args).
+  if (typeof error === 'string') return new AppError('internal', error);
+  if (error instanceof Error) return new AppError('internal', error.message);
+  return new AppError('internal', '');
+}
+
+/** Plain words for each code, written for the person at the window. */
+export const ERROR_MESSAGES: Record<ErrorCode, string> = {
+  not_found: 'That key no longer exists — it may have been removed elsewhere.',
+  invalid_input: 'Some of these details are not valid.',
+  duplicate: 'A key with this name already exists in this environment.',
+  unknown_provider: 'Keyward does not know this provider. Pick one from the list.',
+  malformed_key: 'This value does not have the format of the selected provider and kind.',
+  keychain_unavailable: 'No system keychain is reachable, so Keyward cannot store key values. Nothing was saved.',
+  keychain_locked: 'The system keychain is locked. Unlock it, then try again.',
+  keychain_denied: 'Keyward was denied access to the system keychain. Allow access, then try again.',
+  clipboard_unavailable: 'The system clipboard is not available, so nothing was copied.',
+  import_invalid: 'Some lines of this file cannot be imported. Nothing was imported.',
+  storage: 'Keyward could not read or write its inventory database.',
+  internal: 'Something went wrong inside Keyward.',
+};
+
+/**
+ * Codes whose backend message adds useful detail (which field, which line). The backend
+ * guarantees messages never hold a secret; we still never echo it for `malformed_key`,
+ * whose subject is the value itself.
+ */
+const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['invalid_input', 'import_invalid', 'storage', 'internal']);
+
+export function errorMessage(error: unknown): string {
+  const e = toAppError(error);
+  const base = ERROR_MESSAGES[e.code];
+  const detail = e.message.trim();
+  if (DETAIL_CODES.has(e.code) && detail && detail !== base) return `${base} (${detail})`;
+  return base;
+}
+
+export type Form = 'add' | 'edit' | 'import' | 'settings';
+
+/**
+ * Which field of a form an error belongs next to; `general` means the form's own message line.
+ */
+export function errorField(code: ErrorCode, form: Form): string {
+  switch (form) {
+    case 'add':
+      switch (code) {
+        case 'malformed_key':
+          return 'secret';
+        case 'duplicate':
+          return 'name';
+        case 'unknown_provider':
+          return 'provider';
+        default:
+          return 'general';
+      }
+    case 'edit':
+      return code === 'duplicate' ? 'name' : 'general';
+    case 'import':
+      switch (code) {
+        case 'unknown_provider':
+          return 'provider';
+        case 'not_found':
+          return 'path';
+        default:
+          return 'general';
+      }
+    case 'settings':
+      return 'general';
+  }
+}

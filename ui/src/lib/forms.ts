@@ -1,0 +1,186 @@
+// Logic of the add, edit and import forms, kept out of the components so it can be tested.
+
+import { parseTags } from './format';
+import type {
+  DetectionDto,
+  ImportOptions,
+  ImportPreviewDto,
+  KeyDto,
+  KeyPatch,
+  KindDto,
+  NewKeyInput,
+  ProviderDto,
+  PurposeDto,
+} from './types';
+import { PRIVILEGE_LABELS } from './format';
+
+export function findProvider(providers: readonly ProviderDto[], id: string): ProviderDto | undefined {
+  return providers.find((p) => p.id === id);
+}
+
+export function findKind(providers: readonly ProviderDto[], providerId: string, kindId: string): KindDto | undefined {
+  return findProvider(providers, providerId)?.kinds.find((k) => k.id === kindId);
+}
+
+export function providerName(providers: readonly ProviderDto[], id: string): string {
+  return findProvider(providers, id)?.display_name ?? id;
+}
+
+export function kindName(providers: readonly ProviderDto[], providerId: string, kindId: string): string {
+  return findKind(providers, providerId, kindId)?.display_name ?? kindId;
+}
+
+/** The kinds a user may pick between after detection: the suggestion first, then alternatives. */
+export function kindChoices(detection: DetectionDto): string[] {
+  return [...new Set([detection.kind, ...detection.alternatives])].filter(Boolean);
+}
+
+/** The catalogue purpose whose label (or id) equals the typed text, case-insensitively. */
+export function catalogPurpose(provider: ProviderDto | undefined, text: string): PurposeDto | undefined {
+  const t = text.trim().toLowerCase();
+  if (!provider || !t) return undefined;
+  return provider.purposes.find((p) => p.label.toLowerCase() === t || p.id.toLowerCase() === t);
+}
+
+/**
+ * A hint when the chosen kind is broader than the purpose needs, e.g. "“Send transactional
+ * email” needs only a Server token (scoped)."; null otherwise.
+ */
+export function minimalKindHint(provider: ProviderDto | undefined, purposeText: string, kindId: string): string | null {
+  const purpose = catalogPurpose(provider, purposeText);
+  if (!provider || !purpose || !kindId || purpose.minimal_kind === kindId) return null;
+  const minimal = provider.kinds.find((k) => k.id === purpose.minimal_kind);
+  if (!minimal) return null;
+  return `“${purpose.label}” needs only a ${minimal.display_name} (${PRIVILEGE_LABELS[minimal.privilege] ?? minimal.privilege}).`;
+}
+
+export interface AddForm {
+  secret: string;
+  provider: string;
+  kind: string;
+  name: string;
+  environment: string;
+  purpose: string;
+  owner: string;
+  tags: string;
+}
+
+export const EMPTY_ADD_FORM: AddForm = {
+  secret: '',
+  provider: '',
+  kind: '',
+  name: '',
+  environment: '',
+  purpose: '',
+  owner: '',
+  tags: '',
+};
+
+export type FieldErrors = Partial<Record<keyof AddForm | 'general', string>>;
+
+export function validateAdd(form: AddForm): FieldErrors {
+  const errors: FieldErrors = {};
+  if (!form.secret.trim()) errors.secret = 'Paste the key’s value.';
+  if (!form.provider) errors.provider = 'Choose the provider.';
+  if (!form.kind) errors.kind = 'Choose the kind of key.';
+  if (!form.name.trim()) errors.name = 'Give the key a name.';
+  if (!form.environment.trim()) errors.environment = 'Choose or type an environment.';
+  return errors;
+}
+
+/** The `key_add` input for a valid form (the secret is passed through untouched). */
+export function toNewKeyInput(form: AddForm, provider?: ProviderDto): NewKeyInput {
+  const purpose = form.purpose.trim();
+  return {
+    secret: form.secret,
+    provider: form.provider,
+    kind: form.kind,
+    name: form.name.trim(),
+    environment: form.environment.trim(),
+    // A catalogue purpose is stored under its label, so groups read the same for every key.
+    purpose: catalogPurpose(provider, purpose)?.label ?? purpose,
+    owner: form.owner.trim() || null,
+    tags: parseTags(form.tags),
+    scopes: [],
+    env_var: null,
+  };
+}
+
+export interface EditForm {
+  name: string;
+  environment: string;
+  purpose: string;
+  owner: string;
+  tags: string;
+  env_var: string;
+}
+
+export function editFormOf(key: KeyDto): EditForm {
+  return {
+    name: key.name,
+    environment: key.environment,
+    purpose: key.purpose,
+    owner: key.owner ?? '',
+    tags: key.tags.join(', '),
+    env_var: key.env_var,
+  };
+}
+
+export function validateEdit(form: EditForm): Partial<Record<keyof EditForm | 'general', string>> {
+  const errors: Partial<Record<keyof EditForm | 'general', string>> = {};
+  if (!form.name.trim()) errors.name = 'A key needs a name.';
+  if (!form.environment.trim()) errors.environment = 'A key needs an environment.';
+  if (form.env_var.trim() && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(form.env_var.trim())) {
+    errors.env_var = 'Letters, digits and _ only, not starting with a digit.';
+  }
+  return errors;
+}
+
+/** Only the fields that changed; `null` when nothing did. */
+export function buildPatch(key: KeyDto, form: EditForm): KeyPatch | null {
+  const patch: KeyPatch = {};
+  const name = form.name.trim();
+  const environment = form.environment.trim();
+  const purpose = form.purpose.trim();
+  const owner = form.owner.trim() || null;
+  const tags = parseTags(form.tags);
+  const envVar = form.env_var.trim();
+  if (name !== key.name) patch.name = name;
+  if (environment !== key.environment) patch.environment = environment;
+  if (purpose !== key.purpose) patch.purpose = purpose;
+  if (owner !== key.owner) patch.owner = owner;
+  if (tags.length !== key.tags.length || tags.some((t, i) => t !== key.tags[i])) patch.tags = tags;
+  if (envVar && envVar !== key.env_var) patch.env_var = envVar;
+  return Object.keys(patch).length ? patch : null;
+}
+
+export interface ImportForm {
+  path: string;
+  environment: string;
+  provider: string;
+  purpose: string;
+}
+
+export function importOptions(form: ImportForm): ImportOptions {
+  return {
+    environment: form.environment.trim() || null,
+    provider: form.provider || null,
+    purpose: form.purpose.trim() || null,
+  };
+}
+
+/** A fingerprint of what a preview was made for; the preview is stale once it differs. */
+export function importRequestKey(form: ImportForm): string {
+  const o = importOptions(form);
+  return JSON.stringify([form.path.trim(), o.environment, o.provider, o.purpose]);
+}
+
+/** Import is all-or-nothing: only a preview with rows and no line errors can be committed. */
+export function canCommitImport(preview: ImportPreviewDto | null, stale: boolean): boolean {
+  return preview !== null && !stale && preview.errors.length === 0 && preview.rows.length > 0;
+}
+
+export function importButtonLabel(preview: ImportPreviewDto | null): string {
+  const n = preview?.rows.length ?? 0;
+  return n === 1 ? 'Import 1 key' : `Import ${n.toLocaleString('en-US')} keys`;
+}

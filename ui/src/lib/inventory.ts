@@ -1,0 +1,181 @@
+// The inventory's view logic: search index, filters, grouping (environment → purpose), counts
+// and the flattened list the virtual scroller renders. Pure functions over plain data.
+
+import type { KeyDto, KeyStatus } from './types';
+
+const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+
+export function compareText(a: string, b: string): number {
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+// ---------------------------------------------------------------- search index
+
+export interface IndexedKey {
+  key: KeyDto;
+  /** Lower-case text that the search box matches against, computed once per key. */
+  haystack: string;
+}
+
+/** The searchable text of a key: name, purpose, owner, provider (id and name), kind, tags. */
+export function searchText(key: KeyDto, providerName?: string): string {
+  const parts = [key.name, key.purpose, key.owner ?? '', key.provider, providerName ?? '', key.kind, ...key.tags];
+  return parts.join('\n').toLowerCase();
+}
+
+/**
+ * Builds the search index, sorted by key name once here so that filtering and grouping keep
+ * that order without sorting again on every keystroke.
+ */
+export function indexKeys(keys: readonly KeyDto[], providerNames?: ReadonlyMap<string, string>): IndexedKey[] {
+  const index = keys.map((key) => ({ key, haystack: searchText(key, providerNames?.get(key.provider)) }));
+  index.sort((a, b) => compareText(a.key.name, b.key.name) || compareText(a.key.id, b.key.id));
+  return index;
+}
+
+// ---------------------------------------------------------------- filters
+
+export interface Filters {
+  text: string;
+  environment: string | null;
+  provider: string | null;
+  status: KeyStatus | null;
+}
+
+export const NO_FILTERS: Filters = { text: '', environment: null, provider: null, status: null };
+
+/** Lower-case, whitespace-separated search terms; every term must match. */
+export function parseQuery(text: string): string[] {
+  return text.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
+export function isFiltered(filters: Filters): boolean {
+  return parseQuery(filters.text).length > 0 || filters.environment !== null || filters.provider !== null || filters.status !== null;
+}
+
+export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyDto[] {
+  const terms = parseQuery(filters.text);
+  const { environment, provider, status } = filters;
+  const out: KeyDto[] = [];
+  outer: for (const entry of index) {
+    const k = entry.key;
+    if (environment !== null && k.environment !== environment) continue;
+    if (provider !== null && k.provider !== provider) continue;
+    if (status !== null && k.status !== status) continue;
+    for (const term of terms) {
+      if (!entry.haystack.includes(term)) continue outer;
+    }
+    out.push(k);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- grouping
+
+export interface PurposeGroup {
+  purpose: string;
+  keys: KeyDto[];
+}
+
+export interface EnvGroup {
+  environment: string;
+  /** Whether the environment is one of the configured ones (others are listed after them). */
+  configured: boolean;
+  count: number;
+  purposes: PurposeGroup[];
+}
+
+/**
+ * Environment names in display order: the configured ones in their configured order, then any
+ * other names alphabetically.
+ */
+export function orderEnvironments(names: Iterable<string>, configured: readonly string[]): string[] {
+  const present = new Set(names);
+  const ordered = configured.filter((name) => present.has(name));
+  const known = new Set(configured);
+  const others = [...present].filter((name) => !known.has(name)).sort(compareText);
+  return [...ordered, ...others];
+}
+
+/** Purposes alphabetically; the empty purpose ("no purpose") last. */
+export function comparePurpose(a: string, b: string): number {
+  if (a === '' || b === '') return a === b ? 0 : a === '' ? 1 : -1;
+  return compareText(a, b);
+}
+
+/** Groups keys by environment, then purpose. Keys keep their incoming order within a group. */
+export function groupKeys(keys: readonly KeyDto[], configured: readonly string[]): EnvGroup[] {
+  const byEnv = new Map<string, Map<string, KeyDto[]>>();
+  for (const key of keys) {
+    let byPurpose = byEnv.get(key.environment);
+    if (!byPurpose) byEnv.set(key.environment, (byPurpose = new Map()));
+    const list = byPurpose.get(key.purpose);
+    if (list) list.push(key);
+    else byPurpose.set(key.purpose, [key]);
+  }
+  const known = new Set(configured);
+  return orderEnvironments(byEnv.keys(), configured).map((environment) => {
+    const byPurpose = byEnv.get(environment)!;
+    const purposes = [...byPurpose.keys()].sort(comparePurpose).map((purpose) => ({ purpose, keys: byPurpose.get(purpose)! }));
+    const count = purposes.reduce((n, g) => n + g.keys.length, 0);
+    return { environment, configured: known.has(environment), count, purposes };
+  });
+}
+
+/** Number of keys in each environment (for filter menus). */
+export function countBy<K extends 'environment' | 'provider' | 'status'>(keys: readonly KeyDto[], field: K): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const key of keys) counts.set(key[field], (counts.get(key[field]) ?? 0) + 1);
+  return counts;
+}
+
+// ---------------------------------------------------------------- flattened list
+
+export type ListItem =
+  | { type: 'env'; id: string; environment: string; count: number; collapsed: boolean }
+  | { type: 'purpose'; id: string; environment: string; purpose: string; count: number; collapsed: boolean }
+  | { type: 'key'; id: string; key: KeyDto };
+
+export const envItemId = (environment: string) => `env:${environment}`;
+export const purposeItemId = (environment: string, purpose: string) => `purpose:${environment}\u0000${purpose}`;
+export const keyItemId = (id: string) => `key:${id}`;
+
+/** Headers and rows in display order; collapsed groups contribute only their header. */
+export function flatten(groups: readonly EnvGroup[], collapsed: ReadonlySet<string>): ListItem[] {
+  const items: ListItem[] = [];
+  for (const group of groups) {
+    const envId = envItemId(group.environment);
+    const envCollapsed = collapsed.has(envId);
+    items.push({ type: 'env', id: envId, environment: group.environment, count: group.count, collapsed: envCollapsed });
+    if (envCollapsed) continue;
+    for (const pg of group.purposes) {
+      const pid = purposeItemId(group.environment, pg.purpose);
+      const pCollapsed = collapsed.has(pid);
+      items.push({
+        type: 'purpose',
+        id: pid,
+        environment: group.environment,
+        purpose: pg.purpose,
+        count: pg.keys.length,
+        collapsed: pCollapsed,
+      });
+      if (pCollapsed) continue;
+      for (const key of pg.keys) items.push({ type: 'key', id: keyItemId(key.id), key });
+    }
+  }
+  return items;
+}
+
+/** Label for a purpose group. */
+export function purposeLabel(purpose: string): string {
+  return purpose === '' ? 'No purpose' : purpose;
+}
+
+/** Returns a new set with `id` toggled. */
+export function toggled(set: ReadonlySet<string>, id: string, on?: boolean): Set<string> {
+  const next = new Set(set);
+  const want = on ?? !next.has(id);
+  if (want) next.add(id);
+  else next.delete(id);
+  return next;
+}

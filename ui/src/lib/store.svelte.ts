@@ -1,0 +1,195 @@
+// The window's state: what the backend said, what the user is looking at, and the actions
+// that talk to the backend. Views read it; derived values come from the pure modules.
+
+import { api } from './api';
+import { AppError, errorMessage, toAppError } from './errors';
+import { clipboardDeadline } from './format';
+import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, type Filters } from './inventory';
+import { followCursor } from './nav';
+import { environmentNames } from './settings';
+import type { KeyDetailDto, KeyDto, KeychainStatusDto, ProviderDto, SettingsDto } from './types';
+
+export type DialogName = 'add' | 'import' | 'settings' | null;
+
+export interface Notice {
+  id: number;
+  tone: 'info' | 'error';
+  text: string;
+}
+
+export interface CopyToast {
+  keyName: string;
+  /** Local time (ms) when the clipboard clears. */
+  deadline: number;
+}
+
+export class AppStore {
+  keys = $state.raw<KeyDto[]>([]);
+  providers = $state.raw<ProviderDto[]>([]);
+  settings = $state.raw<SettingsDto | null>(null);
+  keychain = $state.raw<KeychainStatusDto | null>(null);
+  loaded = $state(false);
+  loadError = $state<string | null>(null);
+
+  filters = $state<Filters>({ ...NO_FILTERS });
+  collapsed = $state.raw<Set<string>>(new Set());
+  /** The list item under the keyboard cursor (a header or a key row). */
+  cursorId = $state<string | null>(null);
+  /** The key whose detail panel is open. */
+  detailId = $state<string | null>(null);
+  detail = $state.raw<KeyDetailDto | null>(null);
+  detailError = $state<string | null>(null);
+
+  dialog = $state<DialogName>(null);
+  notices = $state<Notice[]>([]);
+  copyToast = $state<CopyToast | null>(null);
+  /** Wall clock, ticking every 30 s, for ages. */
+  now = $state(Date.now());
+
+  providerNames = $derived(new Map(this.providers.map((p) => [p.id, p.display_name])));
+  index = $derived(indexKeys(this.keys, this.providerNames));
+  environmentOrder = $derived(environmentNames(this.settings));
+  filtered = $derived(filterKeys(this.index, this.filters));
+  groups = $derived(groupKeys(this.filtered, this.environmentOrder));
+  items = $derived(flatten(this.groups, this.collapsed));
+  filtering = $derived(isFiltered(this.filters));
+  /** Adding and importing need a working keychain; an unknown state does not block. */
+  keychainOk = $derived(this.keychain === null || this.keychain.state === 'ok');
+  /** Every environment name known: configured ones first, then those only keys use. */
+  allEnvironments = $derived([...new Set([...this.environmentOrder, ...this.keys.map((k) => k.environment)])]);
+  detailKey = $derived(this.detailId === null ? null : (this.keys.find((k) => k.id === this.detailId) ?? null));
+
+  private noticeId = 0;
+  private detailTicket = 0;
+
+  async load(): Promise<void> {
+    this.loadError = null;
+    const [keys, providers, settings] = await Promise.allSettled([api.keysList(), api.providersList(), api.settingsGet()]);
+    if (providers.status === 'fulfilled') this.providers = providers.value;
+    if (settings.status === 'fulfilled') this.settings = settings.value;
+    if (keys.status === 'fulfilled') this.keys = keys.value;
+    const failed = [keys, providers, settings].find((r) => r.status === 'rejected');
+    if (failed && failed.status === 'rejected') this.loadError = errorMessage(failed.reason);
+    this.loaded = true;
+    await this.refreshKeychain();
+  }
+
+  async reloadKeys(): Promise<void> {
+    try {
+      this.keys = await api.keysList();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async refreshKeychain(): Promise<void> {
+    try {
+      this.keychain = await api.keychainStatus();
+    } catch (error) {
+      const e = toAppError(error);
+      this.keychain = { state: 'unavailable', message: errorMessage(e), fix: 'Restart Keyward; if this persists, check the log.' };
+    }
+  }
+
+  /** Reports an error as a notice and reacts to its code (keychain → re-check, gone → reload). */
+  fail(error: unknown): AppError {
+    const e = toAppError(error);
+    this.react(e);
+    this.notify(errorMessage(e), 'error');
+    return e;
+  }
+
+  /** Side effects of an error code, without a notice (forms show their own message). */
+  react(error: AppError): void {
+    if (error.isKeychain) void this.refreshKeychain();
+    if (error.code === 'not_found') {
+      void this.reloadKeys();
+      if (this.detailId !== null) this.closeDetail();
+    }
+  }
+
+  notify(text: string, tone: Notice['tone'] = 'info'): void {
+    const id = ++this.noticeId;
+    this.notices = [...this.notices, { id, tone, text }].slice(-4);
+    setTimeout(() => this.dismiss(id), tone === 'error' ? 8000 : 4000);
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  setFilter<K extends keyof Filters>(field: K, value: Filters[K]): void {
+    this.filters[field] = value;
+  }
+
+  clearFilters(): void {
+    this.filters = { ...NO_FILTERS };
+  }
+
+  toggleGroup(id: string, open?: boolean): void {
+    this.collapsed = toggled(this.collapsed, id, open === undefined ? undefined : !open);
+  }
+
+  async openDetail(id: string): Promise<void> {
+    this.detailId = id;
+    this.cursorId = `key:${id}`;
+    this.detailError = null;
+    if (this.detail?.key.id !== id) this.detail = null;
+    const ticket = ++this.detailTicket;
+    try {
+      const detail = await api.keyShow(id);
+      if (ticket === this.detailTicket) this.detail = detail;
+    } catch (error) {
+      if (ticket !== this.detailTicket) return;
+      const e = toAppError(error);
+      this.react(e);
+      this.detailError = errorMessage(e);
+    }
+  }
+
+  closeDetail(): void {
+    this.detailTicket++;
+    this.detailId = null;
+    this.detail = null;
+    this.detailError = null;
+  }
+
+  /** Puts a key (or an updated copy) into the list without a full reload. */
+  upsertKey(key: KeyDto): void {
+    const i = this.keys.findIndex((k) => k.id === key.id);
+    this.keys = i < 0 ? [...this.keys, key] : this.keys.map((k) => (k.id === key.id ? key : k));
+  }
+
+  async copy(id: string): Promise<void> {
+    const key = this.keys.find((k) => k.id === id);
+    try {
+      const result = await api.keyCopy(id);
+      this.copyToast = { keyName: key?.name ?? 'key', deadline: clipboardDeadline(result, Date.now()) };
+      if (this.detailId === id) void this.openDetail(id);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const key = this.keys.find((k) => k.id === id);
+    const cursorBefore = this.items.findIndex((item) => item.id === this.cursorId);
+    try {
+      await api.keyRemove(id);
+      this.keys = this.keys.filter((k) => k.id !== id);
+      // The cursor stays where the removed key was, on whatever took its place.
+      const next = followCursor(this.items, this.cursorId, cursorBefore);
+      this.cursorId = next >= 0 ? this.items[next].id : null;
+      if (this.detailId === id) this.closeDetail();
+      this.notify(`Removed “${key?.name ?? 'key'}”.`);
+      return true;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+  }
+
+  setSettings(settings: SettingsDto): void {
+    this.settings = settings;
+  }
+}

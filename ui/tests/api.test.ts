@@ -1,0 +1,96 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const core = vi.hoisted(() => ({ invoke: vi.fn(), isTauri: vi.fn(() => true) }));
+const dialog = vi.hoisted(() => ({ open: vi.fn() }));
+vi.mock('@tauri-apps/api/core', () => core);
+vi.mock('@tauri-apps/plugin-dialog', () => dialog);
+
+import { api, AppError, IMPORT_FILTERS, pickImportFile } from '../src/lib/api';
+import type { NewKeyInput } from '../src/lib/types';
+
+beforeEach(() => {
+  core.invoke.mockReset();
+  core.isTauri.mockReturnValue(true);
+  dialog.open.mockReset();
+});
+
+const input: NewKeyInput = {
+  secret: 'phx_value',
+  provider: 'posthog',
+  kind: 'personal',
+  name: 'n',
+  environment: 'dev',
+  purpose: '',
+  owner: null,
+  tags: [],
+  scopes: [],
+  env_var: null,
+};
+const options = { environment: null, provider: 'posthog', purpose: null };
+
+describe('command wrappers', () => {
+  it.each([
+    ['keysList', () => api.keysList(), 'keys_list', {}],
+    ['keyShow', () => api.keyShow('id-1'), 'key_show', { id: 'id-1' }],
+    ['keyDetect', () => api.keyDetect('v'), 'key_detect', { value: 'v' }],
+    ['keyAdd', () => api.keyAdd(input), 'key_add', { input }],
+    ['keyUpdate', () => api.keyUpdate('id-1', { name: 'x' }), 'key_update', { id: 'id-1', patch: { name: 'x' } }],
+    ['keyRemove', () => api.keyRemove('id-1'), 'key_remove', { id: 'id-1' }],
+    ['keyCopy', () => api.keyCopy('id-1'), 'key_copy', { id: 'id-1' }],
+    ['importPreview', () => api.importPreview('/a/.env', options), 'import_preview', { path: '/a/.env', options }],
+    ['importCommit', () => api.importCommit('/a/.env', options), 'import_commit', { path: '/a/.env', options }],
+    ['providersList', () => api.providersList(), 'providers_list', {}],
+    ['settingsGet', () => api.settingsGet(), 'settings_get', {}],
+    ['settingsUpdate', () => api.settingsUpdate({ clipboard_timeout_secs: 20 }), 'settings_update', { patch: { clipboard_timeout_secs: 20 } }],
+    ['keychainStatus', () => api.keychainStatus(), 'keychain_status', {}],
+    ['auditList', () => api.auditList(null), 'audit_list', { keyId: null }],
+    ['auditList with id', () => api.auditList('id-1'), 'audit_list', { keyId: 'id-1' }],
+  ] as const)('%s invokes %s with camelCase args', async (_name, call, command, args) => {
+    core.invoke.mockResolvedValueOnce('result');
+    await expect(call()).resolves.toBe('result');
+    expect(core.invoke).toHaveBeenCalledWith(command, args);
+  });
+
+  it('wraps every command of the contract', () => {
+    expect(Object.keys(api)).toHaveLength(14);
+  });
+});
+
+describe('rejections', () => {
+  it('become an AppError with the backend code', async () => {
+    core.invoke.mockRejectedValueOnce({ code: 'keychain_locked', message: 'collection is locked' });
+    const error = await api.keyAdd(input).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'keychain_locked', message: 'collection is locked' });
+  });
+
+  it('become internal for IPC-level string errors', async () => {
+    core.invoke.mockRejectedValueOnce('invalid args `id` for command `key_show`');
+    await expect(api.keyShow('x')).rejects.toMatchObject({ code: 'internal' });
+  });
+
+  it('refuse to run outside the desktop window without the demo', async () => {
+    core.isTauri.mockReturnValue(false);
+    await expect(api.keysList()).rejects.toMatchObject({ code: 'internal' });
+    expect(core.invoke).not.toHaveBeenCalled();
+  });
+});
+
+describe('pickImportFile', () => {
+  it('opens the native dialog with .env/.csv and all-files filters', async () => {
+    dialog.open.mockResolvedValueOnce('/home/me/project/.env');
+    await expect(pickImportFile()).resolves.toBe('/home/me/project/.env');
+    expect(dialog.open).toHaveBeenCalledWith(expect.objectContaining({ multiple: false, directory: false, filters: IMPORT_FILTERS }));
+    expect(IMPORT_FILTERS.flatMap((f) => f.extensions)).toEqual(['env', 'csv', '*']);
+  });
+
+  it('resolves to null when cancelled', async () => {
+    dialog.open.mockResolvedValueOnce(null);
+    await expect(pickImportFile()).resolves.toBeNull();
+  });
+
+  it('is unavailable outside the desktop window', async () => {
+    core.isTauri.mockReturnValue(false);
+    await expect(pickImportFile()).rejects.toBeInstanceOf(AppError);
+  });
+});

@@ -1,0 +1,100 @@
+import type { KeyDto, ProviderDto } from '../src/lib/types';
+
+let n = 0;
+
+/** A key with sensible defaults; override what the test is about. */
+export function makeKey(overrides: Partial<KeyDto> = {}): KeyDto {
+  n += 1;
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    provider: 'postmark',
+    kind: 'server_token',
+    name: `Key ${n}`,
+    environment: 'dev',
+    purpose: 'Send transactional email',
+    owner: null,
+    tags: [],
+    scopes: [],
+    remote_id: null,
+    env_var: `KEY_${n}`,
+    created_at: '2024-01-01T00:00:00Z',
+    last_rotated_at: null,
+    last_used_at: null,
+    last_verified_at: null,
+    expires_at: null,
+    status: 'active',
+    fingerprint: null,
+    masked_hint: '…abcd',
+    updated_at: '2024-01-01T00:00:00Z',
+    findings: [],
+    ...overrides,
+  };
+}
+
+export const PROVIDERS: ProviderDto[] = [
+  {
+    id: 'postmark',
+    display_name: 'Postmark',
+    dashboard_url: 'https://account.postmarkapp.com',
+    custom: false,
+    kinds: [
+      {
+        id: 'server_token',
+        display_name: 'Server token',
+        presentation: 'header',
+        presentation_name: 'X-Postmark-Server-Token',
+        prefix: null,
+        privilege: 'scoped',
+        client_safe: false,
+        dashboard_url: '',
+        notes: '',
+      },
+      {
+        id: 'account_token',
+        display_name: 'Account token',
+        presentation: 'header',
+        presentation_name: 'X-Postmark-Account-Token',
+        prefix: null,
+        privilege: 'full',
+        client_safe: false,
+        dashboard_url: '',
+        notes: '',
+      },
+    ],
+    purposes: [
+      { id: 'send_email', label: 'Send transactional email', minimal_kind: 'server_token', scopes: [] },
+      { id: 'manage_servers', label: 'Manage servers', minimal_kind: 'account_token', scopes: [] },
+    ],
+  },
+  {
+    id: 'posthog',
+    display_name: 'PostHog',
+    dashboard_url: 'https://us.posthog.com',
+    custom: false,
+    kinds: [
+      {
+        id: 'personal',
+        display_name: 'Personal key',
+        presentation: 'bearer',
+        presentation_name: 'Authorization',
+        prefix: 'phx_',
+        privilege: 'full',
+        client_safe: false,
+        dashboard_url: '',
+        notes: '',
+      },
+      {
+        id: 'project_key',
+        display_name: 'Project key',
+        presentation: 'body_field',
+        presentation_name: 'api_key',
+        prefix: 'phc_',
+        privilege: 'public',
+        client_safe: true,
+        dashboard_url: '',
+        notes: '',
+      },
+    ],
+    purposes: [{ id: 'ingest', label: 'Ingest events', minimal_kind: 'project_key', scopes: [] }],
+  },
+];

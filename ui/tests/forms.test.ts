@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildPatch,
+  canCommitImport,
+  catalogPurpose,
+  EMPTY_ADD_FORM,
+  editFormOf,
+  findKind,
+  importButtonLabel,
+  importOptions,
+  importRequestKey,
+  kindChoices,
+  kindName,
+  minimalKindHint,
+  providerName,
+  toNewKeyInput,
+  validateAdd,
+  validateEdit,
+  type AddForm,
+} from '../src/lib/forms';
+import type { DetectionDto, ImportPreviewDto } from '../src/lib/types';
+import { makeKey, PROVIDERS } from './fixtures';
+
+const postmark = PROVIDERS[0];
+
+describe('catalogue look-ups', () => {
+  it('names providers and kinds, falling back to ids', () => {
+    expect(providerName(PROVIDERS, 'posthog')).toBe('PostHog');
+    expect(providerName(PROVIDERS, 'acme')).toBe('acme');
+    expect(kindName(PROVIDERS, 'postmark', 'account_token')).toBe('Account token');
+    expect(kindName(PROVIDERS, 'postmark', 'mystery')).toBe('mystery');
+    expect(findKind(PROVIDERS, 'posthog', 'personal')?.privilege).toBe('full');
+  });
+
+  it('offers the suggested kind first, then the alternatives, once each', () => {
+    const d: DetectionDto = {
+      provider: 'postmark',
+      kind: 'server_token',
+      confidence: 'medium',
+      needs_confirmation: true,
+      alternatives: ['account_token', 'server_token'],
+      reason: '',
+      masked_hint: '…abcd',
+    };
+    expect(kindChoices(d)).toEqual(['server_token', 'account_token']);
+  });
+
+  it('matches a typed purpose to the catalogue by label or id, case-insensitively', () => {
+    expect(catalogPurpose(postmark, ' send TRANSACTIONAL email ')?.id).toBe('send_email');
+    expect(catalogPurpose(postmark, 'manage_servers')?.label).toBe('Manage servers');
+    expect(catalogPurpose(postmark, 'something else')).toBeUndefined();
+    expect(catalogPurpose(undefined, 'Manage servers')).toBeUndefined();
+  });
+
+  it('hints when the kind is broader than the purpose needs', () => {
+    expect(minimalKindHint(postmark, 'Send transactional email', 'account_token')).toBe('“Send transactional email” needs only a Server token (scoped).');
+    expect(minimalKindHint(postmark, 'Send transactional email', 'server_token')).toBeNull();
+    expect(minimalKindHint(postmark, 'free text purpose', 'account_token')).toBeNull();
+  });
+});
+
+describe('add form', () => {
+  const filled: AddForm = {
+    secret: '  phx_value\n',
+    provider: 'postmark',
+    kind: 'server_token',
+    name: '  Mail  ',
+    environment: ' prod ',
+    purpose: 'send transactional email',
+    owner: '  ',
+    tags: 'billing, ci, billing',
+  };
+
+  it('requires value, provider, kind, name and environment', () => {
+    expect(Object.keys(validateAdd(EMPTY_ADD_FORM)).sort()).toEqual(['environment', 'kind', 'name', 'provider', 'secret']);
+    expect(validateAdd(filled)).toEqual({});
+    expect(validateAdd({ ...filled, secret: '   ' })).toHaveProperty('secret');
+  });
+
+  it('builds the key_add input: trimmed metadata, parsed tags, null owner, catalogue label', () => {
+    expect(toNewKeyInput(filled, postmark)).toEqual({
+      secret: '  phx_value\n',
+      provider: 'postmark',
+      kind: 'server_token',
+      name: 'Mail',
+      environment: 'prod',
+      purpose: 'Send transactional email',
+      owner: null,
+      tags: ['billing', 'ci'],
+      scopes: [],
+      env_var: null,
+    });
+  });
+
+  it('keeps a free-text purpose as typed', () => {
+    expect(toNewKeyInput({ ...filled, purpose: ' Nightly export ' }, postmark).purpose).toBe('Nightly export');
+  });
+});
+
+describe('edit form', () => {
+  const key = makeKey({ name: 'Mail', environment: 'prod', purpose: 'P', owner: 'ops', tags: ['a', 'b'], env_var: 'MAIL_TOKEN' });
+
+  it('starts from the key', () => {
+    expect(editFormOf(key)).toEqual({ name: 'Mail', environment: 'prod', purpose: 'P', owner: 'ops', tags: 'a, b', env_var: 'MAIL_TOKEN' });
+  });
+
+  it('patches only what changed', () => {
+    expect(buildPatch(key, editFormOf(key))).toBeNull();
+    expect(buildPatch(key, { ...editFormOf(key), name: ' Mail 2 ', tags: 'a' })).toEqual({ name: 'Mail 2', tags: ['a'] });
+    expect(buildPatch(key, { ...editFormOf(key), owner: '' })).toEqual({ owner: null });
+    expect(buildPatch(key, { ...editFormOf(key), env_var: 'NEW_VAR', environment: 'dev' })).toEqual({ environment: 'dev', env_var: 'NEW_VAR' });
+  });
+
+  it('does not clear the env var with an empty field', () => {
+    expect(buildPatch(key, { ...editFormOf(key), env_var: '' })).toBeNull();
+  });
+
+  it('validates name, environment and env var', () => {
+    expect(validateEdit(editFormOf(key))).toEqual({});
+    expect(validateEdit({ ...editFormOf(key), name: ' ' })).toHaveProperty('name');
+    expect(validateEdit({ ...editFormOf(key), environment: '' })).toHaveProperty('environment');
+    expect(validateEdit({ ...editFormOf(key), env_var: '1ABC' })).toHaveProperty('env_var');
+    expect(validateEdit({ ...editFormOf(key), env_var: 'MY-VAR' })).toHaveProperty('env_var');
+  });
+});
+
+describe('import', () => {
+  const preview = (rows: number, errors: number): ImportPreviewDto => ({
+    format: 'env',
+    rows: Array.from({ length: rows }, (_, i) => ({
+      line: i + 1,
+      name: `k${i}`,
+      provider: 'postmark',
+      kind: 'server_token',
+      environment: 'dev',
+      purpose: '',
+      masked_hint: '…abcd',
+      env_var: `K${i}`,
+    })),
+    errors: Array.from({ length: errors }, (_, i) => ({ line: 100 + i, message: 'bad line' })),
+  });
+
+  it('sends blank options as null', () => {
+    expect(importOptions({ path: '/x', environment: ' ', provider: '', purpose: '' })).toEqual({ environment: null, provider: null, purpose: null });
+    expect(importOptions({ path: '/x', environment: ' prod ', provider: 'posthog', purpose: 'Ingest' })).toEqual({ environment: 'prod', provider: 'posthog', purpose: 'Ingest' });
+  });
+
+  it('makes a preview stale when the path or an option changes', () => {
+    const a = importRequestKey({ path: '/x', environment: '', provider: '', purpose: '' });
+    expect(importRequestKey({ path: ' /x ', environment: ' ', provider: '', purpose: '' })).toBe(a);
+    expect(importRequestKey({ path: '/y', environment: '', provider: '', purpose: '' })).not.toBe(a);
+    expect(importRequestKey({ path: '/x', environment: 'dev', provider: '', purpose: '' })).not.toBe(a);
+  });
+
+  it('commits only a fresh preview with rows and no line errors', () => {
+    expect(canCommitImport(null, false)).toBe(false);
+    expect(canCommitImport(preview(3, 0), false)).toBe(true);
+    expect(canCommitImport(preview(3, 1), false)).toBe(false);
+    expect(canCommitImport(preview(0, 0), false)).toBe(false);
+    expect(canCommitImport(preview(3, 0), true)).toBe(false);
+  });
+
+  it('labels the button with the number of keys', () => {
+    expect(importButtonLabel(null)).toBe('Import 0 keys');
+    expect(importButtonLabel(preview(1, 0))).toBe('Import 1 key');
+    expect(importButtonLabel(preview(1200, 0))).toBe('Import 1,200 keys');
+  });
+});
