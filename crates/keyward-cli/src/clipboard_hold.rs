@@ -28,11 +28,17 @@ pub fn spawn(secret: &Secret, timeout: Duration) -> anyhow::Result<()> {
     }
     let mut child = cmd.spawn()?;
     {
-        let mut stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("no pipe to the clipboard holder"))?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no pipe to the clipboard holder"))?;
         // EXPOSE: handing the value to our own child through a pipe.
         stdin.write_all(secret.expose().as_bytes())?;
     }
-    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no pipe from the clipboard holder"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no pipe from the clipboard holder"))?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
     let line = line.trim();
@@ -41,14 +47,18 @@ pub fn spawn(secret: &Secret, timeout: Duration) -> anyhow::Result<()> {
     }
     let _ = child.wait();
     match line.strip_prefix("error: ") {
-        Some(reason) => Err(keyward::Error::Clipboard(keyward::clipboard::ClipboardError::Unavailable(reason.to_owned())).into()),
+        Some(reason) => Err(keyward::Error::Clipboard(
+            keyward::clipboard::ClipboardError::Unavailable(reason.to_owned()),
+        )
+        .into()),
         None => anyhow::bail!("the clipboard holder exited without holding the value"),
     }
 }
 
 /// Child side: read the value from stdin, take the clipboard, report, hold, clear.
 pub fn hold(timeout_secs: u64) -> std::process::ExitCode {
-    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(keyward::inventory::MAX_SECRET_LEN + 2));
+    let mut buf =
+        zeroize::Zeroizing::new(Vec::with_capacity(keyward::inventory::MAX_SECRET_LEN + 2));
     let read = std::io::stdin()
         .take(keyward::inventory::MAX_SECRET_LEN as u64 + 1)
         .read_to_end(&mut buf);

@@ -17,7 +17,10 @@ pub fn run(command: Command) -> ExitCode {
     if let Command::ClipboardHold { timeout } = command {
         return crate::clipboard_hold::hold(timeout);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start: {e}");
@@ -81,7 +84,10 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Rm { key, yes } => remove(&inv, &key, yes).await,
         Command::Import(args) => import(&inv, args).await,
         Command::Copy { key, timeout } => copy(&inv, &key, timeout).await,
-        Command::Run { environment, command } => run_with_env(&inv, &environment, command).await,
+        Command::Run {
+            environment,
+            command,
+        } => run_with_env(&inv, &environment, command).await,
         Command::Audit { key, limit, format } => audit(&inv, key, limit, format).await,
         Command::Doctor { format } => doctor(&inv, format).await,
         Command::Providers { format } => providers(&inv, format).await,
@@ -94,9 +100,17 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
     outcome
 }
 
-fn date(flag: &str, value: Option<String>) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+fn date(
+    flag: &str,
+    value: Option<String>,
+) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
     value
-        .map(|v| parse_date(&v).map_err(|reason| Error::InvalidInput { field: "date", reason: format!("--{flag}: {reason}") }))
+        .map(|v| {
+            parse_date(&v).map_err(|reason| Error::InvalidInput {
+                field: "date",
+                reason: format!("--{flag}: {reason}"),
+            })
+        })
         .transpose()
         .map_err(Into::into)
 }
@@ -137,7 +151,10 @@ async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
             clean(&key.environment, 64),
             key.id
         );
-        if detection.provider == key.provider && detection.needs_confirmation && key.kind == detection.kind {
+        if detection.provider == key.provider
+            && detection.needs_confirmation
+            && key.kind == detection.kind
+        {
             println!(
                 "note: {} — confirm with --kind ({}) if this is not a {}.",
                 detection.reason,
@@ -154,7 +171,10 @@ async fn list(inv: &Inventory, a: ListArgs) -> anyhow::Result<ExitCode> {
         None => None,
         Some(s) => Some(KeyStatus::parse(s).ok_or_else(|| Error::InvalidInput {
             field: "status",
-            reason: format!("'{}' is not one of active, pending, grace, revoked, invalid", clean(s, 40)),
+            reason: format!(
+                "'{}' is not one of active, pending, grace, revoked, invalid",
+                clean(s, 40)
+            ),
         })?),
     };
     let filter = KeyFilter {
@@ -180,10 +200,19 @@ async fn show(inv: &Inventory, reference: &str, format: Format) -> anyhow::Resul
         print_json(&detail)?;
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", output::key_details(&detail.key, detail.secret_present));
+    print!(
+        "{}",
+        output::key_details(&detail.key, detail.secret_present)
+    );
     println!("\n  audit trail:");
     for e in &detail.audit {
-        println!("    {}  {:<10} {:<16} {}", e.at.format("%Y-%m-%d %H:%M:%S"), clean(&e.actor, 24), e.action, clean(&e.detail, 200));
+        println!(
+            "    {}  {:<10} {:<16} {}",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            clean(&e.actor, 24),
+            e.action,
+            clean(&e.detail, 200)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -192,9 +221,16 @@ async fn remove(inv: &Inventory, reference: &str, yes: bool) -> anyhow::Result<E
     let key = inv.resolve(reference).await?;
     if !yes {
         if !std::io::stdin().is_terminal() {
-            return Err(Error::invalid("confirmation", "pass --yes to remove without a prompt").into());
+            return Err(
+                Error::invalid("confirmation", "pass --yes to remove without a prompt").into(),
+            );
         }
-        eprint!("Remove '{}' ({}, {}) and its value from the keychain? [y/N] ", clean(&key.name, 80), key.provider, clean(&key.environment, 64));
+        eprint!(
+            "Remove '{}' ({}, {}) and its value from the keychain? [y/N] ",
+            clean(&key.name, 80),
+            key.provider,
+            clean(&key.environment, 64)
+        );
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
@@ -203,7 +239,11 @@ async fn remove(inv: &Inventory, reference: &str, yes: bool) -> anyhow::Result<E
         }
     }
     let removed = inv.remove(key.id).await?;
-    println!("Removed '{}' from {}.", clean(&removed.name, 80), clean(&removed.environment, 64));
+    println!(
+        "Removed '{}' from {}.",
+        clean(&removed.name, 80),
+        clean(&removed.environment, 64)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -211,22 +251,37 @@ async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
     let bytes = zeroize::Zeroizing::new(
         std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?,
     );
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|e| Error::invalid("import", format!("{} is not UTF-8 text (byte {})", a.file.display(), e.valid_up_to())))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        Error::invalid(
+            "import",
+            format!(
+                "{} is not UTF-8 text (byte {})",
+                a.file.display(),
+                e.valid_up_to()
+            ),
+        )
+    })?;
     let options = ImportOptions {
         environment: a.environment,
         provider: a.provider,
         purpose: a.purpose,
         skip_unrecognized: a.skip_unrecognized,
     };
-    let file_name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = a
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let plan = inv.import_plan(&file_name, text, &options).await?;
     if !plan.errors.is_empty() {
         return Err(Error::Import(plan.errors).into());
     }
     let preview: Vec<keyward::KeyRecord> = plan.rows.iter().map(|r| r.record.clone()).collect();
     for (line, name) in &plan.skipped {
-        eprintln!("skipped line {line}: {} (not a recognized key format)", clean(name, 80));
+        eprintln!(
+            "skipped line {line}: {} (not a recognized key format)",
+            clean(name, 80)
+        );
     }
     if a.dry_run {
         match a.format {
@@ -244,7 +299,11 @@ async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
         Format::Json => print_json(&keys)?,
         _ => {
             print!("{}", output::key_table(&keys, chrono::Utc::now()));
-            println!("Imported {} key{}.", keys.len(), if keys.len() == 1 { "" } else { "s" });
+            println!(
+                "Imported {} key{}.",
+                keys.len(),
+                if keys.len() == 1 { "" } else { "s" }
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -267,7 +326,11 @@ async fn copy(inv: &Inventory, reference: &str, timeout: Option<u64>) -> anyhow:
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run_with_env(inv: &Inventory, environment: &str, command: Vec<String>) -> anyhow::Result<ExitCode> {
+async fn run_with_env(
+    inv: &Inventory,
+    environment: &str,
+    command: Vec<String>,
+) -> anyhow::Result<ExitCode> {
     let Some((program, args)) = command.split_first() else {
         return Err(Error::invalid("command", "give the command to run after --").into());
     };
@@ -295,7 +358,12 @@ async fn run_with_env(inv: &Inventory, environment: &str, command: Vec<String>) 
     Ok(ExitCode::from(1))
 }
 
-async fn audit(inv: &Inventory, key: Option<String>, limit: i64, format: Format) -> anyhow::Result<ExitCode> {
+async fn audit(
+    inv: &Inventory,
+    key: Option<String>,
+    limit: i64,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let key_id = match key {
         Some(r) => Some(inv.resolve(&r).await?.id),
         None => None,
@@ -305,7 +373,9 @@ async fn audit(inv: &Inventory, key: Option<String>, limit: i64, format: Format)
         Format::Json => print_json(&events)?,
         Format::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record(["id", "at", "actor", "action", "key_id", "key_name", "detail"])?;
+            w.write_record([
+                "id", "at", "actor", "action", "key_id", "key_name", "detail",
+            ])?;
             for e in &events {
                 w.write_record([
                     e.id.to_string(),
@@ -353,9 +423,20 @@ async fn doctor(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
     }
     println!("keyward {}", r.version);
     println!("data dir      {}", r.data_dir);
-    println!("database      {} (schema {}, SQLite {})", r.database, r.schema_version, r.sqlite_version);
+    println!(
+        "database      {} (schema {}, SQLite {})",
+        r.database, r.schema_version, r.sqlite_version
+    );
     println!("keys          {}", r.key_count);
-    println!("keychain      {} — {}", r.keychain.backend, if r.keychain.is_ok() { "ok" } else { &r.keychain.state });
+    println!(
+        "keychain      {} — {}",
+        r.keychain.backend,
+        if r.keychain.is_ok() {
+            "ok"
+        } else {
+            &r.keychain.state
+        }
+    );
     if !r.keychain.is_ok() {
         println!("  problem     {}", r.keychain.message);
         println!("  fix         {}", r.keychain.fix);
@@ -365,10 +446,18 @@ async fn doctor(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
             println!("consistency   ok: every key's value is in the keychain, no stray entries");
         }
         for k in &r.missing_secrets {
-            println!("missing value '{}' in {} ({}): its value is not in the keychain", clean(&k.name, 80), clean(&k.environment, 64), k.id);
+            println!(
+                "missing value '{}' in {} ({}): its value is not in the keychain",
+                clean(&k.name, 80),
+                clean(&k.environment, 64),
+                k.id
+            );
         }
         for a in &r.orphaned_entries {
-            println!("stray entry   keychain account {} has no key record", clean(a, 80));
+            println!(
+                "stray entry   keychain account {} has no key record",
+                clean(a, 80)
+            );
         }
     } else {
         println!("consistency   not checked (keychain unavailable)");
@@ -387,22 +476,34 @@ async fn providers(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> 
         for k in p.kinds {
             println!(
                 "    {:<16} {:<28} {:?}, sent as {:?} {}",
-                k.id,
-                k.display_name,
-                k.privilege,
-                k.presentation,
-                k.presentation_name
+                k.id, k.display_name, k.privilege, k.presentation, k.presentation_name
             );
         }
     }
     for c in &custom {
-        println!("{:<12} {} (custom, sent as {:?} {})", clean(&c.id, 40), clean(&c.display_name, 80), c.presentation, clean(&c.presentation_name, 80));
+        println!(
+            "{:<12} {} (custom, sent as {:?} {})",
+            clean(&c.id, 40),
+            clean(&c.display_name, 80),
+            c.presentation,
+            clean(&c.presentation_name, 80)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn provider_cmd(inv: &Inventory, cmd: ProviderCommand) -> anyhow::Result<ExitCode> {
-    let ProviderCommand::Add { id, name, header, bearer, query, body_field, prefix, verify_url, dashboard_url } = cmd;
+    let ProviderCommand::Add {
+        id,
+        name,
+        header,
+        bearer,
+        query,
+        body_field,
+        prefix,
+        verify_url,
+        dashboard_url,
+    } = cmd;
     let (presentation, presentation_name) = match (header, bearer, query, body_field) {
         (Some(h), _, _, _) => (Presentation::Header, h),
         (_, true, _, _) => (Presentation::Bearer, "Authorization".to_owned()),
@@ -421,12 +522,20 @@ async fn provider_cmd(inv: &Inventory, cmd: ProviderCommand) -> anyhow::Result<E
             dashboard_url,
         })
         .await?;
-    println!("Added provider '{}' ({}).", clean(&spec.id, 40), clean(&spec.display_name, 80));
+    println!(
+        "Added provider '{}' ({}).",
+        clean(&spec.id, 40),
+        clean(&spec.display_name, 80)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 async fn envs(inv: &Inventory, names: Vec<String>) -> anyhow::Result<ExitCode> {
-    let envs = if names.is_empty() { inv.environments().await? } else { inv.set_environments(names).await? };
+    let envs = if names.is_empty() {
+        inv.environments().await?
+    } else {
+        inv.set_environments(names).await?
+    };
     for e in envs {
         println!("{}", clean(&e.name, 64));
     }
@@ -439,7 +548,10 @@ async fn detect(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
     if format == Format::Json {
         print_json(&d)?;
     } else {
-        println!("{}/{} ({:?} confidence): {}", d.provider, d.kind, d.confidence, d.reason);
+        println!(
+            "{}/{} ({:?} confidence): {}",
+            d.provider, d.kind, d.confidence, d.reason
+        );
         if d.needs_confirmation {
             println!("could also be: {}", d.alternatives.join(", "));
         }

@@ -13,10 +13,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "keyward", version, about = "Keyward: every API key you own, kept in the OS keychain")]
-#[command(after_help = "Data directory: $KEYWARD_DATA_DIR, else the platform's data dir (~/.local/share/keyward).\n\
+#[command(
+    name = "keyward",
+    version,
+    about = "Keyward: every API key you own, kept in the OS keychain"
+)]
+#[command(
+    after_help = "Data directory: $KEYWARD_DATA_DIR, else the platform's data dir (~/.local/share/keyward).\n\
 Key values are read from standard input or a hidden prompt, never from arguments.\n\
-Exit codes: 0 ok, 1 user error, 2 keychain problem, 3 provider problem.")]
+Exit codes: 0 ok, 1 user error, 2 keychain problem, 3 provider problem."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -74,13 +74,25 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
     let mut current_purpose: Option<&str> = None;
     for (k, r) in keys.iter().zip(&rows) {
         if current_env != Some(k.environment.as_str()) {
-            let count = keys.iter().filter(|o| o.environment == k.environment).count();
-            let _ = writeln!(out, "{}{} ({count})", if current_env.is_some() { "\n" } else { "" }, clean(&k.environment, 64));
+            let count = keys
+                .iter()
+                .filter(|o| o.environment == k.environment)
+                .count();
+            let _ = writeln!(
+                out,
+                "{}{} ({count})",
+                if current_env.is_some() { "\n" } else { "" },
+                clean(&k.environment, 64)
+            );
             current_env = Some(&k.environment);
             current_purpose = None;
         }
         if current_purpose != Some(k.purpose.as_str()) {
-            let label = if k.purpose.is_empty() { "(no purpose)".to_owned() } else { clean(&k.purpose, 80) };
+            let label = if k.purpose.is_empty() {
+                "(no purpose)".to_owned()
+            } else {
+                clean(&k.purpose, 80)
+            };
             let _ = writeln!(out, "  {label}");
             let header: Vec<String> = headers.iter().zip(widths).map(|(h, w)| pad(h, w)).collect();
             let _ = writeln!(out, "    {}", header.join("  ").trim_end());
@@ -89,14 +101,35 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
         let line: Vec<String> = r.iter().zip(widths).map(|(c, w)| pad(c, w)).collect();
         let _ = writeln!(out, "    {}", line.join("  ").trim_end());
     }
-    let _ = writeln!(out, "\n{} key{}", keys.len(), if keys.len() == 1 { "" } else { "s" });
+    let _ = writeln!(
+        out,
+        "\n{} key{}",
+        keys.len(),
+        if keys.len() == 1 { "" } else { "s" }
+    );
     out
 }
 
 pub const CSV_COLUMNS: [&str; 19] = [
-    "id", "provider", "kind", "name", "environment", "purpose", "owner", "tags", "scopes", "remote_id",
-    "env_var", "created_at", "last_rotated_at", "last_used_at", "last_verified_at", "expires_at", "status",
-    "fingerprint", "masked_hint",
+    "id",
+    "provider",
+    "kind",
+    "name",
+    "environment",
+    "purpose",
+    "owner",
+    "tags",
+    "scopes",
+    "remote_id",
+    "env_var",
+    "created_at",
+    "last_rotated_at",
+    "last_used_at",
+    "last_verified_at",
+    "expires_at",
+    "status",
+    "fingerprint",
+    "masked_hint",
 ];
 
 pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
@@ -126,7 +159,9 @@ pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
             k.masked_hint.clone(),
         ])?;
     }
-    Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)
+    Ok(String::from_utf8(
+        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?)
 }
 
 pub fn key_details(k: &KeyRecord, secret_present: bool) -> String {
@@ -139,10 +174,22 @@ pub fn key_details(k: &KeyRecord, secret_present: bool) -> String {
         ("kind", clean(&k.kind, 64)),
         ("environment", clean(&k.environment, 64)),
         ("purpose", clean(&k.purpose, 1000)),
-        ("owner", k.owner.as_deref().map(|o| clean(o, 300)).unwrap_or_else(|| "—".into())),
+        (
+            "owner",
+            k.owner
+                .as_deref()
+                .map(|o| clean(o, 300))
+                .unwrap_or_else(|| "—".into()),
+        ),
         ("tags", clean(&k.tags.join(", "), 1000)),
         ("scopes", clean(&k.scopes.join(", "), 1000)),
-        ("remote id", k.remote_id.as_deref().map(|o| clean(o, 300)).unwrap_or_else(|| "—".into())),
+        (
+            "remote id",
+            k.remote_id
+                .as_deref()
+                .map(|o| clean(o, 300))
+                .unwrap_or_else(|| "—".into()),
+        ),
         ("env var", clean(&k.env_var, 128)),
         ("hint", clean(&k.masked_hint, 64)),
         ("status", k.status.as_str().to_owned()),
@@ -151,8 +198,20 @@ pub fn key_details(k: &KeyRecord, secret_present: bool) -> String {
         ("last used", opt(k.last_used_at)),
         ("last verified", opt(k.last_verified_at)),
         ("expires", opt(k.expires_at)),
-        ("fingerprint", k.fingerprint.clone().unwrap_or_else(|| "— (tracked without its value)".into())),
-        ("in keychain", if secret_present { "yes".into() } else { "NO — run `keyward doctor`".into() }),
+        (
+            "fingerprint",
+            k.fingerprint
+                .clone()
+                .unwrap_or_else(|| "— (tracked without its value)".into()),
+        ),
+        (
+            "in keychain",
+            if secret_present {
+                "yes".into()
+            } else {
+                "NO — run `keyward doctor`".into()
+            },
+        ),
     ];
     for (label, value) in fields {
         let _ = writeln!(out, "{:>14}  {value}", label);

@@ -19,6 +19,7 @@ pub fn read_secret(prompt: &str) -> anyhow::Result<Secret> {
     if buf.len() > MAX_SECRET_LEN {
         anyhow::bail!("the value on standard input is longer than {MAX_SECRET_LEN} bytes");
     }
-    let text = std::str::from_utf8(&buf).map_err(|_| anyhow::anyhow!("the value on standard input is not UTF-8 text"))?;
+    let text = std::str::from_utf8(&buf)
+        .map_err(|_| anyhow::anyhow!("the value on standard input is not UTF-8 text"))?;
     Ok(Secret::new(text.to_owned()))
 }

@@ -29,7 +29,7 @@ CREATE TABLE keys (
     updated_at       TEXT NOT NULL,
     UNIQUE (environment, name)
 );
-CREATE INDEX keys_by_group ON keys (environment, purpose, name);
+CREATE INDEX keys_by_group ON keys (environment, purpose COLLATE NOCASE, name COLLATE NOCASE);
 CREATE INDEX keys_by_provider ON keys (provider);
 CREATE INDEX keys_by_fingerprint ON keys (fingerprint);
 

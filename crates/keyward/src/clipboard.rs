@@ -32,7 +32,10 @@ pub struct ClipboardHold {
 }
 
 fn unavailable(err: arboard::Error) -> ClipboardError {
-    let hint = if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+    let hint = if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
         " (neither $DISPLAY nor $WAYLAND_DISPLAY is set: run inside a graphical session)"
     } else {
         ""
@@ -74,7 +77,10 @@ impl ClipboardHold {
 }
 
 #[cfg(target_os = "linux")]
-fn set_excluded_from_history(clipboard: &mut arboard::Clipboard, secret: &Secret) -> Result<(), ClipboardError> {
+fn set_excluded_from_history(
+    clipboard: &mut arboard::Clipboard,
+    secret: &Secret,
+) -> Result<(), ClipboardError> {
     use arboard::SetExtLinux;
     clipboard
         .set()
@@ -85,11 +91,14 @@ fn set_excluded_from_history(clipboard: &mut arboard::Clipboard, secret: &Secret
 }
 
 #[cfg(any(target_os = "windows", target_os = "macos"))]
-fn set_excluded_from_history(clipboard: &mut arboard::Clipboard, secret: &Secret) -> Result<(), ClipboardError> {
-    #[cfg(target_os = "windows")]
-    use arboard::SetExtWindows as _;
+fn set_excluded_from_history(
+    clipboard: &mut arboard::Clipboard,
+    secret: &Secret,
+) -> Result<(), ClipboardError> {
     #[cfg(target_os = "macos")]
     use arboard::SetExtApple as _;
+    #[cfg(target_os = "windows")]
+    use arboard::SetExtWindows as _;
     clipboard
         .set()
         .exclude_from_history()
@@ -99,7 +108,10 @@ fn set_excluded_from_history(clipboard: &mut arboard::Clipboard, secret: &Secret
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "macos")))]
-fn set_excluded_from_history(clipboard: &mut arboard::Clipboard, secret: &Secret) -> Result<(), ClipboardError> {
+fn set_excluded_from_history(
+    clipboard: &mut arboard::Clipboard,
+    secret: &Secret,
+) -> Result<(), ClipboardError> {
     // EXPOSE: the user asked for this value on the clipboard.
     clipboard
         .set_text(secret.expose())

@@ -19,7 +19,10 @@ pub enum ConfigError {
     #[error("cannot find a home directory for Keyward's data; set {DATA_DIR_ENV}")]
     NoDataDir,
     #[error("cannot create the data directory {path}: {source}")]
-    CreateDataDir { path: String, source: std::io::Error },
+    CreateDataDir {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl Config {

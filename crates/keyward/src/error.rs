@@ -23,7 +23,11 @@ pub enum Error {
     #[error("no key matches '{0}'")]
     NotFound(String),
     #[error("'{reference}' matches {count} keys ({candidates}); use the id instead")]
-    Ambiguous { reference: String, count: usize, candidates: String },
+    Ambiguous {
+        reference: String,
+        count: usize,
+        candidates: String,
+    },
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
     #[error("{}", import_summary(.0))]
@@ -60,7 +64,10 @@ impl From<StoreError> for Error {
 
 impl Error {
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
-        Error::InvalidInput { field, reason: reason.into() }
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
     }
 
     /// Stable machine-readable code.

@@ -19,7 +19,9 @@ impl Fingerprinter {
             // EXPOSE: decoding our own HMAC key, not a user's secret.
             if let Ok(bytes) = hex::decode(stored.expose()) {
                 if bytes.len() == 32 {
-                    return Ok(Fingerprinter { key: Zeroizing::new(bytes) });
+                    return Ok(Fingerprinter {
+                        key: Zeroizing::new(bytes),
+                    });
                 }
             }
             return Err(VaultError::Platform(
@@ -34,7 +36,9 @@ impl Fingerprinter {
 
     #[cfg(any(test, feature = "test-support"))]
     pub fn with_key(key: [u8; 32]) -> Fingerprinter {
-        Fingerprinter { key: Zeroizing::new(key.to_vec()) }
+        Fingerprinter {
+            key: Zeroizing::new(key.to_vec()),
+        }
     }
 
     /// Hex HMAC-SHA256 of the value.
@@ -60,9 +64,17 @@ mod tests {
         let a = Fingerprinter::load_or_create(&vault).unwrap();
         let again = Fingerprinter::load_or_create(&vault).unwrap();
         let s = Secret::new("phx_canary".into());
-        assert_eq!(a.fingerprint(&s), again.fingerprint(&s), "same install, same key");
+        assert_eq!(
+            a.fingerprint(&s),
+            again.fingerprint(&s),
+            "same install, same key"
+        );
         let other = Fingerprinter::load_or_create(&MemoryVault::new()).unwrap();
-        assert_ne!(a.fingerprint(&s), other.fingerprint(&s), "installs must not share fingerprints");
+        assert_ne!(
+            a.fingerprint(&s),
+            other.fingerprint(&s),
+            "installs must not share fingerprints"
+        );
         assert_eq!(a.fingerprint(&s).len(), 64);
         assert!(!a.fingerprint(&s).contains("canary"));
     }

@@ -68,9 +68,14 @@ pub fn detect_format(file_name: &str, contents: &str) -> ImportFormat {
     if base.starts_with(".env") || base.ends_with(".env") {
         return ImportFormat::Env;
     }
-    let first = contents.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+    let first = contents
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
     match first {
-        Some(l) if l.contains(',') && l.to_ascii_lowercase().contains("secret") => ImportFormat::Csv,
+        Some(l) if l.contains(',') && l.to_ascii_lowercase().contains("secret") => {
+            ImportFormat::Csv
+        }
         _ => ImportFormat::Env,
     }
 }
@@ -109,17 +114,31 @@ pub fn parse(
     now: DateTime<Utc>,
 ) -> Result<ImportPlan, crate::Error> {
     if contents.len() > MAX_IMPORT_BYTES {
-        return Err(crate::Error::invalid("import", ImportError::TooLarge(contents.len()).to_string()));
+        return Err(crate::Error::invalid(
+            "import",
+            ImportError::TooLarge(contents.len()).to_string(),
+        ));
     }
     let contents = contents.strip_prefix('\u{feff}').unwrap_or(contents);
     let format = detect_format(file_name, contents);
-    let mut plan = ImportPlan { format, rows: Vec::new(), errors: Vec::new(), skipped: Vec::new() };
+    let mut plan = ImportPlan {
+        format,
+        rows: Vec::new(),
+        errors: Vec::new(),
+        skipped: Vec::new(),
+    };
     match format {
         ImportFormat::Env => parse_env(file_name, contents, options, custom, now, &mut plan),
         ImportFormat::Csv => parse_csv(contents, options, custom, now, &mut plan),
     }
     if plan.rows.len() > MAX_IMPORT_ROWS {
-        plan.errors.push(LineError { line: 0, message: format!("{} keys; import at most {MAX_IMPORT_ROWS} at once", plan.rows.len()) });
+        plan.errors.push(LineError {
+            line: 0,
+            message: format!(
+                "{} keys; import at most {MAX_IMPORT_ROWS} at once",
+                plan.rows.len()
+            ),
+        });
     }
     // Two rows for the same name in one environment would collide on insert.
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -128,7 +147,10 @@ pub fn parse(
         if let Some(first) = seen.insert(key, row.line) {
             plan.errors.push(LineError {
                 line: row.line,
-                message: format!("'{}' in '{}' already appears on line {first}", row.record.name, row.record.environment),
+                message: format!(
+                    "'{}' in '{}' already appears on line {first}",
+                    row.record.name, row.record.environment
+                ),
             });
         }
     }
@@ -155,7 +177,10 @@ fn parse_env(
         if text.is_empty() || text.starts_with('#') {
             continue;
         }
-        let text = text.strip_prefix("export ").map(str::trim_start).unwrap_or(text);
+        let text = text
+            .strip_prefix("export ")
+            .map(str::trim_start)
+            .unwrap_or(text);
         let Some((name, rest)) = text.split_once('=') else {
             err("expected NAME=value".into());
             continue;
@@ -164,7 +189,10 @@ fn parse_env(
         if crate::inventory::validate_env_var(name).is_err() {
             err(format!(
                 "'{}' is not a variable name (letters, digits, '_')",
-                name.chars().take(40).filter(|c| !c.is_control()).collect::<String>()
+                name.chars()
+                    .take(40)
+                    .filter(|c| !c.is_control())
+                    .collect::<String>()
             ));
             continue;
         }
@@ -196,7 +224,11 @@ fn parse_env(
             ..NewKey::default()
         };
         match prepare_record(new, &value, custom, None, now) {
-            Ok(record) => plan.rows.push(ImportRow { line, record, secret: value }),
+            Ok(record) => plan.rows.push(ImportRow {
+                line,
+                record,
+                secret: value,
+            }),
             Err(e) => err(format!("{name}: {e}")),
         }
     }
@@ -262,11 +294,17 @@ fn parse_csv(
     now: DateTime<Utc>,
     plan: &mut ImportPlan,
 ) {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(contents.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(contents.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.iter().map(|h| h.to_ascii_lowercase()).collect::<Vec<_>>(),
         Err(e) => {
-            plan.errors.push(LineError { line: 1, message: format!("cannot read the header: {}", csv_reason(&e)) });
+            plan.errors.push(LineError {
+                line: 1,
+                message: format!("cannot read the header: {}", csv_reason(&e)),
+            });
             return;
         }
     };
@@ -290,7 +328,10 @@ fn parse_csv(
     let c_rotated = col(&["last_rotated_at", "rotated_at", "last_rotated"]);
     let c_expires = col(&["expires_at", "expires"]);
     if c_env.is_none() && options.environment.is_none() {
-        plan.errors.push(LineError { line: 1, message: "no environment column: add one or pass --env".into() });
+        plan.errors.push(LineError {
+            line: 1,
+            message: "no environment column: add one or pass --env".into(),
+        });
         return;
     }
 
@@ -301,7 +342,10 @@ fn parse_csv(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                plan.errors.push(LineError { line: e.position().map_or(line, |p| p.line() as usize), message: csv_reason(&e) });
+                plan.errors.push(LineError {
+                    line: e.position().map_or(line, |p| p.line() as usize),
+                    message: csv_reason(&e),
+                });
                 // A structural error leaves the reader mid-record; stop rather than guess.
                 if matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) {
                     continue;
@@ -310,7 +354,11 @@ fn parse_csv(
             }
         }
         let line = record.position().map_or(line, |p| p.line() as usize);
-        let field = |c: Option<usize>| c.and_then(|i| record.get(i)).map(str::to_owned).filter(|s| !s.is_empty());
+        let field = |c: Option<usize>| {
+            c.and_then(|i| record.get(i))
+                .map(str::to_owned)
+                .filter(|s| !s.is_empty())
+        };
         let secret = Secret::new(record.get(c_secret).unwrap_or_default().to_owned());
         let name = field(Some(c_name)).unwrap_or_default();
         let dates = (|| -> Result<_, String> {
@@ -328,14 +376,24 @@ fn parse_csv(
             }
         };
         let split = |s: Option<String>| -> Vec<String> {
-            s.map(|s| s.split([';', ' ']).map(str::to_owned).filter(|t| !t.is_empty()).collect()).unwrap_or_default()
+            s.map(|s| {
+                s.split([';', ' '])
+                    .map(str::to_owned)
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
         };
         let new = NewKey {
             provider: field(c_provider).or_else(|| options.provider.clone()),
             kind: field(c_kind),
             name: name.clone(),
-            environment: field(c_env).or_else(|| options.environment.clone()).unwrap_or_default(),
-            purpose: field(c_purpose).or_else(|| options.purpose.clone()).unwrap_or_default(),
+            environment: field(c_env)
+                .or_else(|| options.environment.clone())
+                .unwrap_or_default(),
+            purpose: field(c_purpose)
+                .or_else(|| options.purpose.clone())
+                .unwrap_or_default(),
             owner: field(c_owner),
             tags: c_tags
                 .and_then(|i| record.get(i))
@@ -349,10 +407,21 @@ fn parse_csv(
             ..NewKey::default()
         };
         match prepare_record(new, &secret, custom, None, now) {
-            Ok(rec) => plan.rows.push(ImportRow { line, record: rec, secret }),
+            Ok(rec) => plan.rows.push(ImportRow {
+                line,
+                record: rec,
+                secret,
+            }),
             Err(e) => {
                 let label: String = name.chars().take(40).filter(|c| !c.is_control()).collect();
-                plan.errors.push(LineError { line, message: if label.is_empty() { e.to_string() } else { format!("{label}: {e}") } });
+                plan.errors.push(LineError {
+                    line,
+                    message: if label.is_empty() {
+                        e.to_string()
+                    } else {
+                        format!("{label}: {e}")
+                    },
+                });
             }
         }
     }
@@ -363,7 +432,9 @@ fn parse_csv(
 /// The csv crate's error text can quote field contents; keep only the position and kind.
 fn csv_reason(err: &csv::Error) -> String {
     match err.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("expected {expected_len} fields, found {len}")
         }
         csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8".into(),

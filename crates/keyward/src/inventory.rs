@@ -195,13 +195,21 @@ impl Inventory {
         let f = self
             .fingerprinter
             .get_or_try_init(|| async {
-                on_vault(&self.vault, |v| Fingerprinter::load_or_create(v).map(Arc::new)).await
+                on_vault(&self.vault, |v| {
+                    Fingerprinter::load_or_create(v).map(Arc::new)
+                })
+                .await
             })
             .await?;
         Ok(Arc::clone(f))
     }
 
-    fn audit(&self, action: AuditAction, key: Option<&KeyRecord>, detail: impl Into<String>) -> NewAuditEvent {
+    fn audit(
+        &self,
+        action: AuditAction,
+        key: Option<&KeyRecord>,
+        detail: impl Into<String>,
+    ) -> NewAuditEvent {
         NewAuditEvent {
             actor: self.actor.clone(),
             action: action.as_str(),
@@ -219,19 +227,37 @@ impl Inventory {
             .await?
             .iter()
             .map(|json| {
-                serde_json::from_str(json).map_err(|e| Error::Internal(format!("stored custom provider: {e}")))
+                serde_json::from_str(json)
+                    .map_err(|e| Error::Internal(format!("stored custom provider: {e}")))
             })
             .collect()
     }
 
-    pub async fn add_custom_provider(&self, spec: CustomProviderSpec) -> Result<CustomProviderSpec> {
+    pub async fn add_custom_provider(
+        &self,
+        spec: CustomProviderSpec,
+    ) -> Result<CustomProviderSpec> {
         spec.validate()?;
-        if self.custom_providers().await?.iter().any(|c| c.id == spec.id) {
-            return Err(Error::invalid("provider", format!("a provider with id '{}' already exists", spec.id)));
+        if self
+            .custom_providers()
+            .await?
+            .iter()
+            .any(|c| c.id == spec.id)
+        {
+            return Err(Error::invalid(
+                "provider",
+                format!("a provider with id '{}' already exists", spec.id),
+            ));
         }
         let json = serde_json::to_string(&spec).map_err(|e| Error::Internal(e.to_string()))?;
-        let event = self.audit(AuditAction::ProviderAdded, None, format!("custom provider '{}'", spec.id));
-        self.store.insert_custom_provider(&spec.id, &json, &event).await?;
+        let event = self.audit(
+            AuditAction::ProviderAdded,
+            None,
+            format!("custom provider '{}'", spec.id),
+        );
+        self.store
+            .insert_custom_provider(&spec.id, &json, &event)
+            .await?;
         Ok(spec)
     }
 
@@ -256,11 +282,18 @@ impl Inventory {
         let event = self.audit(
             AuditAction::Created,
             Some(&record),
-            format!("added {} {} key in {}", record.provider, record.kind, record.environment),
+            format!(
+                "added {} {} key in {}",
+                record.provider, record.kind, record.environment
+            ),
         );
         let account = record.id.to_string();
         on_vault(&self.vault, move |v| v.set(&account, &secret)).await?;
-        if let Err(e) = self.store.insert_keys(std::slice::from_ref(&record), &[event]).await {
+        if let Err(e) = self
+            .store
+            .insert_keys(std::slice::from_ref(&record), &[event])
+            .await
+        {
             self.forget_secrets(&[record.id]).await;
             return Err(e.into());
         }
@@ -274,7 +307,9 @@ impl Inventory {
             .find_keys(&record.name)
             .await?
             .into_iter()
-            .any(|k| k.name == record.name && k.environment == record.environment && k.id != record.id);
+            .any(|k| {
+                k.name == record.name && k.environment == record.environment && k.id != record.id
+            });
         if clash {
             return Err(Error::Store(crate::store::StoreError::DuplicateName {
                 environment: record.environment.clone(),
@@ -311,7 +346,10 @@ impl Inventory {
         }
         let mut found = self.store.find_keys(reference).await?;
         // An exact id or an exact name beats a prefix match.
-        if let Some(pos) = found.iter().position(|k| k.id.to_string() == reference.to_ascii_lowercase()) {
+        if let Some(pos) = found
+            .iter()
+            .position(|k| k.id.to_string() == reference.to_ascii_lowercase())
+        {
             return Ok(found.swap_remove(pos));
         }
         match found.len() {
@@ -323,7 +361,14 @@ impl Inventory {
                 candidates: found
                     .iter()
                     .take(5)
-                    .map(|k| format!("{} in {} ({})", k.name, k.environment, &k.id.to_string()[..8]))
+                    .map(|k| {
+                        format!(
+                            "{} in {} ({})",
+                            k.name,
+                            k.environment,
+                            &k.id.to_string()[..8]
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(", "),
             }),
@@ -331,7 +376,10 @@ impl Inventory {
     }
 
     pub async fn get(&self, id: Uuid) -> Result<KeyRecord> {
-        self.store.get_key(id).await?.ok_or_else(|| Error::NotFound(id.to_string()))
+        self.store
+            .get_key(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
     pub async fn show(&self, id: Uuid) -> Result<KeyDetail> {
@@ -342,7 +390,11 @@ impl Inventory {
             Ok(found) => found.is_some(),
             Err(_) => false,
         };
-        Ok(KeyDetail { key, audit, secret_present })
+        Ok(KeyDetail {
+            key,
+            audit,
+            secret_present,
+        })
     }
 
     pub async fn update(&self, id: Uuid, patch: KeyPatch) -> Result<KeyRecord> {
@@ -381,7 +433,11 @@ impl Inventory {
         }
         key.updated_at = Utc::now();
         self.ensure_name_free(&key).await?;
-        let event = self.audit(AuditAction::Updated, Some(&key), format!("changed {}", changed.join(", ")));
+        let event = self.audit(
+            AuditAction::Updated,
+            Some(&key),
+            format!("changed {}", changed.join(", ")),
+        );
         self.store.update_key(&key, &event).await?;
         Ok(key)
     }
@@ -396,7 +452,10 @@ impl Inventory {
         let event = self.audit(
             AuditAction::Removed,
             Some(&key),
-            format!("removed {} {} key from {}", key.provider, key.kind, key.environment),
+            format!(
+                "removed {} {} key from {}",
+                key.provider, key.kind, key.environment
+            ),
         );
         self.store.delete_key(id, &event).await?;
         tracing::info!(key_id = %id, "key removed");
@@ -413,27 +472,43 @@ impl Inventory {
         let (action, detail) = match usage {
             SecretUse::Copy => (AuditAction::Copied, "copied to the clipboard"),
             SecretUse::Reveal => (AuditAction::Revealed, "revealed"),
-            SecretUse::Run => (AuditAction::Revealed, "passed to a command by `keyward run`"),
+            SecretUse::Run => (
+                AuditAction::Revealed,
+                "passed to a command by `keyward run`",
+            ),
         };
-        self.store.append_audit(&self.audit(action, Some(&key), detail)).await?;
+        self.store
+            .append_audit(&self.audit(action, Some(&key), detail))
+            .await?;
         Ok(secret)
     }
 
     /// Environment variables for `keyward run`: every active key of the environment.
     pub async fn env_vars(&self, environment: &str) -> Result<Vec<(String, Secret)>> {
         let keys = self
-            .list(&KeyFilter { environment: Some(environment.to_owned()), ..KeyFilter::default() })
+            .list(&KeyFilter {
+                environment: Some(environment.to_owned()),
+                ..KeyFilter::default()
+            })
             .await?;
-        let keys: Vec<KeyRecord> = keys.into_iter().filter(|k| matches!(k.status, KeyStatus::Active | KeyStatus::Grace)).collect();
+        let keys: Vec<KeyRecord> = keys
+            .into_iter()
+            .filter(|k| matches!(k.status, KeyStatus::Active | KeyStatus::Grace))
+            .collect();
         if keys.is_empty() {
-            return Err(Error::NotFound(format!("active keys in environment '{environment}'")));
+            return Err(Error::NotFound(format!(
+                "active keys in environment '{environment}'"
+            )));
         }
         let mut seen: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
         for k in &keys {
             if let Some(other) = seen.insert(&k.env_var, &k.name) {
                 return Err(Error::invalid(
                     "env_var",
-                    format!("keys '{other}' and '{}' both map to {}; give one another variable name", k.name, k.env_var),
+                    format!(
+                        "keys '{other}' and '{}' both map to {}; give one another variable name",
+                        k.name, k.env_var
+                    ),
                 ));
             }
         }
@@ -451,7 +526,12 @@ impl Inventory {
     // ---- import ----
 
     /// Parses an import file into a plan; nothing is written.
-    pub async fn import_plan(&self, file_name: &str, contents: &str, options: &ImportOptions) -> Result<ImportPlan> {
+    pub async fn import_plan(
+        &self,
+        file_name: &str,
+        contents: &str,
+        options: &ImportOptions,
+    ) -> Result<ImportPlan> {
         let custom = self.custom_providers().await?;
         let mut plan = import::parse(file_name, contents, options, &custom, Utc::now())?;
         // Names already in the inventory are errors too: the plan must apply whole.
@@ -496,7 +576,11 @@ impl Inventory {
             secrets.push((row.line, row.secret));
         }
         let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
-        let accounts: Vec<(String, Secret)> = ids.iter().map(Uuid::to_string).zip(secrets.into_iter().map(|(_, s)| s)).collect();
+        let accounts: Vec<(String, Secret)> = ids
+            .iter()
+            .map(Uuid::to_string)
+            .zip(secrets.into_iter().map(|(_, s)| s))
+            .collect();
         let written = on_vault(&self.vault, move |v| {
             for (account, secret) in &accounts {
                 v.set(account, secret)?;
@@ -510,7 +594,13 @@ impl Inventory {
         }
         let events: Vec<NewAuditEvent> = records
             .iter()
-            .map(|r| self.audit(AuditAction::Imported, Some(r), format!("imported from {source}")))
+            .map(|r| {
+                self.audit(
+                    AuditAction::Imported,
+                    Some(r),
+                    format!("imported from {source}"),
+                )
+            })
             .collect();
         if let Err(e) = self.store.insert_keys(&records, &events).await {
             self.forget_secrets(&ids).await;
@@ -531,14 +621,24 @@ impl Inventory {
         for n in names {
             let n = validate_environment(&n)?;
             if clean.contains(&n) {
-                return Err(Error::invalid("environments", format!("'{n}' is listed twice")));
+                return Err(Error::invalid(
+                    "environments",
+                    format!("'{n}' is listed twice"),
+                ));
             }
             clean.push(n);
         }
         if clean.is_empty() {
-            return Err(Error::invalid("environments", "keep at least one environment"));
+            return Err(Error::invalid(
+                "environments",
+                "keep at least one environment",
+            ));
         }
-        let event = self.audit(AuditAction::SettingsChanged, None, format!("environments: {}", clean.join(", ")));
+        let event = self.audit(
+            AuditAction::SettingsChanged,
+            None,
+            format!("environments: {}", clean.join(", ")),
+        );
         self.store.set_environments(&clean, &event).await?;
         self.environments().await
     }
@@ -555,10 +655,19 @@ impl Inventory {
 
     pub async fn set_clipboard_timeout(&self, secs: u64) -> Result<()> {
         if !(5..=600).contains(&secs) {
-            return Err(Error::invalid("clipboard timeout", "choose between 5 and 600 seconds"));
+            return Err(Error::invalid(
+                "clipboard timeout",
+                "choose between 5 and 600 seconds",
+            ));
         }
-        let event = self.audit(AuditAction::SettingsChanged, None, format!("clipboard timeout: {secs} s"));
-        self.store.set_setting(SETTING_CLIPBOARD_TIMEOUT, &secs.to_string(), &event).await?;
+        let event = self.audit(
+            AuditAction::SettingsChanged,
+            None,
+            format!("clipboard timeout: {secs} s"),
+        );
+        self.store
+            .set_setting(SETTING_CLIPBOARD_TIMEOUT, &secs.to_string(), &event)
+            .await?;
         Ok(())
     }
 
@@ -577,17 +686,29 @@ impl Inventory {
             let with_secret = keys.iter().filter(|k| k.fingerprint.is_some());
             match listed {
                 Some(accounts) => {
-                    let set: std::collections::HashSet<&str> = accounts.iter().map(String::as_str).collect();
-                    let ids: std::collections::HashSet<String> = keys.iter().map(|k| k.id.to_string()).collect();
-                    missing_secrets.extend(with_secret.filter(|k| !set.contains(k.id.to_string().as_str())).map(key_ref));
+                    let set: std::collections::HashSet<&str> =
+                        accounts.iter().map(String::as_str).collect();
+                    let ids: std::collections::HashSet<String> =
+                        keys.iter().map(|k| k.id.to_string()).collect();
+                    missing_secrets.extend(
+                        with_secret
+                            .filter(|k| !set.contains(k.id.to_string().as_str()))
+                            .map(key_ref),
+                    );
                     orphaned_entries.extend(
-                        accounts.iter().filter(|a| !is_reserved_account(a) && !ids.contains(*a)).cloned(),
+                        accounts
+                            .iter()
+                            .filter(|a| !is_reserved_account(a) && !ids.contains(*a))
+                            .cloned(),
                     );
                 }
                 None => {
                     for k in with_secret {
                         let account = k.id.to_string();
-                        if on_vault(&self.vault, move |v| v.get(&account)).await?.is_none() {
+                        if on_vault(&self.vault, move |v| v.get(&account))
+                            .await?
+                            .is_none()
+                        {
                             missing_secrets.push(key_ref(k));
                         }
                     }
@@ -610,7 +731,11 @@ impl Inventory {
 }
 
 fn key_ref(k: &KeyRecord) -> KeyRef {
-    KeyRef { id: k.id, name: k.name.clone(), environment: k.environment.clone() }
+    KeyRef {
+        id: k.id,
+        name: k.name.clone(),
+        environment: k.environment.clone(),
+    }
 }
 
 // ---- validation (shared by add, update and import) ----
@@ -619,25 +744,42 @@ fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
-pub(crate) fn validate_text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String> {
+pub(crate) fn validate_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> Result<String> {
     let v = value.trim();
     if required && v.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
     let len = v.chars().count();
     if len > max {
-        return Err(Error::invalid(field, format!("is {len} characters long; at most {max} are allowed")));
+        return Err(Error::invalid(
+            field,
+            format!("is {len} characters long; at most {max} are allowed"),
+        ));
     }
     if has_control(v) {
-        return Err(Error::invalid(field, "contains control characters (line breaks, tabs, escape codes)"));
+        return Err(Error::invalid(
+            field,
+            "contains control characters (line breaks, tabs, escape codes)",
+        ));
     }
     Ok(v.to_owned())
 }
 
 pub(crate) fn validate_environment(value: &str) -> Result<String> {
     let v = validate_text("environment", value, 64, true)?;
-    if !v.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')) {
-        return Err(Error::invalid("environment", "use letters, digits, '-', '_' or '.' (e.g. prod, staging, eu-dev)"));
+    if !v
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(Error::invalid(
+            "environment",
+            "use letters, digits, '-', '_' or '.' (e.g. prod, staging, eu-dev)",
+        ));
     }
     Ok(v)
 }
@@ -665,7 +807,10 @@ pub(crate) fn validate_tags(tags: Vec<String>) -> Result<Vec<String>> {
         }
     }
     if out.len() > MAX_TAGS {
-        return Err(Error::invalid("tags", format!("{} tags; at most {MAX_TAGS}", out.len())));
+        return Err(Error::invalid(
+            "tags",
+            format!("{} tags; at most {MAX_TAGS}", out.len()),
+        ));
     }
     Ok(out)
 }
@@ -678,7 +823,10 @@ pub(crate) fn validate_scopes(scopes: Vec<String>) -> Result<Vec<String>> {
             continue;
         }
         if s.len() > 128 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::invalid("scope", "a scope is up to 128 characters without spaces"));
+            return Err(Error::invalid(
+                "scope",
+                "a scope is up to 128 characters without spaces",
+            ));
         }
         if !out.contains(&s) {
             out.push(s);
@@ -691,10 +839,15 @@ pub(crate) fn validate_env_var(value: &str) -> Result<String> {
     let v = value.trim();
     let ok = !v.is_empty()
         && v.len() <= 128
-        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && v.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok {
-        return Err(Error::invalid("env_var", "use letters, digits and '_', not starting with a digit (e.g. POSTMARK_TOKEN)"));
+        return Err(Error::invalid(
+            "env_var",
+            "use letters, digits and '_', not starting with a digit (e.g. POSTMARK_TOKEN)",
+        ));
     }
     Ok(v.to_owned())
 }
@@ -704,11 +857,24 @@ fn validate_secret(secret: &Secret) -> Result<()> {
         return Err(Error::invalid("secret", "the key value is empty"));
     }
     if secret.len() > MAX_SECRET_LEN {
-        return Err(Error::invalid("secret", format!("the key value is {} bytes; at most {MAX_SECRET_LEN}", secret.len())));
+        return Err(Error::invalid(
+            "secret",
+            format!(
+                "the key value is {} bytes; at most {MAX_SECRET_LEN}",
+                secret.len()
+            ),
+        ));
     }
     // EXPOSE: checking the value's characters; nothing of it is kept.
-    if secret.expose().chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid("secret", "the key value contains spaces, line breaks or control characters"));
+    if secret
+        .expose()
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::invalid(
+            "secret",
+            "the key value contains spaces, line breaks or control characters",
+        ));
     }
     Ok(())
 }
@@ -717,8 +883,13 @@ fn validate_secret(secret: &Secret) -> Result<()> {
 /// (`POSTMARK_TOKEN`), else `<PROVIDER>_<NAME>` in upper snake case.
 pub fn default_env_var(env_prefix: &str, name: &str) -> String {
     let is_var = !name.is_empty()
-        && name.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
     if is_var && name.len() <= 128 {
         return name.to_owned();
     }
@@ -775,22 +946,46 @@ pub(crate) fn prepare_record(
                         if d.provider == profile.id {
                             d.kind
                         } else {
-                            profile.kinds.first().map(|k| k.id.to_owned()).unwrap_or_default()
+                            profile
+                                .kinds
+                                .first()
+                                .map(|k| k.id.to_owned())
+                                .unwrap_or_default()
                         }
                     }
                 };
-                let kind_profile = profile.kind(&kind).ok_or_else(|| ProviderError::UnknownKind {
-                    provider: profile.id.to_owned(),
-                    kind: kind.clone(),
-                })?;
+                let kind_profile =
+                    profile
+                        .kind(&kind)
+                        .ok_or_else(|| ProviderError::UnknownKind {
+                            provider: profile.id.to_owned(),
+                            kind: kind.clone(),
+                        })?;
                 provider::check_format(profile, kind_profile, value)?;
-                (profile.id.to_owned(), kind_profile.id.to_owned(), profile.env_prefix.to_owned())
+                (
+                    profile.id.to_owned(),
+                    kind_profile.id.to_owned(),
+                    profile.env_prefix.to_owned(),
+                )
             } else if let Some(spec) = custom.iter().find(|c| c.id == p) {
-                let kind = new.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()).unwrap_or("api_key");
+                let kind = new
+                    .kind
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .unwrap_or("api_key");
                 if kind != "api_key" {
-                    return Err(ProviderError::UnknownKind { provider: spec.id.clone(), kind: kind.to_owned() }.into());
+                    return Err(ProviderError::UnknownKind {
+                        provider: spec.id.clone(),
+                        kind: kind.to_owned(),
+                    }
+                    .into());
                 }
-                (spec.id.clone(), "api_key".to_owned(), spec.id.to_ascii_uppercase().replace('-', "_"))
+                (
+                    spec.id.clone(),
+                    "api_key".to_owned(),
+                    spec.id.to_ascii_uppercase().replace('-', "_"),
+                )
             } else {
                 return Err(ProviderError::UnknownProvider(p).into());
             }
@@ -802,10 +997,13 @@ pub(crate) fn prepare_record(
                 .unwrap_or_else(|| d.provider.to_ascii_uppercase().replace('-', "_"));
             if let Some(kind) = new.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
                 if let Some(profile) = provider::profile(&d.provider) {
-                    let kind_profile = profile.kind(kind).ok_or_else(|| ProviderError::UnknownKind {
-                        provider: profile.id.to_owned(),
-                        kind: kind.to_owned(),
-                    })?;
+                    let kind_profile =
+                        profile
+                            .kind(kind)
+                            .ok_or_else(|| ProviderError::UnknownKind {
+                                provider: profile.id.to_owned(),
+                                kind: kind.to_owned(),
+                            })?;
                     (d.provider, kind_profile.id.to_owned(), prefix)
                 } else {
                     (d.provider, kind.to_owned(), prefix)
@@ -830,7 +1028,10 @@ pub(crate) fn prepare_record(
             return Err(Error::invalid("last_rotated_at", "lies in the future"));
         }
         if rotated < created_at {
-            return Err(Error::invalid("last_rotated_at", "is before the key was created"));
+            return Err(Error::invalid(
+                "last_rotated_at",
+                "is before the key was created",
+            ));
         }
     }
     Ok(KeyRecord {

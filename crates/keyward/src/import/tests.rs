@@ -1,1 +1,219 @@
 use super::*;
+
+const CANARY: &str = "canaryZ9Q4vXk2Lm7Rt5Wp3Yb8";
+
+fn plan(name: &str, text: &str, opts: ImportOptions) -> ImportPlan {
+    parse(name, text, &opts, &[], Utc::now()).unwrap()
+}
+
+fn assert_no_canary(plan: &ImportPlan) {
+    for e in &plan.errors {
+        assert!(
+            !e.message.contains("canary"),
+            "line {} leaks the value: {}",
+            e.line,
+            e.message
+        );
+    }
+}
+
+#[test]
+fn env_file_forms() {
+    let text = format!(
+        "# comment\n\nexport POSTHOG_KEY=phx_{a}\nPOSTMARK_TOKEN=\"0c7f1a2b-1234-4abc-9def-0123456789ab\" # prod token\nBLOG='pk_myblog_production_a1b2c3d4e5'\nOTHER={CANARY} # trailing\n",
+        a = "A".repeat(44)
+    );
+    let p = plan(".env.production", &text, ImportOptions::default());
+    assert!(
+        p.errors.is_empty(),
+        "{:?}",
+        p.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+    );
+    let rows: Vec<(usize, &str, &str, &str)> = p
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.line,
+                r.record.name.as_str(),
+                r.record.provider.as_str(),
+                r.record.environment.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (3, "POSTHOG_KEY", "posthog", "prod"),
+            (4, "POSTMARK_TOKEN", "postmark", "prod"),
+            (5, "BLOG", "postnomic", "prod"),
+            (6, "OTHER", "custom", "prod"),
+        ]
+    );
+    assert_eq!(p.rows[3].secret.expose(), CANARY, "inline comment stripped");
+    assert_eq!(p.rows[0].record.env_var, "POSTHOG_KEY");
+    assert!(
+        p.rows.iter().all(|r| r.record.fingerprint.is_none()),
+        "fingerprints are added at commit"
+    );
+}
+
+#[test]
+fn env_errors_have_line_numbers_and_never_the_value() {
+    let text = format!(
+        "GOOD=phc_{ok}\nno equals sign\n1BAD={CANARY}\nEMPTY=\nOPEN=\"{CANARY}\nSPACEY={CANARY} inner\nGOOD=phc_{ok}\n",
+        ok = "b".repeat(40)
+    );
+    let p = plan(".env", &text, ImportOptions::default());
+    let lines: Vec<usize> = p.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 6, 7], "{:?}", p.errors);
+    assert!(p.errors[0].message.contains("NAME=value"));
+    assert!(p.errors[3].message.contains("unterminated"));
+    assert!(
+        p.errors[4].message.contains("spaces"),
+        "an unquoted value runs to ' #' or the end"
+    );
+    assert!(
+        p.errors[5].message.contains("line 1"),
+        "duplicate names point at the first line"
+    );
+    assert_no_canary(&p);
+    let text = format!("SPACEY=\"{CANARY} inner\"\n");
+    let p = plan(".env", &text, ImportOptions::default());
+    assert_eq!(p.errors.len(), 1);
+    assert!(
+        p.errors[0].message.contains("spaces"),
+        "{}",
+        p.errors[0].message
+    );
+    assert_no_canary(&p);
+}
+
+#[test]
+fn env_without_environment_is_an_error_unless_given() {
+    let p = plan("secrets.txt", "A=phc_abc\n", ImportOptions::default());
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].message.contains("environment"));
+    let p = plan(
+        "secrets.txt",
+        "A=phc_abc\n",
+        ImportOptions {
+            environment: Some("qa".into()),
+            ..Default::default()
+        },
+    );
+    assert!(p.errors.is_empty());
+    assert_eq!(p.rows[0].record.environment, "qa");
+}
+
+#[test]
+fn skip_unrecognized_leaves_out_plain_config() {
+    let text = "PORT=3000\nDEBUG=true\nPOSTMAN=PMAK-0123456789abcdef01234567-0123456789abcdef0123456789abcdef01\n";
+    let p = plan(
+        ".env",
+        text,
+        ImportOptions {
+            skip_unrecognized: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.rows.len(), 1);
+    assert_eq!(p.rows[0].record.provider, "postman");
+    assert_eq!(
+        p.skipped.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [1, 2]
+    );
+}
+
+#[test]
+fn csv_with_all_columns() {
+    let text = format!(
+        "name,provider,kind,environment,purpose,secret,owner,tags,created_at,last_rotated_at\n\
+         Blog,postnomic,blog_key,prod,read blog content,pk_myblog_production_a1b2c3d4e5,bob,web;blog,2025-01-02,2025-06-01T10:00:00Z\n\
+         \"Comma, name\",,,dev,\"ingest, events\",{CANARY},,,,\n"
+    );
+    let p = plan("keys.csv", &text, ImportOptions::default());
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.format, ImportFormat::Csv);
+    let blog = &p.rows[0].record;
+    assert_eq!(
+        (
+            blog.provider.as_str(),
+            blog.kind.as_str(),
+            blog.owner.as_deref()
+        ),
+        ("postnomic", "blog_key", Some("bob"))
+    );
+    assert_eq!(blog.tags, ["web", "blog"]);
+    assert_eq!(blog.created_at.date_naive().to_string(), "2025-01-02");
+    assert!(blog.last_rotated_at.is_some());
+    assert_eq!(p.rows[1].record.name, "Comma, name");
+    assert_eq!(
+        p.rows[1].record.provider, "custom",
+        "unknown format, no provider column value → custom"
+    );
+    assert_eq!(p.rows[1].line, 3);
+}
+
+#[test]
+fn csv_errors_per_line() {
+    let text = format!(
+        "name,provider,kind,environment,purpose,secret\n\
+         ok,posthog,,prod,,phc_{ok}\n\
+         bad-provider,nosuch,,prod,,{CANARY}\n\
+         short,postman,api_key,prod,,PMAK-{CANARY}\n\
+         too,many,fields,prod,,x,extra\n\
+         ,custom,,prod,,{CANARY}\n\
+         dated,custom,,prod,,{CANARY}x\n",
+        ok = "c".repeat(40)
+    );
+    let p = plan("k.csv", &text, ImportOptions::default());
+    let lines: Vec<usize> = p.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [3, 4, 5, 6], "{:?}", p.errors);
+    assert!(p.errors[0].message.contains("unknown provider"));
+    assert!(p.errors[1].message.contains("PMAK-"));
+    assert!(p.errors[2].message.contains("fields"));
+    assert!(p.errors[3].message.contains("name"));
+    assert_no_canary(&p);
+}
+
+#[test]
+fn csv_needs_name_and_secret_columns() {
+    let p = plan("k.csv", "title,value\nx,y\n", ImportOptions::default());
+    assert_eq!(p.errors.len(), 1);
+    assert_eq!(p.errors[0].line, 1);
+}
+
+#[test]
+fn hostile_and_huge_input_does_not_panic() {
+    let big = "A=".to_owned() + &"x".repeat(20_000) + "\n";
+    let p = plan(".env", &big, ImportOptions::default());
+    assert_eq!(p.errors.len(), 1, "a 20 kB value is over the limit");
+    let weird = "\u{0}\u{1b}[2J=\u{7f}\n=\n==\n\"\n';\n";
+    let p = plan(".env", weird, ImportOptions::default());
+    assert!(p.rows.is_empty());
+    let csv = "name,environment,secret\n\"unterminated,prod,abc\n";
+    let _ = plan("k.csv", csv, ImportOptions::default());
+    let too_big = "x".repeat(MAX_IMPORT_BYTES + 1);
+    assert!(parse(".env", &too_big, &ImportOptions::default(), &[], Utc::now()).is_err());
+}
+
+#[test]
+fn environment_from_file_names() {
+    assert_eq!(
+        environment_from_file_name("/x/.env.production"),
+        Some("prod")
+    );
+    assert_eq!(environment_from_file_name(".env.staging"), Some("staging"));
+    assert_eq!(environment_from_file_name(".env"), Some("dev"));
+    assert_eq!(environment_from_file_name(".env.local"), Some("dev"));
+    assert_eq!(environment_from_file_name(".env.weird"), None);
+    assert_eq!(environment_from_file_name("keys.csv"), None);
+}
+
+#[test]
+fn dates() {
+    assert!(parse_date("2025-01-02").is_ok());
+    assert!(parse_date("2025-01-02T03:04:05+02:00").is_ok());
+    assert!(parse_date("yesterday").is_err());
+}

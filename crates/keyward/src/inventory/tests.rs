@@ -1,1 +1,488 @@
 use super::*;
+use crate::vault::MemoryVault;
+
+const CANARY: &str = "canaryQ7w2Ex9Rt4Yu1Io3Pa";
+
+async fn inventory() -> (Inventory, Arc<MemoryVault>) {
+    let vault = Arc::new(MemoryVault::new());
+    let store = Store::open_in_memory().await.unwrap();
+    let config = Config::at(std::env::temp_dir().join("keyward-unit-never-written"));
+    let inv = Inventory::with_store(store, vault.clone(), config).await;
+    (inv, vault)
+}
+
+fn new_key(name: &str, env: &str) -> NewKey {
+    NewKey {
+        name: name.into(),
+        environment: env.into(),
+        purpose: "send transactional email".into(),
+        ..NewKey::default()
+    }
+}
+
+fn postman_value() -> String {
+    format!("PMAK-{}-{}", "a1".repeat(12), "b2".repeat(17))
+}
+
+#[tokio::test]
+async fn add_writes_keychain_and_record_without_the_secret() {
+    let (inv, vault) = inventory().await;
+    let key = inv
+        .add(new_key("pm", "dev"), Secret::new(postman_value()))
+        .await
+        .unwrap();
+    assert_eq!(
+        (key.provider.as_str(), key.kind.as_str()),
+        ("postman", "api_key"),
+        "detected from PMAK-"
+    );
+    assert_eq!(
+        vault.get(&key.id.to_string()).unwrap().unwrap().expose(),
+        postman_value()
+    );
+    let json = serde_json::to_string(&inv.list(&KeyFilter::default()).await.unwrap()).unwrap();
+    assert!(
+        !json.contains(&postman_value()),
+        "the record must not hold the value"
+    );
+    assert!(key.masked_hint.starts_with("PMAK-…"), "{}", key.masked_hint);
+    assert_eq!(key.fingerprint.as_ref().map(String::len), Some(64));
+    let trail = inv.audit_trail(Some(key.id), 10).await.unwrap();
+    assert_eq!(trail[0].action, "created");
+}
+
+#[tokio::test]
+async fn unavailable_or_locked_keychain_refuses_and_writes_nothing() {
+    for failure in ["unavailable", "locked", "denied"] {
+        let (inv, vault) = inventory().await;
+        vault.fail_with(Some(failure));
+        inv.refresh_keychain_status().await;
+        assert_eq!(inv.keychain_status().state, failure);
+        let err = inv
+            .add(new_key("k", "dev"), Secret::new(CANARY.into()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), format!("keychain_{failure}"), "{err}");
+        assert!(!err.to_string().contains(CANARY));
+        vault.fail_with(None);
+        assert!(
+            inv.list(&KeyFilter::default()).await.unwrap().is_empty(),
+            "nothing written on {failure}"
+        );
+        assert_eq!(vault.accounts().unwrap().unwrap().len(), 0);
+        // Healing the keychain is enough: no restart needed.
+        inv.add(new_key("k", "dev"), Secret::new(CANARY.into()))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn remove_deletes_both_and_a_locked_keychain_changes_nothing() {
+    let (inv, vault) = inventory().await;
+    let key = inv
+        .add(new_key("k", "prod"), Secret::new(CANARY.into()))
+        .await
+        .unwrap();
+    vault.fail_with(Some("locked"));
+    inv.refresh_keychain_status().await;
+    assert_eq!(
+        inv.remove(key.id).await.unwrap_err().code(),
+        "keychain_locked"
+    );
+    vault.fail_with(None);
+    assert!(
+        vault.get(&key.id.to_string()).unwrap().is_some(),
+        "secret kept"
+    );
+    assert_eq!(
+        inv.list(&KeyFilter::default()).await.unwrap().len(),
+        1,
+        "record kept"
+    );
+    inv.remove(key.id).await.unwrap();
+    assert!(vault.get(&key.id.to_string()).unwrap().is_none());
+    assert!(inv.list(&KeyFilter::default()).await.unwrap().is_empty());
+    let trail = inv.audit_trail(Some(key.id), 10).await.unwrap();
+    assert_eq!(trail[0].action, "removed");
+    assert_eq!(
+        trail[0].key_name.as_deref(),
+        Some("k"),
+        "the trail keeps the name after removal"
+    );
+}
+
+#[tokio::test]
+async fn duplicate_names_leave_no_stray_keychain_entry() {
+    let (inv, vault) = inventory().await;
+    inv.add(new_key("same", "prod"), Secret::new("one-value".into()))
+        .await
+        .unwrap();
+    let err = inv
+        .add(new_key("same", "prod"), Secret::new(CANARY.into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "duplicate");
+    let report = inv.doctor().await.unwrap();
+    assert!(
+        report.orphaned_entries.is_empty(),
+        "{:?}",
+        report.orphaned_entries
+    );
+    assert_eq!(
+        vault
+            .accounts()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .filter(|a| !is_reserved_account(a))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn hostile_input_is_rejected_clearly_or_kept_verbatim() {
+    let (inv, _) = inventory().await;
+    let html = "<img src=x onerror=alert(1)>";
+    let key = inv
+        .add(new_key(html, "dev"), Secret::new("v1".into()))
+        .await
+        .unwrap();
+    assert_eq!(key.name, html, "HTML is just text to the core");
+    let cases: [(&str, String, &str); 4] = [
+        ("control", "bad\u{1b}[31mname".into(), "control characters"),
+        ("newline", "bad\nname".into(), "control characters"),
+        ("huge", "x".repeat(10 * 1024), "at most 256"),
+        ("empty", "   ".into(), "must not be empty"),
+    ];
+    for (label, name, expected) in cases {
+        let err = inv
+            .add(new_key(&name, "dev"), Secret::new(CANARY.into()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{label}");
+        assert!(err.to_string().contains(expected), "{label}: {err}");
+    }
+    let err = inv
+        .add(new_key("e", "prod env"), Secret::new("v".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    let err = inv
+        .add(
+            NewKey {
+                provider: Some("nosuch".into()),
+                ..new_key("p", "dev")
+            },
+            Secret::new(CANARY.into()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_provider");
+    let err = inv
+        .add(
+            NewKey {
+                provider: Some("postman".into()),
+                ..new_key("p", "dev")
+            },
+            Secret::new(format!("PMAK-{CANARY}")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "malformed_key");
+    assert!(!err.to_string().contains(CANARY), "{err}");
+    let err = inv
+        .add(new_key("blank", "dev"), Secret::new("\n".into()))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("empty"), "{err}");
+    assert_eq!(inv.list(&KeyFilter::default()).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn resolve_by_id_prefix_name_and_ambiguity() {
+    let (inv, _) = inventory().await;
+    let a = inv
+        .add(new_key("shared", "dev"), Secret::new("v1".into()))
+        .await
+        .unwrap();
+    inv.add(new_key("shared", "prod"), Secret::new("v2".into()))
+        .await
+        .unwrap();
+    assert_eq!(inv.resolve(&a.id.to_string()).await.unwrap().id, a.id);
+    assert_eq!(inv.resolve(&a.id.to_string()[..8]).await.unwrap().id, a.id);
+    let err = inv.resolve("shared").await.unwrap_err();
+    assert_eq!(err.code(), "ambiguous");
+    assert!(
+        err.to_string().contains("dev") && err.to_string().contains("prod"),
+        "{err}"
+    );
+    assert_eq!(inv.resolve("nope").await.unwrap_err().code(), "not_found");
+}
+
+#[tokio::test]
+async fn update_validates_and_audits() {
+    let (inv, _) = inventory().await;
+    let k = inv
+        .add(new_key("k", "dev"), Secret::new("v1".into()))
+        .await
+        .unwrap();
+    let patch = KeyPatch {
+        name: Some("renamed".into()),
+        environment: Some("qa".into()),
+        tags: Some(vec!["a".into(), "a".into()]),
+        ..KeyPatch::default()
+    };
+    let k2 = inv.update(k.id, patch).await.unwrap();
+    assert_eq!(
+        (k2.name.as_str(), k2.environment.as_str()),
+        ("renamed", "qa")
+    );
+    assert_eq!(k2.tags, ["a"]);
+    assert!(
+        inv.environments()
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.name == "qa"),
+        "new environments are created"
+    );
+    let bad = inv
+        .update(
+            k.id,
+            KeyPatch {
+                env_var: Some("1X".into()),
+                ..KeyPatch::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), "invalid_input");
+    assert_eq!(
+        inv.audit_trail(Some(k.id), 10).await.unwrap()[0].action,
+        "updated"
+    );
+}
+
+#[tokio::test]
+async fn env_vars_for_run() {
+    let (inv, _) = inventory().await;
+    inv.add(
+        NewKey {
+            env_var: Some("PM".into()),
+            ..new_key("a", "dev")
+        },
+        Secret::new(postman_value()),
+    )
+    .await
+    .unwrap();
+    inv.add(
+        new_key("Blog reader", "dev"),
+        Secret::new("pk_blog_dev_123456".into()),
+    )
+    .await
+    .unwrap();
+    let vars = inv.env_vars("dev").await.unwrap();
+    let names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["PM", "POSTNOMIC_BLOG_READER"]);
+    assert_eq!(inv.env_vars("prod").await.unwrap_err().code(), "not_found");
+    inv.add(
+        NewKey {
+            env_var: Some("PM".into()),
+            ..new_key("b", "dev")
+        },
+        Secret::new("x1".into()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        inv.env_vars("dev").await.unwrap_err().code(),
+        "invalid_input",
+        "two keys on one variable"
+    );
+}
+
+#[test]
+fn default_env_var_names() {
+    assert_eq!(
+        default_env_var("POSTMARK", "POSTMARK_SERVER_TOKEN"),
+        "POSTMARK_SERVER_TOKEN"
+    );
+    assert_eq!(
+        default_env_var("POSTMARK", "transactional email"),
+        "POSTMARK_TRANSACTIONAL_EMAIL"
+    );
+    assert_eq!(default_env_var("POSTHOG", "PostHog flags"), "POSTHOG_FLAGS");
+    assert_eq!(default_env_var("CUSTOM", "<img src=x>"), "CUSTOM_IMG_SRC_X");
+    assert_eq!(default_env_var("X", "!!!"), "X_KEY");
+}
+
+#[tokio::test]
+async fn doctor_reports_missing_secrets_and_stray_entries() {
+    let (inv, vault) = inventory().await;
+    let k = inv
+        .add(new_key("k", "dev"), Secret::new("v1".into()))
+        .await
+        .unwrap();
+    vault.delete(&k.id.to_string()).unwrap();
+    vault
+        .set(
+            "0f0f0f0f-0000-4000-8000-000000000000",
+            &Secret::new("stray".into()),
+        )
+        .unwrap();
+    let r = inv.doctor().await.unwrap();
+    assert!(r.consistency_checked);
+    assert_eq!(
+        r.missing_secrets.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [k.id]
+    );
+    assert_eq!(r.orphaned_entries, ["0f0f0f0f-0000-4000-8000-000000000000"]);
+    assert_eq!(
+        inv.secret(k.id, SecretUse::Copy).await.unwrap_err().code(),
+        "secret_missing"
+    );
+}
+
+#[tokio::test]
+async fn import_is_all_or_nothing() {
+    let (inv, vault) = inventory().await;
+    inv.add(new_key("EXISTING", "prod"), Secret::new("v1".into()))
+        .await
+        .unwrap();
+    let text = format!("NEW_ONE=phc_{}\nEXISTING={CANARY}\n", "a".repeat(40));
+    let plan = inv
+        .import_plan(".env.production", &text, &ImportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.errors.len(),
+        1,
+        "name clash with the inventory is a line error"
+    );
+    assert_eq!(plan.errors[0].line, 2);
+    let err = inv
+        .import_commit(plan, ".env.production")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "import_invalid");
+    assert!(!err.to_string().contains(CANARY));
+    assert_eq!(inv.list(&KeyFilter::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        vault
+            .accounts()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .filter(|a| !is_reserved_account(a))
+            .count(),
+        1
+    );
+
+    // Keychain fails mid-import: everything written so far is rolled back.
+    let plan = inv
+        .import_plan(
+            ".env.production",
+            "A1=x1\nA2=x2\n",
+            &ImportOptions::default(),
+        )
+        .await
+        .unwrap();
+    vault.fail_with(Some("locked"));
+    assert_eq!(
+        inv.import_commit(plan, "f").await.unwrap_err().code(),
+        "keychain_locked"
+    );
+    vault.fail_with(None);
+    assert_eq!(inv.list(&KeyFilter::default()).await.unwrap().len(), 1);
+
+    let plan = inv
+        .import_plan(
+            ".env.production",
+            "A1=x1\nA2=x2\n",
+            &ImportOptions::default(),
+        )
+        .await
+        .unwrap();
+    let keys = inv.import_commit(plan, ".env.production").await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().all(|k| k.fingerprint.is_some()));
+    assert_eq!(
+        inv.audit_trail(Some(keys[0].id), 5).await.unwrap()[0].action,
+        "imported"
+    );
+}
+
+#[tokio::test]
+async fn settings_round_trip() {
+    let (inv, _) = inventory().await;
+    assert_eq!(inv.clipboard_timeout().await.unwrap().as_secs(), 30);
+    inv.set_clipboard_timeout(12).await.unwrap();
+    assert_eq!(inv.clipboard_timeout().await.unwrap().as_secs(), 12);
+    assert_eq!(
+        inv.set_clipboard_timeout(1).await.unwrap_err().code(),
+        "invalid_input"
+    );
+    let envs = inv
+        .set_environments(vec!["prod".into(), "dev".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        envs.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+        ["prod", "dev"]
+    );
+    assert_eq!(
+        inv.set_environments(vec!["a".into(), "a".into()])
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+}
+
+#[tokio::test]
+async fn custom_providers_are_detected_and_usable() {
+    let (inv, _) = inventory().await;
+    let spec = CustomProviderSpec {
+        id: "acme".into(),
+        display_name: "Acme".into(),
+        presentation: crate::provider::Presentation::Header,
+        presentation_name: "X-Acme-Key".into(),
+        prefix: Some("acme_".into()),
+        verify_url: Some("https://api.acme.example/v1/me".into()),
+        dashboard_url: None,
+    };
+    inv.add_custom_provider(spec.clone()).await.unwrap();
+    assert_eq!(
+        inv.add_custom_provider(spec).await.unwrap_err().code(),
+        "invalid_input"
+    );
+    let d = inv
+        .detect(&Secret::new("acme_0123456789abcdef".into()))
+        .await
+        .unwrap();
+    assert_eq!(d.provider, "acme");
+    let k = inv
+        .add(
+            new_key("acme key", "dev"),
+            Secret::new("acme_0123456789abcdef".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (k.provider.as_str(), k.env_var.as_str()),
+        ("acme", "ACME_KEY")
+    );
+    let k = inv
+        .add(
+            NewKey {
+                provider: Some("acme".into()),
+                ..new_key("explicit", "dev")
+            },
+            Secret::new("zzzz".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(k.provider, "acme");
+}

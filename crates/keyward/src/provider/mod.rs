@@ -172,7 +172,7 @@ pub enum ProviderError {
         kind_choices(provider)
     )]
     UnknownKind { provider: String, kind: String },
-    #[error("this value is not a valid {provider} {kind}: {reason}")]
+    #[error("wrong format for {provider}/{kind}: {reason}")]
     MalformedKey {
         provider: String,
         kind: String,

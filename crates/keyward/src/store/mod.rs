@@ -3,7 +3,9 @@
 
 use crate::model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus};
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
@@ -113,7 +115,11 @@ fn audit_from_row(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
     })
 }
 
-async fn insert_audit<'e, E>(exec: E, event: &NewAuditEvent, at: DateTime<Utc>) -> Result<(), StoreError>
+async fn insert_audit<'e, E>(
+    exec: E,
+    event: &NewAuditEvent,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
 {
@@ -174,20 +180,27 @@ impl Store {
 
     /// Latest applied migration version (the schema version).
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-            .fetch_one(&self.pool)
-            .await?;
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(v.unwrap_or(0))
     }
 
     pub async fn sqlite_version(&self) -> Result<String, StoreError> {
-        Ok(sqlx::query_scalar("SELECT sqlite_version()").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT sqlite_version()")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     // ---- keys ----
 
     /// Inserts keys and their audit events in one transaction: all or nothing.
-    pub async fn insert_keys(&self, records: &[KeyRecord], events: &[NewAuditEvent]) -> Result<(), StoreError> {
+    pub async fn insert_keys(
+        &self,
+        records: &[KeyRecord],
+        events: &[NewAuditEvent],
+    ) -> Result<(), StoreError> {
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
         for rec in records {
@@ -233,7 +246,11 @@ impl Store {
     }
 
     /// Replaces a key's metadata (by id) and appends the audit event, atomically.
-    pub async fn update_key(&self, rec: &KeyRecord, event: &NewAuditEvent) -> Result<(), StoreError> {
+    pub async fn update_key(
+        &self,
+        rec: &KeyRecord,
+        event: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT OR IGNORE INTO environments (name, position) VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM environments))")
             .bind(&rec.environment)
@@ -292,14 +309,18 @@ impl Store {
 
     pub async fn get_key(&self, id: Uuid) -> Result<Option<KeyRecord>, StoreError> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM keys k WHERE k.id = ?");
-        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(key_from_row).transpose()
     }
 
     /// Keys a user's reference may mean: exact id, id prefix (≥ 4 hex chars), or exact name.
     pub async fn find_keys(&self, reference: &str) -> Result<Vec<KeyRecord>, StoreError> {
         let lowered = reference.to_ascii_lowercase();
-        let prefix_ok = lowered.len() >= 4 && lowered.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        let prefix_ok =
+            lowered.len() >= 4 && lowered.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
         let sql = format!(
             "SELECT {KEY_COLUMNS} FROM keys k WHERE k.id = ?1 OR (?2 AND k.id LIKE ?3 ESCAPE '\\') OR k.name = ?4 \
              ORDER BY k.environment, k.name"
@@ -324,7 +345,7 @@ impl Store {
                AND (?4 IS NULL OR k.status = ?4) \
                AND (?5 IS NULL OR instr(lower(k.name || char(31) || k.purpose || char(31) || COALESCE(k.owner, '') \
                     || char(31) || k.provider || char(31) || k.tags), lower(?5)) > 0) \
-             ORDER BY COALESCE(e.position, 1000000), k.environment, k.purpose, k.name"
+             ORDER BY COALESCE(e.position, 1000000), k.environment, k.purpose COLLATE NOCASE, k.name COLLATE NOCASE"
         );
         let rows = sqlx::query(&sql)
             .bind(&filter.environment)
@@ -338,7 +359,9 @@ impl Store {
     }
 
     pub async fn count_keys(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM keys").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM keys")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     // ---- audit ----
@@ -348,7 +371,11 @@ impl Store {
     }
 
     /// Newest first; one key's trail or everything.
-    pub async fn list_audit(&self, key_id: Option<Uuid>, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
+    pub async fn list_audit(
+        &self,
+        key_id: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, at, actor, action, key_id, key_name, detail FROM audit_events \
              WHERE (?1 IS NULL OR key_id = ?1) ORDER BY id DESC LIMIT ?2",
@@ -378,7 +405,11 @@ impl Store {
 
     /// Sets the environments and their order; an environment that still holds keys cannot
     /// be dropped.
-    pub async fn set_environments(&self, names: &[String], event: &NewAuditEvent) -> Result<(), StoreError> {
+    pub async fn set_environments(
+        &self,
+        names: &[String],
+        event: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let in_use: Vec<String> = sqlx::query_scalar("SELECT DISTINCT environment FROM keys")
             .fetch_all(&mut *tx)
@@ -387,7 +418,9 @@ impl Store {
             return Err(StoreError::EnvironmentInUse(missing.clone()));
         }
         // Park positions out of the way, then upsert the new order and drop the rest.
-        sqlx::query("UPDATE environments SET position = position + 1000000").execute(&mut *tx).await?;
+        sqlx::query("UPDATE environments SET position = position + 1000000")
+            .execute(&mut *tx)
+            .await?;
         for (position, name) in names.iter().enumerate() {
             sqlx::query("INSERT INTO environments (name, position) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET position = ?2")
                 .bind(name)
@@ -395,7 +428,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("DELETE FROM environments WHERE position >= 1000000").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM environments WHERE position >= 1000000")
+            .execute(&mut *tx)
+            .await?;
         insert_audit(&mut *tx, event, Utc::now()).await?;
         tx.commit().await?;
         Ok(())
@@ -404,13 +439,20 @@ impl Store {
     // ---- settings ----
 
     pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
-    pub async fn set_setting(&self, name: &str, value: &str, event: &NewAuditEvent) -> Result<(), StoreError> {
+    pub async fn set_setting(
+        &self,
+        name: &str,
+        value: &str,
+        event: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = ?2")
             .bind(name)
@@ -425,12 +467,19 @@ impl Store {
     // ---- custom providers ----
 
     pub async fn custom_provider_specs(&self) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT spec FROM custom_providers ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT spec FROM custom_providers ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
-    pub async fn insert_custom_provider(&self, id: &str, spec_json: &str, event: &NewAuditEvent) -> Result<(), StoreError> {
+    pub async fn insert_custom_provider(
+        &self,
+        id: &str,
+        spec_json: &str,
+        event: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO custom_providers (id, spec, created_at) VALUES (?, ?, ?)")
             .bind(id)

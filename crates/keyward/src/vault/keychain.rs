@@ -88,9 +88,9 @@ fn map_error(err: keyring::Error) -> VaultError {
         keyring::Error::BadEncoding(_) => {
             VaultError::Platform("a stored value is not valid UTF-8 text".into())
         }
-        keyring::Error::TooLong(attr, max) => {
-            VaultError::Platform(format!("the {attr} is longer than the keychain allows ({max})"))
-        }
+        keyring::Error::TooLong(attr, max) => VaultError::Platform(format!(
+            "the {attr} is longer than the keychain allows ({max})"
+        )),
         keyring::Error::Invalid(attr, reason) => {
             VaultError::Platform(format!("invalid {attr}: {reason}"))
         }
