@@ -9,7 +9,7 @@
 # Everything started here is stopped when the app exits. Usage: scripts/run.sh [app args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-app=target/debug/keyward-desktop
+app=${KEYWARD_APP:-target/debug/keyward-desktop} # KEYWARD_APP: another binary (for testing this script)
 [ -x "$app" ] || { echo "run: $app is not built: run 'make build' first" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keyward-run.XXXXXX")

@@ -1,1 +1,30 @@
-fn main(){}
+// Generates one permission per app command, so the capability file can grant exactly those.
+const COMMANDS: &[&str] = &[
+    "keys_list",
+    "key_show",
+    "key_detect",
+    "key_add",
+    "key_update",
+    "key_remove",
+    "key_copy",
+    "import_preview",
+    "import_commit",
+    "providers_list",
+    "settings_get",
+    "settings_update",
+    "keychain_status",
+    "audit_list",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        // build scripts report through a panic; there is no caller to return to.
+        #[allow(clippy::panic)]
+        {
+            panic!("tauri build failed: {e:#}");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Keyward's desktop shell: thin glue between the window and the core crate. Commands live in
+//! [`commands`], transport types in [`dto`], the one IPC error in [`error`].
+
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod state;
+
+use state::AppState;
+use std::sync::Arc;
+use tauri::{Manager, Runtime};
+
+/// Registers every command; shared by the real app and the command tests' mock app.
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::keys_list,
+        commands::key_show,
+        commands::key_detect,
+        commands::key_add,
+        commands::key_update,
+        commands::key_remove,
+        commands::key_copy,
+        commands::import_preview,
+        commands::import_commit,
+        commands::providers_list,
+        commands::settings_get,
+        commands::settings_update,
+        commands::keychain_status,
+        commands::audit_list,
+    ])
+}
+
+pub fn run() {
+    init_logging();
+    let result = with_commands(tauri::Builder::default())
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let config = keyward::Config::from_env()?;
+            let vault = Arc::new(keyward::vault::KeychainVault::new(
+                config.keychain_service.clone(),
+            ));
+            let inventory =
+                tauri::async_runtime::block_on(keyward::Inventory::open(config, vault))?;
+            app.manage(AppState::new(inventory));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("keyward: cannot start the window: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Logs to stderr at `KEYWARD_LOG` level (default warn); never a secret.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

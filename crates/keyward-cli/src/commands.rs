@@ -248,19 +248,7 @@ async fn remove(inv: &Inventory, reference: &str, yes: bool) -> anyhow::Result<E
 }
 
 async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?,
-    );
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        Error::invalid(
-            "import",
-            format!(
-                "{} is not UTF-8 text (byte {})",
-                a.file.display(),
-                e.valid_up_to()
-            ),
-        )
-    })?;
+    let (file_name, text) = keyward::import::read_file(&a.file)?;
     let options = ImportOptions {
         environment: a.environment,
         provider: a.provider,
@@ -272,7 +260,7 @@ async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let plan = inv.import_plan(&file_name, text, &options).await?;
+    let plan = inv.import_plan(&file_name, &text, &options).await?;
     if !plan.errors.is_empty() {
         return Err(Error::Import(plan.errors).into());
     }

@@ -58,6 +58,44 @@ pub enum ImportError {
     TooLarge(usize),
 }
 
+/// Reads an import file into zeroizing memory: (file name, text). Refuses files over
+/// [`MAX_IMPORT_BYTES`] before reading them.
+pub fn read_file(
+    path: &std::path::Path,
+) -> Result<(String, zeroize::Zeroizing<String>), crate::Error> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| crate::Error::invalid("import", format!("cannot read {shown}: {e}")))?;
+    if !meta.is_file() {
+        return Err(crate::Error::invalid(
+            "import",
+            format!("{shown} is not a file"),
+        ));
+    }
+    let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    if size > MAX_IMPORT_BYTES {
+        return Err(crate::Error::invalid(
+            "import",
+            ImportError::TooLarge(size).to_string(),
+        ));
+    }
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(path)
+            .map_err(|e| crate::Error::invalid("import", format!("cannot read {shown}: {e}")))?,
+    );
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        crate::Error::invalid(
+            "import",
+            format!("{shown} is not UTF-8 text (byte {})", e.valid_up_to()),
+        )
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((name, zeroize::Zeroizing::new(text.to_owned())))
+}
+
 /// Format from the file name, else from the content.
 pub fn detect_format(file_name: &str, contents: &str) -> ImportFormat {
     let lower = file_name.to_ascii_lowercase();

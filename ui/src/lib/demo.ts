@@ -294,7 +294,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
   const previewRows = (path: string, options: { environment: string | null; provider: string | null; purpose: string | null }) => {
     if (!path.trim()) throw new AppError('invalid_input', 'choose a file');
     const rows: ImportRowDto[] = [
-      ['STRIPE_LIKE_TOKEN', 'postmon', 'project_key', '…k9Lp'],
+      ['POSTMON_PROJECT_KEY', 'postmon', 'project_key', '…k9Lp'],
       ['POSTHOG_PERSONAL_KEY', 'posthog', 'personal', 'phx_…aa01'],
       ['POSTMARK_SERVER_TOKEN', 'postmark', 'server_token', '…4e2f'],
     ].map(([env_var, provider, kindId, masked_hint], i) => ({

@@ -1,0 +1,171 @@
+//! Tauri commands, `<noun>_<verb>`: each takes the app state plus its arguments, makes one
+//! core call and returns a DTO or an [`AppError`]. No logic lives here.
+
+use crate::dto::{
+    CopyDto, DetectionDto, ImportOptionsDto, ImportPreviewDto, ImportResultDto, KeyDetailDto,
+    KeyDto, KeyPatchDto, NewKeyInput, ProviderDto, SettingsDto, SettingsPatch,
+};
+use crate::error::AppError;
+use crate::state::AppState;
+use keyward::vault::KeychainStatus;
+use keyward::{AuditEvent, KeyFilter, Secret, SecretUse};
+use std::path::PathBuf;
+use tauri::State;
+use uuid::Uuid;
+
+type Result<T> = std::result::Result<T, AppError>;
+
+fn key_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| AppError::invalid("not a key id"))
+}
+
+#[tauri::command]
+pub async fn keys_list(state: State<'_, AppState>) -> Result<Vec<KeyDto>> {
+    let keys = state.inventory.list(&KeyFilter::default()).await?;
+    Ok(keys.into_iter().map(KeyDto::from).collect())
+}
+
+#[tauri::command]
+pub async fn key_show(state: State<'_, AppState>, id: String) -> Result<KeyDetailDto> {
+    let d = state.inventory.show(key_id(&id)?).await?;
+    Ok(KeyDetailDto {
+        key: d.key.into(),
+        audit: d.audit,
+        secret_present: d.secret_present,
+    })
+}
+
+#[tauri::command]
+pub async fn key_detect(state: State<'_, AppState>, value: String) -> Result<DetectionDto> {
+    let value = Secret::new(value);
+    let detection = state.inventory.detect(&value).await?;
+    // EXPOSE: the masked hint shows at most the last four characters.
+    Ok(DetectionDto::new(
+        detection,
+        keyward::provider::masked_hint(value.expose()),
+    ))
+}
+
+#[tauri::command]
+pub async fn key_add(state: State<'_, AppState>, input: NewKeyInput) -> Result<KeyDto> {
+    let (new, secret) = input.into_parts();
+    Ok(state.inventory.add(new, secret).await?.into())
+}
+
+#[tauri::command]
+pub async fn key_update(
+    state: State<'_, AppState>,
+    id: String,
+    patch: KeyPatchDto,
+) -> Result<KeyDto> {
+    Ok(state
+        .inventory
+        .update(key_id(&id)?, patch.into())
+        .await?
+        .into())
+}
+
+#[tauri::command]
+pub async fn key_remove(state: State<'_, AppState>, id: String) -> Result<()> {
+    state.inventory.remove(key_id(&id)?).await?;
+    Ok(())
+}
+
+/// The value goes from the keychain to the system clipboard inside Rust; the window only
+/// learns when it will be cleared.
+#[tauri::command]
+pub async fn key_copy(state: State<'_, AppState>, id: String) -> Result<CopyDto> {
+    let timeout = state.inventory.clipboard_timeout().await?;
+    let secret = state
+        .inventory
+        .secret(key_id(&id)?, SecretUse::Copy)
+        .await?;
+    state.hold_on_clipboard(secret, timeout)?;
+    let clears_at = chrono::Utc::now() + chrono::Duration::seconds(timeout.as_secs() as i64);
+    Ok(CopyDto {
+        timeout_secs: timeout.as_secs(),
+        clears_at: clears_at.to_rfc3339(),
+    })
+}
+
+#[tauri::command]
+pub async fn import_preview(
+    state: State<'_, AppState>,
+    path: PathBuf,
+    options: ImportOptionsDto,
+) -> Result<ImportPreviewDto> {
+    let (name, text) = keyward::import::read_file(&path)?;
+    let plan = state
+        .inventory
+        .import_plan(&name, &text, &options.into())
+        .await?;
+    Ok(ImportPreviewDto::from(&plan))
+}
+
+#[tauri::command]
+pub async fn import_commit(
+    state: State<'_, AppState>,
+    path: PathBuf,
+    options: ImportOptionsDto,
+) -> Result<ImportResultDto> {
+    let (name, text) = keyward::import::read_file(&path)?;
+    let plan = state
+        .inventory
+        .import_plan(&name, &text, &options.into())
+        .await?;
+    let keys = state.inventory.import_commit(plan, &name).await?;
+    Ok(ImportResultDto {
+        imported: keys.len(),
+        keys: keys.into_iter().map(KeyDto::from).collect(),
+    })
+}
+
+#[tauri::command]
+pub async fn providers_list(state: State<'_, AppState>) -> Result<Vec<ProviderDto>> {
+    let custom = state.inventory.custom_providers().await?;
+    let built_in = keyward::provider::profiles()
+        .iter()
+        .map(ProviderDto::built_in);
+    Ok(built_in
+        .chain(custom.iter().map(ProviderDto::custom))
+        .collect())
+}
+
+#[tauri::command]
+pub async fn settings_get(state: State<'_, AppState>) -> Result<SettingsDto> {
+    let inv = &state.inventory;
+    Ok(SettingsDto {
+        clipboard_timeout_secs: inv.clipboard_timeout().await?.as_secs(),
+        environments: inv.environments().await?,
+        data_dir: inv.config().data_dir.display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn settings_update(
+    state: State<'_, AppState>,
+    patch: SettingsPatch,
+) -> Result<SettingsDto> {
+    if let Some(secs) = patch.clipboard_timeout_secs {
+        state.inventory.set_clipboard_timeout(secs).await?;
+    }
+    if let Some(envs) = patch.environments {
+        state.inventory.set_environments(envs).await?;
+    }
+    settings_get(state).await
+}
+
+/// Re-checks the keychain (the user may have unlocked it since).
+#[tauri::command]
+pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatus> {
+    Ok(state.inventory.refresh_keychain_status().await)
+}
+
+#[tauri::command]
+pub async fn audit_list(
+    state: State<'_, AppState>,
+    key_id: Option<String>,
+) -> Result<Vec<AuditEvent>> {
+    let id = key_id.as_deref().map(self::key_id).transpose()?;
+    Ok(state.inventory.audit_trail(id, 1000).await?)
+}

@@ -1,0 +1,326 @@
+//! Transport types: the JSON the window sends and receives. Domain types stay in the core;
+//! these shape them for the UI (`ui/src/lib/types.ts` mirrors them, pinned by
+//! `tests/ipc_contract.rs`). Only `NewKeyInput.secret` ever carries a key's value, inbound.
+
+use keyward::import::{ImportFormat, ImportPlan, LineError};
+use keyward::provider::{
+    Confidence, Detection, KeyKindProfile, Presentation, Privilege, PurposeProfile,
+};
+use keyward::{AuditEvent, Environment, KeyRecord, Secret};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A finding badge; computed by a later part of the core, empty until then.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingDto {
+    pub code: String,
+    pub severity: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyDto {
+    #[serde(flatten)]
+    pub key: KeyRecord,
+    pub findings: Vec<FindingDto>,
+}
+
+impl From<KeyRecord> for KeyDto {
+    fn from(key: KeyRecord) -> KeyDto {
+        KeyDto {
+            key,
+            findings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyDetailDto {
+    pub key: KeyDto,
+    pub audit: Vec<AuditEvent>,
+    pub secret_present: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectionDto {
+    pub provider: String,
+    pub kind: String,
+    pub confidence: Confidence,
+    pub needs_confirmation: bool,
+    pub alternatives: Vec<String>,
+    pub reason: String,
+    pub masked_hint: String,
+}
+
+impl DetectionDto {
+    pub fn new(d: Detection, masked_hint: String) -> DetectionDto {
+        DetectionDto {
+            provider: d.provider,
+            kind: d.kind,
+            confidence: d.confidence,
+            needs_confirmation: d.needs_confirmation,
+            alternatives: d.alternatives,
+            reason: d.reason,
+            masked_hint,
+        }
+    }
+}
+
+/// Wraps the value the moment it is deserialized.
+fn secret<'de, D: Deserializer<'de>>(de: D) -> Result<Secret, D::Error> {
+    String::deserialize(de).map(Secret::new)
+}
+
+/// `missing` → leave as is, `null` → clear, `"x"` → set.
+fn double_option<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(de).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewKeyInput {
+    #[serde(deserialize_with = "secret")]
+    pub secret: Secret,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    pub name: String,
+    pub environment: String,
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub env_var: Option<String>,
+}
+
+impl NewKeyInput {
+    pub fn into_parts(self) -> (keyward::NewKey, Secret) {
+        let new = keyward::NewKey {
+            provider: self.provider,
+            kind: self.kind,
+            name: self.name,
+            environment: self.environment,
+            purpose: self.purpose,
+            owner: self.owner,
+            tags: self.tags,
+            scopes: self.scopes,
+            env_var: self.env_var,
+            ..keyward::NewKey::default()
+        };
+        (new, self.secret)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct KeyPatchDto {
+    pub name: Option<String>,
+    pub environment: Option<String>,
+    pub purpose: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub owner: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub env_var: Option<String>,
+}
+
+impl From<KeyPatchDto> for keyward::KeyPatch {
+    fn from(p: KeyPatchDto) -> keyward::KeyPatch {
+        keyward::KeyPatch {
+            name: p.name,
+            environment: p.environment,
+            purpose: p.purpose,
+            owner: p.owner,
+            tags: p.tags,
+            scopes: p.scopes,
+            env_var: p.env_var,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyDto {
+    pub timeout_secs: u64,
+    /// RFC 3339.
+    pub clears_at: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ImportOptionsDto {
+    #[serde(default)]
+    pub environment: Option<String>,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub skip_unrecognized: bool,
+}
+
+impl From<ImportOptionsDto> for keyward::import::ImportOptions {
+    fn from(o: ImportOptionsDto) -> keyward::import::ImportOptions {
+        let blank_is_none = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+        keyward::import::ImportOptions {
+            environment: blank_is_none(o.environment),
+            provider: blank_is_none(o.provider),
+            purpose: blank_is_none(o.purpose),
+            skip_unrecognized: o.skip_unrecognized,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRowDto {
+    pub line: usize,
+    pub name: String,
+    pub provider: String,
+    pub kind: String,
+    pub environment: String,
+    pub purpose: String,
+    pub masked_hint: String,
+    pub env_var: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportPreviewDto {
+    pub format: ImportFormat,
+    pub rows: Vec<ImportRowDto>,
+    pub errors: Vec<LineError>,
+}
+
+impl From<&ImportPlan> for ImportPreviewDto {
+    fn from(plan: &ImportPlan) -> ImportPreviewDto {
+        ImportPreviewDto {
+            format: plan.format,
+            rows: plan
+                .rows
+                .iter()
+                .map(|r| ImportRowDto {
+                    line: r.line,
+                    name: r.record.name.clone(),
+                    provider: r.record.provider.clone(),
+                    kind: r.record.kind.clone(),
+                    environment: r.record.environment.clone(),
+                    purpose: r.record.purpose.clone(),
+                    masked_hint: r.record.masked_hint.clone(),
+                    env_var: r.record.env_var.clone(),
+                })
+                .collect(),
+            errors: plan.errors.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportResultDto {
+    pub imported: usize,
+    pub keys: Vec<KeyDto>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KindDto {
+    pub id: String,
+    pub display_name: String,
+    pub presentation: Presentation,
+    pub presentation_name: String,
+    pub prefix: Option<String>,
+    pub privilege: Privilege,
+    pub client_safe: bool,
+    pub dashboard_url: String,
+    pub notes: String,
+}
+
+impl From<&KeyKindProfile> for KindDto {
+    fn from(k: &KeyKindProfile) -> KindDto {
+        KindDto {
+            id: k.id.into(),
+            display_name: k.display_name.into(),
+            presentation: k.presentation,
+            presentation_name: k.presentation_name.into(),
+            prefix: k.prefix.map(Into::into),
+            privilege: k.privilege,
+            client_safe: k.client_safe,
+            dashboard_url: k.dashboard_url.into(),
+            notes: k.notes.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PurposeDto {
+    pub id: String,
+    pub label: String,
+    pub minimal_kind: String,
+    pub scopes: Vec<String>,
+}
+
+impl From<&PurposeProfile> for PurposeDto {
+    fn from(p: &PurposeProfile) -> PurposeDto {
+        PurposeDto {
+            id: p.id.into(),
+            label: p.label.into(),
+            minimal_kind: p.minimal_kind.into(),
+            scopes: p.scopes.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderDto {
+    pub id: String,
+    pub display_name: String,
+    pub dashboard_url: String,
+    pub kinds: Vec<KindDto>,
+    pub purposes: Vec<PurposeDto>,
+    pub custom: bool,
+}
+
+impl ProviderDto {
+    pub fn built_in(p: &keyward::provider::ProviderProfile) -> ProviderDto {
+        ProviderDto {
+            id: p.id.into(),
+            display_name: p.display_name.into(),
+            dashboard_url: p.dashboard_url.into(),
+            kinds: p.kinds.iter().map(KindDto::from).collect(),
+            purposes: p.purposes.iter().map(PurposeDto::from).collect(),
+            custom: false,
+        }
+    }
+
+    pub fn custom(c: &keyward::provider::CustomProviderSpec) -> ProviderDto {
+        ProviderDto {
+            id: c.id.clone(),
+            display_name: c.display_name.clone(),
+            dashboard_url: c.dashboard_url.clone().unwrap_or_default(),
+            kinds: vec![KindDto {
+                id: "api_key".into(),
+                display_name: "API key".into(),
+                presentation: c.presentation,
+                presentation_name: c.presentation_name.clone(),
+                prefix: c.prefix.clone(),
+                privilege: Privilege::Scoped,
+                client_safe: false,
+                dashboard_url: c.dashboard_url.clone().unwrap_or_default(),
+                notes: "Described by you.".into(),
+            }],
+            purposes: Vec::new(),
+            custom: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsDto {
+    pub clipboard_timeout_secs: u64,
+    pub environments: Vec<Environment>,
+    pub data_dir: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsPatch {
+    pub clipboard_timeout_secs: Option<u64>,
+    pub environments: Option<Vec<String>>,
+}
