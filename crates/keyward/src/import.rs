@@ -225,13 +225,8 @@ fn parse_env(
         };
         let name = name.trim();
         if crate::inventory::validate_env_var(name).is_err() {
-            err(format!(
-                "'{}' is not a variable name (letters, digits, '_')",
-                name.chars()
-                    .take(40)
-                    .filter(|c| !c.is_control())
-                    .collect::<String>()
-            ));
+            // Not quoted back: a malformed line may be a bare secret.
+            err("the part before '=' is not a variable name (letters, digits, '_', not starting with a digit)".into());
             continue;
         }
         let value = match env_value(rest) {

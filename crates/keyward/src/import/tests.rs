@@ -217,3 +217,11 @@ fn dates() {
     assert!(parse_date("2025-01-02T03:04:05+02:00").is_ok());
     assert!(parse_date("yesterday").is_err());
 }
+
+#[test]
+fn a_bare_secret_on_a_malformed_line_is_never_quoted() {
+    let text = format!("API_KEY {CANARY}=x\n{CANARY}\n");
+    let p = plan(".env", &text, ImportOptions::default());
+    assert_eq!(p.errors.len(), 2);
+    assert_no_canary(&p);
+}
