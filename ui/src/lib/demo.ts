@@ -263,12 +263,12 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
   const keychainParam = params.get('keychain');
   const keychain: KeychainStatusDto =
     keychainParam === 'locked'
-      ? { state: 'locked', message: 'The login keychain is locked.', fix: 'Unlock the “Login” keyring in Passwords and Keys (Seahorse), then press Check again.' }
+      ? { state: 'locked', message: 'The login keychain is locked.', fix: 'Unlock the “Login” keyring in Passwords and Keys (Seahorse), then press Check again.', backend: 'demo' }
       : keychainParam === 'unavailable'
-        ? { state: 'unavailable', message: 'No Secret Service provider is running on the session bus.', fix: 'Install and start gnome-keyring (or KeePassXC with Secret Service enabled), then press Check again.' }
+        ? { state: 'unavailable', message: 'No Secret Service provider is running on the session bus.', fix: 'Install and start gnome-keyring (or KeePassXC with Secret Service enabled), then press Check again.', backend: 'demo' }
         : keychainParam === 'denied'
-          ? { state: 'denied', message: 'The keychain refused access to Keyward.', fix: 'Allow Keyward in the keychain prompt, then press Check again.' }
-          : { state: 'ok', message: 'Secret Service (gnome-keyring) is available.', fix: '' };
+          ? { state: 'denied', message: 'The keychain refused access to Keyward.', fix: 'Allow Keyward in the keychain prompt, then press Check again.', backend: 'demo' }
+          : { state: 'ok', message: 'Secret Service (gnome-keyring) is available.', fix: '', backend: 'demo' };
 
   for (const key of keys.slice(0, 200)) {
     audit.push({ id: nextAudit++, at: key.created_at, actor: 'demo', action: 'created', key_id: key.id, key_name: key.name, detail: 'added in the window' });

@@ -28,7 +28,9 @@ export class AppError extends Error {
 }
 
 export function isKeychainCode(code: ErrorCode): boolean {
-  return code === 'keychain_unavailable' || code === 'keychain_locked' || code === 'keychain_denied';
+  return (
+    code === 'keychain_unavailable' || code === 'keychain_locked' || code === 'keychain_denied' || code === 'keychain_error'
+  );
 }
 
 /** Turns whatever `invoke` rejected with into an `AppError`. */
@@ -56,6 +58,11 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   keychain_unavailable: 'No system keychain is reachable, so Keyward cannot store key values. Nothing was saved.',
   keychain_locked: 'The system keychain is locked. Unlock it, then try again.',
   keychain_denied: 'Keyward was denied access to the system keychain. Allow access, then try again.',
+  keychain_error: 'The system keychain reported an error. Try again; `keyward doctor` shows details.',
+  secret_missing: 'This key\'s value is not in the system keychain. Run `keyward doctor` to see why.',
+  ambiguous: 'More than one key matches. Pick the key from the list.',
+  unknown_kind: 'This provider has no key kind by that name. Pick one from the list.',
+  config: 'Keyward could not find or create its data directory.',
   clipboard_unavailable: 'The system clipboard is not available, so nothing was copied.',
   import_invalid: 'Some lines of this file cannot be imported. Nothing was imported.',
   storage: 'Keyward could not read or write its inventory database.',
@@ -67,7 +74,14 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
  * guarantees messages never hold a secret; we still never echo it for `malformed_key`,
  * whose subject is the value itself.
  */
-const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['invalid_input', 'import_invalid', 'storage', 'internal']);
+const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'invalid_input',
+  'import_invalid',
+  'storage',
+  'internal',
+  'keychain_error',
+  'config',
+]);
 
 export function errorMessage(error: unknown): string {
   const e = toAppError(error);

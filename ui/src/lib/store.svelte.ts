@@ -87,7 +87,7 @@ export class AppStore {
       this.keychain = await api.keychainStatus();
     } catch (error) {
       const e = toAppError(error);
-      this.keychain = { state: 'unavailable', message: errorMessage(e), fix: 'Restart Keyward; if this persists, check the log.' };
+      this.keychain = { state: 'unavailable', message: errorMessage(e), fix: 'Restart Keyward; if this persists, check the log.', backend: '' };
     }
   }
 

@@ -173,12 +173,14 @@ export interface SettingsPatch {
   environments?: string[];
 }
 
-export type KeychainState = 'ok' | 'unavailable' | 'locked' | 'denied';
+export type KeychainState = 'ok' | 'unavailable' | 'locked' | 'denied' | 'error';
 
 export interface KeychainStatusDto {
   state: KeychainState;
   message: string;
   fix: string;
+  /** Which keychain answered, e.g. "Secret Service (service dev.keyward.app)". */
+  backend: string;
 }
 
 export const ERROR_CODES = [
@@ -190,6 +192,11 @@ export const ERROR_CODES = [
   'keychain_unavailable',
   'keychain_locked',
   'keychain_denied',
+  'keychain_error',
+  'secret_missing',
+  'ambiguous',
+  'unknown_kind',
+  'config',
   'clipboard_unavailable',
   'import_invalid',
   'storage',

@@ -310,7 +310,7 @@ impl Cmd<'_> {
             .env("LC_ALL", "C.UTF-8")
             .current_dir(self.env.work.path());
         if let Some(display) = &self.display {
-            command.env("DISPLAY", display);
+            x_env(&mut command, display);
         }
         for (k, v) in &self.vars {
             command.env(k, v);
@@ -740,14 +740,23 @@ pub fn clipboard_display(test: &str) -> Option<String> {
     }
 }
 
+/// What an X client needs: the display and, where the server wants one (xvfb-run), the
+/// authority file.
+fn x_env(command: &mut Command, display: &str) {
+    command.env("DISPLAY", display);
+    if let Some(auth) = std::env::var_os("XAUTHORITY") {
+        command.env("XAUTHORITY", auth);
+    }
+}
+
 /// `xclip -selection clipboard -o` on `display`: `Some(text)` or `None` if nothing is there.
 pub fn clipboard_text(display: &str) -> Option<String> {
     let mut command = Command::new("xclip");
     command
         .args(["-selection", "clipboard", "-o"])
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DISPLAY", display);
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    x_env(&mut command, display);
     let out = run_with_timeout(command, b"", Duration::from_secs(10), "xclip -o".into());
     if out.status == Some(0) && !out.raw_stdout.is_empty() {
         Some(out.stdout)
@@ -764,11 +773,13 @@ pub struct OtherClipboardOwner {
 
 impl OtherClipboardOwner {
     pub fn copy(display: &str, text: &str) -> OtherClipboardOwner {
-        let mut child = Command::new("xclip")
+        let mut command = Command::new("xclip");
+        command
             .args(["-selection", "clipboard", "-i", "-quiet"])
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DISPLAY", display)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        x_env(&mut command, display);
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -1,0 +1,440 @@
+// Test harness for Keyward's e2e suite: one WebDriver session (= one app process) per test,
+// each with its own data dir; helpers for the CLI, the keychain, the clipboard, screenshots,
+// and the IPC recorder behind the canary checks. Started by run.sh, which provides the
+// display, the buses, the keychain and tauri-driver through the environment.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { remote } from 'webdriverio';
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the e2e tests through tests/e2e/run.sh`);
+  return value;
+}
+
+export const APP = required('KEYWARD_APP');
+export const CLI = required('KEYWARD_CLI');
+export const DISPLAY = required('DISPLAY');
+export const KEYCHAIN_BUS = required('DBUS_SESSION_BUS_ADDRESS');
+export const NO_KEYCHAIN_BUS = required('KEYWARD_E2E_NO_KEYCHAIN_BUS');
+export const DRIVER_PORT = Number(required('KEYWARD_E2E_DRIVER_PORT'));
+export const ARTIFACTS = required('KEYWARD_E2E_ARTIFACTS');
+export const TMP = required('KEYWARD_E2E_TMP');
+export const APP_LOG = process.env.KEYWARD_E2E_APP_LOG ?? null;
+export const SERVICE = 'dev.keyward.app';
+
+/** `[data-testid="…"]` */
+export const tid = (id) => `[data-testid="${id}"]`;
+
+// ---------------------------------------------------------------------------------------
+// Canaries: every secret value the suite types or seeds. None may ever come back from the
+// backend (IPC responses), nor end up in the page, the data dir or the app's log.
+
+/** Every canary value used by the suite so far. */
+export const canaries = new Set();
+/** Every IPC response recorded by any session so far (for the suite-wide check). */
+export const recorded = { responses: [], raw: [], sessions: 0 };
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function randomFrom(alphabet, n) {
+  const bytes = randomBytes(n);
+  let out = '';
+  for (let i = 0; i < n; i++) out += alphabet[bytes[i] % alphabet.length];
+  return out;
+}
+
+/** A fresh, registered canary of the given shape. */
+export const canary = {
+  posthogPersonal: () => register(`phx_${randomFrom(ALNUM, 43)}`),
+  posthogProject: () => register(`phc_${randomFrom(ALNUM, 43)}`),
+  postman: () => register(`PMAK-${randomFrom('0123456789abcdef', 24)}-${randomFrom('0123456789abcdef', 34)}`),
+  postnomic: () => register(`pk_e2eblog_staging_${randomFrom('0123456789abcdefghijklmnopqrstuvwxyz', 16)}`),
+};
+function register(value) {
+  canaries.add(value);
+  return value;
+}
+
+/** What must not appear: the whole value, and a slice of its middle (a partial leak). */
+function needles(value) {
+  const start = Math.min(8, Math.floor(value.length / 4));
+  return [value, value.slice(start, start + 12)];
+}
+
+/** Names of the places in `haystacks` ({name: text}) that contain a canary (never the value). */
+export function findCanaries(haystacks, values = canaries) {
+  const hits = [];
+  for (const [where, text] of Object.entries(haystacks)) {
+    for (const value of values) {
+      for (const needle of needles(value)) {
+        if (text.includes(needle)) {
+          hits.push(`${where} contains the canary ${value.slice(0, 5)}… (${needle === value ? 'whole value' : 'a 12-character slice of it'})`);
+        }
+      }
+    }
+  }
+  return hits;
+}
+
+/** Same, for binary files (the inventory database). */
+export function findCanariesInFiles(dir, values = canaries) {
+  const hits = [];
+  const walk = (d) => {
+    for (const entry of readdirSync(d)) {
+      const path = join(d, entry);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path);
+      else if (st.isFile()) {
+        const bytes = readFileSync(path);
+        for (const value of values) {
+          for (const needle of needles(value)) {
+            if (bytes.includes(Buffer.from(needle))) hits.push(`${path} contains the canary ${value.slice(0, 5)}…`);
+          }
+        }
+      }
+    }
+  };
+  walk(dir);
+  return hits;
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes outside the window: the CLI, the keychain, the clipboard, screenshots.
+
+function run(cmd, args, { input, env, timeout = 30_000 } = {}) {
+  const result = spawnSync(cmd, args, { input, env, encoding: 'utf8', timeout, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (result.error) throw new Error(`${cmd} ${args.join(' ')}: ${result.error.message}`);
+  return result;
+}
+
+/** Runs the `keyward` CLI on a data dir; throws with its stderr when it fails. */
+export function cli(dataDir, args, input) {
+  const r = run(CLI, args, { input, env: { ...process.env, KEYWARD_DATA_DIR: dataDir } });
+  if (r.status !== 0) throw new Error(`keyward ${args.join(' ')} exited ${r.status}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** Seeds a key through the CLI (value on stdin); returns its KeyDto-like JSON. */
+export function seedKey(dataDir, { value, name, env, purpose = '' }) {
+  const out = cli(dataDir, ['add', '--name', name, '--env', env, '--purpose', purpose, '--format', 'json'], value);
+  const key = JSON.parse(out);
+  assert.ok(key.id, `keyward add --format json printed no id: ${out}`);
+  return key;
+}
+
+/** Every key in a data dir, through the CLI. */
+export function listKeys(dataDir) {
+  return JSON.parse(cli(dataDir, ['list', '--format', 'json']));
+}
+
+/** `secret-tool lookup service dev.keyward.app username <id>`: the value, or null if none. */
+export function keychainLookup(id) {
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: KEYCHAIN_BUS };
+  delete env.DISPLAY;
+  const r = run('secret-tool', ['lookup', 'service', SERVICE, 'username', id], { env, timeout: 10_000 });
+  if (r.status === 0) return r.stdout;
+  if (r.status === 1 && r.stdout === '' && r.stderr.trim() === '') return null;
+  throw new Error(`secret-tool lookup failed (${r.status}): ${r.stderr.trim()}`);
+}
+
+/** The X clipboard as `xclip -selection clipboard -o` sees it: text, or null if it holds nothing. */
+export function readClipboard() {
+  const r = run('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY }, timeout: 5_000 });
+  return r.status === 0 ? r.stdout : null;
+}
+
+/** A screenshot of the whole Xvfb screen (the real window's pixels) into the artifacts dir. */
+export function screenshot(file) {
+  const path = join(ARTIFACTS, file);
+  const r = run('import', ['-display', DISPLAY, '-window', 'root', path], { timeout: 20_000 });
+  if (r.status !== 0) throw new Error(`import (screenshot ${file}) failed: ${r.stderr.trim()}`);
+  return path;
+}
+
+/** A fresh data dir for one test. */
+export function newDataDir(name) {
+  return mkdtempSync(join(TMP, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}-`));
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** PIDs of processes whose environment holds KEYWARD_DATA_DIR=dataDir (the app, its WebKit children). */
+function processesUsing(dataDir) {
+  const marker = Buffer.from(`KEYWARD_DATA_DIR=${dataDir}\0`);
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`).includes(marker)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours
+    }
+  }
+  return pids;
+}
+
+// ---------------------------------------------------------------------------------------
+// The IPC recorder, injected into the page once it has loaded.
+//
+// `window.__TAURI_INTERNALS__.invoke` cannot be wrapped: Tauri 2.12 defines it (and
+// `__TAURI_INTERNALS__` itself) with Object.defineProperty, non-writable and non-configurable.
+// Every answer to an invoke does pass through `__TAURI_INTERNALS__.runCallback(id, data)`,
+// which calls the callback registered in the (exposed, mutable) `__TAURI_INTERNALS__.callbacks`
+// Map; wrapping that Map's `set` records every response, success or error, as the UI receives
+// it. The raw bodies of the IPC custom protocol are recorded too, by wrapping `fetch`.
+const RECORDER = `
+  const I = window.__TAURI_INTERNALS__;
+  if (!I) return { error: 'no __TAURI_INTERNALS__' };
+  if (window.__kwRecorder) return { installed: window.__kwRecorder.installed };
+  const rec = { responses: [], raw: [], installed: [] };
+  Object.defineProperty(window, '__kwRecorder', { value: rec });
+  const text = (data) => {
+    try {
+      const s = JSON.stringify(data);
+      return s === undefined ? String(data) : s;
+    } catch (e) {
+      return '<unserializable: ' + e + '>';
+    }
+  };
+  const invoke = Object.getOwnPropertyDescriptor(I, 'invoke');
+  rec.invokeWritable = !!(invoke && (invoke.writable || invoke.configurable));
+  const map = I.callbacks;
+  if (map instanceof Map) {
+    const set = Map.prototype.set;
+    Object.defineProperty(map, 'set', {
+      value: function (id, fn) {
+        return set.call(this, id, function (data) {
+          rec.responses.push(text(data));
+          return fn.apply(this, arguments);
+        });
+      },
+    });
+    rec.installed.push('callbacks');
+  }
+  const fetch0 = window.fetch;
+  window.fetch = function (input, init) {
+    const url = String(typeof input === 'string' ? input : (input && input.url) || input);
+    const pending = fetch0.apply(this, arguments);
+    if (!url.startsWith('ipc:') && !url.startsWith('http://ipc.localhost')) return pending;
+    return pending.then((response) => {
+      response.clone().text().then((body) => rec.raw.push(url + ' -> ' + body), () => {});
+      return response;
+    });
+  };
+  if (window.fetch !== fetch0) rec.installed.push('fetch');
+  return { installed: rec.installed, invokeWritable: rec.invokeWritable };
+`;
+
+// ---------------------------------------------------------------------------------------
+// Sessions.
+
+/**
+ * Starts the app in a new WebDriver session with its own data dir and the given bus, waits
+ * for the inventory to load, installs the IPC recorder. tauri-driver passes no environment
+ * to the app (only `tauri:options.args`), so the session's binary is `/usr/bin/env` with
+ * `KEYWARD_DATA_DIR=… DBUS_SESSION_BUS_ADDRESS=… <app>`: one tauri-driver serves every test,
+ * each with a fresh data dir, and the keychain-unavailable test with another bus.
+ */
+export async function startApp(name, { dataDir = newDataDir(name), bus = KEYCHAIN_BUS } = {}) {
+  const browser = await remote({
+    hostname: '127.0.0.1',
+    port: DRIVER_PORT,
+    path: '/',
+    logLevel: 'error',
+    connectionRetryTimeout: 60_000,
+    connectionRetryCount: 0,
+    waitforTimeout: 10_000,
+    waitforInterval: 50,
+    capabilities: {
+      'wdio:enforceWebDriverClassic': true,
+      'tauri:options': {
+        application: '/usr/bin/env',
+        args: [`KEYWARD_DATA_DIR=${dataDir}`, `DBUS_SESSION_BUS_ADDRESS=${bus}`, APP],
+      },
+    },
+  });
+  const app = new AppSession(name, browser, dataDir);
+  try {
+    await browser.$(tid('search')).waitForExist({ timeout: 20_000, timeoutMsg: 'the window never showed the toolbar (is ui/dist embedded in the binary?)' });
+    await browser.waitUntil(
+      () => browser.execute(() => !!document.querySelector('[data-testid="empty-state"], [data-testid="key-list"], [data-testid="no-matches"]')),
+      { timeout: 15_000, timeoutMsg: 'the inventory never finished loading (no empty state, no list)' },
+    );
+    const installed = await browser.execute(new Function(RECORDER));
+    assert.ok(installed?.installed?.includes('callbacks'), `the IPC recorder could not hook __TAURI_INTERNALS__.callbacks: ${JSON.stringify(installed)}`);
+    app.recorderInfo = installed;
+  } catch (error) {
+    await app.close({ failed: true });
+    throw error;
+  }
+  return app;
+}
+
+export class AppSession {
+  constructor(name, browser, dataDir) {
+    this.name = name;
+    this.browser = browser;
+    this.dataDir = dataDir;
+    this.closed = false;
+    this.recording = { responses: [], raw: [] };
+  }
+
+  $(testid) {
+    return this.browser.$(tid(testid));
+  }
+
+  $$(testid) {
+    return this.browser.$$(tid(testid));
+  }
+
+  /** Waits until a testid is displayed and returns the element. */
+  async shown(testid, timeout = 10_000, why = '') {
+    const el = this.$(testid);
+    await el.waitForDisplayed({ timeout, timeoutMsg: `${testid} was not displayed within ${timeout} ms${why ? `: ${why}` : ''}` });
+    return el;
+  }
+
+  async click(testid) {
+    const el = await this.shown(testid);
+    await el.waitForEnabled({ timeoutMsg: `${testid} stayed disabled` });
+    await el.click();
+    return el;
+  }
+
+  /** Types into a field (WebDriver "clear" fires no input event, so never rely on it alone). */
+  async type(testid, text) {
+    const el = await this.shown(testid);
+    await el.click();
+    await el.addValue(text);
+    return el;
+  }
+
+  /** Key rows currently rendered: [{id, name, env, purpose, text}] */
+  rows() {
+    return this.browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="key-row"]')].map((r) => ({
+        id: r.dataset.keyId,
+        name: r.dataset.keyName,
+        env: r.dataset.env,
+        purpose: r.dataset.purpose,
+        text: r.innerText,
+        top: r.getBoundingClientRect().top,
+      })),
+    );
+  }
+
+  async waitForRow(name, timeout = 10_000) {
+    let found = null;
+    await this.browser.waitUntil(
+      async () => {
+        found = (await this.rows()).find((r) => r.name === name) ?? null;
+        return found !== null;
+      },
+      { timeout, timeoutMsg: `no key row named "${name}" appeared within ${timeout} ms` },
+    );
+    return found;
+  }
+
+  /** The IPC responses recorded since the recorder was installed. */
+  async collect() {
+    if (this.closed) return this.recording;
+    const got = await this.browser.execute(() => {
+      const r = window.__kwRecorder;
+      return r ? { responses: r.responses.slice(), raw: r.raw.slice() } : null;
+    });
+    if (got) this.recording = got;
+    return this.recording;
+  }
+
+  /** The whole page as text and HTML, plus every input's current value. */
+  pageDump() {
+    return this.browser.execute(() => ({
+      html: document.documentElement.outerHTML,
+      text: document.body.innerText,
+      inputs: [...document.querySelectorAll('input, textarea')].map((i) => i.value).join('\n'),
+    }));
+  }
+
+  screenshot(file) {
+    return screenshot(file);
+  }
+
+  /**
+   * Ends the session: collects the IPC recording (kept for the suite-wide check), ends the
+   * WebDriver session and makes sure the app and its WebKit processes are gone.
+   */
+  async close({ failed = false } = {}) {
+    if (this.closed) return this.recording;
+    if (failed) {
+      try {
+        screenshot(`fail-${this.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+      } catch {
+        // best effort
+      }
+    }
+    try {
+      await this.collect();
+    } catch {
+      // the page may be gone; keep what we have
+    }
+    recorded.responses.push(...this.recording.responses);
+    recorded.raw.push(...this.recording.raw);
+    recorded.sessions++;
+    this.closed = true;
+    try {
+      await this.browser.deleteSession();
+    } catch {
+      // tauri-driver/WebKitWebDriver may already have dropped it
+    }
+    // The app (and WebKit's processes, which inherit its environment) must be gone before the
+    // next test starts; WebKitWebDriver normally closes it at once.
+    for (let i = 0; i < 250; i++) {
+      if (processesUsing(this.dataDir).length === 0) return this.recording;
+      await sleep(20);
+    }
+    const left = processesUsing(this.dataDir);
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    throw new Error(`the app session "${this.name}" left processes behind after the session ended: ${left.join(', ')}`);
+  }
+}
+
+/**
+ * Runs `body(app)` in a fresh app session and always closes it. Afterwards, asserts that no
+ * IPC response of that session carried a canary value (and that the recorder saw something).
+ */
+export async function withApp(name, options, body) {
+  if (typeof options === 'function') [options, body] = [{}, options];
+  const app = await startApp(name, options);
+  let failed = true;
+  try {
+    await body(app);
+    failed = false;
+  } finally {
+    await app.close({ failed });
+  }
+  const { responses, raw } = app.recording;
+  assert.ok(responses.length > 0, `the IPC recorder saw no response in "${name}": the canary check would pass vacuously`);
+  const hits = findCanaries({
+    [`an IPC response of "${name}"`]: responses.join('\n'),
+    [`a raw IPC body of "${name}"`]: raw.join('\n'),
+  });
+  assert.deepEqual(hits, [], 'a secret value came back from the backend');
+  return app;
+}
+
+/** Asserts that the page holds no canary (text, HTML or a field's value). */
+export async function assertPageClean(app, when) {
+  const dump = await app.pageDump();
+  const hits = findCanaries({ [`the page text ${when}`]: dump.text, [`the page HTML ${when}`]: dump.html, [`an input ${when}`]: dump.inputs });
+  assert.deepEqual(hits, [], `a secret value is visible in the page ${when}`);
+}

@@ -1,0 +1,120 @@
+//! Pins the IPC contract: one sample of every DTO the window receives is serialized here and
+//! compared with `ui/src/lib/ipc-samples.json`, whose keys `ui/tests/ipc-contract.test.ts`
+//! checks against the TypeScript types. A field added or renamed on one side fails a test.
+//! Regenerate after an intended change: `KEYWARD_UPDATE_IPC_SAMPLES=1 cargo test --test ipc_contract`.
+
+use chrono::{TimeZone, Utc};
+use keyward::import::{ImportFormat, LineError};
+use keyward::provider::{Confidence, Detection};
+use keyward::vault::KeychainStatus;
+use keyward::{AuditEvent, Environment, KeyRecord, KeyStatus};
+use keyward_desktop::dto::*;
+use keyward_desktop::error::AppError;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn sample_key() -> KeyDto {
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().unwrap();
+    KeyDto::from(KeyRecord {
+        id: Uuid::nil(),
+        provider: "postmark".into(),
+        kind: "server_token".into(),
+        name: "transactional".into(),
+        environment: "prod".into(),
+        purpose: "send transactional email".into(),
+        owner: Some("alice".into()),
+        tags: vec!["email".into()],
+        scopes: vec![],
+        remote_id: None,
+        env_var: "POSTMARK_TRANSACTIONAL".into(),
+        created_at: at,
+        last_rotated_at: Some(at),
+        last_used_at: None,
+        last_verified_at: None,
+        expires_at: None,
+        status: KeyStatus::Active,
+        fingerprint: Some("00".repeat(32)),
+        masked_hint: "…89ab".into(),
+        updated_at: at,
+    })
+}
+
+fn samples() -> Value {
+    let key = sample_key();
+    let at = key.key.created_at;
+    let audit = AuditEvent {
+        id: 1,
+        at,
+        actor: "alice".into(),
+        action: "created".into(),
+        key_id: Some(Uuid::nil()),
+        key_name: Some("transactional".into()),
+        detail: "added".into(),
+    };
+    let detection = DetectionDto::new(
+        Detection {
+            provider: "postmark".into(),
+            kind: "server_token".into(),
+            confidence: Confidence::Medium,
+            needs_confirmation: true,
+            alternatives: vec!["account_token".into()],
+            reason: "A UUID".into(),
+        },
+        "…89ab".into(),
+    );
+    let preview = ImportPreviewDto {
+        format: ImportFormat::Env,
+        rows: vec![ImportRowDto {
+            line: 1,
+            name: "A".into(),
+            provider: "custom".into(),
+            kind: "api_key".into(),
+            environment: "dev".into(),
+            purpose: String::new(),
+            masked_hint: "…abcd".into(),
+            env_var: "A".into(),
+        }],
+        errors: vec![LineError { line: 2, message: "expected NAME=value".into() }],
+    };
+    let profile = keyward::provider::profile("posthog").unwrap();
+    let provider = ProviderDto::built_in(profile);
+    let settings = SettingsDto {
+        clipboard_timeout_secs: 30,
+        environments: vec![Environment { name: "dev".into(), position: 0 }],
+        data_dir: "/data".into(),
+    };
+    json!({
+        "key": key,
+        "finding": FindingDto { code: "stale".into(), severity: "warning".into(), message: "m".into() },
+        "audit_event": audit,
+        "key_detail": KeyDetailDto { key: sample_key(), audit: vec![], secret_present: true },
+        "detection": detection,
+        "copy": CopyDto { timeout_secs: 30, clears_at: at.to_rfc3339() },
+        "import_preview": preview,
+        "import_row": preview.rows[0],
+        "import_line_error": preview.errors[0],
+        "import_result": ImportResultDto { imported: 1, keys: vec![] },
+        "provider": provider,
+        "kind": provider.kinds[0],
+        "purpose": provider.purposes[0],
+        "environment": settings.environments[0],
+        "settings": settings,
+        "keychain_status": KeychainStatus::ok("Secret Service".into()),
+        "app_error": AppError { code: "not_found", message: "no key matches 'x'".into() },
+    })
+}
+
+#[test]
+fn ipc_samples_match_the_ui_copy() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/ipc-samples.json");
+    let fresh = serde_json::to_string_pretty(&samples()).unwrap() + "\n";
+    if std::env::var_os("KEYWARD_UPDATE_IPC_SAMPLES").is_some() {
+        std::fs::write(path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        committed, fresh,
+        "the IPC DTOs changed: run `KEYWARD_UPDATE_IPC_SAMPLES=1 cargo test --test ipc_contract`, then update ui/src/lib/types.ts until `npm test --prefix ui` passes"
+    );
+}
