@@ -1,5 +1,6 @@
 //! Every desktop command through Tauri's IPC layer (mock runtime, the app's real config and
 //! capabilities), on the core with an in-memory vault. No window needed.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use keyward::vault::{MemoryVault, Vault};
 use keyward::{Config, Inventory};
@@ -31,8 +32,16 @@ fn harness() -> Harness {
         .manage(AppState::new(inventory))
         .build(tauri::generate_context!())
         .unwrap();
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    Harness { _app: app, window, vault, _dir: dir, seen: Default::default() }
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _app: app,
+        window,
+        vault,
+        _dir: dir,
+        seen: Default::default(),
+    }
 }
 
 impl Harness {
@@ -46,7 +55,8 @@ impl Harness {
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         };
-        let out = get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap());
+        let out =
+            get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap());
         let text = match &out {
             Ok(v) | Err(v) => v.to_string(),
         };
@@ -55,12 +65,16 @@ impl Harness {
     }
 
     fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
     }
 
     fn err_code(&self, cmd: &str, args: Value) -> String {
         let e = self.call(cmd, args).expect_err(cmd);
-        e["code"].as_str().unwrap_or_else(|| panic!("{cmd}: error without code: {e}")).to_owned()
+        e["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{cmd}: error without code: {e}"))
+            .to_owned()
     }
 
     fn add(&self, name: &str, env: &str, secret: &str) -> Value {
@@ -75,8 +89,14 @@ impl Harness {
         let seen = self.seen.borrow();
         assert!(!seen.is_empty(), "the recorder saw no responses");
         for (i, body) in seen.iter().enumerate() {
-            assert!(!body.contains(CANARY), "IPC response #{i} carries the secret: {body}");
-            assert!(!body.contains(&CANARY[10..]), "IPC response #{i} carries part of the secret: {body}");
+            assert!(
+                !body.contains(CANARY),
+                "IPC response #{i} carries the secret: {body}"
+            );
+            assert!(
+                !body.contains(&CANARY[10..]),
+                "IPC response #{i} carries part of the secret: {body}"
+            );
         }
     }
 }
@@ -88,7 +108,17 @@ fn add_list_show_update_remove() {
     assert_eq!(key["provider"], "postman", "detected from the PMAK- prefix");
     assert_eq!(key["findings"], json!([]));
     let id = key["id"].as_str().unwrap().to_owned();
-    assert_eq!(h.vault.accounts().unwrap().unwrap().iter().filter(|a| *a == &id).count(), 1, "value is in the vault");
+    assert_eq!(
+        h.vault
+            .accounts()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .filter(|a| *a == &id)
+            .count(),
+        1,
+        "value is in the vault"
+    );
 
     let list = h.ok("keys_list", json!({}));
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -97,7 +127,10 @@ fn add_list_show_update_remove() {
     assert_eq!(detail["secret_present"], true);
     assert_eq!(detail["audit"][0]["action"], "created");
 
-    let updated = h.ok("key_update", json!({"id": id, "patch": {"name": "renamed", "owner": null}}));
+    let updated = h.ok(
+        "key_update",
+        json!({"id": id, "patch": {"name": "renamed", "owner": null}}),
+    );
     assert_eq!(updated["name"], "renamed");
     assert_eq!(updated["owner"], Value::Null, "null clears the owner");
 
@@ -111,9 +144,21 @@ fn add_list_show_update_remove() {
 fn detect_returns_a_masked_hint_only() {
     let h = harness();
     let d = h.ok("key_detect", json!({"value": CANARY}));
-    assert_eq!((d["provider"].as_str(), d["kind"].as_str()), (Some("postman"), Some("api_key")));
-    assert!(d["masked_hint"].as_str().unwrap().ends_with("cdefca"[2..].as_ref() as &str), "{d}");
-    let uuid = h.ok("key_detect", json!({"value": "0c7f1a2b-1234-4abc-9def-0123456789ab"}));
+    assert_eq!(
+        (d["provider"].as_str(), d["kind"].as_str()),
+        (Some("postman"), Some("api_key"))
+    );
+    assert!(
+        d["masked_hint"]
+            .as_str()
+            .unwrap()
+            .ends_with("cdefca"[2..].as_ref() as &str),
+        "{d}"
+    );
+    let uuid = h.ok(
+        "key_detect",
+        json!({"value": "0c7f1a2b-1234-4abc-9def-0123456789ab"}),
+    );
     assert_eq!(uuid["provider"], "postmark");
     assert_eq!(uuid["needs_confirmation"], true);
     h.assert_no_canary();
@@ -123,14 +168,31 @@ fn detect_returns_a_masked_hint_only() {
 fn errors_are_code_and_message() {
     let h = harness();
     h.add("dup", "prod", "value-1");
-    let dup = h.call("key_add", json!({"input": {"secret": "value-2", "name": "dup", "environment": "prod"}})).unwrap_err();
+    let dup = h
+        .call(
+            "key_add",
+            json!({"input": {"secret": "value-2", "name": "dup", "environment": "prod"}}),
+        )
+        .unwrap_err();
     assert_eq!(dup["code"], "duplicate");
     assert!(dup["message"].as_str().unwrap().contains("dup"), "{dup}");
     assert_eq!(h.err_code("key_add", json!({"input": {"secret": CANARY, "provider": "nosuch", "name": "x", "environment": "dev"}})), "unknown_provider");
     assert_eq!(h.err_code("key_add", json!({"input": {"secret": "PMAK-x", "provider": "postman", "name": "x", "environment": "dev"}})), "malformed_key");
-    assert_eq!(h.err_code("key_add", json!({"input": {"secret": CANARY, "name": "x\u{1b}[2J", "environment": "dev"}})), "invalid_input");
-    assert_eq!(h.err_code("key_show", json!({"id": "not-a-uuid"})), "invalid_input");
-    assert_eq!(h.err_code("audit_list", json!({"keyId": "zzz"})), "invalid_input");
+    assert_eq!(
+        h.err_code(
+            "key_add",
+            json!({"input": {"secret": CANARY, "name": "x\u{1b}[2J", "environment": "dev"}})
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code("key_show", json!({"id": "not-a-uuid"})),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code("audit_list", json!({"keyId": "zzz"})),
+        "invalid_input"
+    );
     h.assert_no_canary();
 }
 
@@ -141,11 +203,24 @@ fn keychain_failures_reach_the_window_as_codes() {
     h.vault.fail_with(Some("locked"));
     let status = h.ok("keychain_status", json!({}));
     assert_eq!(status["state"], "locked");
-    assert!(!status["fix"].as_str().unwrap().is_empty(), "the banner needs a fix");
-    assert_eq!(h.err_code("key_add", json!({"input": {"secret": CANARY, "name": "x", "environment": "dev"}})), "keychain_locked");
+    assert!(
+        !status["fix"].as_str().unwrap().is_empty(),
+        "the banner needs a fix"
+    );
+    assert_eq!(
+        h.err_code(
+            "key_add",
+            json!({"input": {"secret": CANARY, "name": "x", "environment": "dev"}})
+        ),
+        "keychain_locked"
+    );
     h.vault.fail_with(Some("unavailable"));
     assert_eq!(h.ok("keychain_status", json!({}))["state"], "unavailable");
-    assert_eq!(h.ok("keys_list", json!({})), json!([]), "the list still works without a keychain");
+    assert_eq!(
+        h.ok("keys_list", json!({})),
+        json!([]),
+        "the list still works without a keychain"
+    );
     h.assert_no_canary();
 }
 
@@ -154,8 +229,15 @@ fn import_preview_and_commit() {
     let h = harness();
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join(".env.staging");
-    std::fs::write(&good, format!("POSTMAN_KEY={CANARY}\nBLOG=pk_blog_staging_0123456789\n")).unwrap();
-    let preview = h.ok("import_preview", json!({"path": good, "options": {"environment": null, "provider": null, "purpose": null}}));
+    std::fs::write(
+        &good,
+        format!("POSTMAN_KEY={CANARY}\nBLOG=pk_blog_staging_0123456789\n"),
+    )
+    .unwrap();
+    let preview = h.ok(
+        "import_preview",
+        json!({"path": good, "options": {"environment": null, "provider": null, "purpose": null}}),
+    );
     assert_eq!(preview["format"], "env");
     assert_eq!(preview["rows"].as_array().unwrap().len(), 2);
     assert_eq!(preview["rows"][0]["environment"], "staging");
@@ -165,11 +247,30 @@ fn import_preview_and_commit() {
 
     let bad = dir.path().join("bad.env");
     std::fs::write(&bad, format!("GOOD={CANARY}x\nnot a line\n")).unwrap();
-    let preview = h.ok("import_preview", json!({"path": bad, "options": {"environment": "dev"}}));
+    let preview = h.ok(
+        "import_preview",
+        json!({"path": bad, "options": {"environment": "dev"}}),
+    );
     assert_eq!(preview["errors"][0]["line"], 2);
-    assert_eq!(h.err_code("import_commit", json!({"path": bad, "options": {"environment": "dev"}})), "import_invalid");
-    assert_eq!(h.err_code("import_preview", json!({"path": dir.path().join("missing"), "options": {}})), "invalid_input");
-    assert_eq!(h.ok("keys_list", json!({})).as_array().unwrap().len(), 2, "the bad file imported nothing");
+    assert_eq!(
+        h.err_code(
+            "import_commit",
+            json!({"path": bad, "options": {"environment": "dev"}})
+        ),
+        "import_invalid"
+    );
+    assert_eq!(
+        h.err_code(
+            "import_preview",
+            json!({"path": dir.path().join("missing"), "options": {}})
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.ok("keys_list", json!({})).as_array().unwrap().len(),
+        2,
+        "the bad file imported nothing"
+    );
     h.assert_no_canary();
 }
 
@@ -179,14 +280,37 @@ fn settings_providers_audit() {
     let s = h.ok("settings_get", json!({}));
     assert_eq!(s["clipboard_timeout_secs"], 30);
     assert_eq!(s["environments"].as_array().unwrap().len(), 3);
-    let s = h.ok("settings_update", json!({"patch": {"clipboard_timeout_secs": 10, "environments": ["prod", "dev"]}}));
+    let s = h.ok(
+        "settings_update",
+        json!({"patch": {"clipboard_timeout_secs": 10, "environments": ["prod", "dev"]}}),
+    );
     assert_eq!(s["clipboard_timeout_secs"], 10);
     assert_eq!(s["environments"][0]["name"], "prod");
-    assert_eq!(h.err_code("settings_update", json!({"patch": {"clipboard_timeout_secs": 0}})), "invalid_input");
+    assert_eq!(
+        h.err_code(
+            "settings_update",
+            json!({"patch": {"clipboard_timeout_secs": 0}})
+        ),
+        "invalid_input"
+    );
 
     let providers = h.ok("providers_list", json!({}));
-    let ids: Vec<&str> = providers.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
-    for id in ["postmon", "postmark", "postman", "posthog", "postnomic", "cloudflare", "sendgrid", "custom"] {
+    let ids: Vec<&str> = providers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "postmon",
+        "postmark",
+        "postman",
+        "posthog",
+        "postnomic",
+        "cloudflare",
+        "sendgrid",
+        "custom",
+    ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
     let audit = h.ok("audit_list", json!({"keyId": null}));
@@ -202,6 +326,9 @@ fn copy_without_a_display_is_a_clear_error() {
     }
     let h = harness();
     let key = h.add("k", "dev", CANARY);
-    assert_eq!(h.err_code("key_copy", json!({"id": key["id"]})), "clipboard_unavailable");
+    assert_eq!(
+        h.err_code("key_copy", json!({"id": key["id"]})),
+        "clipboard_unavailable"
+    );
     h.assert_no_canary();
 }

@@ -2,6 +2,7 @@
 //! compared with `ui/src/lib/ipc-samples.json`, whose keys `ui/tests/ipc-contract.test.ts`
 //! checks against the TypeScript types. A field added or renamed on one side fails a test.
 //! Regenerate after an intended change: `KEYWARD_UPDATE_IPC_SAMPLES=1 cargo test --test ipc_contract`.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use chrono::{TimeZone, Utc};
 use keyward::import::{ImportFormat, LineError};
@@ -74,20 +75,26 @@ fn samples() -> Value {
             masked_hint: "…abcd".into(),
             env_var: "A".into(),
         }],
-        errors: vec![LineError { line: 2, message: "expected NAME=value".into() }],
+        errors: vec![LineError {
+            line: 2,
+            message: "expected NAME=value".into(),
+        }],
     };
     let profile = keyward::provider::profile("posthog").unwrap();
     let provider = ProviderDto::built_in(profile);
     let settings = SettingsDto {
         clipboard_timeout_secs: 30,
-        environments: vec![Environment { name: "dev".into(), position: 0 }],
+        environments: vec![Environment {
+            name: "dev".into(),
+            position: 0,
+        }],
         data_dir: "/data".into(),
     };
     json!({
         "key": key,
         "finding": FindingDto { code: "stale".into(), severity: "warning".into(), message: "m".into() },
         "audit_event": audit,
-        "key_detail": KeyDetailDto { key: sample_key(), audit: vec![], secret_present: true },
+        "key_detail": KeyDetailDto { key: sample_key(), audit: vec![], secret_present: Some(true) },
         "detection": detection,
         "copy": CopyDto { timeout_secs: 30, clears_at: at.to_rfc3339() },
         "import_preview": preview,

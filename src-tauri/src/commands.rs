@@ -76,11 +76,9 @@ pub async fn key_remove(state: State<'_, AppState>, id: String) -> Result<()> {
 #[tauri::command]
 pub async fn key_copy(state: State<'_, AppState>, id: String) -> Result<CopyDto> {
     let timeout = state.inventory.clipboard_timeout().await?;
-    let secret = state
-        .inventory
-        .secret(key_id(&id)?, SecretUse::Copy)
-        .await?;
+    let (key, secret) = state.inventory.secret(key_id(&id)?).await?;
     state.hold_on_clipboard(secret, timeout)?;
+    state.inventory.record_use(&key, SecretUse::Copy).await?;
     let clears_at = chrono::Utc::now() + chrono::Duration::seconds(timeout.as_secs() as i64);
     Ok(CopyDto {
         timeout_secs: timeout.as_secs(),

@@ -37,7 +37,8 @@ impl From<KeyRecord> for KeyDto {
 pub struct KeyDetailDto {
     pub key: KeyDto,
     pub audit: Vec<AuditEvent>,
-    pub secret_present: bool,
+    /// `null` when the keychain cannot be asked (locked or unavailable).
+    pub secret_present: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]

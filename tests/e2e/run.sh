@@ -197,7 +197,7 @@ start_bus nokeychain
 nokeychain_bus=$bus_address
 
 mkdir -p "$tmp/keyring/home" "$tmp/keyring/data" "$tmp/keyring/config" "$tmp/keyring/cache" \
-  "$tmp/keyring/runtime" "$tmp/data"
+  "$tmp/keyring/runtime" "$tmp/data" "$tmp/files"
 chmod 700 "$tmp/keyring/runtime"
 printf '%s' "keyward-e2e" >"$tmp/keyring/password" # the throwaway login collection's password
 # Hermetic environment, and no DISPLAY: a locked keyring with a display waits forever for an
@@ -234,9 +234,12 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # tauri-driver starts each app session as a grandchild (tauri-driver -> WebKitWebDriver ->
 # app) and the app inherits this environment: the display, the keychain bus by default, and
 # no data dir (each session sets its own, see lib/harness.mjs).
+# WEBKIT_DISABLE_DMABUF_RENDERER: Xvfb has no DRM device; with WebKitGTK's DMA-BUF renderer
+# the page renders (WebDriver's own screenshots show it) but the X window stays blank, so
+# screenshots of the real window (`import -window root`) would show an empty window.
 spawn /dev/null "$tmp/tauri-driver.log" env -u KEYWARD_DATA_DIR -u WAYLAND_DISPLAY -u XAUTHORITY \
   DISPLAY="$display" DBUS_SESSION_BUS_ADDRESS="$keychain_bus" \
-  GDK_BACKEND=x11 NO_AT_BRIDGE=1 KEYWARD_LOG="${KEYWARD_LOG:-info}" \
+  GDK_BACKEND=x11 NO_AT_BRIDGE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 KEYWARD_LOG="${KEYWARD_LOG:-info}" \
   "$tauri_driver" --port "$driver_port" --native-port "$native_port" --native-driver "$native_driver"
 driver_pid=$last_pid
 # It opens its own port before WebKitWebDriver listens: wait for both.
@@ -254,7 +257,7 @@ set +e
     KEYWARD_E2E_NO_KEYCHAIN_BUS="$nokeychain_bus" \
     KEYWARD_E2E_DRIVER_PORT="$driver_port" \
     KEYWARD_E2E_ARTIFACTS="$artifacts" \
-    KEYWARD_E2E_TMP="$tmp/data" \
+    KEYWARD_E2E_TMP="$tmp/data" KEYWARD_E2E_FILES="$tmp/files" \
     KEYWARD_E2E_APP_LOG="$tmp/tauri-driver.log" \
     node --test --test-reporter=tap "$@" keyward.test.mjs
 )

@@ -80,7 +80,7 @@ pub fn hold(timeout_secs: u64) -> std::process::ExitCode {
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("error: {e}");
+            println!("error: {}", e.reason());
             std::process::ExitCode::from(2)
         }
     }

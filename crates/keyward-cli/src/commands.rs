@@ -154,6 +154,7 @@ async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
         if detection.provider == key.provider
             && detection.needs_confirmation
             && key.kind == detection.kind
+            && !detection.alternatives.is_empty()
         {
             println!(
                 "note: {} — confirm with --kind ({}) if this is not a {}.",
@@ -255,11 +256,6 @@ async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
         purpose: a.purpose,
         skip_unrecognized: a.skip_unrecognized,
     };
-    let file_name = a
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let plan = inv.import_plan(&file_name, &text, &options).await?;
     if !plan.errors.is_empty() {
         return Err(Error::Import(plan.errors).into());
@@ -304,8 +300,11 @@ async fn copy(inv: &Inventory, reference: &str, timeout: Option<u64>) -> anyhow:
         Some(secs) => Duration::from_secs(secs.min(600)),
         None => inv.clipboard_timeout().await?,
     };
-    let secret = inv.secret(key.id, SecretUse::Copy).await?;
+    let (key, secret) = inv.secret(key.id).await?;
     crate::clipboard_hold::spawn(&secret, timeout)?;
+    drop(secret);
+    // Audited only once the clipboard really holds the value.
+    inv.record_use(&key, SecretUse::Copy).await?;
     println!(
         "Copied '{}' to the clipboard; it is cleared in {} s if still there.",
         clean(&key.name, 80),

@@ -164,7 +164,7 @@ pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
     )?)
 }
 
-pub fn key_details(k: &KeyRecord, secret_present: bool) -> String {
+pub fn key_details(k: &KeyRecord, secret_present: Option<bool>) -> String {
     let opt = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_else(|| "—".into());
     let mut out = String::new();
     let fields: Vec<(&str, String)> = vec![
@@ -206,10 +206,10 @@ pub fn key_details(k: &KeyRecord, secret_present: bool) -> String {
         ),
         (
             "in keychain",
-            if secret_present {
-                "yes".into()
-            } else {
-                "NO — run `keyward doctor`".into()
+            match secret_present {
+                Some(true) => "yes".into(),
+                Some(false) => "NO — run `keyward doctor`".into(),
+                None => "unknown (the keychain cannot be asked: see `keyward doctor`)".into(),
             },
         ),
     ];

@@ -14,9 +14,14 @@ use support::*;
 const LOCKED_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn assert_nothing_stored(env: &Env, why: &str) {
-    assert!(env.list_json().is_empty(), "no record may be written: {why}");
     assert!(
-        env.audit_json(None).iter().all(|e| e["action"] != "created" && e["action"] != "imported"),
+        env.list_json().is_empty(),
+        "no record may be written: {why}"
+    );
+    assert!(
+        env.audit_json(None)
+            .iter()
+            .all(|e| e["action"] != "created" && e["action"] != "imported"),
         "no created/imported audit event may be written: {why}"
     );
 }
@@ -27,14 +32,18 @@ fn no_secret_service_on_the_bus_refuses_to_store() {
     let value = format!("kw-{}", random_alnum(30));
     let out = env.keyward(&["add", "--name", "mailer", "--env", "dev"], &value);
     out.expect_code(2, "no Secret Service is a keychain problem (exit 2)")
-        .expect_stderr("unavailable", "the message says the keychain is unavailable")
+        .expect_stderr(
+            "unavailable",
+            "the message says the keychain is unavailable",
+        )
         .expect_stderr("fix:", "and how to fix it")
         .expect_no_value(&value, "errors never echo the value");
     assert_nothing_stored(&env, "add without a keychain");
 
     let file = env.write_file(".env", &format!("MAILER_KEY={value}\n"));
     let out = env.keyward(&["import", file.to_str().expect("utf-8 path")], "");
-    out.expect_code(2, "import without a keychain").expect_stderr("unavailable", "says why");
+    out.expect_code(2, "import without a keychain")
+        .expect_stderr("unavailable", "says why");
     assert_nothing_stored(&env, "import without a keychain");
 
     let out = env.keyward(&["doctor"], "");
@@ -44,14 +53,19 @@ fn no_secret_service_on_the_bus_refuses_to_store() {
     let (code, report) = env.doctor();
     assert_eq!(code, 2);
     assert_eq!(report["keychain"]["state"], "unavailable", "{report}");
-    assert_eq!(report["consistency_checked"], Value::Bool(false), "{report}");
-    assert!(!env.keychain.has_secret_service().expect("NameHasOwner"), "nothing started a keyring behind our back");
+    assert_eq!(
+        report["consistency_checked"],
+        Value::Bool(false),
+        "{report}"
+    );
+    assert!(
+        !env.keychain.has_secret_service().expect("NameHasOwner"),
+        "nothing started a keyring behind our back"
+    );
 }
 
-// BUG: a bus address whose socket does not exist is reported as a generic "the OS keychain
-// failed: DBus error: Failed to connect to socket …" (state "error", fix "Retry …") instead of
-// "unavailable": keyring's PlatformFailure Display text has no D-Bus error name in it
-// (FileNotFound), so vault::keychain::classify_platform does not recognise it.
+// A bus address whose socket does not exist means "no keychain", told apart by the D-Bus
+// error name (FileNotFound), not by message text.
 #[test]
 fn bus_socket_that_does_not_exist_is_reported_as_unavailable() {
     let mut env = Env::new();
@@ -64,8 +78,14 @@ fn bus_socket_that_does_not_exist_is_reported_as_unavailable() {
     assert_nothing_stored(&env, "add with an unreachable bus");
     let (code, report) = env.doctor();
     assert_eq!(code, 2, "doctor: {report}");
-    out.expect_stderr("unavailable", "a bus that is not there means the keychain is unavailable")
-        .expect_stderr("Secret Service", "and the fix says to start a Secret Service provider");
+    out.expect_stderr(
+        "unavailable",
+        "a bus that is not there means the keychain is unavailable",
+    )
+    .expect_stderr(
+        "Secret Service",
+        "and the fix says to start a Secret Service provider",
+    );
     assert_eq!(report["keychain"]["state"], "unavailable", "{report}");
 }
 
@@ -73,7 +93,19 @@ fn bus_socket_that_does_not_exist_is_reported_as_unavailable() {
 fn keyring_daemon_stopped_mid_session_refuses_and_loses_nothing() {
     let mut env = Env::new();
     let value = random_uuid();
-    let key = env.add(&value, &["--provider", "postmark", "--kind", "server_token", "--name", "mail", "--env", "prod"]);
+    let key = env.add(
+        &value,
+        &[
+            "--provider",
+            "postmark",
+            "--kind",
+            "server_token",
+            "--name",
+            "mail",
+            "--env",
+            "prod",
+        ],
+    );
     let id = id_of(&key);
     env.keychain.stop_daemon().expect("stop gnome-keyring");
 
@@ -83,39 +115,77 @@ fn keyring_daemon_stopped_mid_session_refuses_and_loses_nothing() {
         .expect_stderr("unavailable", "says the keychain is unavailable")
         .expect_no_value(&other, "errors never echo the value");
     let out = env.keyward(&["rm", "--yes", "mail"], "");
-    out.expect_code(2, "rm must refuse while the keychain is gone (it could not delete the value)");
-    assert_eq!(env.names(), vec!["mail"], "the refused rm keeps the record; add wrote nothing");
+    out.expect_code(
+        2,
+        "rm must refuse while the keychain is gone (it could not delete the value)",
+    );
+    assert_eq!(
+        env.names(),
+        vec!["mail"],
+        "the refused rm keeps the record; add wrote nothing"
+    );
     let out = env.keyward(&["copy", "mail", "--timeout", "1"], "");
-    out.expect_code(2, "copy cannot read the value").expect_no_value(&value, "no value");
+    out.expect_code(2, "copy cannot read the value")
+        .expect_no_value(&value, "no value");
     let marker = env.work.path().join("ran");
     let out = env.keyward(
-        &["run", "--env", "prod", "--", "sh", "-c", "touch \"$1\"", "sh", marker.to_str().expect("utf-8")],
+        &[
+            "run",
+            "--env",
+            "prod",
+            "--",
+            "sh",
+            "-c",
+            "touch \"$1\"",
+            "sh",
+            marker.to_str().expect("utf-8"),
+        ],
         "",
     );
     out.expect_code(2, "run cannot read the values");
-    assert!(!marker.exists(), "run must not start the command without its keys");
+    assert!(
+        !marker.exists(),
+        "run must not start the command without its keys"
+    );
     let (code, report) = env.doctor();
     assert_eq!(code, 2, "doctor with the keyring gone: {report}");
     assert_eq!(report["keychain"]["state"], "unavailable", "{report}");
 
     // Start it again: the value is still there and everything is consistent.
-    env.keychain.restart_daemon().expect("start gnome-keyring again");
-    assert_eq!(env.lookup(&id).as_deref(), Some(value.as_str()), "the value survived");
+    env.keychain
+        .restart_daemon()
+        .expect("start gnome-keyring again");
+    assert_eq!(
+        env.lookup(&id).as_deref(),
+        Some(value.as_str()),
+        "the value survived"
+    );
     let (code, report) = env.doctor();
     assert_eq!(code, 0, "consistent again: {report}");
-    assert_eq!(env.key_accounts(), vec![id], "no stray entry from the refused add");
+    assert_eq!(
+        env.key_accounts(),
+        vec![id],
+        "no stray entry from the refused add"
+    );
 }
 
 #[test]
 fn locked_collection_refuses_add_import_and_rm_and_keeps_everything() {
     let mut env = Env::new();
     let value = format!("pk_{}", random_alnum(30));
-    let key = env.add(&value, &["--provider", "postnomic", "--name", "blog", "--env", "dev"]);
+    let key = env.add(
+        &value,
+        &["--provider", "postnomic", "--name", "blog", "--env", "dev"],
+    );
     let id = id_of(&key);
     env.keychain.lock().expect("lock the default collection");
 
     let other = format!("kw-{}", random_alnum(30));
-    let out = env.cmd(&["add", "--name", "second", "--env", "dev"]).stdin(&other).timeout(LOCKED_TIMEOUT).run();
+    let out = env
+        .cmd(&["add", "--name", "second", "--env", "dev"])
+        .stdin(&other)
+        .timeout(LOCKED_TIMEOUT)
+        .run();
     out.expect_code(2, "add into a locked keychain is a keychain problem")
         .expect_stderr("locked", "the message says the keychain is locked")
         .expect_stderr("fix:", "with a fix line")
@@ -126,40 +196,55 @@ fn locked_collection_refuses_add_import_and_rm_and_keeps_everything() {
         .cmd(&["import", file.to_str().expect("utf-8 path"), "--env", "dev"])
         .timeout(LOCKED_TIMEOUT)
         .run();
-    out.expect_code(2, "import into a locked keychain").expect_stderr("locked", "says why");
+    out.expect_code(2, "import into a locked keychain")
+        .expect_stderr("locked", "says why");
 
-    let out = env.cmd(&["rm", "--yes", "blog"]).timeout(LOCKED_TIMEOUT).run();
+    let out = env
+        .cmd(&["rm", "--yes", "blog"])
+        .timeout(LOCKED_TIMEOUT)
+        .run();
     out.expect_code(2, "rm must refuse while the value cannot be deleted")
         .expect_stderr("locked", "says why");
-    assert_eq!(env.names(), vec!["blog"], "the key stays in the inventory; nothing was added");
+    assert_eq!(
+        env.names(),
+        vec!["blog"],
+        "the key stays in the inventory; nothing was added"
+    );
     assert_eq!(
         env.key_accounts(),
         vec![id.clone()],
         "the key stays in the keychain (attributes are readable while locked); no stray entry"
     );
 
-    let out = env.cmd(&["copy", "blog", "--timeout", "1"]).timeout(LOCKED_TIMEOUT).run();
-    out.expect_code(2, "copy cannot read a locked keychain").expect_stderr("locked", "says why");
+    let out = env
+        .cmd(&["copy", "blog", "--timeout", "1"])
+        .timeout(LOCKED_TIMEOUT)
+        .run();
+    out.expect_code(2, "copy cannot read a locked keychain")
+        .expect_stderr("locked", "says why");
     let out = env.cmd(&["doctor"]).timeout(LOCKED_TIMEOUT).run();
     out.expect_code(2, "doctor reports the locked keychain");
 
     // gnome-keyring restarted with --unlock: the value is intact, nothing is out of step.
     env.keychain.restart_daemon().expect("restart (unlocks)");
-    assert_eq!(env.lookup(&id).as_deref(), Some(value.as_str()), "the value survived the refused rm");
+    assert_eq!(
+        env.lookup(&id).as_deref(),
+        Some(value.as_str()),
+        "the value survived the refused rm"
+    );
     let (code, report) = env.doctor();
     assert_eq!(code, 0, "consistent after unlocking: {report}");
 }
 
-// BUG: a locked collection is reported as a generic keychain failure: `add` prints "the OS
-// keychain failed: DBus error: Cannot create an item in a locked collection" with the fix
-// "Retry; if it persists, run `keyward doctor`…", and doctor's state is "error", not "locked".
-// keyring's PlatformFailure text lacks the D-Bus error name (org.freedesktop.Secret.Error.
-// IsLocked) that vault::keychain::classify_platform looks for; the health check's probe is a
-// new item, so every locked-keychain command takes this path.
+// A locked collection is reported as locked, with the unlock fix: every command's health
+// check writes a new probe item and gets org.freedesktop.Secret.Error.IsLocked.
 #[test]
 fn locked_collection_is_reported_as_locked_with_the_unlock_fix() {
     let env = Env::new();
-    env.add(&format!("pk_{}", random_alnum(30)), &["--provider", "postnomic", "--name", "blog", "--env", "dev"]);
+    env.add(
+        &format!("pk_{}", random_alnum(30)),
+        &["--provider", "postnomic", "--name", "blog", "--env", "dev"],
+    );
     env.keychain.lock().expect("lock the default collection");
     let out = env
         .cmd(&["add", "--name", "second", "--env", "dev"])
@@ -167,22 +252,30 @@ fn locked_collection_is_reported_as_locked_with_the_unlock_fix() {
         .timeout(LOCKED_TIMEOUT)
         .run();
     out.expect_code(2, "locked keychain");
-    let out_doctor = env.cmd(&["doctor", "--format", "json"]).timeout(LOCKED_TIMEOUT).run();
+    let out_doctor = env
+        .cmd(&["doctor", "--format", "json"])
+        .timeout(LOCKED_TIMEOUT)
+        .run();
     let report = out_doctor.json();
     out.expect_stderr("keychain is locked", "the error names the state: locked")
         .expect_stderr("unlock", "and the fix says to unlock the keychain");
     assert_eq!(report["keychain"]["state"], "locked", "doctor: {report}");
 }
 
-// BUG: `keyward show` tells the user "in keychain  NO — run `keyward doctor`" when the keychain
-// is merely locked (or gone): Inventory::show maps every vault error to secret_present = false,
-// so a key whose value is safely stored is shown as missing its value.
+// A locked (or gone) keychain cannot be asked whether it holds a value: `show` says "unknown",
+// never "missing".
 #[test]
 fn show_while_locked_does_not_claim_the_value_is_missing() {
     let env = Env::new();
-    let key = env.add(&format!("pk_{}", random_alnum(30)), &["--provider", "postnomic", "--name", "blog", "--env", "dev"]);
+    let key = env.add(
+        &format!("pk_{}", random_alnum(30)),
+        &["--provider", "postnomic", "--name", "blog", "--env", "dev"],
+    );
     env.keychain.lock().expect("lock the default collection");
-    let out = env.cmd(&["show", &id_of(&key)]).timeout(LOCKED_TIMEOUT).run();
+    let out = env
+        .cmd(&["show", &id_of(&key)])
+        .timeout(LOCKED_TIMEOUT)
+        .run();
     out.expect_code(0, "show reads metadata; it works with a locked keychain");
     let line = out
         .stdout

@@ -14,6 +14,15 @@ pub enum ClipboardError {
     Failed(String),
 }
 
+impl ClipboardError {
+    /// The reason without the error's own prefix (to pass across a process boundary).
+    pub fn reason(&self) -> &str {
+        match self {
+            ClipboardError::Unavailable(r) | ClipboardError::Failed(r) => r,
+        }
+    }
+}
+
 /// How a hold ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HoldOutcome {

@@ -59,7 +59,9 @@ pub struct KeyPatch {
 pub struct KeyDetail {
     pub key: KeyRecord,
     pub audit: Vec<AuditEvent>,
-    pub secret_present: bool,
+    /// Whether the keychain holds the value; `None` when the keychain cannot be asked
+    /// (locked, unavailable) — never reported as missing then.
+    pub secret_present: Option<bool>,
 }
 
 /// How a secret leaves the keychain (recorded in the audit trail).
@@ -386,10 +388,10 @@ impl Inventory {
         let key = self.get(id).await?;
         let audit = self.store.list_audit(Some(id), 200).await?;
         let account = id.to_string();
-        let secret_present = match on_vault(&self.vault, move |v| v.get(&account)).await {
-            Ok(found) => found.is_some(),
-            Err(_) => false,
-        };
+        let secret_present = on_vault(&self.vault, move |v| v.get(&account))
+            .await
+            .ok()
+            .map(|found| found.is_some());
         Ok(KeyDetail {
             key,
             audit,
@@ -462,13 +464,19 @@ impl Inventory {
         Ok(key)
     }
 
-    /// Reads a key's secret for one use, recorded in the audit trail.
-    pub async fn secret(&self, id: Uuid, usage: SecretUse) -> Result<Secret> {
+    /// Reads a key's secret from the keychain. The caller records the use with
+    /// [`Inventory::record_use`] once the value has actually been handed over.
+    pub async fn secret(&self, id: Uuid) -> Result<(KeyRecord, Secret)> {
         let key = self.get(id).await?;
         let account = id.to_string();
         let secret = on_vault(&self.vault, move |v| v.get(&account))
             .await?
             .ok_or_else(|| Error::SecretMissing(key.name.clone()))?;
+        Ok((key, secret))
+    }
+
+    /// Appends the audit event for a secret that left the keychain.
+    pub async fn record_use(&self, key: &KeyRecord, usage: SecretUse) -> Result<()> {
         let (action, detail) = match usage {
             SecretUse::Copy => (AuditAction::Copied, "copied to the clipboard"),
             SecretUse::Reveal => (AuditAction::Revealed, "revealed"),
@@ -478,9 +486,9 @@ impl Inventory {
             ),
         };
         self.store
-            .append_audit(&self.audit(action, Some(&key), detail))
+            .append_audit(&self.audit(action, Some(key), detail))
             .await?;
-        Ok(secret)
+        Ok(())
     }
 
     /// Environment variables for `keyward run`: every active key of the environment.
@@ -514,7 +522,12 @@ impl Inventory {
         }
         let mut out = Vec::with_capacity(keys.len());
         for k in &keys {
-            out.push((k.env_var.clone(), self.secret(k.id, SecretUse::Run).await?));
+            let (key, secret) = self.secret(k.id).await?;
+            out.push((key.env_var.clone(), secret));
+        }
+        // Recorded once every value was read: the command gets all of them or none.
+        for k in &keys {
+            self.record_use(k, SecretUse::Run).await?;
         }
         Ok(out)
     }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 
@@ -23,9 +23,14 @@ export const KEYCHAIN_BUS = required('DBUS_SESSION_BUS_ADDRESS');
 export const NO_KEYCHAIN_BUS = required('KEYWARD_E2E_NO_KEYCHAIN_BUS');
 export const DRIVER_PORT = Number(required('KEYWARD_E2E_DRIVER_PORT'));
 export const ARTIFACTS = required('KEYWARD_E2E_ARTIFACTS');
+/** Parent of every test's data dir. */
 export const TMP = required('KEYWARD_E2E_TMP');
+/** Where tests write input files (.env), kept apart from the data dirs (they hold canaries). */
+export const FILES = required('KEYWARD_E2E_FILES');
 export const APP_LOG = process.env.KEYWARD_E2E_APP_LOG ?? null;
 export const SERVICE = 'dev.keyward.app';
+/** Extra `NAME=value` words for the app's environment (debugging aid), space-separated. */
+const EXTRA_APP_ENV = (process.env.KEYWARD_E2E_APP_ENV ?? '').split(/\s+/).filter(Boolean);
 
 /** `[data-testid="…"]` */
 export const tid = (id) => `[data-testid="${id}"]`;
@@ -119,8 +124,11 @@ export function cli(dataDir, args, input) {
 }
 
 /** Seeds a key through the CLI (value on stdin); returns its KeyDto-like JSON. */
-export function seedKey(dataDir, { value, name, env, purpose = '' }) {
-  const out = cli(dataDir, ['add', '--name', name, '--env', env, '--purpose', purpose, '--format', 'json'], value);
+export function seedKey(dataDir, { value, name, env, purpose = '', owner = null, tags = [] }) {
+  const args = ['add', '--name', name, '--env', env, '--purpose', purpose, '--format', 'json'];
+  if (owner !== null) args.push('--owner', owner);
+  for (const tag of tags) args.push('--tag', tag);
+  const out = cli(dataDir, args, value);
   const key = JSON.parse(out);
   assert.ok(key.id, `keyward add --format json printed no id: ${out}`);
   return key;
@@ -152,6 +160,14 @@ export function screenshot(file) {
   const path = join(ARTIFACTS, file);
   const r = run('import', ['-display', DISPLAY, '-window', 'root', path], { timeout: 20_000 });
   if (r.status !== 0) throw new Error(`import (screenshot ${file}) failed: ${r.stderr.trim()}`);
+  return path;
+}
+
+/** Writes a file (e.g. a .env to import) into a fresh dir under FILES; returns its path. */
+export function writeInputFile(name, content) {
+  const dir = mkdtempSync(join(FILES, 'in-'));
+  const path = join(dir, name);
+  writeFileSync(path, content);
   return path;
 }
 
@@ -190,8 +206,10 @@ const RECORDER = `
   const I = window.__TAURI_INTERNALS__;
   if (!I) return { error: 'no __TAURI_INTERNALS__' };
   if (window.__kwRecorder) return { installed: window.__kwRecorder.installed };
-  const rec = { responses: [], raw: [], installed: [] };
+  const rec = { responses: [], raw: [], errors: [], installed: [] };
   Object.defineProperty(window, '__kwRecorder', { value: rec });
+  window.addEventListener('error', (e) => rec.errors.push('error: ' + (e.message || e.error)));
+  window.addEventListener('unhandledrejection', (e) => rec.errors.push('unhandled rejection: ' + String(e.reason) + (e.reason && e.reason.stack ? ' at ' + e.reason.stack.split('\\n')[0] : '')));
   const text = (data) => {
     try {
       const s = JSON.stringify(data);
@@ -253,7 +271,7 @@ export async function startApp(name, { dataDir = newDataDir(name), bus = KEYCHAI
       'wdio:enforceWebDriverClassic': true,
       'tauri:options': {
         application: '/usr/bin/env',
-        args: [`KEYWARD_DATA_DIR=${dataDir}`, `DBUS_SESSION_BUS_ADDRESS=${bus}`, APP],
+        args: [`KEYWARD_DATA_DIR=${dataDir}`, `DBUS_SESSION_BUS_ADDRESS=${bus}`, ...EXTRA_APP_ENV, APP],
       },
     },
   });
@@ -267,6 +285,7 @@ export async function startApp(name, { dataDir = newDataDir(name), bus = KEYCHAI
     const installed = await browser.execute(new Function(RECORDER));
     assert.ok(installed?.installed?.includes('callbacks'), `the IPC recorder could not hook __TAURI_INTERNALS__.callbacks: ${JSON.stringify(installed)}`);
     app.recorderInfo = installed;
+    await app.sweep();
   } catch (error) {
     await app.close({ failed: true });
     throw error;
@@ -280,7 +299,7 @@ export class AppSession {
     this.browser = browser;
     this.dataDir = dataDir;
     this.closed = false;
-    this.recording = { responses: [], raw: [] };
+    this.recording = { responses: [], raw: [], errors: [] };
   }
 
   $(testid) {
@@ -305,12 +324,37 @@ export class AppSession {
     return el;
   }
 
-  /** Types into a field (WebDriver "clear" fires no input event, so never rely on it alone). */
+  /**
+   * Types into a field, at the end of its text. (WebDriver "clear" fires no input event, so
+   * Svelte's bind:value would keep the old text: fields are only ever typed into. No click
+   * first: a click puts the caret where it lands, in the middle of any existing text.)
+   */
   async type(testid, text) {
     const el = await this.shown(testid);
-    await el.click();
+    await this.browser.execute((el) => {
+      el.focus();
+      if (typeof el.setSelectionRange === 'function' && el.type !== 'number') el.setSelectionRange(el.value.length, el.value.length);
+    }, el);
     await el.addValue(text);
     return el;
+  }
+
+  /** Replaces a text field's value the way a user would: backspaces, then typing. */
+  async retype(testid, text) {
+    const el = await this.shown(testid);
+    const current = await el.getValue();
+    await this.type(testid, '\uE003'.repeat(current.length) + text);
+    await this.browser.waitUntil(async () => (await el.getValue()) === text, {
+      timeout: 3_000,
+      timeoutMsg: `${testid} should hold "${text}" after retyping, holds "${await el.getValue()}"`,
+    });
+    return el;
+  }
+
+  /** Uncaught errors and unhandled rejections in the page since the recorder was installed. */
+  async pageErrors() {
+    if (this.closed) return this.recording.errors ?? [];
+    return this.browser.execute(() => (window.__kwRecorder ? window.__kwRecorder.errors.slice() : []));
   }
 
   /** Key rows currently rendered: [{id, name, env, purpose, text}] */
@@ -339,12 +383,44 @@ export class AppSession {
     return found;
   }
 
+  /**
+   * Calls a backend command through the page's own IPC (so the recorder sees the answer):
+   * `{ ok: result }` or `{ err: error }`.
+   */
+  invoke(cmd, args = {}) {
+    return this.browser.executeAsync(
+      (cmd, args, done) => {
+        window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+          (ok) => done({ ok }),
+          (err) => done({ err }),
+        );
+      },
+      cmd,
+      args,
+    );
+  }
+
+  /**
+   * Asks the backend everything it would tell the window about the current inventory: keys,
+   * every key's detail and audit trail, settings, keychain status. Run right after the recorder
+   * is installed (the page's own start-up calls happen before it) and again at the end, so the
+   * canary check covers every read command whatever the test did.
+   */
+  async sweep() {
+    const keys = await this.invoke('keys_list');
+    for (const key of keys.ok ?? []) await this.invoke('key_show', { id: key.id });
+    await this.invoke('audit_list', { keyId: null });
+    await this.invoke('settings_get');
+    await this.invoke('keychain_status');
+    return keys.ok ?? [];
+  }
+
   /** The IPC responses recorded since the recorder was installed. */
   async collect() {
     if (this.closed) return this.recording;
     const got = await this.browser.execute(() => {
       const r = window.__kwRecorder;
-      return r ? { responses: r.responses.slice(), raw: r.raw.slice() } : null;
+      return r ? { responses: r.responses.slice(), raw: r.raw.slice(), errors: r.errors.slice() } : null;
     });
     if (got) this.recording = got;
     return this.recording;
@@ -369,17 +445,28 @@ export class AppSession {
    */
   async close({ failed = false } = {}) {
     if (this.closed) return this.recording;
+    const slug = this.name.replace(/[^a-z0-9]+/gi, '-');
     if (failed) {
       try {
-        screenshot(`fail-${this.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+        screenshot(`fail-${slug}.png`);
       } catch {
         // best effort
       }
     }
     try {
+      if (!failed) await this.sweep();
       await this.collect();
     } catch {
       // the page may be gone; keep what we have
+    }
+    if (failed) {
+      // What the window was told, for the post-mortem (test values only, never real secrets).
+      try {
+        const text = await this.browser.execute(() => document.body.innerText).catch(() => null);
+        writeFileSync(join(ARTIFACTS, `fail-${slug}.json`), JSON.stringify({ pageText: text, ...this.recording }, null, 2));
+      } catch {
+        // best effort
+      }
     }
     recorded.responses.push(...this.recording.responses);
     recorded.raw.push(...this.recording.raw);
@@ -422,7 +509,8 @@ export async function withApp(name, options, body) {
   } finally {
     await app.close({ failed });
   }
-  const { responses, raw } = app.recording;
+  const { responses, raw, errors } = app.recording;
+  assert.deepEqual(errors, [], `the page of "${name}" threw errors`);
   assert.ok(responses.length > 0, `the IPC recorder saw no response in "${name}": the canary check would pass vacuously`);
   const hits = findCanaries({
     [`an IPC response of "${name}"`]: responses.join('\n'),

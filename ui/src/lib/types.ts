@@ -51,7 +51,8 @@ export interface AuditEventDto {
 export interface KeyDetailDto {
   key: KeyDto;
   audit: AuditEventDto[];
-  secret_present: boolean;
+  /** `null` when the keychain cannot be asked (locked or unavailable). */
+  secret_present: boolean | null;
 }
 
 export interface DetectionDto {

@@ -9,7 +9,6 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -27,7 +26,7 @@ pub const SERVICE: &str = "dev.keyward.app";
 /// Accounts Keyward keeps next to the keys; never key records.
 pub const RESERVED_ACCOUNTS: [&str; 2] = ["keyward.fingerprint-key", "keyward.health-probe"];
 /// Default guard: no single `keyward` command may take longer than this.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// One test's world: its own keychain (private bus + gnome-keyring), data dir and home.
 pub struct Env {
@@ -195,7 +194,8 @@ impl Env {
         path
     }
 
-    /// Every regular file under the data dir (database, -wal, -shm, logs, anything else).
+    /// Every regular file under the data dir (database, -wal, -shm, logs, anything else) and
+    /// under HOME (where nothing should appear at all).
     pub fn data_files(&self) -> Vec<PathBuf> {
         let mut files = Vec::new();
         walk(self.data.path(), &mut files);
@@ -899,12 +899,4 @@ pub fn clipboard_holders_for(data_dir: &Path) -> Vec<u32> {
         }
     }
     pids
-}
-
-/// `name=value` pairs of a `KEY=VALUE` dump (one per line), e.g. from `env`.
-pub fn parse_env_dump(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
 }

@@ -339,10 +339,7 @@ async fn doctor_reports_missing_secrets_and_stray_entries() {
         [k.id]
     );
     assert_eq!(r.orphaned_entries, ["0f0f0f0f-0000-4000-8000-000000000000"]);
-    assert_eq!(
-        inv.secret(k.id, SecretUse::Copy).await.unwrap_err().code(),
-        "secret_missing"
-    );
+    assert_eq!(inv.secret(k.id).await.unwrap_err().code(), "secret_missing");
 }
 
 #[tokio::test]

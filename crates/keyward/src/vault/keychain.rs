@@ -74,9 +74,11 @@ impl Vault for KeychainVault {
 /// Maps keyring's errors to ours. Never formats `BadEncoding`'s payload: those are secret bytes.
 fn map_error(err: keyring::Error) -> VaultError {
     match err {
-        keyring::Error::PlatformFailure(inner) => classify_platform(&inner.to_string()),
+        keyring::Error::PlatformFailure(inner) => {
+            classify_platform(&platform::describe(inner.as_ref()))
+        }
         keyring::Error::NoStorageAccess(inner) => {
-            let text = inner.to_string();
+            let text = platform::describe(inner.as_ref());
             let lower = text.to_ascii_lowercase();
             if lower.contains("prompt") || lower.contains("locked") || lower.contains("no result") {
                 VaultError::Locked(text)
@@ -131,6 +133,22 @@ mod platform {
 
     pub const NAME: &str = "Secret Service";
 
+    /// The message plus the D-Bus error name (`org.freedesktop.DBus.Error.FileNotFound`,
+    /// `org.freedesktop.Secret.Error.IsLocked`, …), which `Display` leaves out.
+    pub fn describe(err: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+        match err.downcast_ref::<dbus_secret_service::Error>() {
+            Some(dbus_secret_service::Error::Dbus(e)) => {
+                format!(
+                    "{} ({})",
+                    e.message().unwrap_or("no message"),
+                    e.name().unwrap_or("unnamed D-Bus error")
+                )
+            }
+            Some(other) => other.to_string(),
+            None => err.to_string(),
+        }
+    }
+
     /// keyring 3 has no search; ask the Secret Service directly for items with our
     /// `service` attribute (attributes only, no secret is read).
     pub fn accounts(service: &str) -> Result<Option<Vec<String>>, VaultError> {
@@ -156,7 +174,7 @@ mod platform {
                 VaultError::Locked(err.to_string())
             }
             dbus_secret_service::Error::Unavailable => VaultError::Unavailable(err.to_string()),
-            other => classify_platform(&other.to_string()),
+            other => classify_platform(&describe(&other)),
         }
     }
 }
@@ -171,6 +189,10 @@ mod platform {
     pub const NAME: &str = "Windows Credential Manager";
     #[cfg(not(any(target_os = "macos", target_os = "windows")))]
     pub const NAME: &str = "platform keychain";
+
+    pub fn describe(err: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+        err.to_string()
+    }
 
     /// Not enumerable through keyring 3 here; consistency checks look up each key instead.
     pub fn accounts(_service: &str) -> Result<Option<Vec<String>>, VaultError> {
