@@ -18,14 +18,25 @@ fi
 # The UI (ui/ may not exist yet in early checkouts).
 if [ -f ui/package.json ]; then
   want=$(node -p 'require("./ui/package.json").engines?.node ?? ""' 2>/dev/null || true)
-  have=$(node -p 'process.versions.node' 2>/dev/null || echo none)
-  if [ -n "$want" ] && ! node -e '
+  node_ok() {
+    local have
+    have=$(node -p 'process.versions.node' 2>/dev/null || echo 0)
+    [ -z "$want" ] || node -e '
       const [w, h] = process.argv.slice(1).map(v => v.replace(/^[^0-9]*/, "").split(".").map(Number));
       for (let i = 0; i < 3; i++) { if ((h[i] || 0) !== (w[i] || 0)) process.exit((h[i] || 0) > (w[i] || 0) ? 0 : 1); }
-    ' "$want" "$have" 2>/dev/null; then
-    echo "setup: the UI needs Node.js $want, this machine has $have. Install a newer Node.js" \
-      "(Debian 12's nodejs package is 18.x) and try again." >&2
-    exit 1
+    ' "$want" "$have" 2>/dev/null
+  }
+  if ! node_ok; then
+    # Debian 12's nodejs is 18.x. The npm registry ships Node's own binary as node-linux-<arch>;
+    # put it in the git-ignored .tools/bin (first on the Makefile's PATH). npm itself stays.
+    case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) arch=unsupported ;; esac
+    echo "setup: Node.js $(node -v 2>/dev/null || echo missing) is older than the UI needs ($want);" \
+      "installing node-linux-$arch@^20.19 from the npm registry into .tools/bin"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack "node-linux-$arch@^20.19" --silent >/dev/null && tar xzf node-linux-*.tgz)
+    mkdir -p .tools/bin && mv "$tmp/package/bin/node" .tools/bin/node && rm -rf "$tmp"
+    export PATH="$PWD/.tools/bin:$PATH"
+    node_ok || { echo "setup: still no Node.js $want; install it and try again." >&2; exit 1; }
   fi
   if [ -f ui/package-lock.json ]; then
     stamp=ui/node_modules/.package-lock.json # written by npm ci/install
