@@ -70,7 +70,12 @@ async fn bench_queries() {
     println!("## Inventory queries (SQLite file, WAL)\n");
     println!("| keys | query | rows | p50 ms | p95 ms |");
     println!("|---:|---|---:|---:|---:|");
-    for &n in &[1_000usize, 10_000, 100_000] {
+    // KEYWARD_BENCH_SIZES=1000,10000 limits the sizes (quick runs).
+    let sizes: Vec<usize> = std::env::var("KEYWARD_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    for &n in &sizes {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("bench.db"))
             .await
@@ -111,6 +116,16 @@ async fn bench_queries() {
             ),
         ];
         let runs = if n >= 100_000 { 15 } else { 40 };
+        // Baseline in the same run: SQLite handing over the same rows, nothing decoded.
+        let mut samples = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            let rows = store.raw_row_count_for_bench().await.expect("raw");
+            assert_eq!(rows, n, "baseline reads every row");
+            samples.push(t.elapsed());
+        }
+        let (p50, p95) = percentiles(samples);
+        println!("| {n} | baseline: raw rows, no decoding | {n} | {p50:.2} | {p95:.2} |");
         for (label, filter) in queries {
             let mut samples = Vec::with_capacity(runs);
             let mut rows = 0;

@@ -358,6 +358,13 @@ impl Store {
         rows.iter().map(key_from_row).collect()
     }
 
+    /// Benchmark baseline: fetches every key row with all columns, without decoding them.
+    #[doc(hidden)]
+    pub async fn raw_row_count_for_bench(&self) -> Result<usize, StoreError> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM keys k ORDER BY k.environment, k.purpose, k.name");
+        Ok(sqlx::query(&sql).fetch_all(&self.pool).await?.len())
+    }
+
     pub async fn count_keys(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM keys")
             .fetch_one(&self.pool)
