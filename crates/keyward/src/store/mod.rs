@@ -69,6 +69,54 @@ const KEY_COLUMNS: &str = "k.id, k.provider, k.kind, k.name, k.environment, k.pu
     k.tags, k.scopes, k.remote_id, k.env_var, k.created_at, k.last_rotated_at, k.last_used_at, \
     k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at";
 
+/// Every column but `id`, in the order [`bind_record`] binds them.
+const RECORD_FIELDS: &str = "provider, kind, name, environment, purpose, owner, tags, scopes, remote_id, \
+    env_var, created_at, last_rotated_at, last_used_at, last_verified_at, expires_at, status, fingerprint, \
+    masked_hint, updated_at";
+const RECORD_FIELD_COUNT: usize = 19;
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+fn bind_record<'q>(
+    query: SqliteQuery<'q>,
+    rec: &'q KeyRecord,
+) -> Result<SqliteQuery<'q>, StoreError> {
+    let json =
+        |v: &Vec<String>| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()));
+    Ok(query
+        .bind(&rec.provider)
+        .bind(&rec.kind)
+        .bind(&rec.name)
+        .bind(&rec.environment)
+        .bind(&rec.purpose)
+        .bind(&rec.owner)
+        .bind(json(&rec.tags)?)
+        .bind(json(&rec.scopes)?)
+        .bind(&rec.remote_id)
+        .bind(&rec.env_var)
+        .bind(ts(rec.created_at))
+        .bind(rec.last_rotated_at.map(ts))
+        .bind(rec.last_used_at.map(ts))
+        .bind(rec.last_verified_at.map(ts))
+        .bind(rec.expires_at.map(ts))
+        .bind(rec.status.as_str())
+        .bind(&rec.fingerprint)
+        .bind(&rec.masked_hint)
+        .bind(ts(rec.updated_at)))
+}
+
+/// Environments named by a key exist (appended after the configured ones).
+async fn ensure_environment(tx: &mut sqlx::SqliteConnection, name: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO environments (name, position) \
+         VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM environments))",
+    )
+    .bind(name)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
     let id: String = row.try_get("id")?;
     let status: String = row.try_get("status")?;
@@ -204,39 +252,16 @@ impl Store {
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
         for rec in records {
-            sqlx::query("INSERT OR IGNORE INTO environments (name, position) VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM environments))")
-                .bind(&rec.environment)
+            ensure_environment(&mut tx, &rec.environment).await?;
+            let sql = format!(
+                "INSERT INTO keys ({RECORD_FIELDS}, id) VALUES ({}?)",
+                "?, ".repeat(RECORD_FIELD_COUNT)
+            );
+            bind_record(sqlx::query(&sql), rec)?
+                .bind(rec.id.to_string())
                 .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO keys (id, provider, kind, name, environment, purpose, owner, tags, scopes, \
-                 remote_id, env_var, created_at, last_rotated_at, last_used_at, last_verified_at, expires_at, \
-                 status, fingerprint, masked_hint, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(rec.id.to_string())
-            .bind(&rec.provider)
-            .bind(&rec.kind)
-            .bind(&rec.name)
-            .bind(&rec.environment)
-            .bind(&rec.purpose)
-            .bind(&rec.owner)
-            .bind(serde_json::to_string(&rec.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-            .bind(serde_json::to_string(&rec.scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-            .bind(&rec.remote_id)
-            .bind(&rec.env_var)
-            .bind(ts(rec.created_at))
-            .bind(rec.last_rotated_at.map(ts))
-            .bind(rec.last_used_at.map(ts))
-            .bind(rec.last_verified_at.map(ts))
-            .bind(rec.expires_at.map(ts))
-            .bind(rec.status.as_str())
-            .bind(&rec.fingerprint)
-            .bind(&rec.masked_hint)
-            .bind(ts(rec.updated_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| map_unique(e, rec))?;
+                .await
+                .map_err(|e| map_unique(e, rec))?;
         }
         for event in events {
             insert_audit(&mut *tx, event, now).await?;
@@ -252,38 +277,16 @@ impl Store {
         event: &NewAuditEvent,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT OR IGNORE INTO environments (name, position) VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM environments))")
-            .bind(&rec.environment)
+        ensure_environment(&mut tx, &rec.environment).await?;
+        let sql = format!(
+            "UPDATE keys SET ({RECORD_FIELDS}) = ({}) WHERE id = ?",
+            vec!["?"; RECORD_FIELD_COUNT].join(", ")
+        );
+        let done = bind_record(sqlx::query(&sql), rec)?
+            .bind(rec.id.to_string())
             .execute(&mut *tx)
-            .await?;
-        let done = sqlx::query(
-            "UPDATE keys SET provider = ?, kind = ?, name = ?, environment = ?, purpose = ?, owner = ?, \
-             tags = ?, scopes = ?, remote_id = ?, env_var = ?, last_rotated_at = ?, last_used_at = ?, \
-             last_verified_at = ?, expires_at = ?, status = ?, fingerprint = ?, masked_hint = ?, updated_at = ? \
-             WHERE id = ?",
-        )
-        .bind(&rec.provider)
-        .bind(&rec.kind)
-        .bind(&rec.name)
-        .bind(&rec.environment)
-        .bind(&rec.purpose)
-        .bind(&rec.owner)
-        .bind(serde_json::to_string(&rec.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-        .bind(serde_json::to_string(&rec.scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-        .bind(&rec.remote_id)
-        .bind(&rec.env_var)
-        .bind(rec.last_rotated_at.map(ts))
-        .bind(rec.last_used_at.map(ts))
-        .bind(rec.last_verified_at.map(ts))
-        .bind(rec.expires_at.map(ts))
-        .bind(rec.status.as_str())
-        .bind(&rec.fingerprint)
-        .bind(&rec.masked_hint)
-        .bind(ts(rec.updated_at))
-        .bind(rec.id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| map_unique(e, rec))?;
+            .await
+            .map_err(|e| map_unique(e, rec))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Database(sqlx::Error::RowNotFound));
         }
@@ -361,7 +364,8 @@ impl Store {
     /// Benchmark baseline: fetches every key row with all columns, without decoding them.
     #[doc(hidden)]
     pub async fn raw_row_count_for_bench(&self) -> Result<usize, StoreError> {
-        let sql = format!("SELECT {KEY_COLUMNS} FROM keys k ORDER BY k.environment, k.purpose, k.name");
+        let sql =
+            format!("SELECT {KEY_COLUMNS} FROM keys k ORDER BY k.environment, k.purpose, k.name");
         Ok(sqlx::query(&sql).fetch_all(&self.pool).await?.len())
     }
 
