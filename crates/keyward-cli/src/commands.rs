@@ -44,6 +44,8 @@ fn report(err: &anyhow::Error) -> ExitCode {
             }
             if core.is_keychain() {
                 ExitCode::from(2)
+            } else if core.is_provider() {
+                ExitCode::from(3)
             } else {
                 ExitCode::from(1)
             }
@@ -94,6 +96,51 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Provider(cmd) => provider_cmd(&inv, cmd).await,
         Command::Envs { names } => envs(&inv, names).await,
         Command::Detect { format } => detect(&inv, format).await,
+        Command::Connect {
+            provider,
+            name,
+            base_url,
+            project,
+            probe_path,
+            environment,
+            no_admin_key,
+            no_test,
+        } => {
+            let new = keyward::inventory::NewConnection {
+                provider,
+                name,
+                base_url,
+                options: keyward::connection::ConnectionOptions {
+                    project_id: project,
+                    probe_path,
+                },
+                environment,
+                test: !no_test,
+            };
+            connect(&inv, new, no_admin_key).await
+        }
+        Command::Connections { format } => connections(&inv, format).await,
+        Command::Disconnect { name } => {
+            let c = inv.remove_connection(&name).await?;
+            println!(
+                "Removed connection '{}'; its keys stay in the inventory.",
+                clean(&c.name, 64)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify {
+            key,
+            all,
+            concurrency,
+            format,
+        } => verify(&inv, key, all, concurrency, format).await,
+        Command::Sync {
+            connection,
+            environment,
+            dry_run,
+            only,
+            format,
+        } => sync(&inv, &connection, &environment, dry_run, only, format).await,
         Command::ClipboardHold { .. } => Ok(ExitCode::SUCCESS),
     };
     inv.close().await;
@@ -542,6 +589,179 @@ async fn detect(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
         if d.needs_confirmation {
             println!("could also be: {}", d.alternatives.join(", "));
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn connect(
+    inv: &Inventory,
+    new: keyward::inventory::NewConnection,
+    no_admin_key: bool,
+) -> anyhow::Result<ExitCode> {
+    let has_api = keyward::connection::admin_kind(&new.provider.to_ascii_lowercase()).is_some();
+    let admin = if no_admin_key || !has_api {
+        None
+    } else {
+        Some(read_secret(
+            "Admin key for the provider's API (input hidden): ",
+        )?)
+    };
+    let c = inv.connect(new, admin).await?;
+    println!(
+        "Connected '{}' ({} at {}){}.",
+        clean(&c.name, 64),
+        c.provider,
+        clean(&c.base_url, 200),
+        if c.admin_key_id.is_some() {
+            " with its admin key in the keychain"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn connections(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
+    let list = inv.connections().await?;
+    if format == Format::Json {
+        print_json(&list)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() {
+        println!(
+            "No connections. Add one with `keyward connect PROVIDER --name NAME [--base-url URL]`."
+        );
+    }
+    for c in list {
+        println!(
+            "{:<20} {:<11} {}{}",
+            clean(&c.name, 20),
+            c.provider,
+            clean(&c.base_url, 120),
+            if c.admin_key_id.is_some() {
+                "  (admin key)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(
+    inv: &Inventory,
+    key: Option<String>,
+    all: bool,
+    concurrency: usize,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let ids = match (key, all) {
+        (Some(r), _) => vec![inv.resolve(&r).await?.id],
+        (None, true) => inv.verifiable_ids().await?,
+        (None, false) => return Err(Error::invalid("key", "give a key, or --all").into()),
+    };
+    let single = ids.len() == 1 && !all;
+    if single {
+        // One key: a provider failure is an error (exit 3), not a row in a report.
+        let (k, v) = inv.verify(ids[0]).await?;
+        if format == Format::Json {
+            print_json(&serde_json::json!({"key": k, "verification": v}))?;
+        } else {
+            println!(
+                "{}: {} — {}",
+                clean(&k.name, 80),
+                v.outcome.as_str(),
+                clean(&v.detail, 300)
+            );
+        }
+        return Ok(if v.outcome == keyward::client::VerifyOutcome::Valid {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let table = format == Format::Table;
+    let results = inv
+        .verify_many(ids, concurrency, |done, total, r| {
+            if table {
+                eprintln!(
+                    "[{done}/{total}] {:<8} {} ({})",
+                    r.outcome,
+                    clean(&r.name, 60),
+                    clean(&r.environment, 32)
+                );
+            }
+        })
+        .await?;
+    let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();
+    match format {
+        Format::Json => print_json(&results)?,
+        _ => println!(
+            "{} verified: {} valid, {} invalid, {} expired/disabled, {} skipped (no API), {} errors",
+            results.len(),
+            count("valid"),
+            count("invalid"),
+            count("expired") + count("disabled"),
+            count("skipped"),
+            count("error")
+        ),
+    }
+    Ok(if count("error") > 0 {
+        ExitCode::from(3)
+    } else if count("invalid") + count("expired") + count("disabled") > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn sync(
+    inv: &Inventory,
+    connection: &str,
+    environment: &str,
+    dry_run: bool,
+    only: Vec<String>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    if dry_run {
+        let (_, remote) = inv.sync_preview(connection).await?;
+        if format == Format::Json {
+            print_json(&remote)?;
+        } else {
+            for r in &remote {
+                println!(
+                    "{:<24} {:<16} {:<14} {}{}",
+                    clean(&r.remote_id, 24),
+                    r.kind,
+                    clean(&r.masked_hint, 14),
+                    clean(&r.name, 80),
+                    if r.known_key_id.is_some() {
+                        "  (known: refresh)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            println!(
+                "{} keys listed. Dry run: nothing was written.",
+                remote.len()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let only = (!only.is_empty()).then_some(only);
+    let (imported, refreshed) = inv
+        .sync_commit(connection, environment, only.as_deref())
+        .await?;
+    if format == Format::Json {
+        print_json(&serde_json::json!({"imported": imported, "refreshed": refreshed}))?;
+    } else {
+        print!("{}", output::key_table(&imported, chrono::Utc::now()));
+        println!(
+            "Imported {}, refreshed {}.",
+            imported.len(),
+            refreshed.len()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

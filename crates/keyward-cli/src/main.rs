@@ -103,6 +103,66 @@ pub enum Command {
         /// New order of environment names (omit to list).
         names: Vec<String>,
     },
+    /// Connect a provider's management API: base URL and, where it has one, an admin key
+    /// (read from standard input or a hidden prompt; pass --no-admin-key for none).
+    Connect {
+        provider: String,
+        #[arg(long)]
+        name: String,
+        /// The provider's API base URL (default: its documented one). https only; http for loopback.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// PostHog project id whose secret keys `sync` lists.
+        #[arg(long)]
+        project: Option<String>,
+        /// Verify-by-use path for providers without a management API (Postmon, Postnomic).
+        #[arg(long)]
+        probe_path: Option<String>,
+        /// Environment the admin key is filed under.
+        #[arg(long = "env", short = 'e', default_value = "prod")]
+        environment: String,
+        /// No admin key (Postman, Postmon, Postnomic: keys are verified one by one).
+        #[arg(long)]
+        no_admin_key: bool,
+        /// Save without checking the admin key with the provider first.
+        #[arg(long)]
+        no_test: bool,
+    },
+    /// List connections.
+    Connections {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Remove a connection (its keys stay in the inventory).
+    Disconnect { name: String },
+    /// Ask the providers whether keys are valid (and refresh scopes, expiry, last use).
+    Verify {
+        /// Key id, id prefix or unique name.
+        key: Option<String>,
+        /// Every key that is not revoked.
+        #[arg(long, conflicts_with = "key")]
+        all: bool,
+        /// Parallel requests for --all.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Import (or refresh) the keys a connection's provider lists.
+    Sync {
+        connection: String,
+        /// Environment for newly imported keys.
+        #[arg(long = "env", short = 'e', default_value = "prod")]
+        environment: String,
+        /// Show what the provider lists; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only these remote ids (repeatable).
+        #[arg(long = "only")]
+        only: Vec<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Suggest provider and kind for a key value read from standard input.
     Detect {
         #[arg(long, value_enum, default_value_t)]

@@ -63,6 +63,9 @@ fn record(i: usize) -> KeyRecord {
         fingerprint: Some(format!("{i:064x}")),
         masked_hint: "…abcd".into(),
         updated_at: now,
+        connection_id: None,
+        verify_outcome: None,
+        verify_detail: None,
     }
 }
 

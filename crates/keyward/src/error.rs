@@ -1,6 +1,7 @@
 //! The core's error: wraps each module's error and gives every case a stable code that the
 //! window and the CLI switch on (never the message text). No variant carries a secret.
 
+use crate::client::ClientError;
 use crate::clipboard::ClipboardError;
 use crate::config::ConfigError;
 use crate::import::LineError;
@@ -20,6 +21,8 @@ pub enum Error {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Clipboard(#[from] ClipboardError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
     #[error("no key matches '{0}'")]
     NotFound(String),
     #[error("'{reference}' matches {count} keys ({candidates}); use the id instead")]
@@ -74,7 +77,9 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Config(_) => "config",
-            Error::Store(StoreError::DuplicateName { .. }) => "duplicate",
+            Error::Store(StoreError::DuplicateName { .. } | StoreError::DuplicateConnection(_)) => {
+                "duplicate"
+            }
             Error::Store(StoreError::EnvironmentInUse(_)) => "invalid_input",
             Error::Store(_) => "storage",
             Error::Vault(v) => v.code(),
@@ -83,6 +88,7 @@ impl Error {
             Error::Provider(ProviderError::MalformedKey { .. }) => "malformed_key",
             Error::Provider(ProviderError::InvalidCustom(_)) => "invalid_input",
             Error::Clipboard(_) => "clipboard_unavailable",
+            Error::Client(c) => c.code(),
             Error::NotFound(_) => "not_found",
             Error::Ambiguous { .. } => "ambiguous",
             Error::InvalidInput { .. } => "invalid_input",
@@ -90,6 +96,11 @@ impl Error {
             Error::SecretMissing(_) => "secret_missing",
             Error::Internal(_) => "internal",
         }
+    }
+
+    /// Whether a provider's API is the cause (CLI exit code 3).
+    pub fn is_provider(&self) -> bool {
+        matches!(self, Error::Client(_))
     }
 
     /// Whether the keychain is the cause (CLI exit code 2).

@@ -99,15 +99,15 @@ pub struct KeyRef {
 
 pub struct Inventory {
     store: Store,
-    vault: Arc<dyn Vault>,
+    pub(crate) vault: Arc<dyn Vault>,
     config: Config,
-    actor: String,
+    pub(crate) actor: String,
     keychain: RwLock<KeychainStatus>,
     fingerprinter: tokio::sync::OnceCell<Arc<Fingerprinter>>,
 }
 
 /// Runs a blocking vault call off the async runtime.
-async fn on_vault<T, F>(vault: &Arc<dyn Vault>, f: F) -> Result<T>
+pub(crate) async fn on_vault<T, F>(vault: &Arc<dyn Vault>, f: F) -> Result<T>
 where
     T: Send + 'static,
     F: FnOnce(&dyn Vault) -> std::result::Result<T, VaultError> + Send + 'static,
@@ -206,7 +206,7 @@ impl Inventory {
         Ok(Arc::clone(f))
     }
 
-    fn audit(
+    pub(crate) fn audit(
         &self,
         action: AuditAction,
         key: Option<&KeyRecord>,
@@ -1068,8 +1068,14 @@ pub(crate) fn prepare_record(
         fingerprint: fingerprinter.map(|f| f.fingerprint(secret)),
         masked_hint: provider::masked_hint(value),
         updated_at: now,
+        connection_id: None,
+        verify_outcome: None,
+        verify_detail: None,
     })
 }
+
+mod remote;
+pub use remote::{NewConnection, RemoteKey, VerifyResult};
 
 #[cfg(test)]
 mod tests;

@@ -2,8 +2,10 @@
 //! CLI call [`Inventory`]; secrets live only in the OS keychain ([`vault`]) and in memory only
 //! inside [`Secret`].
 
+pub mod client;
 pub mod clipboard;
 pub mod config;
+pub mod connection;
 pub mod error;
 pub mod fingerprint;
 pub mod import;

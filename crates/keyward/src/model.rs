@@ -68,6 +68,12 @@ pub struct KeyRecord {
     /// Provider prefix + last four characters, e.g. `phx_…abcd`.
     pub masked_hint: String,
     pub updated_at: DateTime<Utc>,
+    /// The connection whose base URL and admin key serve this key's API calls.
+    pub connection_id: Option<Uuid>,
+    /// The last definite verification answer (`valid`, `invalid`, `expired`, `disabled`).
+    pub verify_outcome: Option<String>,
+    /// What that answer said, in one sentence (never a secret).
+    pub verify_detail: Option<String>,
 }
 
 /// Filter for listing keys; every field narrows the result.

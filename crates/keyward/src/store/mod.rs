@@ -1,6 +1,7 @@
 //! The inventory store: one SQLite file (WAL, foreign keys, embedded migrations).
 //! Holds metadata, environments, settings and the audit trail — never a secret.
 
+use crate::connection::Connection;
 use crate::model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::sqlite::{
@@ -22,6 +23,8 @@ pub enum StoreError {
     DuplicateName { environment: String, name: String },
     #[error("environment '{0}' still holds keys; move or remove them first")]
     EnvironmentInUse(String),
+    #[error("a connection named '{0}' already exists")]
+    DuplicateConnection(String),
     #[error("corrupt inventory row: {0}")]
     Corrupt(String),
 }
@@ -67,13 +70,13 @@ fn map_unique(err: sqlx::Error, rec: &KeyRecord) -> StoreError {
 
 const KEY_COLUMNS: &str = "k.id, k.provider, k.kind, k.name, k.environment, k.purpose, k.owner, \
     k.tags, k.scopes, k.remote_id, k.env_var, k.created_at, k.last_rotated_at, k.last_used_at, \
-    k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at";
+    k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at, k.connection_id, k.verify_outcome, k.verify_detail";
 
 /// Every column but `id`, in the order [`bind_record`] binds them.
 const RECORD_FIELDS: &str = "provider, kind, name, environment, purpose, owner, tags, scopes, remote_id, \
     env_var, created_at, last_rotated_at, last_used_at, last_verified_at, expires_at, status, fingerprint, \
-    masked_hint, updated_at";
-const RECORD_FIELD_COUNT: usize = 19;
+    masked_hint, updated_at, connection_id, verify_outcome, verify_detail";
+const RECORD_FIELD_COUNT: usize = 22;
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
@@ -102,7 +105,10 @@ fn bind_record<'q>(
         .bind(rec.status.as_str())
         .bind(&rec.fingerprint)
         .bind(&rec.masked_hint)
-        .bind(ts(rec.updated_at)))
+        .bind(ts(rec.updated_at))
+        .bind(rec.connection_id.map(|c| c.to_string()))
+        .bind(&rec.verify_outcome)
+        .bind(&rec.verify_detail))
 }
 
 /// Environments named by a key exist (appended after the configured ones).
@@ -147,6 +153,15 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
         fingerprint: row.try_get("fingerprint")?,
         masked_hint: row.try_get("masked_hint")?,
         updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
+        connection_id: row
+            .try_get::<Option<String>, _>("connection_id")?
+            .map(|c| {
+                Uuid::parse_str(&c)
+                    .map_err(|e| StoreError::Corrupt(format!("connection of {id}: {e}")))
+            })
+            .transpose()?,
+        verify_outcome: row.try_get("verify_outcome")?,
+        verify_detail: row.try_get("verify_detail")?,
     })
 }
 
@@ -470,6 +485,88 @@ impl Store {
             .bind(value)
             .execute(&mut *tx)
             .await?;
+        insert_audit(&mut *tx, event, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- connections ----
+
+    pub async fn insert_connection(
+        &self,
+        c: &Connection,
+        event: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO connections (id, name, provider, base_url, admin_key_id, options, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(c.id.to_string())
+        .bind(&c.name)
+        .bind(&c.provider)
+        .bind(&c.base_url)
+        .bind(c.admin_key_id.map(|k| k.to_string()))
+        .bind(serde_json::to_string(&c.options).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .bind(ts(c.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::DuplicateConnection(c.name.clone()),
+            _ => StoreError::Database(e),
+        })?;
+        if let Some(admin) = c.admin_key_id {
+            sqlx::query("UPDATE keys SET connection_id = ? WHERE id = ?")
+                .bind(c.id.to_string())
+                .bind(admin.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_audit(&mut *tx, event, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn connections(&self) -> Result<Vec<Connection>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, provider, base_url, admin_key_id, options, created_at FROM connections ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let admin: Option<String> = r.try_get("admin_key_id")?;
+                let options: String = r.try_get("options")?;
+                Ok(Connection {
+                    id: Uuid::parse_str(&id)
+                        .map_err(|e| StoreError::Corrupt(format!("connection id: {e}")))?,
+                    name: r.try_get("name")?,
+                    provider: r.try_get("provider")?,
+                    base_url: r.try_get("base_url")?,
+                    admin_key_id: admin.as_deref().and_then(|a| Uuid::parse_str(a).ok()),
+                    options: serde_json::from_str(&options)
+                        .map_err(|e| StoreError::Corrupt(format!("connection options: {e}")))?,
+                    created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes a connection; its keys stay (their `connection_id` becomes NULL).
+    pub async fn delete_connection(
+        &self,
+        id: Uuid,
+        event: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM connections WHERE id = ?")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Database(sqlx::Error::RowNotFound));
+        }
         insert_audit(&mut *tx, event, Utc::now()).await?;
         tx.commit().await?;
         Ok(())

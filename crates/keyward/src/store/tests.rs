@@ -24,6 +24,9 @@ fn record(name: &str, env: &str, purpose: &str) -> KeyRecord {
         fingerprint: Some("ab".repeat(32)),
         masked_hint: "…89ab".into(),
         updated_at: now,
+        connection_id: None,
+        verify_outcome: None,
+        verify_detail: None,
     }
 }
 

@@ -1,0 +1,148 @@
+//! Cloudflare API tokens: `GET /user/tokens/verify`, and `GET /user/tokens` (with a token that
+//! holds "API Tokens Read/Write") listing every token with policies, expiry and last use.
+
+use super::http::{Auth, Http};
+use super::{error_for, parse_time, ClientError, Verification, VerifyOutcome};
+use crate::secret::Secret;
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+
+pub struct CloudflareClient<'a> {
+    pub http: &'a Http,
+    pub base_url: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct CloudflareToken {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    /// Permission group names across policies, plus `resource:*` markers for wildcards.
+    pub scopes: Vec<String>,
+    pub issued_on: Option<DateTime<Utc>>,
+    pub last_used_on: Option<DateTime<Utc>>,
+    pub expires_on: Option<DateTime<Utc>>,
+}
+
+/// Cloudflare wraps every answer: `{success, errors, messages, result}`.
+fn result(reply: &super::http::Reply) -> Result<serde_json::Value, ClientError> {
+    let v: serde_json::Value = reply.json()?;
+    if v.get("success").and_then(|s| s.as_bool()) != Some(true) {
+        return Err(ClientError::Malformed("success is not true".into()));
+    }
+    v.get("result")
+        .cloned()
+        .ok_or_else(|| ClientError::Malformed("no result".into()))
+}
+
+impl CloudflareClient<'_> {
+    pub async fn verify(&self, token: &Secret) -> Result<Verification, ClientError> {
+        let reply = self
+            .http
+            .send(
+                Method::GET,
+                self.base_url,
+                "/user/tokens/verify",
+                Auth::Bearer(token),
+                None,
+            )
+            .await?;
+        match reply.status.as_u16() {
+            200 => {
+                let r = result(&reply)?;
+                let status = r.get("status").and_then(|s| s.as_str()).unwrap_or("");
+                let outcome = match status {
+                    "active" => VerifyOutcome::Valid,
+                    "expired" => VerifyOutcome::Expired,
+                    "disabled" => VerifyOutcome::Disabled,
+                    other => {
+                        return Err(ClientError::Malformed(format!(
+                            "unknown token status '{}'",
+                            other.chars().take(20).collect::<String>()
+                        )))
+                    }
+                };
+                let mut out = Verification::valid(format!("token status: {status}"));
+                out.outcome = outcome;
+                out.remote_id = r.get("id").and_then(|i| i.as_str()).map(str::to_owned);
+                out.expires_at = parse_time(r.get("expires_on"));
+                Ok(out)
+            }
+            401 => Ok(Verification::invalid(
+                "Cloudflare answered 401: invalid API token",
+            )),
+            _ => Err(error_for(&reply)),
+        }
+    }
+
+    pub async fn list_tokens(&self, admin: &Secret) -> Result<Vec<CloudflareToken>, ClientError> {
+        let reply = self
+            .http
+            .send(
+                Method::GET,
+                self.base_url,
+                "/user/tokens?per_page=50",
+                Auth::Bearer(admin),
+                None,
+            )
+            .await?;
+        if reply.status.as_u16() != 200 {
+            return Err(error_for(&reply));
+        }
+        let r = result(&reply)?;
+        let items = r
+            .as_array()
+            .ok_or_else(|| ClientError::Malformed("result is not a list".into()))?;
+        items
+            .iter()
+            .map(|t| {
+                let mut scopes = Vec::new();
+                for p in t
+                    .get("policies")
+                    .and_then(|p| p.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    for g in p
+                        .get("permission_groups")
+                        .and_then(|g| g.as_array())
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(name) = g.get("name").and_then(|n| n.as_str()) {
+                            scopes.push(name.to_owned());
+                        }
+                    }
+                    if let Some(res) = p.get("resources").and_then(|r| r.as_object()) {
+                        for (k, v) in res {
+                            if v.as_str() == Some("*") || k.ends_with(".*") {
+                                scopes.push(format!("resource:{k}"));
+                            }
+                        }
+                    }
+                }
+                Ok(CloudflareToken {
+                    id: t
+                        .get("id")
+                        .and_then(|i| i.as_str())
+                        .map(str::to_owned)
+                        .ok_or_else(|| ClientError::Malformed("a token without id".into()))?,
+                    name: t
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("")
+                        .to_owned(),
+                    status: t
+                        .get("status")
+                        .and_then(|s| s.as_str())
+                        .unwrap_or("")
+                        .to_owned(),
+                    scopes,
+                    issued_on: parse_time(t.get("issued_on")),
+                    last_used_on: parse_time(t.get("last_used_on")),
+                    expires_on: parse_time(t.get("expires_on")),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,288 @@
+//! Provider management APIs over HTTP: verify a key, list what a provider holds. One small
+//! client per provider on a shared [`http::Http`]; the profiles in `crate::provider` say which
+//! operations are API and which are manual.
+
+pub mod cloudflare;
+pub mod http;
+pub mod posthog;
+pub mod postman;
+pub mod postmark;
+pub mod probe;
+pub mod sendgrid;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ClientError {
+    #[error("invalid URL: {0}")]
+    InvalidUrl(String),
+    #[error("{0}")]
+    InsecureUrl(String),
+    #[error("the provider rejected the key (401): {0}")]
+    Unauthorized(String),
+    #[error("the key lacks the scope '{scope}' for this call (403)")]
+    MissingScope { scope: String },
+    #[error("the provider refused this call (403): {0}")]
+    Forbidden(String),
+    #[error("not found at the provider (404)")]
+    NotFound,
+    #[error("rate limited by the provider{}", .retry_after.map(|d| format!("; retry after {} s", d.as_secs())).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("the provider rejected the request (HTTP {status}): {message}")]
+    Rejected { status: u16, message: String },
+    #[error("the provider failed (HTTP {status}); try again later")]
+    Server { status: u16 },
+    #[error("the provider did not answer in time")]
+    Timeout,
+    #[error("cannot reach the provider: {0}")]
+    Transport(String),
+    #[error("the provider's answer is not what its API documents: {0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl ClientError {
+    /// Stable code for the UI and the CLI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientError::InvalidUrl(_) => "invalid_url",
+            ClientError::InsecureUrl(_) => "insecure_url",
+            ClientError::Unauthorized(_) => "provider_unauthorized",
+            ClientError::MissingScope { .. } => "provider_missing_scope",
+            ClientError::Forbidden(_) => "provider_forbidden",
+            ClientError::NotFound => "provider_not_found",
+            ClientError::RateLimited { .. } => "provider_rate_limited",
+            ClientError::Rejected { .. } => "provider_rejected",
+            ClientError::Server { .. } | ClientError::Timeout | ClientError::Transport(_) => {
+                "provider_unavailable"
+            }
+            ClientError::Malformed(_) => "provider_malformed",
+            ClientError::Unsupported(_) => "manual_only",
+        }
+    }
+}
+
+/// What the provider said about a key. Produced only on a definite answer; anything else is
+/// a [`ClientError`] and changes nothing stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub outcome: VerifyOutcome,
+    /// The kind the provider's answer proves (Postmark server vs account token).
+    pub kind: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub remote_id: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    /// One human sentence (no secret).
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyOutcome {
+    Valid,
+    Invalid,
+    Expired,
+    Disabled,
+}
+
+impl VerifyOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyOutcome::Valid => "valid",
+            VerifyOutcome::Invalid => "invalid",
+            VerifyOutcome::Expired => "expired",
+            VerifyOutcome::Disabled => "disabled",
+        }
+    }
+}
+
+impl Verification {
+    pub fn invalid(detail: impl Into<String>) -> Verification {
+        Verification::with(VerifyOutcome::Invalid, detail)
+    }
+
+    pub fn valid(detail: impl Into<String>) -> Verification {
+        Verification::with(VerifyOutcome::Valid, detail)
+    }
+
+    fn with(outcome: VerifyOutcome, detail: impl Into<String>) -> Verification {
+        Verification {
+            outcome,
+            kind: None,
+            scopes: None,
+            remote_id: None,
+            expires_at: None,
+            last_used_at: None,
+            last_rotated_at: None,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Turns a non-success reply into an error, reading the provider's own error body.
+pub(crate) fn error_for(reply: &http::Reply) -> ClientError {
+    let message = error_message(&reply.body);
+    match reply.status.as_u16() {
+        401 => ClientError::Unauthorized(message),
+        403 => match missing_scope(&message) {
+            Some(scope) => ClientError::MissingScope { scope },
+            None => ClientError::Forbidden(message),
+        },
+        404 => ClientError::NotFound,
+        429 => ClientError::RateLimited {
+            retry_after: http::retry_after(&reply.headers),
+        },
+        s @ 500..=599 => ClientError::Server { status: s },
+        s => ClientError::Rejected { status: s, message },
+    }
+}
+
+/// The message of each provider's error body: Postmark `Message`, Postman `error.message`,
+/// PostHog `detail`, Cloudflare and SendGrid `errors[0].message`.
+fn error_message(body: &[u8]) -> String {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return "no readable error body".into();
+    };
+    let text = v
+        .get("Message")
+        .or_else(|| v.pointer("/error/message"))
+        .or_else(|| v.get("detail"))
+        .or_else(|| v.pointer("/errors/0/message"))
+        .or_else(|| v.get("message"))
+        .and_then(|m| m.as_str())
+        .unwrap_or("no message");
+    text.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
+/// PostHog: `API key missing required scope 'dashboard:write'`.
+fn missing_scope(message: &str) -> Option<String> {
+    let rest = message.split("missing required scope").nth(1)?;
+    let scope: String = rest
+        .trim()
+        .trim_matches(|c| c == '\'' || c == '"' || c == '.')
+        .chars()
+        .take(64)
+        .collect();
+    (!scope.is_empty()).then_some(scope)
+}
+
+pub(crate) fn parse_time(v: Option<&serde_json::Value>) -> Option<DateTime<Utc>> {
+    v.and_then(|v| v.as_str())
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Where and how to verify one key.
+pub struct VerifyTarget<'a> {
+    pub provider: &'a str,
+    pub kind: &'a str,
+    /// The connection's base URL, else the provider's documented default.
+    pub base_url: Option<&'a str>,
+    pub probe_path: Option<&'a str>,
+    pub custom: Option<&'a crate::provider::CustomProviderSpec>,
+}
+
+/// Verifies a key the way its provider allows; `Unsupported` where only the dashboard can tell.
+pub async fn verify(
+    http: &http::Http,
+    t: &VerifyTarget<'_>,
+    key: &crate::Secret,
+) -> Result<Verification, ClientError> {
+    use crate::provider::Presentation;
+    use reqwest::Method;
+
+    if let Some(spec) = t.custom {
+        let url = spec.verify_url.as_deref().ok_or_else(|| {
+            ClientError::Unsupported(format!(
+                "no verify URL is known for '{}': describe one with `keyward provider add {} … --verify-url URL`",
+                spec.id, spec.id
+            ))
+        })?;
+        let probe = probe::Probe {
+            http,
+            base_url: url,
+            method: Method::GET,
+            path: "",
+            presentation: spec.presentation,
+            name: &spec.presentation_name,
+        };
+        return probe.verify(key).await;
+    }
+    let base = t.base_url.ok_or_else(|| {
+        ClientError::Unsupported(format!(
+            "no API base URL is known for {}: connect it first (`keyward connect {} --base-url URL --name NAME`)",
+            t.provider, t.provider
+        ))
+    })?;
+    match (t.provider, t.kind) {
+        ("postmark", _) => postmark::PostmarkClient { http, base_url: base }.verify_any(key).await,
+        ("postman", _) => postman::PostmanClient { http, base_url: base }.verify(key).await,
+        ("posthog", "personal") => posthog::PostHogClient { http, base_url: base }.verify_personal(key).await,
+        ("cloudflare", "user_token" | "account_token") => cloudflare::CloudflareClient { http, base_url: base }.verify(key).await,
+        ("sendgrid", _) => sendgrid::SendGridClient { http, base_url: base }.verify(key).await,
+        ("postmon", _) => {
+            probe::Probe {
+                http,
+                base_url: base,
+                method: Method::POST,
+                path: t.probe_path.unwrap_or("/v1/event"),
+                presentation: Presentation::BodyField,
+                name: "api_key",
+            }
+            .verify(key)
+            .await
+        }
+        ("postnomic", _) => {
+            probe::Probe {
+                http,
+                base_url: base,
+                method: Method::GET,
+                path: t.probe_path.unwrap_or("/api/posts"),
+                presentation: Presentation::Header,
+                name: "X-Api-Key",
+            }
+            .verify(key)
+            .await
+        }
+        (provider, kind) => Err(ClientError::Unsupported(format!(
+            "{provider} offers no API call that verifies a {kind} key; check it in the provider's dashboard"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_error_bodies() {
+        assert_eq!(
+            error_message(br#"{"ErrorCode":10,"Message":"Bad token"}"#),
+            "Bad token"
+        );
+        assert_eq!(
+            error_message(
+                br#"{"error":{"name":"AuthenticationError","message":"Invalid API Key."}}"#
+            ),
+            "Invalid API Key."
+        );
+        assert_eq!(error_message(br#"{"type":"x","code":"y","detail":"API key missing required scope 'dashboard:write'","attr":null}"#), "API key missing required scope 'dashboard:write'");
+        assert_eq!(
+            error_message(
+                br#"{"success":false,"errors":[{"code":1000,"message":"Invalid API Token"}]}"#
+            ),
+            "Invalid API Token"
+        );
+        assert_eq!(error_message(b"<html>"), "no readable error body");
+        assert_eq!(
+            missing_scope("API key missing required scope 'dashboard:write'").as_deref(),
+            Some("dashboard:write")
+        );
+        assert_eq!(missing_scope("nope"), None);
+    }
+}

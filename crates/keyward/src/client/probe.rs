@@ -1,0 +1,46 @@
+//! Verify by use, for providers without a management API (Postmon, Postnomic) and for custom
+//! providers: call one URL with the key presented the provider's way; 2xx = valid, 401/403 =
+//! invalid. Which URL is configurable (the seeds document no verify endpoint).
+
+use super::http::{Auth, Http};
+use super::{error_for, ClientError, Verification};
+use crate::provider::Presentation;
+use crate::secret::Secret;
+use reqwest::Method;
+
+pub struct Probe<'a> {
+    pub http: &'a Http,
+    pub base_url: &'a str,
+    pub method: Method,
+    pub path: &'a str,
+    pub presentation: Presentation,
+    pub name: &'a str,
+}
+
+impl Probe<'_> {
+    pub async fn verify(&self, key: &Secret) -> Result<Verification, ClientError> {
+        let (auth, body) = match self.presentation {
+            Presentation::Header => (Auth::Header(self.name, key), None),
+            Presentation::Bearer => (Auth::Bearer(key), None),
+            Presentation::Query => (Auth::Query(self.name, key), None),
+            Presentation::BodyField => {
+                (Auth::BodyField(self.name, key), Some(serde_json::json!({})))
+            }
+        };
+        let reply = self
+            .http
+            .send(self.method.clone(), self.base_url, self.path, auth, body)
+            .await?;
+        match reply.status.as_u16() {
+            200..=299 => Ok(Verification::valid(format!(
+                "the probe answered {}",
+                reply.status.as_u16()
+            ))),
+            401 | 403 => Ok(Verification::invalid(format!(
+                "the probe answered {}",
+                reply.status.as_u16()
+            ))),
+            _ => Err(error_for(&reply)),
+        }
+    }
+}

@@ -1,0 +1,636 @@
+//! The inventory's side of provider APIs: connections, verification, sync (import from a
+//! provider's list). A key's stored state changes only on a definite answer from the provider.
+
+use super::{on_vault, Inventory, NewKey};
+use crate::client::http::{check_base_url, Http};
+use crate::client::{self, ClientError, Verification, VerifyOutcome, VerifyTarget};
+use crate::connection::{admin_kind, Connection, ConnectionOptions};
+use crate::error::{Error, Result};
+use crate::model::{AuditAction, KeyFilter, KeyRecord, KeyStatus};
+use crate::provider;
+use crate::secret::Secret;
+use crate::store::NewAuditEvent;
+use chrono::Utc;
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// What `connect` needs.
+pub struct NewConnection {
+    pub provider: String,
+    pub name: String,
+    pub base_url: Option<String>,
+    pub options: ConnectionOptions,
+    /// Environment the admin key is filed under.
+    pub environment: String,
+    /// Verify the admin key before saving (default): a definite "invalid" saves nothing.
+    pub test: bool,
+}
+
+/// One key's outcome in a bulk verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyResult {
+    pub id: Uuid,
+    pub name: String,
+    pub environment: String,
+    pub provider: String,
+    /// `valid`, `invalid`, `expired`, `disabled`, or `error` / `skipped` (nothing changed).
+    pub outcome: String,
+    pub code: Option<String>,
+    pub detail: String,
+}
+
+/// A key the provider lists, as `sync` would import it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteKey {
+    pub remote_id: String,
+    pub name: String,
+    pub kind: String,
+    pub scopes: Vec<String>,
+    pub masked_hint: String,
+    /// Whether the provider handed over the value (Postmark server tokens) or only metadata.
+    pub has_value: bool,
+    /// Already in the inventory (same provider and remote id): refreshed, not duplicated.
+    pub known_key_id: Option<Uuid>,
+    #[serde(skip)]
+    pub(crate) value: Option<Secret>,
+    #[serde(skip)]
+    pub(crate) last_used_at: Option<chrono::DateTime<Utc>>,
+    #[serde(skip)]
+    pub(crate) expires_at: Option<chrono::DateTime<Utc>>,
+    #[serde(skip)]
+    pub(crate) created_at: Option<chrono::DateTime<Utc>>,
+}
+
+fn validate_connection_name(name: &str) -> Result<String> {
+    let n = super::validate_text("connection name", name, 64, true)?;
+    if !n
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(Error::invalid(
+            "connection name",
+            "use letters, digits, '-', '_' or '.'",
+        ));
+    }
+    Ok(n)
+}
+
+impl Inventory {
+    fn http(&self) -> Result<Http> {
+        Ok(Http::new()?)
+    }
+
+    pub async fn connections(&self) -> Result<Vec<Connection>> {
+        Ok(self.store().connections().await?)
+    }
+
+    pub async fn connection(&self, name: &str) -> Result<Connection> {
+        self.connections()
+            .await?
+            .into_iter()
+            .find(|c| c.name == name || c.id.to_string() == name)
+            .ok_or_else(|| Error::NotFound(format!("connection '{name}'")))
+    }
+
+    /// Adds a connection, with its admin key (added to the inventory first) when given.
+    pub async fn connect(&self, new: NewConnection, admin: Option<Secret>) -> Result<Connection> {
+        let name = validate_connection_name(&new.name)?;
+        let provider_id = new.provider.trim().to_ascii_lowercase();
+        let profile = provider::profile(&provider_id)
+            .ok_or_else(|| provider::ProviderError::UnknownProvider(provider_id.clone()))?;
+        let base_url = match new
+            .base_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => profile.default_base_url.map(str::to_owned).ok_or_else(|| {
+                Error::invalid(
+                    "base URL",
+                    format!(
+                        "{} has no public API base URL: give --base-url",
+                        profile.display_name
+                    ),
+                )
+            })?,
+        };
+        check_base_url(&base_url)?;
+        if let Some(p) = &new.options.project_id {
+            if p.is_empty()
+                || !p
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(Error::invalid(
+                    "project",
+                    "a project id is letters, digits, '-' or '_'",
+                ));
+            }
+        }
+        if self.connections().await?.iter().any(|c| c.name == name) {
+            return Err(Error::Store(crate::store::StoreError::DuplicateConnection(
+                name,
+            )));
+        }
+        let id = Uuid::new_v4();
+        let admin_key_id = match admin {
+            None => None,
+            Some(secret) => {
+                let kind = admin_kind(profile.id).map(str::to_owned);
+                if new.test {
+                    let target = VerifyTarget {
+                        provider: profile.id,
+                        kind: kind.as_deref().unwrap_or("api_key"),
+                        base_url: Some(&base_url),
+                        probe_path: new.options.probe_path.as_deref(),
+                        custom: None,
+                    };
+                    let v = client::verify(&self.http()?, &target, &secret).await?;
+                    if v.outcome != VerifyOutcome::Valid {
+                        return Err(ClientError::Unauthorized(format!(
+                            "the admin key is {}: {}",
+                            v.outcome.as_str(),
+                            v.detail
+                        ))
+                        .into());
+                    }
+                }
+                let key = self
+                    .add(
+                        NewKey {
+                            provider: Some(profile.id.to_owned()),
+                            kind,
+                            name: format!("{name} (admin)"),
+                            environment: new.environment.clone(),
+                            purpose: format!(
+                                "manage {} keys through the API",
+                                profile.display_name
+                            ),
+                            ..NewKey::default()
+                        },
+                        secret,
+                    )
+                    .await?;
+                Some(key.id)
+            }
+        };
+        let connection = Connection {
+            id,
+            name: name.clone(),
+            provider: profile.id.to_owned(),
+            base_url,
+            admin_key_id,
+            options: new.options,
+            created_at: Utc::now(),
+        };
+        let event = NewAuditEvent {
+            actor: self.actor.clone(),
+            action: AuditAction::ProviderAdded.as_str(),
+            key_id: admin_key_id,
+            key_name: None,
+            detail: format!(
+                "connection '{name}' to {} at {}",
+                profile.id, connection.base_url
+            ),
+        };
+        self.store().insert_connection(&connection, &event).await?;
+        Ok(connection)
+    }
+
+    pub async fn remove_connection(&self, name: &str) -> Result<Connection> {
+        let c = self.connection(name).await?;
+        let event = NewAuditEvent {
+            actor: self.actor.clone(),
+            action: AuditAction::SettingsChanged.as_str(),
+            key_id: None,
+            key_name: None,
+            detail: format!("removed connection '{}'", c.name),
+        };
+        self.store().delete_connection(c.id, &event).await?;
+        Ok(c)
+    }
+
+    async fn connection_for(&self, key: &KeyRecord) -> Result<Option<Connection>> {
+        Ok(match key.connection_id {
+            Some(id) => self.connections().await?.into_iter().find(|c| c.id == id),
+            None => None,
+        })
+    }
+
+    /// Asks the provider about one key and records a definite answer.
+    pub async fn verify(&self, id: Uuid) -> Result<(KeyRecord, Verification)> {
+        self.verify_with(&self.http()?, id).await
+    }
+
+    async fn verify_with(&self, http: &Http, id: Uuid) -> Result<(KeyRecord, Verification)> {
+        let key = self.get(id).await?;
+        if key.fingerprint.is_none() {
+            return Err(ClientError::Unsupported(
+                "this key is tracked without its value; nothing to verify with".into(),
+            )
+            .into());
+        }
+        let connection = self.connection_for(&key).await?;
+        let custom = self.custom_providers().await?;
+        let spec = custom.iter().find(|c| c.id == key.provider);
+        let default_base = provider::profile(&key.provider).and_then(|p| p.default_base_url);
+        let target = VerifyTarget {
+            provider: &key.provider,
+            kind: &key.kind,
+            base_url: connection
+                .as_ref()
+                .map(|c| c.base_url.as_str())
+                .or(default_base),
+            probe_path: connection
+                .as_ref()
+                .and_then(|c| c.options.probe_path.as_deref()),
+            custom: spec,
+        };
+        let account = id.to_string();
+        let secret = on_vault(&self.vault, move |v| v.get(&account))
+            .await?
+            .ok_or_else(|| Error::SecretMissing(key.name.clone()))?;
+        let verification = client::verify(http, &target, &secret).await?;
+        drop(secret);
+        let updated = self.record_verification(key, &verification).await?;
+        Ok((updated, verification))
+    }
+
+    async fn record_verification(&self, mut key: KeyRecord, v: &Verification) -> Result<KeyRecord> {
+        let now = Utc::now();
+        key.last_verified_at = Some(now);
+        key.verify_outcome = Some(v.outcome.as_str().to_owned());
+        key.verify_detail = Some(v.detail.chars().take(300).collect());
+        key.status = match v.outcome {
+            VerifyOutcome::Valid if key.status == KeyStatus::Invalid => KeyStatus::Active,
+            VerifyOutcome::Valid => key.status,
+            _ => KeyStatus::Invalid,
+        };
+        if let Some(scopes) = &v.scopes {
+            key.scopes = scopes.clone();
+        }
+        if let Some(kind) = &v.kind {
+            key.kind = kind.clone();
+        }
+        key.expires_at = v.expires_at.or(key.expires_at);
+        key.last_used_at = v.last_used_at.or(key.last_used_at);
+        if let Some(rolled) = v.last_rotated_at {
+            if key.last_rotated_at.is_none_or(|r| rolled > r) {
+                key.last_rotated_at = Some(rolled);
+            }
+        }
+        if key.remote_id.is_none() {
+            key.remote_id = v.remote_id.clone();
+        }
+        key.updated_at = now;
+        let event = self.audit(
+            AuditAction::Verified,
+            Some(&key),
+            format!(
+                "{}: {}",
+                v.outcome.as_str(),
+                key.verify_detail.as_deref().unwrap_or("")
+            ),
+        );
+        self.store().update_key(&key, &event).await?;
+        Ok(key)
+    }
+
+    /// Verifies many keys with bounded concurrency; one failure does not stop the others.
+    /// `progress` is called after each key with (done, total, result).
+    pub async fn verify_many(
+        &self,
+        ids: Vec<Uuid>,
+        concurrency: usize,
+        progress: impl Fn(usize, usize, &VerifyResult),
+    ) -> Result<Vec<VerifyResult>> {
+        let http = self.http()?;
+        let total = ids.len();
+        let mut done = 0usize;
+        let mut out = Vec::with_capacity(total);
+        let mut results = stream::iter(ids)
+            .map(|id| {
+                let http = &http;
+                async move { (id, self.verify_with(http, id).await) }
+            })
+            .buffer_unordered(concurrency.clamp(1, 32));
+        while let Some((id, result)) = results.next().await {
+            let r = match result {
+                Ok((key, v)) => VerifyResult {
+                    id,
+                    name: key.name,
+                    environment: key.environment,
+                    provider: key.provider,
+                    outcome: v.outcome.as_str().to_owned(),
+                    code: None,
+                    detail: v.detail,
+                },
+                Err(e) => {
+                    let key = self.get(id).await.ok();
+                    let skipped = matches!(e, Error::Client(ClientError::Unsupported(_)));
+                    VerifyResult {
+                        id,
+                        name: key.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+                        environment: key
+                            .as_ref()
+                            .map(|k| k.environment.clone())
+                            .unwrap_or_default(),
+                        provider: key.as_ref().map(|k| k.provider.clone()).unwrap_or_default(),
+                        outcome: if skipped { "skipped" } else { "error" }.to_owned(),
+                        code: Some(e.code().to_owned()),
+                        detail: e.to_string(),
+                    }
+                }
+            };
+            done += 1;
+            progress(done, total, &r);
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    /// Every key that is not revoked.
+    pub async fn verifiable_ids(&self) -> Result<Vec<Uuid>> {
+        Ok(self
+            .list(&KeyFilter::default())
+            .await?
+            .into_iter()
+            .filter(|k| k.status != KeyStatus::Revoked)
+            .map(|k| k.id)
+            .collect())
+    }
+
+    /// What the provider lists through a connection; nothing is written.
+    pub async fn sync_preview(&self, connection: &str) -> Result<(Connection, Vec<RemoteKey>)> {
+        let c = self.connection(connection).await?;
+        let admin_id = c.admin_key_id.ok_or_else(|| {
+            Error::invalid(
+                "connection",
+                format!("'{}' has no admin key to list keys with", c.name),
+            )
+        })?;
+        let account = admin_id.to_string();
+        let admin = on_vault(&self.vault, move |v| v.get(&account))
+            .await?
+            .ok_or_else(|| Error::SecretMissing(format!("{} (admin)", c.name)))?;
+        let http = self.http()?;
+        let base = c.base_url.as_str();
+        let mut remote: Vec<RemoteKey> = match c.provider.as_str() {
+            "postmark" => {
+                let servers = client::postmark::PostmarkClient {
+                    http: &http,
+                    base_url: base,
+                }
+                .list_servers(&admin)
+                .await?;
+                let mut out = Vec::new();
+                for s in servers {
+                    let many = s.tokens.len() > 1;
+                    for (i, token) in s.tokens.into_iter().enumerate() {
+                        out.push(RemoteKey {
+                            remote_id: format!("server-{}-{}", s.id, i + 1),
+                            name: if many {
+                                format!("{} #{}", s.name, i + 1)
+                            } else {
+                                s.name.clone()
+                            },
+                            kind: "server_token".into(),
+                            scopes: Vec::new(),
+                            // EXPOSE: the hint shows at most the last four characters.
+                            masked_hint: provider::masked_hint(token.expose()),
+                            has_value: true,
+                            known_key_id: None,
+                            value: Some(token),
+                            last_used_at: None,
+                            expires_at: None,
+                            created_at: None,
+                        });
+                    }
+                }
+                out
+            }
+            "posthog" => {
+                let project = c.options.project_id.as_deref().ok_or_else(|| {
+                    Error::invalid("connection", "a PostHog connection needs a project id to list its secret keys (--project)")
+                })?;
+                client::posthog::PostHogClient {
+                    http: &http,
+                    base_url: base,
+                }
+                .list_project_secret_keys(&admin, project)
+                .await?
+                .into_iter()
+                .map(|k| RemoteKey {
+                    remote_id: k.id,
+                    name: if k.label.is_empty() {
+                        "project secret key".into()
+                    } else {
+                        k.label
+                    },
+                    kind: "project_secret".into(),
+                    scopes: k.scopes,
+                    masked_hint: k.mask_value,
+                    has_value: false,
+                    known_key_id: None,
+                    value: None,
+                    last_used_at: k.last_used_at,
+                    expires_at: None,
+                    created_at: k.created_at,
+                })
+                .collect()
+            }
+            "cloudflare" => client::cloudflare::CloudflareClient {
+                http: &http,
+                base_url: base,
+            }
+            .list_tokens(&admin)
+            .await?
+            .into_iter()
+            .map(|t| RemoteKey {
+                remote_id: t.id,
+                name: if t.name.is_empty() {
+                    "API token".into()
+                } else {
+                    t.name
+                },
+                kind: "user_token".into(),
+                scopes: t.scopes,
+                masked_hint: "cfut_…".into(),
+                has_value: false,
+                known_key_id: None,
+                value: None,
+                last_used_at: t.last_used_on,
+                expires_at: t.expires_on,
+                created_at: t.issued_on,
+            })
+            .collect(),
+            "sendgrid" => client::sendgrid::SendGridClient {
+                http: &http,
+                base_url: base,
+            }
+            .list_keys(&admin)
+            .await?
+            .into_iter()
+            .map(|k| RemoteKey {
+                remote_id: k.id,
+                name: if k.name.is_empty() {
+                    "API key".into()
+                } else {
+                    k.name
+                },
+                kind: "api_key".into(),
+                scopes: Vec::new(),
+                masked_hint: "SG.…".into(),
+                has_value: false,
+                known_key_id: None,
+                value: None,
+                last_used_at: None,
+                expires_at: None,
+                created_at: None,
+            })
+            .collect(),
+            other => {
+                return Err(ClientError::Unsupported(format!("{other} has no API that lists keys; add them with `keyward add` or import a file")).into());
+            }
+        };
+        let existing = self
+            .list(&KeyFilter {
+                provider: Some(c.provider.clone()),
+                ..KeyFilter::default()
+            })
+            .await?;
+        for r in &mut remote {
+            r.known_key_id = existing
+                .iter()
+                .find(|k| k.remote_id.as_deref() == Some(r.remote_id.as_str()))
+                .map(|k| k.id);
+        }
+        // The admin key lists itself (PostHog/Cloudflare): never import it twice.
+        remote.retain(|r| r.known_key_id.is_none() || r.known_key_id != c.admin_key_id);
+        Ok((c, remote))
+    }
+
+    /// Imports new keys from a provider's list (values into the keychain where the provider
+    /// gave them) and refreshes the metadata of known ones. `only` limits it to remote ids.
+    pub async fn sync_commit(
+        &self,
+        connection: &str,
+        environment: &str,
+        only: Option<&[String]>,
+    ) -> Result<(Vec<KeyRecord>, Vec<KeyRecord>)> {
+        let environment = super::validate_environment(environment)?;
+        let (c, remote) = self.sync_preview(connection).await?;
+        let wanted = |r: &RemoteKey| only.is_none_or(|ids| ids.contains(&r.remote_id));
+        let mut imported = Vec::new();
+        let mut refreshed = Vec::new();
+        let purpose = format!("synced from {}", c.name);
+        for r in remote.into_iter().filter(wanted) {
+            if let Some(id) = r.known_key_id {
+                let mut key = self.get(id).await?;
+                key.scopes = if r.scopes.is_empty() {
+                    key.scopes
+                } else {
+                    r.scopes.clone()
+                };
+                key.last_used_at = r.last_used_at.or(key.last_used_at);
+                key.expires_at = r.expires_at.or(key.expires_at);
+                key.updated_at = Utc::now();
+                let event = self.audit(
+                    AuditAction::Updated,
+                    Some(&key),
+                    format!("refreshed from connection '{}'", c.name),
+                );
+                self.store().update_key(&key, &event).await?;
+                refreshed.push(key);
+                continue;
+            }
+            let name = self.unique_name(&r.name, &environment).await?;
+            let new = NewKey {
+                provider: Some(c.provider.clone()),
+                kind: Some(r.kind.clone()),
+                name,
+                environment: environment.clone(),
+                purpose: purpose.clone(),
+                scopes: r.scopes.clone(),
+                remote_id: Some(r.remote_id.clone()),
+                created_at: r.created_at.filter(|d| *d <= Utc::now()),
+                expires_at: r.expires_at,
+                ..NewKey::default()
+            };
+            let mut key = match r.value {
+                Some(value) => self.add(new, value).await?,
+                None => self.track_without_secret(new, &r.masked_hint).await?,
+            };
+            if key.connection_id != Some(c.id) || r.last_used_at.is_some() {
+                key.connection_id = Some(c.id);
+                key.last_used_at = r.last_used_at;
+                let event = self.audit(
+                    AuditAction::Imported,
+                    Some(&key),
+                    format!("imported from connection '{}'", c.name),
+                );
+                self.store().update_key(&key, &event).await?;
+            }
+            imported.push(key);
+        }
+        Ok((imported, refreshed))
+    }
+
+    async fn unique_name(&self, base: &str, environment: &str) -> Result<String> {
+        let base: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+        let base = if base.trim().is_empty() {
+            "key".to_owned()
+        } else {
+            base.trim().to_owned()
+        };
+        let taken: Vec<String> = self
+            .list(&KeyFilter {
+                environment: Some(environment.to_owned()),
+                ..KeyFilter::default()
+            })
+            .await?
+            .into_iter()
+            .map(|k| k.name)
+            .collect();
+        if !taken.contains(&base) {
+            return Ok(base);
+        }
+        (2..10_000)
+            .map(|i| format!("{base} ({i})"))
+            .find(|n| !taken.contains(n))
+            .ok_or_else(|| Error::invalid("name", "too many keys with this name"))
+    }
+
+    /// A key whose value the provider never hands out again (listed metadata only).
+    async fn track_without_secret(&self, new: NewKey, hint: &str) -> Result<KeyRecord> {
+        // Build through the same validation as any key, with a stand-in value that is never stored.
+        let custom = self.custom_providers().await?;
+        let placeholder = Secret::new(format!("untracked-{}", Uuid::new_v4().simple()));
+        let mut provider_less = new.clone();
+        let kind = provider_less.kind.take();
+        let provider_id = provider_less.provider.take();
+        let mut record =
+            super::prepare_record(provider_less, &placeholder, &custom, None, Utc::now())?;
+        record.provider = provider_id.unwrap_or(record.provider);
+        record.kind = kind.unwrap_or(record.kind);
+        let prefix = provider::profile(&record.provider)
+            .map(|p| p.env_prefix)
+            .unwrap_or("KEY");
+        record.env_var = new
+            .env_var
+            .unwrap_or_else(|| super::default_env_var(prefix, &record.name));
+        record.masked_hint = hint.chars().filter(|c| !c.is_control()).take(40).collect();
+        record.fingerprint = None;
+        let event = self.audit(
+            AuditAction::Imported,
+            Some(&record),
+            "tracked without its value (the provider shows values only once)",
+        );
+        self.store()
+            .insert_keys(std::slice::from_ref(&record), &[event])
+            .await?;
+        Ok(record)
+    }
+}
