@@ -26,6 +26,9 @@ export function makeKey(overrides: Partial<KeyDto> = {}): KeyDto {
     fingerprint: null,
     masked_hint: '…abcd',
     updated_at: '2024-01-01T00:00:00Z',
+    connection_id: null,
+    verify_outcome: null,
+    verify_detail: null,
     findings: [],
     ...overrides,
   };

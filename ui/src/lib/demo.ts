@@ -224,6 +224,9 @@ function makeKey(n: number, seed: Seed, now: number): KeyDto {
     fingerprint: `hmac-${n.toString(16).padStart(8, '0')}`,
     masked_hint: seed.hint,
     updated_at: new Date(now - (seed.ageDays % 7) * DAY).toISOString(),
+    connection_id: null,
+    verify_outcome: null,
+    verify_detail: null,
     findings: [],
   };
 }
@@ -349,6 +352,9 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
         fingerprint: `hmac-${nextId.toString(16)}`,
         masked_hint: d.masked_hint,
         updated_at: t,
+        connection_id: null,
+        verify_outcome: null,
+        verify_detail: null,
         findings: [],
       };
       keys = [...keys, key];
@@ -402,6 +408,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     },
     keychain_status: () => ({ ...keychain }),
     audit_list: ({ keyId }) => audit.filter((e) => keyId === null || e.key_id === keyId).reverse(),
+    app_ready: () => null,
   };
 
   return async (cmd, args) => {

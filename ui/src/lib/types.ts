@@ -34,6 +34,11 @@ export interface KeyDto {
   fingerprint: string | null;
   masked_hint: string;
   updated_at: string;
+  /** The connection whose API serves this key, if any. */
+  connection_id: string | null;
+  /** Last definite verification answer: 'valid' | 'invalid' | 'expired' | 'disabled'. */
+  verify_outcome: string | null;
+  verify_detail: string | null;
   /** Empty until findings are computed by the core. */
   findings: Finding[];
 }
