@@ -29,7 +29,8 @@ run_app() {
   if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     echo "run: no \$DISPLAY: running under xvfb-run -a (a virtual display; no window will be" \
       "visible). Stop it with Ctrl-C."
-    xvfb-run -a "$app" "$@"
+    # Without a GPU device WebKit's DMA-BUF renderer paints a blank window under Xvfb.
+    WEBKIT_DISABLE_DMABUF_RENDERER=1 xvfb-run -a "$app" "$@"
   else
     "$app" "$@"
   fi

@@ -48,6 +48,16 @@ if [ -f ui/package.json ]; then
   fi
 fi
 
+# The e2e tests' own npm packages (webdriverio).
+if [ "$mode" = test ] && [ -f tests/e2e/package-lock.json ]; then
+  stamp=tests/e2e/node_modules/.package-lock.json
+  if [ -f "$stamp" ] && [ "$stamp" -nt tests/e2e/package-lock.json ]; then
+    echo "setup: tests/e2e/node_modules up to date"
+  else
+    npm ci --prefix tests/e2e --no-audit --no-fund
+  fi
+fi
+
 # tauri-driver (WebDriver for the e2e tests), into the git-ignored .tools/.
 if [ "$mode" = test ] && [ ! -x .tools/bin/tauri-driver ]; then
   echo "setup: installing tauri-driver 2.1.0 into .tools/ (about a minute)"

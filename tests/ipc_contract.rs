@@ -37,6 +37,9 @@ fn sample_key() -> KeyDto {
         fingerprint: Some("00".repeat(32)),
         masked_hint: "…89ab".into(),
         updated_at: at,
+        connection_id: None,
+        verify_outcome: None,
+        verify_detail: None,
     })
 }
 

@@ -15,7 +15,8 @@
 #
 # Environment: KEYWARD_APP, KEYWARD_CLI (default target/debug/...), TAURI_DRIVER (default
 # .tools/bin/tauri-driver, else PATH), WEBKIT_WEBDRIVER (default: WebKitWebDriver on PATH),
-# KEYWARD_E2E_ARTIFACTS (default artifacts/e2e), KEYWARD_E2E_KEEP=1 keeps the temp dir.
+# KEYWARD_E2E_ARTIFACTS (default artifacts/e2e), KEYWARD_E2E_KEEP=1 keeps the temp dir,
+# KEYWARD_E2E_APP_ENV="NAME=value ..." adds variables to every app session (debugging aid).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,9 +65,11 @@ if [ ! -f "$here/node_modules/.package-lock.json" ] ||
 fi
 
 artifacts=${KEYWARD_E2E_ARTIFACTS:-$root/artifacts/e2e}
-rm -rf "$artifacts"
 mkdir -p "$artifacts"
 artifacts=$(realpath "$artifacts")
+# Only what an earlier run left (never the directory itself: it may be given by the caller).
+rm -f "$artifacts"/*.png "$artifacts"/fail-*.json
+rm -rf "$artifacts/logs"
 
 # --- teardown ----------------------------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keyward-e2e.XXXXXX")
@@ -248,7 +251,8 @@ wait_for 20 "WebKitWebDriver (port $native_port)" "$driver_pid" port_open "$nati
 
 # --- the tests ---------------------------------------------------------------------------
 echo "e2e: display $display, driver 127.0.0.1:$driver_port, artifacts $artifacts"
-set +e
+# In the background, then `wait`: a trapped INT/TERM interrupts `wait` at once (bash runs a
+# trap only after a foreground command ends), and the cleanup then stops the node process too.
 (
   cd "$here"
   exec env \
@@ -260,7 +264,8 @@ set +e
     KEYWARD_E2E_TMP="$tmp/data" KEYWARD_E2E_FILES="$tmp/files" \
     KEYWARD_E2E_APP_LOG="$tmp/tauri-driver.log" \
     node --test --test-reporter=tap "$@" keyward.test.mjs
-)
-status=$?
-set -e
+) </dev/null &
+started+=($!)
+status=0
+wait $! || status=$?
 exit "$status"

@@ -101,6 +101,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             name,
             base_url,
             project,
+            account,
             probe_path,
             environment,
             no_admin_key,
@@ -112,6 +113,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 base_url,
                 options: keyward::connection::ConnectionOptions {
                     project_id: project,
+                    account_id: account,
                     probe_path,
                 },
                 environment,

@@ -115,6 +115,9 @@ pub enum Command {
         /// PostHog project id whose secret keys `sync` lists.
         #[arg(long)]
         project: Option<String>,
+        /// Cloudflare account id (account-owned tokens verify under it).
+        #[arg(long)]
+        account: Option<String>,
         /// Verify-by-use path for providers without a management API (Postmon, Postnomic).
         #[arg(long)]
         probe_path: Option<String>,

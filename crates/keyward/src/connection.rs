@@ -23,6 +23,9 @@ pub struct ConnectionOptions {
     /// PostHog project (environment) whose secret keys to list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// Cloudflare account whose account-owned tokens this connection verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     /// Path of the verify-by-use probe (Postmon, Postnomic), relative to the base URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe_path: Option<String>,

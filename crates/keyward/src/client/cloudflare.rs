@@ -36,16 +36,26 @@ fn result(reply: &super::http::Reply) -> Result<serde_json::Value, ClientError> 
 }
 
 impl CloudflareClient<'_> {
-    pub async fn verify(&self, token: &Secret) -> Result<Verification, ClientError> {
+    /// `account`: verify an account-owned token under `/accounts/{account}/tokens/verify`.
+    pub async fn verify(
+        &self,
+        token: &Secret,
+        account: Option<&str>,
+    ) -> Result<Verification, ClientError> {
+        let path = match account {
+            Some(a) if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                format!("/accounts/{a}/tokens/verify")
+            }
+            Some(_) => {
+                return Err(ClientError::InvalidUrl(
+                    "a Cloudflare account id is letters and digits".into(),
+                ))
+            }
+            None => "/user/tokens/verify".to_owned(),
+        };
         let reply = self
             .http
-            .send(
-                Method::GET,
-                self.base_url,
-                "/user/tokens/verify",
-                Auth::Bearer(token),
-                None,
-            )
+            .send(Method::GET, self.base_url, &path, Auth::Bearer(token), None)
             .await?;
         match reply.status.as_u16() {
             200 => {

@@ -184,6 +184,8 @@ pub struct VerifyTarget<'a> {
     /// The connection's base URL, else the provider's documented default.
     pub base_url: Option<&'a str>,
     pub probe_path: Option<&'a str>,
+    /// Cloudflare account id: account-owned tokens (`cfat_`) verify under `/accounts/{id}`.
+    pub account_id: Option<&'a str>,
     pub custom: Option<&'a crate::provider::CustomProviderSpec>,
 }
 
@@ -223,7 +225,15 @@ pub async fn verify(
         ("postmark", _) => postmark::PostmarkClient { http, base_url: base }.verify_any(key).await,
         ("postman", _) => postman::PostmanClient { http, base_url: base }.verify(key).await,
         ("posthog", "personal") => posthog::PostHogClient { http, base_url: base }.verify_personal(key).await,
-        ("cloudflare", "user_token" | "account_token") => cloudflare::CloudflareClient { http, base_url: base }.verify(key).await,
+        ("cloudflare", "user_token") => cloudflare::CloudflareClient { http, base_url: base }.verify(key, None).await,
+        ("cloudflare", "account_token") => {
+            let account = t.account_id.ok_or_else(|| {
+                ClientError::Unsupported(
+                    "account-owned Cloudflare tokens verify under their account: give the connection's account id (--account)".into(),
+                )
+            })?;
+            cloudflare::CloudflareClient { http, base_url: base }.verify(key, Some(account)).await
+        }
         ("sendgrid", _) => sendgrid::SendGridClient { http, base_url: base }.verify(key).await,
         ("postmon", _) => {
             probe::Probe {
@@ -242,7 +252,7 @@ pub async fn verify(
                 http,
                 base_url: base,
                 method: Method::GET,
-                path: t.probe_path.unwrap_or("/api/posts"),
+                path: t.probe_path.unwrap_or("/api/v1/posts"),
                 presentation: Presentation::Header,
                 name: "X-Api-Key",
             }

@@ -145,6 +145,7 @@ impl Inventory {
                         kind: kind.as_deref().unwrap_or("api_key"),
                         base_url: Some(&base_url),
                         probe_path: new.options.probe_path.as_deref(),
+                        account_id: new.options.account_id.as_deref(),
                         custom: None,
                     };
                     let v = client::verify(&self.http()?, &target, &secret).await?;
@@ -246,6 +247,9 @@ impl Inventory {
             probe_path: connection
                 .as_ref()
                 .and_then(|c| c.options.probe_path.as_deref()),
+            account_id: connection
+                .as_ref()
+                .and_then(|c| c.options.account_id.as_deref()),
             custom: spec,
         };
         let account = id.to_string();

@@ -14,10 +14,12 @@ use serde::Serialize;
 
 /// Accounts that Keyward itself keeps next to the keys (never key records).
 pub const FINGERPRINT_KEY_ACCOUNT: &str = "keyward.fingerprint-key";
-pub const PROBE_ACCOUNT: &str = "keyward.health-probe";
+/// Prefix of the health check's probe entries; each check uses its own account, so two
+/// checks at once never overwrite each other's probe.
+pub const PROBE_ACCOUNT_PREFIX: &str = "keyward.health-probe";
 
 pub fn is_reserved_account(account: &str) -> bool {
-    account == FINGERPRINT_KEY_ACCOUNT || account == PROBE_ACCOUNT
+    account == FINGERPRINT_KEY_ACCOUNT || account.starts_with(PROBE_ACCOUNT_PREFIX)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,8 +57,8 @@ impl VaultError {
         match self {
             VaultError::Unavailable(_) | VaultError::NotPersistent => {
                 "Start a Secret Service provider (e.g. gnome-keyring or KeePassXC with Secret Service \
-                 integration) in your desktop session, then restart Keyward. Keyward never stores \
-                 keys anywhere else."
+                 integration) in your desktop session, then try again. Keyward never stores keys \
+                 anywhere else."
             }
             VaultError::Locked(_) => {
                 "Unlock your keychain (for gnome-keyring: log in again, or unlock the 'login' \
@@ -129,10 +131,12 @@ pub trait Vault: Send + Sync {
     /// Round-trips a random probe value through a fresh lookup: catches a missing, locked or
     /// mock keychain before any real secret is handed to it.
     fn health_check(&self) -> Result<(), VaultError> {
-        let probe = Secret::new(format!("probe-{}", uuid::Uuid::new_v4()));
-        self.set(PROBE_ACCOUNT, &probe)?;
-        let back = self.get(PROBE_ACCOUNT)?;
-        self.delete(PROBE_ACCOUNT)?;
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let account = format!("{PROBE_ACCOUNT_PREFIX}.{nonce}");
+        let probe = Secret::new(format!("probe-{nonce}"));
+        self.set(&account, &probe)?;
+        let back = self.get(&account)?;
+        self.delete(&account)?;
         match back {
             Some(value) if value == probe => Ok(()),
             _ => Err(VaultError::NotPersistent),

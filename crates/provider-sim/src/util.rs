@@ -1,0 +1,248 @@
+//! Small helpers: random key values in each provider's format, timestamps, glob and CIDR
+//! matching.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rand::distributions::{Alphanumeric, DistString};
+use rand::Rng;
+
+/// `n` random ASCII letters and digits.
+pub fn alnum(n: usize) -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), n)
+}
+
+/// `n` random lowercase hex digits.
+pub fn hex(n: usize) -> String {
+    const HEX: &[u8] = b"0123456789abcdef";
+    let mut rng = rand::thread_rng();
+    (0..n)
+        .map(|_| char::from(HEX[rng.gen_range(0..HEX.len())]))
+        .collect()
+}
+
+/// `n` random characters of the URL-safe base64 alphabet (what SendGrid's key parts use).
+pub fn base64url(n: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut rng = rand::thread_rng();
+    (0..n)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// A Postmark token: a UUID (server and account tokens look the same).
+pub fn postmark_token() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `PMAK-` + 24 hex + `-` + 34 hex.
+pub fn postman_key() -> String {
+    format!("PMAK-{}-{}", hex(24), hex(34))
+}
+
+/// `phx_` personal key (47 characters after the prefix, inside trufflehog's 43..=48).
+pub fn posthog_personal_key() -> String {
+    format!("phx_{}", alnum(47))
+}
+
+/// `phs_` project secret key.
+pub fn posthog_secret_key() -> String {
+    format!("phs_{}", alnum(43))
+}
+
+/// `phc_` project (ingestion) key.
+pub fn posthog_project_key() -> String {
+    format!("phc_{}", alnum(43))
+}
+
+/// PostHog's `mask_value`: the first four and last four characters (`phx_...abcd`).
+pub fn posthog_mask(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() < 8 {
+        return "****".to_owned();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}...{tail}")
+}
+
+/// A PostHog object id as PostHog's `generate_random_token` makes them.
+pub fn posthog_id() -> String {
+    alnum(32)
+}
+
+/// Cloudflare token value: `cfut_`/`cfat_` + 40 alphanumerics + 8 hex. The 8 hex are a
+/// CRC-32 of what precedes them (the documented regex only needs 8 hex; the checksum
+/// algorithm is not public, CRC-32 is this simulator's choice).
+pub fn cloudflare_token(account_owned: bool) -> String {
+    let prefix = if account_owned { "cfat_" } else { "cfut_" };
+    let body = format!("{prefix}{}", alnum(40));
+    let sum = crc32(body.as_bytes());
+    format!("{body}{sum:08x}")
+}
+
+/// A Cloudflare object id: 32 hex.
+pub fn cloudflare_id() -> String {
+    hex(32)
+}
+
+/// SendGrid key id: 22 URL-safe base64 characters.
+pub fn sendgrid_key_id() -> String {
+    base64url(22)
+}
+
+/// SendGrid key value: `SG.` + id (22) + `.` + 43 (69 characters in all).
+pub fn sendgrid_key(id: &str) -> String {
+    format!("SG.{id}.{}", base64url(43))
+}
+
+/// The id part of a SendGrid key value, if it has the documented shape.
+pub fn sendgrid_id_of(value: &str) -> Option<String> {
+    let rest = value.strip_prefix("SG.")?;
+    let (id, secret) = rest.split_once('.')?;
+    (!id.is_empty() && !secret.is_empty()).then(|| id.to_owned())
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+/// `2024-01-02T03:04:05.000000Z`, as Django REST framework renders datetimes (PostHog).
+pub fn drf_time(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// `2024-01-02T03:04:05Z` (Cloudflare).
+pub fn cf_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters
+/// (including `/`) and everything else is literal.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<usize> = None;
+    let mut mark = 0usize;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Whether `ip` is inside `cidr` (`10.0.0.0/8`, `::1/128`, or a bare address).
+pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
+    let (addr, len) = match cidr.split_once('/') {
+        Some((a, l)) => match l.parse::<u32>() {
+            Ok(l) => (a, Some(l)),
+            Err(_) => return false,
+        },
+        None => (cidr, None),
+    };
+    let Ok(net) = addr.trim().parse::<IpAddr>() else {
+        return false;
+    };
+    match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(i)) => {
+            let len = len.unwrap_or(32).min(32);
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            (u32::from(n) & mask) == (u32::from(i) & mask)
+        }
+        (IpAddr::V6(n), IpAddr::V6(i)) => {
+            let len = len.unwrap_or(128).min(128);
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
+            (u128::from(n) & mask) == (u128::from(i) & mask)
+        }
+        (IpAddr::V4(n), IpAddr::V6(i)) => i
+            .to_ipv4_mapped()
+            .is_some_and(|i| cidr_contains(&format!("{n}/{}", len.unwrap_or(32)), IpAddr::V4(i))),
+        (IpAddr::V6(_), IpAddr::V4(_)) => false,
+    }
+}
+
+/// A stable, non-reversible label for a credential (rate-limit buckets), so the limiter
+/// never keeps a second copy of a key value.
+pub fn credential_bucket(value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob() {
+        assert!(glob_match("*", "GET /x"));
+        assert!(glob_match(
+            "GET /posthog/api/personal_api_keys/@current/",
+            "GET /posthog/api/personal_api_keys/@current/"
+        ));
+        assert!(glob_match("GET /posthog/*", "GET /posthog/api/x/"));
+        assert!(glob_match("* /postman/me", "GET /postman/me"));
+        assert!(glob_match(
+            "*/tokens/*/value",
+            "PUT /cf/user/tokens/abc/value"
+        ));
+        assert!(!glob_match("GET /posthog/*", "POST /posthog/api/x/"));
+        assert!(!glob_match("GET /a", "GET /ab"));
+    }
+
+    #[test]
+    fn cidr() {
+        let lo: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(cidr_contains("127.0.0.0/8", lo));
+        assert!(cidr_contains("127.0.0.1", lo));
+        assert!(!cidr_contains("10.0.0.0/8", lo));
+        assert!(cidr_contains("0.0.0.0/0", lo));
+        assert!(cidr_contains("::1/128", "::1".parse().unwrap()));
+        assert!(!cidr_contains("garbage", lo));
+    }
+
+    #[test]
+    fn formats() {
+        let cf = cloudflare_token(false);
+        assert!(cf.starts_with("cfut_"));
+        assert_eq!(cf.len(), 5 + 40 + 8);
+        assert!(cf[45..].chars().all(|c| c.is_ascii_hexdigit()));
+        let id = sendgrid_key_id();
+        let sg = sendgrid_key(&id);
+        assert_eq!(sg.len(), 69);
+        assert_eq!(sendgrid_id_of(&sg).as_deref(), Some(id.as_str()));
+        let pm = postman_key();
+        assert_eq!(pm.len(), 5 + 24 + 1 + 34);
+        assert_eq!(posthog_mask("phx_abcdefgh1234"), "phx_...1234");
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+}
