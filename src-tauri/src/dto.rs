@@ -169,6 +169,7 @@ impl From<ImportOptionsDto> for keyward::import::ImportOptions {
             provider: blank_is_none(o.provider),
             purpose: blank_is_none(o.purpose),
             skip_unrecognized: o.skip_unrecognized,
+            connection_id: None,
         }
     }
 }

@@ -183,6 +183,10 @@ async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
         created_at: date("created-at", a.created_at)?,
         last_rotated_at: date("last-rotated-at", a.last_rotated_at)?,
         expires_at: date("expires-at", a.expires_at)?,
+        connection_id: match &a.connection {
+            Some(name) => Some(inv.connection(name).await?.id),
+            None => None,
+        },
         ..NewKey::default()
     };
     let secret = read_secret("Key value (input hidden): ")?;
@@ -304,6 +308,10 @@ async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
         provider: a.provider,
         purpose: a.purpose,
         skip_unrecognized: a.skip_unrecognized,
+        connection_id: match &a.connection {
+            Some(name) => Some(inv.connection(name).await?.id),
+            None => None,
+        },
     };
     let plan = inv.import_plan(&file_name, &text, &options).await?;
     if !plan.errors.is_empty() {

@@ -204,6 +204,9 @@ pub struct AddArgs {
     /// Variable name for `keyward run` (default from provider and name).
     #[arg(long)]
     pub env_var: Option<String>,
+    /// Connection whose API serves this key (see `keyward connections`).
+    #[arg(long)]
+    pub connection: Option<String>,
     /// When the key was created, for keys older than Keyward (YYYY-MM-DD or RFC 3339).
     #[arg(long)]
     pub created_at: Option<String>,
@@ -248,6 +251,9 @@ pub struct ImportArgs {
     /// Leave out .env lines whose value matches no known key format.
     #[arg(long)]
     pub skip_unrecognized: bool,
+    /// Connection whose API serves the imported keys.
+    #[arg(long)]
+    pub connection: Option<String>,
     /// Show what would be imported; write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -21,6 +21,8 @@ pub struct ImportOptions {
     pub purpose: Option<String>,
     /// Leave out `.env` lines whose value matches no known key format (PORT=3000, …).
     pub skip_unrecognized: bool,
+    /// Link every imported key to this connection.
+    pub connection_id: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -254,6 +256,7 @@ fn parse_env(
             environment,
             purpose: options.purpose.clone().unwrap_or_default(),
             env_var: Some(name.to_owned()),
+            connection_id: options.connection_id,
             ..NewKey::default()
         };
         match prepare_record(new, &value, custom, None, now) {
@@ -437,6 +440,7 @@ fn parse_csv(
             created_at,
             last_rotated_at,
             expires_at,
+            connection_id: options.connection_id,
             ..NewKey::default()
         };
         match prepare_record(new, &secret, custom, None, now) {

@@ -40,6 +40,8 @@ pub struct NewKey {
     pub created_at: Option<DateTime<Utc>>,
     pub last_rotated_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The connection whose API serves this key (`--connection NAME`).
+    pub connection_id: Option<Uuid>,
 }
 
 /// A change to a key's metadata; `None` leaves a field as it is.
@@ -1068,7 +1070,7 @@ pub(crate) fn prepare_record(
         fingerprint: fingerprinter.map(|f| f.fingerprint(secret)),
         masked_hint: provider::masked_hint(value),
         updated_at: now,
-        connection_id: None,
+        connection_id: new.connection_id,
         verify_outcome: None,
         verify_detail: None,
     })
