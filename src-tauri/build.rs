@@ -14,6 +14,15 @@ const COMMANDS: &[&str] = &[
     "settings_update",
     "keychain_status",
     "audit_list",
+    "app_ready",
+    "connections_list",
+    "connection_add",
+    "connection_remove",
+    "connection_test",
+    "key_verify",
+    "keys_verify_all",
+    "sync_preview",
+    "sync_commit",
 ];
 
 fn main() {

@@ -93,6 +93,15 @@ fn samples() -> Value {
         }],
         data_dir: "/data".into(),
     };
+    let verify_result = keyward::inventory::VerifyResult {
+        id: Uuid::nil(),
+        name: "transactional".into(),
+        environment: "prod".into(),
+        provider: "postmark".into(),
+        outcome: "valid".into(),
+        code: None,
+        detail: "server token of 'Main'".into(),
+    };
     json!({
         "key": key,
         "finding": FindingDto { code: "stale".into(), severity: "warning".into(), message: "m".into() },
@@ -110,6 +119,35 @@ fn samples() -> Value {
         "environment": settings.environments[0],
         "settings": settings,
         "keychain_status": KeychainStatus::ok("Secret Service".into()),
+        "connection": keyward::connection::Connection {
+            id: Uuid::nil(),
+            name: "pm".into(),
+            provider: "postmark".into(),
+            base_url: "https://api.postmarkapp.com".into(),
+            admin_key_id: Some(Uuid::nil()),
+            options: keyward::connection::ConnectionOptions {
+                project_id: Some("1".into()),
+                account_id: None,
+                probe_path: None,
+            },
+            created_at: at,
+        },
+        "verify_result": verify_result.clone(),
+        "verify_progress": VerifyProgressDto { done: 1, total: 2, result: verify_result },
+        "remote_key": keyward::inventory::RemoteKey {
+            remote_id: "42".into(),
+            name: "transactional".into(),
+            kind: "server_token".into(),
+            scopes: vec![],
+            masked_hint: "…89ab".into(),
+            has_value: true,
+            known_key_id: None,
+            value: None,
+            last_used_at: None,
+            expires_at: None,
+            created_at: None,
+        },
+        "sync_result": SyncResultDto { imported: vec![sample_key()], refreshed: vec![] },
         "app_error": AppError { code: "not_found", message: "no key matches 'x'".into() },
     })
 }

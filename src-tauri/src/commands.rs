@@ -5,11 +5,15 @@ use crate::dto::{
     CopyDto, DetectionDto, ImportOptionsDto, ImportPreviewDto, ImportResultDto, KeyDetailDto,
     KeyDto, KeyPatchDto, NewKeyInput, ProviderDto, SettingsDto, SettingsPatch,
 };
+use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
 use crate::error::AppError;
 use crate::state::AppState;
+use keyward::connection::Connection;
+use keyward::inventory::{RemoteKey, VerifyResult};
 use keyward::vault::KeychainStatus;
 use keyward::{AuditEvent, KeyFilter, Secret, SecretUse};
 use std::path::PathBuf;
+use tauri::ipc::Channel;
 use tauri::State;
 use uuid::Uuid;
 
@@ -166,4 +170,90 @@ pub async fn audit_list(
 ) -> Result<Vec<AuditEvent>> {
     let id = key_id.as_deref().map(self::key_id).transpose()?;
     Ok(state.inventory.audit_trail(id, 1000).await?)
+}
+
+/// The window has rendered its first inventory: logs the start-up time (and writes the
+/// benchmark's ready file when `KEYWARD_READY_FILE` is set).
+#[tauri::command]
+pub async fn app_ready(state: State<'_, AppState>) -> Result<()> {
+    state.mark_ready();
+    Ok(())
+}
+
+// ---- provider APIs: connections, verification, sync ----
+
+#[tauri::command]
+pub async fn connections_list(state: State<'_, AppState>) -> Result<Vec<Connection>> {
+    Ok(state.inventory.connections().await?)
+}
+
+#[tauri::command]
+pub async fn connection_add(
+    state: State<'_, AppState>,
+    input: NewConnectionInput,
+) -> Result<Connection> {
+    let (new, admin) = input.into_parts();
+    Ok(state.inventory.connect(new, admin).await?)
+}
+
+#[tauri::command]
+pub async fn connection_remove(state: State<'_, AppState>, name: String) -> Result<()> {
+    state.inventory.remove_connection(&name).await?;
+    Ok(())
+}
+
+/// Verifies the connection's admin key.
+#[tauri::command]
+pub async fn connection_test(state: State<'_, AppState>, name: String) -> Result<VerifyResult> {
+    Ok(state.inventory.test_connection(&name).await?)
+}
+
+#[tauri::command]
+pub async fn key_verify(state: State<'_, AppState>, id: String) -> Result<KeyDto> {
+    let (key, _) = state.inventory.verify(key_id(&id)?).await?;
+    Ok(key.into())
+}
+
+/// Verifies every key that is not revoked, streaming each outcome to the window.
+#[tauri::command]
+pub async fn keys_verify_all(
+    state: State<'_, AppState>,
+    on_progress: Channel<VerifyProgressDto>,
+) -> Result<Vec<VerifyResult>> {
+    let ids = state.inventory.verifiable_ids().await?;
+    Ok(state
+        .inventory
+        .verify_many(ids, 8, |done, total, result| {
+            let _ = on_progress.send(VerifyProgressDto {
+                done,
+                total,
+                result: result.clone(),
+            });
+        })
+        .await?)
+}
+
+#[tauri::command]
+pub async fn sync_preview(
+    state: State<'_, AppState>,
+    connection: String,
+) -> Result<Vec<RemoteKey>> {
+    Ok(state.inventory.sync_preview(&connection).await?.1)
+}
+
+#[tauri::command]
+pub async fn sync_commit(
+    state: State<'_, AppState>,
+    connection: String,
+    environment: String,
+    only: Option<Vec<String>>,
+) -> Result<SyncResultDto> {
+    let (imported, refreshed) = state
+        .inventory
+        .sync_commit(&connection, &environment, only.as_deref())
+        .await?;
+    Ok(SyncResultDto {
+        imported: imported.into_iter().map(KeyDto::from).collect(),
+        refreshed: refreshed.into_iter().map(KeyDto::from).collect(),
+    })
 }

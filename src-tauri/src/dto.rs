@@ -326,3 +326,70 @@ pub struct SettingsPatch {
     pub clipboard_timeout_secs: Option<u64>,
     pub environments: Option<Vec<String>>,
 }
+
+/// Adds a connection; `admin_secret` travels inbound only and is wrapped on arrival.
+#[derive(Debug, Deserialize)]
+pub struct NewConnectionInput {
+    pub provider: String,
+    pub name: String,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub project_id: Option<String>,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub probe_path: Option<String>,
+    #[serde(default = "default_admin_environment")]
+    pub environment: String,
+    #[serde(default, deserialize_with = "optional_secret")]
+    pub admin_secret: Option<Secret>,
+    #[serde(default = "yes")]
+    pub test: bool,
+}
+
+fn default_admin_environment() -> String {
+    "prod".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An empty or missing value means "no admin key".
+fn optional_secret<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Secret>, D::Error> {
+    Option::<String>::deserialize(de).map(|v| v.map(Secret::new).filter(|s| !s.is_empty()))
+}
+
+impl NewConnectionInput {
+    pub fn into_parts(self) -> (keyward::inventory::NewConnection, Option<Secret>) {
+        let blank_is_none = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+        let new = keyward::inventory::NewConnection {
+            provider: self.provider,
+            name: self.name,
+            base_url: blank_is_none(self.base_url),
+            options: keyward::connection::ConnectionOptions {
+                project_id: blank_is_none(self.project_id),
+                account_id: blank_is_none(self.account_id),
+                probe_path: blank_is_none(self.probe_path),
+            },
+            environment: self.environment,
+            test: self.test,
+        };
+        (new, self.admin_secret)
+    }
+}
+
+/// One step of "Verify all", streamed to the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyProgressDto {
+    pub done: usize,
+    pub total: usize,
+    pub result: keyward::inventory::VerifyResult,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncResultDto {
+    pub imported: Vec<KeyDto>,
+    pub refreshed: Vec<KeyDto>,
+}

@@ -27,21 +27,32 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::settings_update,
         commands::keychain_status,
         commands::audit_list,
+        commands::app_ready,
+        commands::connections_list,
+        commands::connection_add,
+        commands::connection_remove,
+        commands::connection_test,
+        commands::key_verify,
+        commands::keys_verify_all,
+        commands::sync_preview,
+        commands::sync_commit,
     ])
 }
 
 pub fn run() {
+    let started = std::time::Instant::now();
     init_logging();
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_dialog::init())
-        .setup(|app| {
+        .setup(move |app| {
             let config = keyward::Config::from_env()?;
             let vault = Arc::new(keyward::vault::KeychainVault::new(
                 config.keychain_service.clone(),
             ));
             let inventory =
                 tauri::async_runtime::block_on(keyward::Inventory::open(config, vault))?;
-            app.manage(AppState::new(inventory));
+            tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
+            app.manage(AppState::new(inventory).started_at(started));
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -1,16 +1,42 @@
-//! What the window's commands share: the core inventory and the clipboard holder.
+//! What the window's commands share: the core inventory, the clipboard holder, and when the
+//! process started (for the start-up benchmark's "interactive" signal).
 
 use keyward::clipboard::ClipboardHold;
 use keyward::{Inventory, Secret};
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// If set, `app_ready` writes the Unix time in ms to this file (scripts/bench-desktop.sh).
+pub const READY_FILE_ENV: &str = "KEYWARD_READY_FILE";
 
 pub struct AppState {
     pub inventory: Inventory,
+    started: Instant,
 }
 
 impl AppState {
+    /// State whose start-up clock starts now (the app passes its real start to `started_at`).
     pub fn new(inventory: Inventory) -> AppState {
-        AppState { inventory }
+        AppState {
+            inventory,
+            started: Instant::now(),
+        }
+    }
+
+    pub fn started_at(self, started: Instant) -> AppState {
+        AppState { started, ..self }
+    }
+
+    /// The window shows the inventory: logs the time since start-up and, for benchmarks,
+    /// writes the Unix time in ms to `$KEYWARD_READY_FILE`. Never fails the window.
+    pub fn mark_ready(&self) {
+        let elapsed = self.started.elapsed().as_millis();
+        tracing::info!("window interactive after {elapsed} ms");
+        if let Some(path) = std::env::var_os(READY_FILE_ENV).filter(|p| !p.is_empty()) {
+            if let Err(e) = write_unix_ms(Path::new(&path)) {
+                tracing::warn!("cannot write {READY_FILE_ENV}: {e}");
+            }
+        }
     }
 
     /// Puts the secret on the clipboard and clears it after `timeout` on a background thread
@@ -32,4 +58,13 @@ impl AppState {
             })?;
         Ok(())
     }
+}
+
+/// Writes the current Unix time in milliseconds (decimal, no newline) to `path`.
+pub fn write_unix_ms(path: &Path) -> std::io::Result<()> {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(std::io::Error::other)?
+        .as_millis();
+    std::fs::write(path, ms.to_string())
 }

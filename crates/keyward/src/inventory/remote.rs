@@ -53,13 +53,13 @@ pub struct RemoteKey {
     /// Already in the inventory (same provider and remote id): refreshed, not duplicated.
     pub known_key_id: Option<Uuid>,
     #[serde(skip)]
-    pub(crate) value: Option<Secret>,
+    pub value: Option<Secret>,
     #[serde(skip)]
-    pub(crate) last_used_at: Option<chrono::DateTime<Utc>>,
+    pub last_used_at: Option<chrono::DateTime<Utc>>,
     #[serde(skip)]
-    pub(crate) expires_at: Option<chrono::DateTime<Utc>>,
+    pub expires_at: Option<chrono::DateTime<Utc>>,
     #[serde(skip)]
-    pub(crate) created_at: Option<chrono::DateTime<Utc>>,
+    pub created_at: Option<chrono::DateTime<Utc>>,
 }
 
 fn validate_connection_name(name: &str) -> Result<String> {
@@ -198,6 +198,21 @@ impl Inventory {
         };
         self.store().insert_connection(&connection, &event).await?;
         Ok(connection)
+    }
+
+    /// Verifies a connection's admin key (the window's "Test").
+    pub async fn test_connection(&self, name: &str) -> Result<VerifyResult> {
+        let c = self.connection(name).await?;
+        let admin = c.admin_key_id.ok_or_else(|| {
+            Error::invalid(
+                "connection",
+                format!("'{}' has no admin key to test", c.name),
+            )
+        })?;
+        let mut results = self.verify_many(vec![admin], 1, |_, _, _| {}).await?;
+        results
+            .pop()
+            .ok_or_else(|| Error::Internal("no verification result".into()))
     }
 
     pub async fn remove_connection(&self, name: &str) -> Result<Connection> {
