@@ -9,18 +9,24 @@ import { test } from 'node:test';
 import {
   APP_LOG,
   NO_KEYCHAIN_BUS,
+  SIM,
+  SIM_LOG,
   TMP,
   assertPageClean,
   canaries,
   canary,
+  cli,
   findCanaries,
   findCanariesInFiles,
   keychainLookup,
+  listConnections,
   listKeys,
   newDataDir,
   readClipboard,
   recorded,
   seedKey,
+  simControl,
+  simSeed,
   tid,
   withApp,
   writeInputFile,
@@ -87,6 +93,27 @@ async function openDetail(app, name) {
 
 async function closeDialogGone(app, testid, why) {
   await app.$(testid).waitForExist({ reverse: true, timeout: 10_000, timeoutMsg: `${testid} should close: ${why}` });
+}
+
+/**
+ * The suite so far: no IPC response of any session, no file in any data dir (database, WAL,
+ * logs), neither the app's log nor the simulator's holds any canary (typed, seeded, imported,
+ * or a key value of the simulator's seed).
+ */
+function assertSuiteClean() {
+  assert.ok(recorded.sessions >= 1 && recorded.responses.length > 0, 'the suite-wide recording is empty');
+  assert.deepEqual(
+    findCanaries({ [`one of ${recorded.responses.length} IPC responses of ${recorded.sessions} sessions`]: recorded.responses.join('\n'), 'a raw IPC body': recorded.raw.join('\n') }),
+    [],
+    'no IPC response of any test may carry any canary',
+  );
+  assert.deepEqual(findCanariesInFiles(TMP), [], 'no canary may be written to a data dir (database, logs)');
+  if (APP_LOG && existsSync(APP_LOG)) {
+    assert.deepEqual(findCanaries({ "the app's log": readFileSync(APP_LOG, 'utf8') }), [], 'no canary may reach the app\'s log');
+  }
+  if (SIM_LOG && existsSync(SIM_LOG)) {
+    assert.deepEqual(findCanaries({ "provider-sim's log": readFileSync(SIM_LOG, 'utf8') }), [], 'provider-sim logs no key value');
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -546,15 +573,157 @@ test('10. IPC canary: no backend response, page, data file or log ever holds a s
   assert.deepEqual(findCanaries({ 'an IPC response': responses.join('\n'), 'a raw IPC body': raw.join('\n') }, mine), [], 'no IPC response may carry a secret');
 
   // The whole suite: every session's responses, every data dir, the app's log.
-  assert.ok(recorded.sessions >= 1 && recorded.responses.length > 0, 'the suite-wide recording is empty');
   assert.ok(canaries.size >= mine.length, 'the canary list should hold every value used');
-  assert.deepEqual(
-    findCanaries({ [`one of ${recorded.responses.length} IPC responses of ${recorded.sessions} sessions`]: recorded.responses.join('\n'), 'a raw IPC body': recorded.raw.join('\n') }),
-    [],
-    'no IPC response of any test may carry any canary',
-  );
-  assert.deepEqual(findCanariesInFiles(TMP), [], 'no canary may be written to a data dir (database, logs)');
-  if (APP_LOG && existsSync(APP_LOG)) {
-    assert.deepEqual(findCanaries({ "the app's log": readFileSync(APP_LOG, 'utf8') }), [], 'no canary may reach the app\'s log');
-  }
+  assertSuiteClean();
+});
+
+test('11. provider APIs: connect, import, verify all', { timeout: TIMEOUT }, async () => {
+  // The simulator's seed (fixtures/sim-seed.json; every value in it is a canary): a Postmark
+  // account with two servers, a live Postman key and one the simulator has revoked.
+  const account = simSeed.postmark.account_tokens[0].value;
+  const servers = simSeed.postmark.servers.map((s) => ({ name: s.Name, token: s.ApiTokens[0] }));
+  const pmLive = simSeed.postman.keys.find((k) => k.status === 'active');
+  const pmRevoked = simSeed.postman.keys.find((k) => k.status === 'revoked');
+  assert.ok(account && servers.length === 2 && pmLive && pmRevoked, 'the seed should hold an account token, 2 servers, a live and a revoked Postman key');
+  await simControl('POST', 'reset'); // back to the seed, whatever ran before
+
+  // The Postman keys through the CLI, linked to a connection without an admin key.
+  const dataDir = newDataDir('providers');
+  cli(dataDir, ['connect', 'postman', '--name', 'pmn', '--base-url', `${SIM}/postman`, '--no-admin-key']);
+  const live = seedKey(dataDir, { value: pmLive.value, name: 'Collection runs', env: 'dev', purpose: 'run API tests', connection: 'pmn' });
+  const revoked = seedKey(dataDir, { value: pmRevoked.value, name: 'Old laptop runner', env: 'dev', purpose: 'run API tests', connection: 'pmn' });
+  const connectionRow = (name) => `${tid('connection-row')}[data-connection-name="${name}"]`;
+  const keyRow = (id) => `${tid('key-row')}[data-key-id="${id}"]`;
+
+  await withApp('provider APIs', { dataDir }, async (app) => {
+    await waitForCount(app, 2, 2);
+
+    // --- the Providers view: the CLI's connection is listed; add Postmark in the window ---
+    await app.click('providers');
+    await app.shown('providers-dialog', 5_000, 'the Providers button should open the Providers view');
+    await app.browser.$(connectionRow('pmn')).waitForDisplayed({ timeout: 10_000, timeoutMsg: 'the connection made with the CLI ("pmn") should be listed' });
+    await app.click('connection-add');
+    await app.shown('connection-form', 5_000, 'Add connection should open the form');
+    await (await app.shown('connection-provider')).selectByAttribute('value', 'postmark');
+    await app.browser.waitUntil(async () => (await app.$('connection-provider').getValue()) === 'postmark', {
+      timeout: 3_000,
+      timeoutMsg: 'the provider field should hold Postmark after choosing it',
+    });
+    await app.retype('connection-name', 'pmk');
+    await app.type('connection-base-url', `${SIM}/postmark`);
+    const secretField = await app.type('connection-admin-secret', account);
+    assert.equal(await secretField.getAttribute('type'), 'password', 'the admin key field should mask what is typed');
+    assert.equal(await app.$('connection-test-first').isSelected(), true, 'checking the admin key before saving should be on by default');
+    await app.click('connection-submit');
+    const row = app.browser.$(connectionRow('pmk'));
+    await row.waitForDisplayed({ timeout: 15_000, timeoutMsg: `submitting should list the connection "pmk"; form error: ${await app.$('connection-form').getText().catch(() => '(form gone)')}` });
+    await app.$('connection-form').waitForExist({ reverse: true, timeout: 5_000, timeoutMsg: 'the form should close once the connection is added' });
+    assert.equal(await row.getAttribute('data-provider'), 'postmark', 'the new connection is a Postmark one');
+    const url = row.$(tid('connection-url'));
+    assert.ok(await url.isDisplayed(), 'the row should show its base URL');
+    assert.equal((await url.getProperty('textContent')).trim(), `${SIM}/postmark`, 'the row should show the simulator base URL');
+    assert.equal(await row.$(tid('connection-admin')).getAttribute('data-admin'), 'yes', 'the connection should have an admin key');
+    assert.equal(await app.browser.$(connectionRow('pmn')).$(tid('connection-admin')).getAttribute('data-admin'), 'no', 'the CLI connection has no admin key');
+    await assertPageClean(app, 'after adding the Postmark connection');
+
+    // Test: the account token is valid.
+    await row.$(tid('connection-test')).click();
+    const result = row.$(tid('connection-test-result'));
+    await result.waitForDisplayed({ timeout: 15_000, timeoutMsg: 'Test should show the outcome of checking the admin key' });
+    const outcome = await result.getAttribute('data-outcome');
+    assert.equal(outcome, 'valid', `the account token should test valid: ${await result.getText()}`);
+    await assertPageClean(app, 'after testing the connection');
+    app.screenshot('07-providers.png');
+
+    // --- Import keys: a masked preview, then the commit ---
+    await row.$(tid('connection-sync')).click();
+    await app.shown('sync-dialog', 5_000, 'Import keys should open the import dialog');
+    const preview = await app.shown('sync-preview', 15_000, 'the import dialog should list what the Postmark account holds');
+    assert.equal(await preview.getAttribute('data-rows'), String(servers.length), 'one preview row per server token');
+    const listed = await app.browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="sync-row"]')].map((tr) => ({
+        name: tr.querySelector('td.name')?.innerText.trim(),
+        hint: tr.querySelector('[data-testid="sync-hint"]')?.innerText.trim(),
+        hasValue: tr.querySelector('[data-testid="sync-value"]')?.dataset.hasValue,
+        checked: tr.querySelector('[data-testid="sync-check"]')?.checked,
+      })),
+    );
+    assert.deepEqual(listed.map((r) => r.name).sort(), servers.map((s) => s.name).sort(), 'the preview should name each server');
+    for (const r of listed) {
+      assert.ok(r.hint && r.hint.length <= 12 && r.hint.includes('…'), `a server token must be shown masked, is "${r.hint}"`);
+      assert.equal(r.hasValue, 'true', `"${r.name}": Postmark hands the value over`);
+      assert.equal(r.checked, true, `"${r.name}": a new key is chosen by default`);
+    }
+    const previewHtml = await preview.getHTML();
+    assert.deepEqual(findCanaries({ 'the sync preview (text)': await preview.getText(), 'the sync preview (HTML)': previewHtml }), [], 'the preview must not show a token');
+    await assertPageClean(app, 'in the sync preview');
+    app.screenshot('08-sync-preview.png');
+    await app.click('sync-commit');
+    await closeDialogGone(app, 'sync-dialog', 'the import was committed');
+    await waitForCount(app, 5, 5); // 2 Postman keys, the admin key, 2 server tokens
+
+    const imported = [];
+    for (const s of servers) {
+      const r = await app.waitForRow(s.name);
+      imported.push({ ...r, token: s.token });
+    }
+    for (const r of imported) {
+      assert.equal(keychainLookup(r.id), r.token, `secret-tool should find the server token of "${r.name}" in the keychain under the key's id`);
+    }
+    const pmk = listConnections(dataDir).find((c) => c.name === 'pmk');
+    assert.ok(pmk?.admin_key_id, 'the CLI should list the connection added in the window, with its admin key');
+    assert.equal(keychainLookup(pmk.admin_key_id), account, "the account token should be in the keychain under the admin key's id");
+    const stored = listKeys(dataDir);
+    for (const r of imported) {
+      const k = stored.find((x) => x.id === r.id);
+      assert.deepEqual([k?.provider, k?.kind, k?.connection_id], ['postmark', 'server_token', pmk.id], `"${r.name}" is a Postmark server token of "pmk"`);
+    }
+    await assertPageClean(app, 'after importing');
+
+    // --- Verify all: progress to the end, the revoked Postman key flagged ---
+    await simControl('DELETE', 'requests');
+    await app.click('verify-all');
+    const progress = await app.shown('verify-progress', 5_000, 'Verify all should show its progress');
+    await app.browser
+      .waitUntil(async () => (await progress.getAttribute('data-phase')) === 'done', { timeout: 30_000 })
+      .catch(async () => {
+        throw new Error(`Verify all should finish: ${await progress.getText()}`);
+      });
+    const [done, total] = [await progress.getAttribute('data-done'), await progress.getAttribute('data-total')];
+    assert.equal(total, '5', 'every key in the inventory should be verified (none is revoked in Keyward)');
+    assert.equal(done, total, `the progress should reach done = total (${done} / ${total})`);
+    assert.match(await app.$('verify-count').getText(), /^5 \/ 5$/, 'the count should read "5 / 5"');
+    const outcomes = Object.fromEntries(
+      await app.browser.execute(() => [...document.querySelectorAll('[data-testid="verify-result"]')].map((li) => [li.dataset.keyId, li.dataset.outcome])),
+    );
+    const expected = Object.fromEntries([[live.id, 'valid'], [revoked.id, 'invalid'], [pmk.admin_key_id, 'valid'], ...imported.map((r) => [r.id, 'valid'])]);
+    assert.deepEqual(outcomes, expected, 'per-key outcomes: the revoked Postman key invalid, every other key valid');
+    const count = async (o) => Number(await app.browser.$(`${tid('verify-summary-count')}[data-outcome="${o}"]`).getAttribute('data-count'));
+    assert.deepEqual([await count('valid'), await count('invalid')], [4, 1], 'the summary should count 4 valid and 1 invalid');
+    await assertPageClean(app, 'after Verify all');
+    app.screenshot('09-verify-all.png');
+
+    // Every call went to the simulator: Postman's /me per Postman key, Postmark's /server per server token.
+    const routes = (await simControl('GET', 'requests')).routes;
+    assert.ok((routes['GET /postman/me'] ?? 0) >= 2, `the simulator should have been asked about both Postman keys: ${JSON.stringify(routes)}`);
+    assert.ok((routes['GET /postmark/server'] ?? 0) >= 2, `the simulator should have been asked about both server tokens: ${JSON.stringify(routes)}`);
+
+    await app.click('verify-close');
+    await closeDialogGone(app, 'verify-dialog', 'Close after the run');
+    await app.browser
+      .waitUntil(async () => (await app.browser.$(`${keyRow(revoked.id)} ${tid('verify-badge')}`).isExisting()), { timeout: 5_000 })
+      .catch(() => {
+        throw new Error('the revoked Postman key\'s row should carry a verify badge after Verify all');
+      });
+    assert.equal(await app.browser.$(`${keyRow(revoked.id)} ${tid('verify-badge')}`).getAttribute('data-outcome'), 'invalid', 'the badge should say invalid');
+    assert.ok(await app.browser.$(`${keyRow(revoked.id)} ${tid('verify-badge')}`).isDisplayed(), 'the invalid badge should be visible');
+    for (const id of [live.id, pmk.admin_key_id, ...imported.map((r) => r.id)]) {
+      assert.equal(await app.browser.$(`${keyRow(id)} ${tid('verify-badge')}`).isExisting(), false, `a valid key's row carries no verify badge (${id})`);
+    }
+    app.screenshot('09b-invalid-flagged.png');
+    const after = Object.fromEntries(listKeys(dataDir).map((k) => [k.id, k.verify_outcome]));
+    assert.deepEqual(after, expected, 'the outcomes should be stored on the keys (as the CLI lists them)');
+  });
+
+  assertSuiteClean();
 });

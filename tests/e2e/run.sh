@@ -9,11 +9,14 @@
 # What it starts (each stopped by PID on exit, output to log files in its temp dir, never to
 # this script's stdout): Xvfb on a free display, two private dbus-daemons without service
 # activation (one with an unlocked gnome-keyring, one with no Secret Service at all, for the
-# "keychain unavailable" test), and tauri-driver on two free ports. The tests start one app
-# session per test, each with its own data dir (see lib/harness.mjs for how the environment
-# reaches the app). Screenshots go to artifacts/e2e/; on failure the daemons' logs too.
+# "keychain unavailable" test), provider-sim (the providers' APIs on a free loopback port,
+# seeded from fixtures/sim-seed.json; its base URL reaches the tests as KEYWARD_SIM) and
+# tauri-driver on two free ports. The tests start one app session per test, each with its own
+# data dir (see lib/harness.mjs for how the environment reaches the app). Screenshots go to
+# artifacts/e2e/; on failure the daemons' logs too.
 #
-# Environment: KEYWARD_APP, KEYWARD_CLI (default target/debug/...), TAURI_DRIVER (default
+# Environment: KEYWARD_APP, KEYWARD_CLI, KEYWARD_PROVIDER_SIM (default target/debug/...),
+# KEYWARD_SIM_SEED (default fixtures/sim-seed.json), TAURI_DRIVER (default
 # .tools/bin/tauri-driver, else PATH), WEBKIT_WEBDRIVER (default: WebKitWebDriver on PATH),
 # KEYWARD_E2E_ARTIFACTS (default artifacts/e2e), KEYWARD_E2E_KEEP=1 keeps the temp dir,
 # KEYWARD_E2E_APP_ENV="NAME=value ..." adds variables to every app session (debugging aid).
@@ -30,11 +33,16 @@ die() {
 # --- what must already exist -------------------------------------------------------------
 app=${KEYWARD_APP:-$root/target/debug/keyward-desktop}
 cli=${KEYWARD_CLI:-$root/target/debug/keyward}
-for bin in "$app" "$cli"; do
+sim=${KEYWARD_PROVIDER_SIM:-$root/target/debug/provider-sim}
+for bin in "$app" "$cli" "$sim"; do
   [ -x "$bin" ] || die "$bin is missing: build first (make build, or: npm run build --prefix ui && cargo build --workspace --bins). This script builds nothing."
 done
 app=$(realpath "$app")
 cli=$(realpath "$cli")
+sim=$(realpath "$sim")
+sim_seed=${KEYWARD_SIM_SEED:-$here/fixtures/sim-seed.json}
+[ -f "$sim_seed" ] || die "the simulator's seed file $sim_seed is missing"
+sim_seed=$(realpath "$sim_seed")
 
 tauri_driver=${TAURI_DRIVER:-}
 if [ -z "$tauri_driver" ]; then
@@ -225,6 +233,26 @@ secrets_ready() {
 }
 wait_for 15 "gnome-keyring (org.freedesktop.secrets, unlocked)" "$keyring_pid" secrets_ready
 
+# --- provider-sim ------------------------------------------------------------------------
+# The providers' APIs (Postmark, Postman, ...) on 127.0.0.1 and a port it picks; it prints
+# `provider-sim listening on http://127.0.0.1:PORT` as its one line on stdout (kept apart from
+# its log on stderr). Its request log (method, path, status; never headers, queries or bodies)
+# helps when a provider test fails.
+"${pdeath[@]}" env PROVIDER_SIM_LOG="${PROVIDER_SIM_LOG:-provider_sim=debug}" \
+  "$sim" --port 0 --seed "$sim_seed" </dev/null >"$tmp/provider-sim.out" 2>>"$tmp/provider-sim.log" &
+started+=($!)
+sim_pid=$!
+sim_listening() { grep -Eq '^provider-sim listening on http://127\.0\.0\.1:[0-9]+$' "$tmp/provider-sim.out"; }
+wait_for 15 "provider-sim (seed $sim_seed)" "$sim_pid" sim_listening
+sim_url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+$' "$tmp/provider-sim.out" | head -n 1)
+sim_health() ( # the control endpoint answers 200: it really serves (a subshell: fd 3 stays in it)
+  exec 3<>"/dev/tcp/127.0.0.1/${sim_url##*:}" || exit 1
+  printf 'GET /_control/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+  IFS= read -r -t 2 status <&3 || exit 1
+  [[ $status == "HTTP/1.1 200"* ]]
+)
+wait_for 10 "provider-sim health check ($sim_url/_control/health)" "$sim_pid" sim_health
+
 # --- tauri-driver ------------------------------------------------------------------------
 # Two free ports (not 4444/4445: other test runs may share this machine).
 read -r driver_port native_port < <(node -e '
@@ -250,7 +278,7 @@ wait_for 20 "tauri-driver (port $driver_port)" "$driver_pid" port_open "$driver_
 wait_for 20 "WebKitWebDriver (port $native_port)" "$driver_pid" port_open "$native_port"
 
 # --- the tests ---------------------------------------------------------------------------
-echo "e2e: display $display, driver 127.0.0.1:$driver_port, artifacts $artifacts"
+echo "e2e: display $display, driver 127.0.0.1:$driver_port, provider-sim $sim_url, artifacts $artifacts"
 # In the background, then `wait`: a trapped INT/TERM interrupts `wait` at once (bash runs a
 # trap only after a foreground command ends), and the cleanup then stops the node process too.
 (
@@ -263,6 +291,7 @@ echo "e2e: display $display, driver 127.0.0.1:$driver_port, artifacts $artifacts
     KEYWARD_E2E_ARTIFACTS="$artifacts" \
     KEYWARD_E2E_TMP="$tmp/data" KEYWARD_E2E_FILES="$tmp/files" \
     KEYWARD_E2E_APP_LOG="$tmp/tauri-driver.log" \
+    KEYWARD_SIM="$sim_url" KEYWARD_SIM_SEED="$sim_seed" KEYWARD_E2E_SIM_LOG="$tmp/provider-sim.log" \
     node --test --test-reporter=tap "$@" keyward.test.mjs
 ) </dev/null &
 started+=($!)

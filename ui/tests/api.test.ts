@@ -1,12 +1,22 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-const core = vi.hoisted(() => ({ invoke: vi.fn(), isTauri: vi.fn(() => true) }));
+const core = vi.hoisted(() => {
+  /** Stands in for Tauri's Channel: records its handler; the test plays the backend's messages. */
+  class Channel<T> {
+    static last: Channel<unknown> | null = null;
+    onmessage: (message: T) => void = () => undefined;
+    constructor() {
+      Channel.last = this as Channel<unknown>;
+    }
+  }
+  return { invoke: vi.fn(), isTauri: vi.fn(() => true), Channel };
+});
 const dialog = vi.hoisted(() => ({ open: vi.fn() }));
 vi.mock('@tauri-apps/api/core', () => core);
 vi.mock('@tauri-apps/plugin-dialog', () => dialog);
 
 import { api, AppError, IMPORT_FILTERS, pickImportFile } from '../src/lib/api';
-import type { NewKeyInput } from '../src/lib/types';
+import type { NewConnectionInput, NewKeyInput, VerifyProgressDto } from '../src/lib/types';
 
 beforeEach(() => {
   core.invoke.mockReset();
@@ -27,6 +37,17 @@ const input: NewKeyInput = {
   env_var: null,
 };
 const options = { environment: null, provider: 'posthog', purpose: null };
+const connection: NewConnectionInput = {
+  provider: 'postmark',
+  name: 'pm',
+  base_url: null,
+  project_id: null,
+  account_id: null,
+  probe_path: null,
+  environment: 'prod',
+  admin_secret: 'uuid-secret',
+  test: true,
+};
 
 describe('command wrappers', () => {
   it.each([
@@ -45,6 +66,15 @@ describe('command wrappers', () => {
     ['keychainStatus', () => api.keychainStatus(), 'keychain_status', {}],
     ['auditList', () => api.auditList(null), 'audit_list', { keyId: null }],
     ['auditList with id', () => api.auditList('id-1'), 'audit_list', { keyId: 'id-1' }],
+    ['appReady', () => api.appReady(), 'app_ready', {}],
+    ['connectionsList', () => api.connectionsList(), 'connections_list', {}],
+    ['connectionAdd', () => api.connectionAdd(connection), 'connection_add', { input: connection }],
+    ['connectionRemove', () => api.connectionRemove('pm'), 'connection_remove', { name: 'pm' }],
+    ['connectionTest', () => api.connectionTest('pm'), 'connection_test', { name: 'pm' }],
+    ['keyVerify', () => api.keyVerify('id-1'), 'key_verify', { id: 'id-1' }],
+    ['syncPreview', () => api.syncPreview('pm'), 'sync_preview', { connection: 'pm' }],
+    ['syncCommit', () => api.syncCommit('pm', 'prod', ['a', 'b']), 'sync_commit', { connection: 'pm', environment: 'prod', only: ['a', 'b'] }],
+    ['syncCommit of all', () => api.syncCommit('pm', 'prod', null), 'sync_commit', { connection: 'pm', environment: 'prod', only: null }],
   ] as const)('%s invokes %s with camelCase args', async (_name, call, command, args) => {
     core.invoke.mockResolvedValueOnce('result');
     await expect(call()).resolves.toBe('result');
@@ -52,7 +82,36 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(14);
+    expect(Object.keys(api)).toHaveLength(23);
+  });
+});
+
+describe('keysVerifyAll', () => {
+  const progress = (done: number): VerifyProgressDto => ({
+    done,
+    total: 2,
+    result: { id: `k${done}`, name: 'n', environment: 'dev', provider: 'postmark', outcome: 'valid', code: null, detail: '' },
+  });
+
+  it('passes a Tauri Channel as onProgress and hands each message to the callback', async () => {
+    const seen: VerifyProgressDto[] = [];
+    core.invoke.mockImplementationOnce(async (_cmd: string, args: { onProgress: { onmessage: (p: VerifyProgressDto) => void } }) => {
+      args.onProgress.onmessage(progress(1));
+      args.onProgress.onmessage(progress(2));
+      return [];
+    });
+    await expect(api.keysVerifyAll((p) => seen.push(p))).resolves.toEqual([]);
+    const [command, args] = core.invoke.mock.calls[0];
+    expect(command).toBe('keys_verify_all');
+    expect(Object.keys(args)).toEqual(['onProgress']);
+    expect(args.onProgress).toBeInstanceOf(core.Channel);
+    expect(args.onProgress).toBe(core.Channel.last);
+    expect(seen.map((p) => p.done)).toEqual([1, 2]);
+  });
+
+  it('turns a rejection into an AppError', async () => {
+    core.invoke.mockRejectedValueOnce({ code: 'keychain_locked', message: 'locked' });
+    await expect(api.keysVerifyAll(() => undefined)).rejects.toMatchObject({ code: 'keychain_locked' });
   });
 });
 

@@ -103,6 +103,37 @@ describe('inventory window', () => {
     expect(empty.textContent).toMatch(/Import a \.env/);
   });
 
+  // Windows of earlier tests may still have a ready signal waiting for its frame: let them
+  // send it before counting.
+  const settleEarlierWindows = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    core.invoke.mockClear();
+  };
+
+  it('tells the backend once, after the first inventory is rendered, that it is ready', async () => {
+    await settleEarlierWindows();
+    const handlers = baseHandlers([makeKey({ name: 'first' })]);
+    let rowsWhenReady = -1;
+    handlers.app_ready = () => {
+      rowsWhenReady = document.querySelectorAll('[data-testid="key-row"]').length;
+      return null;
+    };
+    backend(handlers);
+    render(App);
+    await waitFor(() => expect(calls('app_ready')).toHaveLength(1));
+    expect(rowsWhenReady).toBe(1);
+    expect(calls('app_ready')[0][1]).toEqual({});
+  });
+
+  it('a failing ready signal changes nothing in the window', async () => {
+    await settleEarlierWindows();
+    backend(baseHandlers([makeKey({ name: 'first' })])); // no app_ready handler: it rejects
+    render(App);
+    await waitFor(() => expect(calls('app_ready')).toHaveLength(1));
+    expect(screen.getByTestId('key-row').getAttribute('data-key-name')).toBe('first');
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
   it('groups by configured environment order, unknown environments last', async () => {
     backend(baseHandlers([makeKey({ environment: 'zeta' }), makeKey({ environment: 'prod' }), makeKey({ environment: 'dev' })]));
     render(App);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, ERROR_MESSAGES, errorField, errorMessage, isErrorCode, isKeychainCode, toAppError } from '../src/lib/errors';
+import { AppError, ERROR_MESSAGES, errorField, errorMessage, isErrorCode, isKeychainCode, missingScope, toAppError } from '../src/lib/errors';
 import { ERROR_CODES } from '../src/lib/types';
 
 describe('toAppError', () => {
@@ -60,6 +60,25 @@ describe('errorMessage', () => {
     expect(errorMessage({ code: 'duplicate', message: 'whatever' })).toBe(ERROR_MESSAGES.duplicate);
   });
 
+  it('names the missing scope of provider_missing_scope', () => {
+    const e = new AppError('provider_missing_scope', "the key lacks the scope 'project:read' for this call (403)");
+    expect(missingScope(e)).toBe('project:read');
+    expect(errorMessage(e)).toBe('The key lacks the permission “project:read” that this call needs. Add it to the key at the provider, then try again.');
+    // Without a quoted scope the backend's words are kept as the detail.
+    expect(errorMessage({ code: 'provider_missing_scope', message: 'forbidden' })).toBe(`${ERROR_MESSAGES.provider_missing_scope} (forbidden)`);
+    expect(missingScope(new AppError('provider_forbidden', "the scope 'x'"))).toBeNull();
+  });
+
+  it('has the plain words the connection view relies on', () => {
+    expect(ERROR_MESSAGES.insecure_url).toBe(
+      'Keyward talks to providers over https only; plain http is allowed for this computer (127.0.0.1/localhost) only.',
+    );
+    expect(ERROR_MESSAGES.manual_only).toBe('This provider has no API for that; do it in its dashboard.');
+    expect(errorMessage({ code: 'manual_only', message: 'this key is tracked without its value' })).toBe(
+      `${ERROR_MESSAGES.manual_only} (this key is tracked without its value)`,
+    );
+  });
+
   it('never echoes the backend message of malformed_key (its subject is the value)', () => {
     expect(errorMessage({ code: 'malformed_key', message: 'phx_SECRET does not match' })).not.toContain('SECRET');
   });
@@ -81,5 +100,19 @@ describe('errorField', () => {
     expect(errorField('unknown_provider', 'import')).toBe('provider');
     expect(errorField('import_invalid', 'import')).toBe('general');
     expect(errorField('invalid_input', 'settings')).toBe('general');
+  });
+
+  it('puts connection errors next to the base URL, the admin key or the name', () => {
+    expect(errorField('invalid_url', 'connection')).toBe('base_url');
+    expect(errorField('insecure_url', 'connection')).toBe('base_url');
+    expect(errorField('provider_unavailable', 'connection')).toBe('base_url');
+    expect(errorField('provider_not_found', 'connection')).toBe('base_url');
+    expect(errorField('provider_unauthorized', 'connection')).toBe('admin_secret');
+    expect(errorField('provider_missing_scope', 'connection')).toBe('admin_secret');
+    expect(errorField('malformed_key', 'connection')).toBe('admin_secret');
+    expect(errorField('duplicate', 'connection')).toBe('name');
+    expect(errorField('unknown_provider', 'connection')).toBe('provider');
+    expect(errorField('keychain_locked', 'connection')).toBe('general');
+    expect(errorField('provider_rate_limited', 'connection')).toBe('general');
   });
 });

@@ -28,6 +28,11 @@ export const TMP = required('KEYWARD_E2E_TMP');
 /** Where tests write input files (.env), kept apart from the data dirs (they hold canaries). */
 export const FILES = required('KEYWARD_E2E_FILES');
 export const APP_LOG = process.env.KEYWARD_E2E_APP_LOG ?? null;
+/** provider-sim's base URL (`http://127.0.0.1:PORT`); providers live under `/postmark`, `/postman`, … */
+export const SIM = required('KEYWARD_SIM');
+/** The seed file provider-sim was started with (its key values are canaries). */
+export const SIM_SEED = required('KEYWARD_SIM_SEED');
+export const SIM_LOG = process.env.KEYWARD_E2E_SIM_LOG ?? null;
 export const SERVICE = 'dev.keyward.app';
 /** Extra `NAME=value` words for the app's environment (debugging aid), space-separated. */
 const EXTRA_APP_ENV = (process.env.KEYWARD_E2E_APP_ENV ?? '').split(/\s+/).filter(Boolean);
@@ -62,6 +67,27 @@ export const canary = {
 function register(value) {
   canaries.add(value);
   return value;
+}
+
+/**
+ * The simulator's seed (tests/e2e/fixtures/sim-seed.json): every key value in it (Postmark
+ * account and server tokens, Postman keys, ...) is a canary from the start of the suite, so
+ * every session's IPC check and the final data dir/log sweep look for them too.
+ */
+export const simSeed = JSON.parse(readFileSync(SIM_SEED, 'utf8'));
+for (const value of seedValues(simSeed)) register(value);
+
+/** Every secret in a seed: each `value`, and Postmark's server tokens (`ApiTokens`). */
+function seedValues(node, out = []) {
+  if (Array.isArray(node)) for (const item of node) seedValues(item, out);
+  else if (node && typeof node === 'object') {
+    for (const [field, v] of Object.entries(node)) {
+      if (field === 'value' && typeof v === 'string') out.push(v);
+      else if (field === 'ApiTokens' && Array.isArray(v)) out.push(...v.filter((t) => typeof t === 'string'));
+      else seedValues(v, out);
+    }
+  }
+  return out;
 }
 
 /** What must not appear: the whole value, and a slice of its middle (a partial leak). */
@@ -124,14 +150,33 @@ export function cli(dataDir, args, input) {
 }
 
 /** Seeds a key through the CLI (value on stdin); returns its KeyDto-like JSON. */
-export function seedKey(dataDir, { value, name, env, purpose = '', owner = null, tags = [] }) {
+export function seedKey(dataDir, { value, name, env, purpose = '', owner = null, tags = [], connection = null }) {
   const args = ['add', '--name', name, '--env', env, '--purpose', purpose, '--format', 'json'];
   if (owner !== null) args.push('--owner', owner);
+  if (connection !== null) args.push('--connection', connection);
   for (const tag of tags) args.push('--tag', tag);
   const out = cli(dataDir, args, value);
   const key = JSON.parse(out);
   assert.ok(key.id, `keyward add --format json printed no id: ${out}`);
   return key;
+}
+
+/** Every connection in a data dir, through the CLI. */
+export function listConnections(dataDir) {
+  return JSON.parse(cli(dataDir, ['connections', '--format', 'json']));
+}
+
+/** Calls one of provider-sim's control endpoints (`/_control/...`); returns the parsed JSON. */
+export async function simControl(method, path, body) {
+  const response = await fetch(`${SIM}/_control/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`provider-sim ${method} /_control/${path}: ${response.status} ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : null;
 }
 
 /** Every key in a data dir, through the CLI. */

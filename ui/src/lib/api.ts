@@ -7,11 +7,12 @@
 // constants and drops the dead branch, and vite.config.ts fails a production build that would
 // bundle demo.ts all the same.
 
-import { invoke, isTauri } from '@tauri-apps/api/core';
+import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
 import { open } from '@tauri-apps/plugin-dialog';
 import { AppError, toAppError } from './errors';
 import type {
   AuditEventDto,
+  ConnectionDto,
   CopyDto,
   DetectionDto,
   ImportOptions,
@@ -21,13 +22,26 @@ import type {
   KeyDto,
   KeyPatch,
   KeychainStatusDto,
+  NewConnectionInput,
   NewKeyInput,
   ProviderDto,
+  RemoteKeyDto,
   SettingsDto,
   SettingsPatch,
+  SyncResultDto,
+  VerifyProgressDto,
+  VerifyResultDto,
 } from './types';
 
 export { AppError } from './errors';
+
+/**
+ * Where a command streams its progress: a Tauri `Channel` in the desktop window, a plain
+ * object with the same `onmessage` in the browser demo.
+ */
+export interface ProgressChannel<T> {
+  onmessage: (message: T) => void;
+}
 
 /** Every command of the contract: its invoke arguments (camelCase keys) and its result. */
 export interface Commands {
@@ -45,6 +59,15 @@ export interface Commands {
   settings_update: { args: { patch: SettingsPatch }; result: SettingsDto };
   keychain_status: { args: Record<string, never>; result: KeychainStatusDto };
   audit_list: { args: { keyId: string | null }; result: AuditEventDto[] };
+  app_ready: { args: Record<string, never>; result: null };
+  connections_list: { args: Record<string, never>; result: ConnectionDto[] };
+  connection_add: { args: { input: NewConnectionInput }; result: ConnectionDto };
+  connection_remove: { args: { name: string }; result: null };
+  connection_test: { args: { name: string }; result: VerifyResultDto };
+  key_verify: { args: { id: string }; result: KeyDto };
+  keys_verify_all: { args: { onProgress: ProgressChannel<VerifyProgressDto> }; result: VerifyResultDto[] };
+  sync_preview: { args: { connection: string }; result: RemoteKeyDto[] };
+  sync_commit: { args: { connection: string; environment: string; only: string[] | null }; result: SyncResultDto };
 }
 
 export type CommandName = keyof Commands;
@@ -92,7 +115,34 @@ export const api = {
   settingsUpdate: (patch: SettingsPatch) => call('settings_update', { patch }),
   keychainStatus: () => call('keychain_status', {}),
   auditList: (keyId: string | null) => call('audit_list', { keyId }),
+  /** The first inventory is on screen (logged by the backend; the start-up benchmark's signal). */
+  appReady: () => call('app_ready', {}),
+  connectionsList: () => call('connections_list', {}),
+  /** `input.admin_secret` is the password field's value; the caller clears the field afterwards. */
+  connectionAdd: (input: NewConnectionInput) => call('connection_add', { input }),
+  connectionRemove: (name: string) => call('connection_remove', { name }),
+  /** Verifies the connection's admin key with the provider. */
+  connectionTest: (name: string) => call('connection_test', { name }),
+  /** Asks the provider about one key; rejects with a provider code (nothing changed) when it has no definite answer. */
+  keyVerify: (id: string) => call('key_verify', { id }),
+  /** Verifies every key that is not revoked; `onProgress` gets one message per key as it is answered. */
+  keysVerifyAll: (onProgress: (progress: VerifyProgressDto) => void) =>
+    call('keys_verify_all', { onProgress: progressChannel(onProgress) }),
+  syncPreview: (connection: string) => call('sync_preview', { connection }),
+  /** `only`: the remote ids to import or refresh; `null` means all of them. */
+  syncCommit: (connection: string, environment: string, only: string[] | null) =>
+    call('sync_commit', { connection, environment, only }),
 };
+
+/** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */
+function progressChannel<T>(onmessage: (message: T) => void): ProgressChannel<T> {
+  if (isTauri()) {
+    const channel = new Channel<T>();
+    channel.onmessage = onmessage;
+    return channel;
+  }
+  return { onmessage };
+}
 
 export type Api = typeof api;
 

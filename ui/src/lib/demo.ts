@@ -2,13 +2,16 @@
 // It is never part of a production build (see api.ts and vite.config.ts). It keeps no key
 // values: a pasted value is reduced to a masked hint at once, as the real backend does.
 //
-// URL parameters: ?keys=10000 (that many generated keys), ?empty (no keys),
-// ?keychain=locked|unavailable|denied (keychain banner).
+// URL parameters: ?keys=10000 (that many generated keys), ?empty (no keys, no connections),
+// ?keychain=locked|unavailable|denied (keychain banner), ?verify_ms=400 (time per key of
+// "Verify all"; by default about a second for the whole demo inventory).
 
 import type { Backend, CommandName, Commands } from './api';
+import { baseUrlProblem, DEFAULT_BASE_URLS } from './connections';
 import { AppError } from './errors';
 import type {
   AuditEventDto,
+  ConnectionDto,
   DetectionDto,
   ImportRowDto,
   KeyDto,
@@ -16,7 +19,9 @@ import type {
   KeychainStatusDto,
   KindDto,
   ProviderDto,
+  RemoteKeyDto,
   SettingsDto,
+  VerifyResultDto,
 } from './types';
 
 function kind(
@@ -188,7 +193,88 @@ const SEEDS: Seed[] = [
   { provider: 'postnomic', kind: 'blog_key', name: '<img src=x onerror=alert(1)>', environment: 'dev', purpose: 'Read blog content', owner: null, tags: ['<b>tag</b>'], hint: 'pk_…dead', ageDays: 2 },
   { provider: 'cloudflare', kind: 'user_token', name: 'Old DNS token', environment: 'dev', purpose: 'Edit DNS records', owner: 'bob', tags: [], hint: 'cfut_…0f0f', ageDays: 365, status: 'revoked' },
   { provider: 'postman', kind: 'api_key', name: 'Sandbox collection runner', environment: 'sandbox', purpose: '', owner: null, tags: [], hint: 'PMAK-…beef', ageDays: 60 },
+  { provider: 'cloudflare', kind: 'account_token', name: 'Workers deploy', environment: 'staging', purpose: 'Purge cache', owner: 'ops', tags: ['ci'], hint: 'cfat_…7e21', ageDays: 380 },
 ];
+
+// ---- Connections, verification and sync (what the provider APIs would answer) ----
+
+/** What a provider would say about a key in the demo: a definite answer or a provider error. */
+function demoVerification(key: KeyDto, providerName: string): { outcome: 'valid' | 'invalid' | 'expired' | 'disabled'; detail: string } | AppError {
+  if (key.fingerprint === null) return new AppError('manual_only', 'this key is tracked without its value; nothing to verify with');
+  const name = key.name;
+  if (name.startsWith('Newsletter sender') || key.status === 'revoked') {
+    return { outcome: 'invalid', detail: `${providerName} answered 401: the key is revoked or does not exist` };
+  }
+  if (name.startsWith('Workers deploy')) return { outcome: 'expired', detail: 'Token expired on 2025-10-31 (status “expired”)' };
+  if (name.startsWith('Contract tests')) return new AppError('provider_rate_limited', 'rate limited by the provider; retry after 30 s');
+  if (key.provider === 'posthog' && key.kind === 'project_key') {
+    return new AppError('manual_only', 'PostHog project keys are public ingestion keys: there is no call that verifies them');
+  }
+  if (key.provider === 'postnomic' && !key.connection_id) {
+    return new AppError('invalid_input', 'Postnomic has no public API address: verify it through a connection with a base URL');
+  }
+  const details: Record<string, string> = {
+    postmark: key.kind === 'account_token' ? 'Account token: lists 4 servers' : `Server token of the server “${name}”`,
+    postman: 'Postman API key of user alice@example.com',
+    posthog: key.kind === 'personal' ? 'Personal API key; scopes query:read, project:read' : 'Project secret key accepted',
+    postmon: 'The probe POST /v1/event was accepted (202)',
+    postnomic: 'The probe GET /api/v1/posts answered 200',
+    cloudflare: 'Token active; expires in 40 d',
+    sendgrid: 'Key accepted; scopes mail.send',
+  };
+  return { outcome: 'valid', detail: details[key.provider] ?? `${providerName} accepted the key` };
+}
+
+function remote(remote_id: string, name: string, kind: string, masked_hint: string, has_value: boolean, scopes: string[] = []): RemoteKeyDto {
+  return { remote_id, name, kind, scopes, masked_hint, has_value, known_key_id: null };
+}
+
+/** What each provider lists through a connection (its values never leave the "provider"). */
+const REMOTE_KEYS: Record<string, RemoteKeyDto[]> = {
+  postmark: [
+    remote('server-34021-1', 'Transactional mail', 'server_token', '…9c41', true),
+    remote('server-34022-1', 'Staging mail', 'server_token', '…77aa', true),
+    remote('server-35107-1', 'Password resets', 'server_token', '…a7c3', true),
+    remote('server-35230-1', 'Inbound parsing #1', 'server_token', '…51d0', true),
+    remote('server-35230-2', 'Inbound parsing #2', 'server_token', '…e4b8', true),
+    remote('server-36001-1', '<b>Legacy</b> broadcasts', 'server_token', '…0c2f', true),
+  ],
+  posthog: [
+    remote('phs-0193a1', 'Flag evaluation', 'project_secret', 'phs_…b8Xw', false, ['feature_flag:read']),
+    remote('phs-0193b7', 'Edge flags', 'project_secret', 'phs_…T4kq', false, ['feature_flag:read']),
+    remote('phs-0194c2', 'Warehouse export', 'project_secret', 'phs_…9pLm', false, ['query:read', 'insight:read', 'cohort:read', 'person:read']),
+  ],
+  cloudflare: [
+    remote('cf-8d1e0a', 'Zone DNS editor', 'user_token', 'cfut_…', false, ['DNS Write', 'Zone Read']),
+    remote('cf-91b3c4', 'Analytics read', 'user_token', 'cfut_…', false, ['Analytics Read']),
+    remote('cf-a07f55', 'Deploy cache purge', 'user_token', 'cfut_…', false, ['Cache Purge', 'API Tokens Read']),
+  ],
+  sendgrid: [
+    remote('sg-ZmL0', 'Newsletter sender', 'api_key', 'SG.…', false),
+    remote('sg-Q2r8', 'Alerts', 'api_key', 'SG.…', false),
+    remote('sg-Vw91', 'Marketing automation', 'api_key', 'SG.…', false),
+  ],
+};
+
+/** The seed keys a provider already lists: their remote id. */
+const SEED_REMOTE_IDS: Record<string, string> = {
+  'Transactional mail': 'server-34021-1',
+  'Staging mail': 'server-34022-1',
+  'Flag evaluation': 'phs-0193a1',
+  'Deploy cache purge': 'cf-a07f55',
+  'Newsletter sender': 'sg-ZmL0',
+};
+
+/** Demo connections, by the seed key that is their admin key. */
+const SEED_CONNECTIONS: { name: string; provider: string; base_url: string; admin: string | null; options: ConnectionDto['options']; ageDays: number; keys: string[] }[] = [
+  { name: 'postmark-prod', provider: 'postmark', base_url: 'https://api.postmarkapp.com', admin: 'Postmark admin', options: {}, ageDays: 120, keys: ['Transactional mail', 'Staging mail', 'Local mail'] },
+  { name: 'posthog-eu', provider: 'posthog', base_url: 'https://eu.posthog.com', admin: 'Dashboard exporter', options: { project_id: '24816' }, ageDays: 60, keys: ['Web analytics', 'Flag evaluation', 'Staging analytics'] },
+  { name: 'cloudflare', provider: 'cloudflare', base_url: 'https://api.cloudflare.com/client/v4', admin: 'Deploy cache purge', options: { account_id: '9a7806061c88ada191ed06f989cc3dac' }, ageDays: 30, keys: ['Workers deploy'] },
+  { name: 'postnomic-blog', provider: 'postnomic', base_url: 'https://api.blog.example.com', admin: null, options: { probe_path: '/api/v1/posts' }, ageDays: 14, keys: ['Marketing site blog'] },
+  { name: 'sendgrid-sim', provider: 'sendgrid', base_url: 'http://127.0.0.1:8787/v3', admin: null, options: {}, ageDays: 2, keys: [] },
+];
+
+const ADMIN_KINDS: Record<string, string> = { postmark: 'account_token', posthog: 'personal', cloudflare: 'user_token', sendgrid: 'api_key' };
 
 function uuid(n: number): string {
   const hex = n.toString(16).padStart(12, '0');
@@ -282,10 +368,20 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
 
   const record = (action: string, key: KeyDto | null, detail: string) =>
     audit.push({ id: nextAudit++, at: new Date().toISOString(), actor: 'demo', action, key_id: key?.id ?? null, key_name: key?.name ?? null, detail });
+  // Position of each key by id, rebuilt whenever the list itself is replaced.
+  let indexed: KeyDto[] | null = null;
+  let positions = new Map<string, number>();
+  const position = (id: string) => {
+    if (indexed !== keys) {
+      positions = new Map(keys.map((k, i) => [k.id, i]));
+      indexed = keys;
+    }
+    return positions.get(id);
+  };
   const find = (id: string) => {
-    const key = keys.find((k) => k.id === id);
-    if (!key) throw new AppError('not_found', 'no key with this id');
-    return key;
+    const i = position(id);
+    if (i === undefined) throw new AppError('not_found', 'no key with this id');
+    return keys[i];
   };
   const requireKeychain = () => {
     if (keychain.state !== 'ok') throw new AppError(`keychain_${keychain.state}` as 'keychain_locked', keychain.message);
@@ -314,11 +410,83 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     return { format: path.endsWith('.csv') ? ('csv' as const) : ('env' as const), rows, errors };
   };
 
-  const handlers: { [C in CommandName]: (args: Commands[C]['args']) => Commands[C]['result'] } = {
+  const providerLabel = (id: string) => PROVIDERS.find((p) => p.id === id)?.display_name ?? id;
+
+  let connections: ConnectionDto[] = [];
+  if (!params.has('empty') && bulk === 0) {
+    SEED_CONNECTIONS.forEach((c, i) => {
+      const admin = c.admin ? keys.find((k) => k.name === c.admin) : undefined;
+      const connection: ConnectionDto = {
+        id: `10000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+        name: c.name,
+        provider: c.provider,
+        base_url: c.base_url,
+        admin_key_id: admin?.id ?? null,
+        options: c.options,
+        created_at: new Date(now - c.ageDays * DAY).toISOString(),
+      };
+      connections.push(connection);
+      keys = keys.map((k) => (c.keys.includes(k.name) ? { ...k, connection_id: connection.id } : k));
+    });
+    keys = keys.map((k) => (SEED_REMOTE_IDS[k.name] ? { ...k, remote_id: SEED_REMOTE_IDS[k.name] } : k));
+  }
+  // Earlier verifications, as the provider would have answered them.
+  keys = keys.map((k) => {
+    if ((!k.last_verified_at && !k.name.startsWith('Newsletter sender')) || k.status === 'revoked') return k;
+    const v = demoVerification(k, providerLabel(k.provider));
+    if (v instanceof AppError) return { ...k, last_verified_at: null };
+    const at = k.last_verified_at ?? new Date(now - 3 * 3_600_000).toISOString();
+    return { ...k, last_verified_at: at, verify_outcome: v.outcome, verify_detail: v.detail, status: v.outcome === 'valid' ? k.status : 'invalid' };
+  });
+
+  const findConnection = (name: string) => {
+    const c = connections.find((x) => x.name === name || x.id === name);
+    if (!c) throw new AppError('not_found', `connection '${name}'`);
+    return c;
+  };
+
+  /** Records a definite answer on the key as the core does; a provider error changes nothing. */
+  const verifyOne = (id: string): { key: KeyDto; result: VerifyResultDto } => {
+    const key = find(id);
+    const v = demoVerification(key, providerLabel(key.provider));
+    const base = { id, name: key.name, environment: key.environment, provider: key.provider };
+    if (v instanceof AppError) {
+      return { key, result: { ...base, outcome: v.code === 'manual_only' ? 'skipped' : 'error', code: v.code, detail: v.message } };
+    }
+    const t = new Date().toISOString();
+    const status: KeyStatus = v.outcome === 'valid' ? (key.status === 'invalid' ? 'active' : key.status) : 'invalid';
+    const next: KeyDto = { ...key, last_verified_at: t, verify_outcome: v.outcome, verify_detail: v.detail, status, updated_at: t };
+    // In place: answers hand out copies, and "Verify all" over 10,000 keys stays linear.
+    keys[position(id)!] = next;
+    record('verified', next, `${v.outcome}: ${v.detail}`);
+    return { key: next, result: { ...base, outcome: v.outcome, code: null, detail: v.detail } };
+  };
+
+  /** The provider's list through a connection, marked with what the inventory already tracks. */
+  const remoteKeys = (name: string): { connection: ConnectionDto; list: RemoteKeyDto[] } => {
+    const c = findConnection(name);
+    if (!c.admin_key_id) throw new AppError('invalid_input', `'${c.name}' has no admin key to list keys with`);
+    const listed = REMOTE_KEYS[c.provider];
+    if (!listed) throw new AppError('manual_only', `${c.provider} has no API that lists keys; add them with \`keyward add\` or import a file`);
+    if (c.provider === 'posthog' && !c.options.project_id) throw new AppError('invalid_input', 'a PostHog connection needs a project id to list its secret keys');
+    const admin = keys.find((k) => k.id === c.admin_key_id);
+    const list = listed
+      .map((r) => ({ ...r, scopes: [...r.scopes], known_key_id: keys.find((k) => k.provider === c.provider && k.remote_id === r.remote_id)?.id ?? null }))
+      .filter((r) => r.known_key_id === null || r.known_key_id !== admin?.id);
+    return { connection: c, list };
+  };
+
+  const uniqueName = (base: string, environment: string) => {
+    let name = base;
+    for (let n = 2; duplicate(name, environment); n++) name = `${base} ${n}`;
+    return name;
+  };
+
+  const handlers: { [C in CommandName]: (args: Commands[C]['args']) => Commands[C]['result'] | Promise<Commands[C]['result']> } = {
     keys_list: () => keys.map((k) => ({ ...k })),
     key_show: ({ id }) => {
       const key = find(id);
-      return { key: { ...key }, audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.status !== 'revoked' };
+      return { key: { ...key }, audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.fingerprint !== null && key.status !== 'revoked' };
     },
     key_detect: ({ value }) => {
       if (!value.trim()) throw new AppError('invalid_input', 'empty value');
@@ -409,10 +577,138 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     keychain_status: () => ({ ...keychain }),
     audit_list: ({ keyId }) => audit.filter((e) => keyId === null || e.key_id === keyId).reverse(),
     app_ready: () => null,
+    connections_list: () => connections.map((c) => structuredClone(c)),
+    connection_add: ({ input }) => {
+      const name = input.name.trim();
+      if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(name)) throw new AppError('invalid_input', "connection name: use letters, digits, '-', '_' or '.'");
+      const profile = PROVIDERS.find((p) => p.id === input.provider);
+      if (!profile) throw new AppError('unknown_provider', input.provider);
+      if (connections.some((c) => c.name === name)) throw new AppError('duplicate', `connection '${name}' exists`);
+      const base = input.base_url?.trim().replace(/\/+$/, '') || DEFAULT_BASE_URLS[profile.id];
+      if (!base) throw new AppError('invalid_input', `base URL: ${profile.display_name} has no public API base URL: give --base-url`);
+      const problem = baseUrlProblem(base);
+      if (problem === 'insecure_url') throw new AppError(problem, 'plain http:// is allowed only for loopback addresses (127.0.0.1, ::1, localhost); use https://');
+      if (problem) throw new AppError(problem, 'relative URL without a base');
+      const secret = input.admin_secret && ADMIN_KINDS[profile.id] ? input.admin_secret.trim() : '';
+      let admin: KeyDto | null = null;
+      if (secret) {
+        requireKeychain();
+        if (input.test) {
+          if (secret.length < 8 || /^bad/i.test(secret)) throw new AppError('provider_unauthorized', 'the provider rejected the key (401): the admin key is invalid');
+          if (profile.id === 'posthog' && /noscope/i.test(secret)) throw new AppError('provider_missing_scope', "the key lacks the scope 'project:read' for this call (403)");
+        }
+        const t = new Date().toISOString();
+        admin = {
+          ...makeKey(nextId++, { provider: profile.id, kind: ADMIN_KINDS[profile.id], name: uniqueName(`${name} (admin)`, input.environment), environment: input.environment, purpose: `manage ${profile.display_name} keys through the API`, owner: null, tags: [], hint: detect(secret).masked_hint, ageDays: 0 }, Date.now()),
+          created_at: t,
+          last_rotated_at: null,
+          last_used_at: null,
+          last_verified_at: input.test ? t : null,
+          verify_outcome: input.test ? 'valid' : null,
+          verify_detail: input.test ? `Admin key accepted by ${profile.display_name}` : null,
+          expires_at: null,
+        };
+        keys = [...keys, admin];
+        record('created', admin, `admin key of connection '${name}'`);
+      }
+      const options: ConnectionDto['options'] = {};
+      if (input.project_id?.trim()) options.project_id = input.project_id.trim();
+      if (input.account_id?.trim()) options.account_id = input.account_id.trim();
+      if (input.probe_path?.trim()) options.probe_path = input.probe_path.trim();
+      const connection: ConnectionDto = { id: uuid(nextId++), name, provider: profile.id, base_url: base, admin_key_id: admin?.id ?? null, options, created_at: new Date().toISOString() };
+      connections = [...connections, connection];
+      record('provider_added', admin, `connection '${name}' to ${profile.id} at ${base}`);
+      return structuredClone(connection);
+    },
+    connection_remove: ({ name }) => {
+      const c = findConnection(name);
+      connections = connections.filter((x) => x.id !== c.id);
+      keys = keys.map((k) => (k.connection_id === c.id ? { ...k, connection_id: null } : k));
+      record('settings_changed', null, `removed connection '${c.name}'`);
+      return null;
+    },
+    connection_test: ({ name }) => {
+      const c = findConnection(name);
+      if (!c.admin_key_id) throw new AppError('invalid_input', `'${c.name}' has no admin key to test`);
+      requireKeychain();
+      // As the desktop backend: a call without a definite answer is an `error` result, not a rejection.
+      return verifyOne(c.admin_key_id).result;
+    },
+    key_verify: ({ id }) => {
+      find(id);
+      requireKeychain();
+      const { key, result } = verifyOne(id);
+      if (result.outcome === 'error' || result.outcome === 'skipped') throw new AppError((result.code ?? 'internal') as 'internal', result.detail);
+      return { ...key };
+    },
+    keys_verify_all: async ({ onProgress }) => {
+      requireKeychain();
+      const ids = keys.filter((k) => k.status !== 'revoked').map((k) => k.id);
+      const perKey = Number(params.get('verify_ms') ?? '') || Math.max(2, Math.min(220, Math.round(4000 / Math.max(ids.length, 1))));
+      const concurrency = 3;
+      // Browsers wait at least ~4 ms per timer: answer several keys per wait when each is quicker.
+      const perWait = Math.max(1, Math.ceil(8 / perKey));
+      const results: VerifyResultDto[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length) {
+          const batch = ids.slice(next, next + perWait);
+          next += batch.length;
+          const jitter = 0.6 + ((batch[0].charCodeAt(batch[0].length - 1) % 7) / 7) * 0.8;
+          await delay(null, perKey * batch.length * jitter);
+          for (const id of batch) {
+            const { result } = verifyOne(id);
+            results.push(result);
+            onProgress.onmessage({ done: results.length, total: ids.length, result });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+      return results;
+    },
+    sync_preview: ({ connection }) => {
+      requireKeychain();
+      return remoteKeys(connection).list;
+    },
+    sync_commit: ({ connection, environment, only }) => {
+      requireKeychain();
+      const env = environment.trim();
+      if (!env) throw new AppError('invalid_input', 'environment must not be empty');
+      const { connection: c, list } = remoteKeys(connection);
+      const imported: KeyDto[] = [];
+      const refreshed: KeyDto[] = [];
+      const t = new Date().toISOString();
+      for (const r of list.filter((x) => only === null || only.includes(x.remote_id))) {
+        if (r.known_key_id) {
+          const key = { ...find(r.known_key_id), scopes: r.scopes.length ? r.scopes : find(r.known_key_id).scopes, updated_at: t };
+          keys = keys.map((k) => (k.id === key.id ? key : k));
+          record('updated', key, `refreshed from connection '${c.name}'`);
+          refreshed.push({ ...key });
+          continue;
+        }
+        const key: KeyDto = {
+          ...makeKey(nextId++, { provider: c.provider, kind: r.kind, name: uniqueName(r.name, env), environment: env, purpose: `synced from ${c.name}`, owner: null, tags: [], hint: r.masked_hint, ageDays: 0 }, Date.now()),
+          created_at: t,
+          last_rotated_at: null,
+          last_used_at: null,
+          last_verified_at: null,
+          expires_at: null,
+          scopes: r.scopes,
+          remote_id: r.remote_id,
+          connection_id: c.id,
+          // Metadata only: tracked without a value (nothing to copy or verify with).
+          fingerprint: r.has_value ? `hmac-${nextId.toString(16)}` : null,
+        };
+        keys = [...keys, key];
+        record('imported', key, `imported from connection '${c.name}'`);
+        imported.push({ ...key });
+      }
+      return { imported, refreshed };
+    },
   };
 
   return async (cmd, args) => {
-    const handler = handlers[cmd] as (a: typeof args) => Commands[typeof cmd]['result'];
-    return delay(handler(args));
+    const handler = handlers[cmd] as (a: typeof args) => Commands[typeof cmd]['result'] | Promise<Commands[typeof cmd]['result']>;
+    return delay(await handler(args));
   };
 }

@@ -67,6 +67,17 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   import_invalid: 'Some lines of this file cannot be imported. Nothing was imported.',
   storage: 'Keyward could not read or write its inventory database.',
   internal: 'Something went wrong inside Keyward.',
+  invalid_url: 'This is not a valid web address. It looks like https://api.example.com.',
+  insecure_url: 'Keyward talks to providers over https only; plain http is allowed for this computer (127.0.0.1/localhost) only.',
+  provider_unauthorized: 'The provider did not accept this key: it is wrong, revoked or expired, or belongs to another account or region.',
+  provider_missing_scope: 'The key lacks a permission this call needs.',
+  provider_forbidden: 'The provider accepted the key but does not allow it to do this.',
+  provider_not_found: 'The provider has nothing at this address. Check the base URL and the project or account id.',
+  provider_rate_limited: 'The provider is limiting requests right now. Wait a little, then try again.',
+  provider_rejected: 'The provider refused the request.',
+  provider_unavailable: 'The provider could not be reached or did not answer in time. Check the base URL and the network, then try again.',
+  provider_malformed: 'The provider answered with something its API does not document. Check the base URL.',
+  manual_only: 'This provider has no API for that; do it in its dashboard.',
 };
 
 /**
@@ -81,17 +92,41 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'internal',
   'keychain_error',
   'config',
+  'invalid_url',
+  'provider_unauthorized',
+  'provider_forbidden',
+  'provider_rate_limited',
+  'provider_rejected',
+  'provider_unavailable',
+  'provider_malformed',
+  'manual_only',
 ]);
+
+/**
+ * The scope a `provider_missing_scope` error names. The backend's message carries it as
+ * "… the scope 'project:read' …"; this reads the quoted name for display only (what the UI
+ * does still follows from the code).
+ */
+export function missingScope(error: AppError): string | null {
+  if (error.code !== 'provider_missing_scope') return null;
+  const quoted = /['‘“"]([^'’”"]{1,100})['’”"]/.exec(error.message);
+  return quoted ? quoted[1].trim() || null : null;
+}
 
 export function errorMessage(error: unknown): string {
   const e = toAppError(error);
   const base = ERROR_MESSAGES[e.code];
   const detail = e.message.trim();
+  if (e.code === 'provider_missing_scope') {
+    const scope = missingScope(e);
+    if (scope) return `The key lacks the permission “${scope}” that this call needs. Add it to the key at the provider, then try again.`;
+    return detail ? `${base} (${detail})` : base;
+  }
   if (DETAIL_CODES.has(e.code) && detail && detail !== base) return `${base} (${detail})`;
   return base;
 }
 
-export type Form = 'add' | 'edit' | 'import' | 'settings';
+export type Form = 'add' | 'edit' | 'import' | 'settings' | 'connection';
 
 /**
  * Which field of a form an error belongs next to; `general` means the form's own message line.
@@ -122,5 +157,25 @@ export function errorField(code: ErrorCode, form: Form): string {
       }
     case 'settings':
       return 'general';
+    case 'connection':
+      switch (code) {
+        case 'duplicate':
+          return 'name';
+        case 'unknown_provider':
+          return 'provider';
+        case 'invalid_url':
+        case 'insecure_url':
+        case 'provider_not_found':
+        case 'provider_unavailable':
+        case 'provider_malformed':
+          return 'base_url';
+        case 'malformed_key':
+        case 'provider_unauthorized':
+        case 'provider_forbidden':
+        case 'provider_missing_scope':
+          return 'admin_secret';
+        default:
+          return 'general';
+      }
   }
 }

@@ -1,15 +1,22 @@
 // The window's state: what the backend said, what the user is looking at, and the actions
 // that talk to the backend. Views read it; derived values come from the pure modules.
 
+import { tick } from 'svelte';
+import { invoke } from '@tauri-apps/api/core';
+const MARKS: Record<string, number> = { module: performance.now() };
 import { api } from './api';
 import { AppError, errorMessage, toAppError } from './errors';
 import { clipboardDeadline } from './format';
 import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, type Filters } from './inventory';
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
-import type { KeyDetailDto, KeyDto, KeychainStatusDto, ProviderDto, SettingsDto } from './types';
+import type { ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
+import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
-export type DialogName = 'add' | 'import' | 'settings' | null;
+/** How often "Verify all" applies the progress messages that arrived meanwhile. */
+const PROGRESS_BATCH_MS = 50;
+
+export type DialogName = 'add' | 'import' | 'settings' | 'providers' | 'sync' | 'verify' | null;
 
 export interface Notice {
   id: number;
@@ -21,6 +28,16 @@ export interface CopyToast {
   keyName: string;
   /** Local time (ms) when the clipboard clears. */
   deadline: number;
+}
+
+/**
+ * Resolves after Svelte has applied pending state to the DOM and the browser has painted it:
+ * a rAF callback runs just before the frame's paint, a task queued from it runs after.
+ */
+async function afterPaint(): Promise<void> {
+  await tick();
+  if (typeof requestAnimationFrame !== 'function') return;
+  await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
 export class AppStore {
@@ -41,6 +58,11 @@ export class AppStore {
   detailError = $state<string | null>(null);
 
   dialog = $state<DialogName>(null);
+  /** The connection the sync dialog imports from. */
+  syncConnection = $state<string | null>(null);
+  connections = $state.raw<ConnectionDto[]>([]);
+  /** The latest "Verify all" run (kept after it ends, until the next one starts). */
+  verifyRun = $state.raw<VerifyRun | null>(null);
   notices = $state<Notice[]>([]);
   copyToast = $state<CopyToast | null>(null);
   /** Wall clock, ticking every 30 s, for ages. */
@@ -58,20 +80,97 @@ export class AppStore {
   /** Every environment name known: configured ones first, then those only keys use. */
   allEnvironments = $derived([...new Set([...this.environmentOrder, ...this.keys.map((k) => k.environment)])]);
   detailKey = $derived(this.detailId === null ? null : (this.keys.find((k) => k.id === this.detailId) ?? null));
+  verifying = $derived(this.verifyRun?.phase === 'running');
 
   private noticeId = 0;
   private detailTicket = 0;
+  private readySent = false;
 
   async load(): Promise<void> {
     this.loadError = null;
-    const [keys, providers, settings] = await Promise.allSettled([api.keysList(), api.providersList(), api.settingsGet()]);
+    MARKS.load ??= performance.now();
+    const stamp = <T,>(name: string, p: Promise<T>) => p.then((v) => { MARKS[name] ??= performance.now(); return v; });
+    const [keys, providers, settings] = await Promise.allSettled([stamp('keys', api.keysList()), stamp('providers', api.providersList()), stamp('settings', api.settingsGet())]);
+    MARKS.ipc ??= performance.now();
     if (providers.status === 'fulfilled') this.providers = providers.value;
     if (settings.status === 'fulfilled') this.settings = settings.value;
     if (keys.status === 'fulfilled') this.keys = keys.value;
+    MARKS.assigned ??= performance.now();
     const failed = [keys, providers, settings].find((r) => r.status === 'rejected');
     if (failed && failed.status === 'rejected') this.loadError = errorMessage(failed.reason);
     this.loaded = true;
+    if (keys.status === 'fulfilled') this.signalReady();
     await this.refreshKeychain();
+    // Connections only name a key's connection here; the Providers view reloads them itself.
+    void this.loadConnections().catch(() => undefined);
+  }
+
+  /** Reloads the connections; rejects with the `AppError` (callers show it where it belongs). */
+  async loadConnections(): Promise<ConnectionDto[]> {
+    try {
+      this.connections = await api.connectionsList();
+      return this.connections;
+    } catch (error) {
+      const e = toAppError(error);
+      this.react(e);
+      throw e;
+    }
+  }
+
+  /**
+   * "Verify all": streams per-key outcomes into `verifyRun`, then reloads the list. A second
+   * call while one runs does nothing. Resolves when the run ends.
+   *
+   * Messages are applied in batches (every PROGRESS_BATCH_MS): one per key can be thousands a
+   * second, and the window only needs to repaint the bar and the list a few dozen times.
+   */
+  async verifyAll(): Promise<void> {
+    if (this.verifying) return;
+    const step = (event: VerifyEvent) => (this.verifyRun = reduceVerify(this.verifyRun, event));
+    let pending: VerifyProgressDto[] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      let run = this.verifyRun;
+      for (const progress of pending) run = reduceVerify(run, { type: 'progress', progress });
+      pending = [];
+      this.verifyRun = run;
+    };
+    step({ type: 'start', expected: verifiableCount(this.keys) });
+    try {
+      const results = await api.keysVerifyAll((progress) => {
+        pending.push(progress);
+        timer ??= setTimeout(flush, PROGRESS_BATCH_MS);
+      });
+      flush();
+      step({ type: 'finish', results });
+      // The dialog may have been closed meanwhile: say how it went.
+      if (this.dialog !== 'verify') this.notify(`Verified ${results.length === 1 ? '1 key' : `${results.length.toLocaleString('en-US')} keys`}: ${summaryText(summarize(results))}.`);
+    } catch (error) {
+      flush();
+      const e = toAppError(error);
+      this.react(e);
+      step({ type: 'fail', message: errorMessage(e) });
+      if (this.dialog !== 'verify') this.notify(`Verify all stopped: ${errorMessage(e)}`, 'error');
+    }
+    await this.reloadKeys();
+    if (this.detailId !== null && this.keys.some((k) => k.id === this.detailId)) void this.openDetail(this.detailId);
+  }
+
+  /** Once the first inventory is rendered, tells the backend (start-up timing); failures ignored. */
+  private signalReady(): void {
+    if (this.readySent) return;
+    this.readySent = true;
+    void tick()
+      .then(() => { MARKS.rendered = performance.now(); return afterPaint(); })
+      .then(() => {
+        MARKS.painted = performance.now();
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        if (nav) { MARKS.responseEnd = nav.responseEnd; MARKS.domInteractive = nav.domInteractive; MARKS.dcl = nav.domContentLoadedEventEnd; MARKS.loadEnd = nav.loadEventEnd; }
+        return invoke('app_ready', { marks: { timeOrigin: performance.timeOrigin, ...MARKS, keys: this.keys.length } });
+      })
+      .catch(() => undefined);
   }
 
   async reloadKeys(): Promise<void> {

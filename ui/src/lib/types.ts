@@ -36,8 +36,8 @@ export interface KeyDto {
   updated_at: string;
   /** The connection whose API serves this key, if any. */
   connection_id: string | null;
-  /** Last definite verification answer: 'valid' | 'invalid' | 'expired' | 'disabled'. */
-  verify_outcome: string | null;
+  /** Last definite verification answer (a failed call changes nothing, so never 'error'). */
+  verify_outcome: KeyVerifyOutcome | null;
   verify_detail: string | null;
   /** Empty until findings are computed by the core. */
   findings: Finding[];
@@ -189,6 +189,88 @@ export interface KeychainStatusDto {
   backend: string;
 }
 
+/** A definite answer from the provider about a key. */
+export type KeyVerifyOutcome = 'valid' | 'invalid' | 'expired' | 'disabled';
+
+/** One key's verification: a definite answer, or `error` / `skipped` (nothing was changed). */
+export type VerifyOutcome = KeyVerifyOutcome | 'error' | 'skipped';
+
+export const VERIFY_OUTCOMES: readonly VerifyOutcome[] = ['valid', 'invalid', 'expired', 'disabled', 'error', 'skipped'];
+
+/** Provider-specific settings of a connection; a field is absent when not set. */
+export interface ConnectionOptions {
+  /** PostHog project whose secret keys to list. */
+  project_id?: string;
+  /** Cloudflare account whose account-owned tokens to verify. */
+  account_id?: string;
+  /** Verify-by-use probe path (Postmon, Postnomic), relative to the base URL. */
+  probe_path?: string;
+}
+
+/** A provider account reached through its management API. */
+export interface ConnectionDto {
+  id: string;
+  name: string;
+  provider: string;
+  base_url: string;
+  /** The inventory key used as the admin credential, if any. */
+  admin_key_id: string | null;
+  options: ConnectionOptions;
+  created_at: string;
+}
+
+export interface NewConnectionInput {
+  provider: string;
+  name: string;
+  /** `null`: the provider's documented default. */
+  base_url: string | null;
+  project_id: string | null;
+  account_id: string | null;
+  probe_path: string | null;
+  /** Where the admin key is filed in the inventory. */
+  environment: string;
+  /** The admin key's value, from the password field; `null` = no admin key. */
+  admin_secret: string | null;
+  /** Verify the admin key with the provider before saving anything. */
+  test: boolean;
+}
+
+export interface VerifyResultDto {
+  id: string;
+  name: string;
+  environment: string;
+  provider: string;
+  outcome: VerifyOutcome;
+  /** The error code when `outcome` is `error` or `skipped`. */
+  code: string | null;
+  detail: string;
+}
+
+/** One step of "Verify all", streamed over a Channel. */
+export interface VerifyProgressDto {
+  done: number;
+  total: number;
+  result: VerifyResultDto;
+}
+
+/** A key the provider lists through a connection. Carries a masked hint, never a value. */
+export interface RemoteKeyDto {
+  remote_id: string;
+  name: string;
+  kind: string;
+  scopes: string[];
+  masked_hint: string;
+  /** The provider hands over the value (imported into the keychain) or only metadata. */
+  has_value: boolean;
+  /** Already in the inventory: refreshed, not duplicated. */
+  known_key_id: string | null;
+}
+
+export interface SyncResultDto {
+  imported: KeyDto[];
+  refreshed: KeyDto[];
+}
+
 export const ERROR_CODES = [
   'not_found',
   'invalid_input',
@@ -207,6 +289,17 @@ export const ERROR_CODES = [
   'import_invalid',
   'storage',
   'internal',
+  'invalid_url',
+  'insecure_url',
+  'provider_unauthorized',
+  'provider_missing_scope',
+  'provider_forbidden',
+  'provider_not_found',
+  'provider_rate_limited',
+  'provider_rejected',
+  'provider_unavailable',
+  'provider_malformed',
+  'manual_only',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

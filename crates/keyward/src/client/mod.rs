@@ -222,7 +222,7 @@ pub async fn verify(
         ))
     })?;
     match (t.provider, t.kind) {
-        ("postmark", _) => postmark::PostmarkClient { http, base_url: base }.verify_any(key).await,
+        ("postmark", kind) => postmark::PostmarkClient { http, base_url: base }.verify_any(key, kind).await,
         ("postman", _) => postman::PostmanClient { http, base_url: base }.verify(key).await,
         ("posthog", "personal") => posthog::PostHogClient { http, base_url: base }.verify_personal(key).await,
         ("cloudflare", "user_token") => cloudflare::CloudflareClient { http, base_url: base }.verify(key, None).await,

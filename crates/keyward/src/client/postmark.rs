@@ -77,14 +77,22 @@ impl PostmarkClient<'_> {
     }
 
     /// A UUID can be either kind: try as server token, then as account token.
-    pub async fn verify_any(&self, token: &Secret) -> Result<Verification, ClientError> {
-        let server = self.verify_server_token(token).await?;
-        if server.outcome == super::VerifyOutcome::Valid {
-            return Ok(server);
-        }
-        let account = self.verify_account_token(token).await?;
-        if account.outcome == super::VerifyOutcome::Valid {
-            return Ok(account);
+    /// The kind the inventory believes is tried first, so a correct record costs one call.
+    pub async fn verify_any(
+        &self,
+        token: &Secret,
+        expected_kind: &str,
+    ) -> Result<Verification, ClientError> {
+        let account_first = expected_kind == "account_token";
+        for as_account in [account_first, !account_first] {
+            let v = if as_account {
+                self.verify_account_token(token).await?
+            } else {
+                self.verify_server_token(token).await?
+            };
+            if v.outcome == super::VerifyOutcome::Valid {
+                return Ok(v);
+            }
         }
         Ok(Verification::invalid(
             "Postmark answered 401 as server token and as account token",

@@ -282,9 +282,11 @@ impl Inventory {
         key.last_verified_at = Some(now);
         key.verify_outcome = Some(v.outcome.as_str().to_owned());
         key.verify_detail = Some(v.detail.chars().take(300).collect());
-        key.status = match v.outcome {
-            VerifyOutcome::Valid if key.status == KeyStatus::Invalid => KeyStatus::Active,
-            VerifyOutcome::Valid => key.status,
+        // Revoked is history: an answer about a revoked key is recorded, the status stays.
+        key.status = match (key.status, v.outcome) {
+            (KeyStatus::Revoked, _) => KeyStatus::Revoked,
+            (KeyStatus::Invalid, VerifyOutcome::Valid) => KeyStatus::Active,
+            (status, VerifyOutcome::Valid) => status,
             _ => KeyStatus::Invalid,
         };
         if let Some(scopes) = &v.scopes {
