@@ -146,7 +146,7 @@ pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
             k.purpose.clone(),
             k.owner.clone().unwrap_or_default(),
             k.tags.join(";"),
-            k.scopes.join(" "),
+            k.scopes.join(";"),
             k.remote_id.clone().unwrap_or_default(),
             k.env_var.clone(),
             k.created_at.to_rfc3339(),
@@ -207,6 +207,9 @@ pub fn key_details(k: &KeyRecord, secret_present: Option<bool>) -> String {
         (
             "in keychain",
             match secret_present {
+                _ if k.fingerprint.is_none() => {
+                    "no — tracked without its value (the provider shows it only once)".into()
+                }
                 Some(true) => "yes".into(),
                 Some(false) => "NO — run `keyward doctor`".into(),
                 None => "unknown (the keychain cannot be asked: see `keyward doctor`)".into(),

@@ -413,7 +413,7 @@ fn parse_csv(
         };
         let split = |s: Option<String>| -> Vec<String> {
             s.map(|s| {
-                s.split([';', ' '])
+                s.split(';')
                     .map(str::to_owned)
                     .filter(|t| !t.is_empty())
                     .collect()

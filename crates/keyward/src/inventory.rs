@@ -504,6 +504,8 @@ impl Inventory {
         let keys: Vec<KeyRecord> = keys
             .into_iter()
             .filter(|k| matches!(k.status, KeyStatus::Active | KeyStatus::Grace))
+            // Keys tracked without their value (listed by a provider) have nothing to pass.
+            .filter(|k| k.fingerprint.is_some())
             .collect();
         if keys.is_empty() {
             return Err(Error::NotFound(format!(
@@ -837,10 +839,11 @@ pub(crate) fn validate_scopes(scopes: Vec<String>) -> Result<Vec<String>> {
         if s.is_empty() {
             continue;
         }
-        if s.len() > 128 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        // Spaces are allowed: Cloudflare's permission groups are names ("API Tokens Write").
+        if s.len() > 128 || s.chars().any(|c| c.is_control() || c == ',' || c == ';') {
             return Err(Error::invalid(
                 "scope",
-                "a scope is up to 128 characters without spaces",
+                "a scope is up to 128 characters, without ',', ';' or control characters",
             ));
         }
         if !out.contains(&s) {

@@ -85,74 +85,84 @@ impl CloudflareClient<'_> {
         }
     }
 
+    /// Every token, page by page (`result_info.total_pages`).
     pub async fn list_tokens(&self, admin: &Secret) -> Result<Vec<CloudflareToken>, ClientError> {
-        let reply = self
-            .http
-            .send(
-                Method::GET,
-                self.base_url,
-                "/user/tokens?per_page=50",
-                Auth::Bearer(admin),
-                None,
-            )
-            .await?;
-        if reply.status.as_u16() != 200 {
-            return Err(error_for(&reply));
+        let mut tokens = Vec::new();
+        for page in 1..=1000u32 {
+            let path = format!("/user/tokens?page={page}&per_page=50");
+            let reply = self
+                .http
+                .send(Method::GET, self.base_url, &path, Auth::Bearer(admin), None)
+                .await?;
+            if reply.status.as_u16() != 200 {
+                return Err(error_for(&reply));
+            }
+            let full: serde_json::Value = reply.json()?;
+            let r = result(&reply)?;
+            let items = r
+                .as_array()
+                .ok_or_else(|| ClientError::Malformed("result is not a list".into()))?;
+            for t in items {
+                tokens.push(token(t)?);
+            }
+            let total_pages = full
+                .pointer("/result_info/total_pages")
+                .and_then(|p| p.as_u64())
+                .unwrap_or(1);
+            if items.is_empty() || u64::from(page) >= total_pages {
+                break;
+            }
         }
-        let r = result(&reply)?;
-        let items = r
-            .as_array()
-            .ok_or_else(|| ClientError::Malformed("result is not a list".into()))?;
-        items
-            .iter()
-            .map(|t| {
-                let mut scopes = Vec::new();
-                for p in t
-                    .get("policies")
-                    .and_then(|p| p.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    for g in p
-                        .get("permission_groups")
-                        .and_then(|g| g.as_array())
-                        .into_iter()
-                        .flatten()
-                    {
-                        if let Some(name) = g.get("name").and_then(|n| n.as_str()) {
-                            scopes.push(name.to_owned());
-                        }
-                    }
-                    if let Some(res) = p.get("resources").and_then(|r| r.as_object()) {
-                        for (k, v) in res {
-                            if v.as_str() == Some("*") || k.ends_with(".*") {
-                                scopes.push(format!("resource:{k}"));
-                            }
-                        }
-                    }
-                }
-                Ok(CloudflareToken {
-                    id: t
-                        .get("id")
-                        .and_then(|i| i.as_str())
-                        .map(str::to_owned)
-                        .ok_or_else(|| ClientError::Malformed("a token without id".into()))?,
-                    name: t
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .unwrap_or("")
-                        .to_owned(),
-                    status: t
-                        .get("status")
-                        .and_then(|s| s.as_str())
-                        .unwrap_or("")
-                        .to_owned(),
-                    scopes,
-                    issued_on: parse_time(t.get("issued_on")),
-                    last_used_on: parse_time(t.get("last_used_on")),
-                    expires_on: parse_time(t.get("expires_on")),
-                })
-            })
-            .collect()
+        Ok(tokens)
     }
+}
+
+/// One token of a list, with its permission groups as scopes.
+fn token(t: &serde_json::Value) -> Result<CloudflareToken, ClientError> {
+    let mut scopes = Vec::new();
+    for p in t
+        .get("policies")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
+        for g in p
+            .get("permission_groups")
+            .and_then(|g| g.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = g.get("name").and_then(|n| n.as_str()) {
+                scopes.push(name.to_owned());
+            }
+        }
+        if let Some(res) = p.get("resources").and_then(|r| r.as_object()) {
+            for (k, v) in res {
+                if v.as_str() == Some("*") || k.ends_with(".*") {
+                    scopes.push(format!("resource:{k}"));
+                }
+            }
+        }
+    }
+    Ok(CloudflareToken {
+        id: t
+            .get("id")
+            .and_then(|i| i.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| ClientError::Malformed("a token without id".into()))?,
+        name: t
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("")
+            .to_owned(),
+        status: t
+            .get("status")
+            .and_then(|s| s.as_str())
+            .unwrap_or("")
+            .to_owned(),
+        scopes,
+        issued_on: parse_time(t.get("issued_on")),
+        last_used_on: parse_time(t.get("last_used_on")),
+        expires_on: parse_time(t.get("expires_on")),
+    })
 }

@@ -138,6 +138,12 @@ impl Http {
         let mut url = Url::parse(&joined).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let auth_secret: Option<&Secret> = match &auth {
+            Auth::None => None,
+            Auth::Header(_, s) | Auth::Bearer(s) | Auth::Query(_, s) | Auth::BodyField(_, s) => {
+                Some(s)
+            }
+        };
         let mut body = body;
         match auth {
             Auth::None => {}
@@ -215,10 +221,10 @@ impl Http {
                     let reply = Reply {
                         status,
                         headers: resp_headers,
-                        body: bytes,
+                        body: scrub(bytes, auth_secret),
                     };
                     let retryable = status == StatusCode::TOO_MANY_REQUESTS
-                        || matches!(status.as_u16(), 502..=504);
+                        || matches!(status.as_u16(), 500 | 502..=504);
                     if !retryable || attempt + 1 >= attempts {
                         return Ok(reply);
                     }
@@ -254,6 +260,31 @@ impl Http {
         let jitter = Duration::from_millis(u64::from(rand::random::<u8>()) % 100);
         tokio::time::sleep(self.retry.base_backoff * factor + jitter).await;
     }
+}
+
+/// A provider (or a proxy) that echoes the key it was sent must not carry it into an error
+/// message or a log: every occurrence in the reply is replaced before anything reads it.
+fn scrub(body: bytes::Bytes, secret: Option<&Secret>) -> bytes::Bytes {
+    let Some(secret) = secret else {
+        return body;
+    };
+    // EXPOSE: searching the reply for the key we sent, to remove it.
+    let needle = secret.expose().as_bytes();
+    if needle.len() < 4 || !body.windows(needle.len()).any(|w| w == needle) {
+        return body;
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i..].starts_with(needle) {
+            out.extend_from_slice(b"[REDACTED]");
+            i += needle.len();
+        } else {
+            out.push(body[i]);
+            i += 1;
+        }
+    }
+    bytes::Bytes::from(out)
 }
 
 fn transport(e: reqwest::Error) -> ClientError {

@@ -40,6 +40,15 @@ impl SendGridClient<'_> {
                     .collect();
                 let mut out = Verification::valid(format!("{} scopes", scopes.len()));
                 out.scopes = Some(scopes);
+                // `SG.<api_key_id>.<secret>`: the middle part is the key's public id, which
+                // `GET /api_keys` lists — so the key is recognised there.
+                // EXPOSE: reading the id part of the value, not the secret part.
+                out.remote_id = key
+                    .expose()
+                    .strip_prefix("SG.")
+                    .and_then(|rest| rest.split('.').next())
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned);
                 Ok(out)
             }
             401 => Ok(Verification::invalid("SendGrid answered 401 to this key")),

@@ -135,6 +135,7 @@ impl Inventory {
             )));
         }
         let id = Uuid::new_v4();
+        let mut admin_remote_id = None;
         let admin_key_id = match admin {
             None => None,
             Some(secret) => {
@@ -149,6 +150,7 @@ impl Inventory {
                         custom: None,
                     };
                     let v = client::verify(&self.http()?, &target, &secret).await?;
+                    admin_remote_id = v.remote_id.clone();
                     if v.outcome != VerifyOutcome::Valid {
                         return Err(ClientError::Unauthorized(format!(
                             "the admin key is {}: {}",
@@ -169,6 +171,7 @@ impl Inventory {
                                 "manage {} keys through the API",
                                 profile.display_name
                             ),
+                            remote_id: admin_remote_id.clone(),
                             ..NewKey::default()
                         },
                         secret,
@@ -334,10 +337,19 @@ impl Inventory {
         let mut results = stream::iter(ids)
             .map(|id| {
                 let http = &http;
-                async move { (id, self.verify_with(http, id).await) }
+                // Everything a result needs is read inside the future: awaiting the database in
+                // the loop below would stall the stream while in-flight futures hold the pool.
+                async move {
+                    let result = self.verify_with(http, id).await;
+                    let key = match &result {
+                        Ok(_) => None,
+                        Err(_) => self.get(id).await.ok(),
+                    };
+                    (id, key, result)
+                }
             })
             .buffer_unordered(concurrency.clamp(1, 32));
-        while let Some((id, result)) = results.next().await {
+        while let Some((id, key, result)) = results.next().await {
             let r = match result {
                 Ok((key, v)) => VerifyResult {
                     id,
@@ -349,7 +361,6 @@ impl Inventory {
                     detail: v.detail,
                 },
                 Err(e) => {
-                    let key = self.get(id).await.ok();
                     let skipped = matches!(e, Error::Client(ClientError::Unsupported(_)));
                     VerifyResult {
                         id,
