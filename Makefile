@@ -28,5 +28,6 @@ test: ## install what testing needs, build once, run every test
 lint:
 	bash scripts/lint.sh
 
-bench:
-	cargo bench -p keyward
+bench: ## core benchmarks (docs/BENCHMARKS.md); desktop start-up: bash scripts/bench-desktop.sh
+	cargo bench -p keyward --bench inventory
+	cargo bench -p keyward --features test-support --bench verify_all
