@@ -332,3 +332,28 @@ fn copy_without_a_display_is_a_clear_error() {
     );
     h.assert_no_canary();
 }
+
+#[test]
+fn app_ready_returns_null() {
+    // The window calls it once the first inventory is on screen; it only logs (and writes
+    // `$KEYWARD_READY_FILE` for scripts/bench-desktop.sh, covered by the next test).
+    let h = harness();
+    assert_eq!(h.ok("app_ready", json!({})), Value::Null);
+    assert_eq!(h.ok("app_ready", json!({})), Value::Null, "harmless twice");
+}
+
+#[test]
+fn ready_file_holds_the_unix_time_in_ms() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ready");
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    keyward_desktop::state::write_unix_ms(&path).unwrap();
+    let written: u128 = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    assert!(
+        (before..before + 60_000).contains(&written),
+        "{written} is not a Unix time in ms near {before}"
+    );
+}

@@ -2,8 +2,6 @@
 // that talk to the backend. Views read it; derived values come from the pure modules.
 
 import { tick } from 'svelte';
-import { invoke } from '@tauri-apps/api/core';
-const MARKS: Record<string, number> = { module: performance.now() };
 import { api } from './api';
 import { AppError, errorMessage, toAppError } from './errors';
 import { clipboardDeadline } from './format';
@@ -88,14 +86,10 @@ export class AppStore {
 
   async load(): Promise<void> {
     this.loadError = null;
-    MARKS.load ??= performance.now();
-    const stamp = <T,>(name: string, p: Promise<T>) => p.then((v) => { MARKS[name] ??= performance.now(); return v; });
-    const [keys, providers, settings] = await Promise.allSettled([stamp('keys', api.keysList()), stamp('providers', api.providersList()), stamp('settings', api.settingsGet())]);
-    MARKS.ipc ??= performance.now();
+    const [keys, providers, settings] = await Promise.allSettled([api.keysList(), api.providersList(), api.settingsGet()]);
     if (providers.status === 'fulfilled') this.providers = providers.value;
     if (settings.status === 'fulfilled') this.settings = settings.value;
     if (keys.status === 'fulfilled') this.keys = keys.value;
-    MARKS.assigned ??= performance.now();
     const failed = [keys, providers, settings].find((r) => r.status === 'rejected');
     if (failed && failed.status === 'rejected') this.loadError = errorMessage(failed.reason);
     this.loaded = true;
@@ -162,14 +156,8 @@ export class AppStore {
   private signalReady(): void {
     if (this.readySent) return;
     this.readySent = true;
-    void tick()
-      .then(() => { MARKS.rendered = performance.now(); return afterPaint(); })
-      .then(() => {
-        MARKS.painted = performance.now();
-        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-        if (nav) { MARKS.responseEnd = nav.responseEnd; MARKS.domInteractive = nav.domInteractive; MARKS.dcl = nav.domContentLoadedEventEnd; MARKS.loadEnd = nav.loadEventEnd; }
-        return invoke('app_ready', { marks: { timeOrigin: performance.timeOrigin, ...MARKS, keys: this.keys.length } });
-      })
+    void afterPaint()
+      .then(() => api.appReady())
       .catch(() => undefined);
   }
 
