@@ -62,6 +62,12 @@ pub struct RemoteKey {
     pub created_at: Option<chrono::DateTime<Utc>>,
 }
 
+struct VerifySetup {
+    http: Http,
+    connections: Vec<Connection>,
+    custom: Vec<crate::provider::CustomProviderSpec>,
+}
+
 fn validate_connection_name(name: &str) -> Result<String> {
     let n = super::validate_text("connection name", name, 64, true)?;
     if !n
@@ -231,19 +237,25 @@ impl Inventory {
         Ok(c)
     }
 
-    async fn connection_for(&self, key: &KeyRecord) -> Result<Option<Connection>> {
-        Ok(match key.connection_id {
-            Some(id) => self.connections().await?.into_iter().find(|c| c.id == id),
-            None => None,
+    /// What every verification needs, read once per batch rather than once per key.
+    async fn verify_setup(&self) -> Result<VerifySetup> {
+        Ok(VerifySetup {
+            http: self.http()?,
+            connections: self.connections().await?,
+            custom: self.custom_providers().await?,
         })
     }
 
     /// Asks the provider about one key and records a definite answer.
     pub async fn verify(&self, id: Uuid) -> Result<(KeyRecord, Verification)> {
-        self.verify_with(&self.http()?, id).await
+        self.verify_with(&self.verify_setup().await?, id).await
     }
 
-    async fn verify_with(&self, http: &Http, id: Uuid) -> Result<(KeyRecord, Verification)> {
+    async fn verify_with(
+        &self,
+        setup: &VerifySetup,
+        id: Uuid,
+    ) -> Result<(KeyRecord, Verification)> {
         let key = self.get(id).await?;
         if key.fingerprint.is_none() {
             return Err(ClientError::Unsupported(
@@ -251,30 +263,24 @@ impl Inventory {
             )
             .into());
         }
-        let connection = self.connection_for(&key).await?;
-        let custom = self.custom_providers().await?;
-        let spec = custom.iter().find(|c| c.id == key.provider);
+        let connection = key
+            .connection_id
+            .and_then(|id| setup.connections.iter().find(|c| c.id == id));
+        let spec = setup.custom.iter().find(|c| c.id == key.provider);
         let default_base = provider::profile(&key.provider).and_then(|p| p.default_base_url);
         let target = VerifyTarget {
             provider: &key.provider,
             kind: &key.kind,
-            base_url: connection
-                .as_ref()
-                .map(|c| c.base_url.as_str())
-                .or(default_base),
-            probe_path: connection
-                .as_ref()
-                .and_then(|c| c.options.probe_path.as_deref()),
-            account_id: connection
-                .as_ref()
-                .and_then(|c| c.options.account_id.as_deref()),
+            base_url: connection.map(|c| c.base_url.as_str()).or(default_base),
+            probe_path: connection.and_then(|c| c.options.probe_path.as_deref()),
+            account_id: connection.and_then(|c| c.options.account_id.as_deref()),
             custom: spec,
         };
         let account = id.to_string();
         let secret = on_vault(&self.vault, move |v| v.get(&account))
             .await?
             .ok_or_else(|| Error::SecretMissing(key.name.clone()))?;
-        let verification = client::verify(http, &target, &secret).await?;
+        let verification = client::verify(&setup.http, &target, &secret).await?;
         drop(secret);
         let updated = self.record_verification(key, &verification).await?;
         Ok((updated, verification))
@@ -330,17 +336,17 @@ impl Inventory {
         concurrency: usize,
         progress: impl Fn(usize, usize, &VerifyResult),
     ) -> Result<Vec<VerifyResult>> {
-        let http = self.http()?;
+        let setup = self.verify_setup().await?;
         let total = ids.len();
         let mut done = 0usize;
         let mut out = Vec::with_capacity(total);
         let mut results = stream::iter(ids)
             .map(|id| {
-                let http = &http;
+                let setup = &setup;
                 // Everything a result needs is read inside the future: awaiting the database in
                 // the loop below would stall the stream while in-flight futures hold the pool.
                 async move {
-                    let result = self.verify_with(http, id).await;
+                    let result = self.verify_with(setup, id).await;
                     let key = match &result {
                         Ok(_) => None,
                         Err(_) => self.get(id).await.ok(),
