@@ -4,7 +4,7 @@ SHELL := /bin/bash
 # rustup's cargo, and tools installed for the tests (tauri-driver), even in a fresh shell.
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: setup ui build run test lint bench
+.PHONY: setup ui build run test lint bench package test-package icons
 
 setup: ## system packages (test set), Rust check, npm packages, tauri-driver
 	bash scripts/setup.sh test
@@ -31,3 +31,13 @@ lint:
 bench: ## core benchmarks (docs/BENCHMARKS.md); desktop start-up: bash scripts/bench-desktop.sh
 	cargo bench -p keyward --bench inventory
 	cargo bench -p keyward --features test-support --bench verify_all
+
+# ---- packaging (issue 7) -----------------------------------------------------------------
+package: ## release .deb and .rpm into target/package/ (Tauri bundler; see scripts/package.sh)
+	bash scripts/package.sh
+
+test-package: ## the .deb installed on this machine (root/sudo), launched, checked, purged
+	bash scripts/test-package.sh
+
+icons: ## every app icon the bundler wants, from the one source icons/keyward.svg
+	bash scripts/icons.sh

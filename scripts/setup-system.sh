@@ -10,6 +10,9 @@ build_pkgs=(build-essential pkg-config curl file libssl-dev libdbus-1-dev
 # xvfb/xauth: `make run` on a headless machine runs the app on a virtual display.
 run_pkgs=(gnome-keyring dbus dbus-x11 libsecret-tools xvfb xauth)
 test_pkgs=(xclip webkit2gtk-driver imagemagick fonts-dejavu-core sqlite3 x11-utils)
+# The package test (scripts/test-package.sh): desktop-file-validate, and rpm to read the .rpm.
+# The Tauri bundler itself needs neither dpkg-dev nor rpmbuild: it writes both formats itself.
+test_pkgs+=(desktop-file-utils rpm)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")

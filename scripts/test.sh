@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test after `make build`: lint, the UI's unit tests, the e2e tests (if present),
-# and the Rust suite LAST, so that its summary line ends the output. Every stage runs even
+# Runs every test after `make build`: lint, the UI's unit tests, the package test, the e2e
+# tests (if present), and the Rust suite LAST, so that its summary line ends the output. Every stage runs even
 # if an earlier one failed; the exit status is non-zero if any did.
 #
 # The Rust tests start their own throwaway keychains (crates/test-keychain); the CLI's
@@ -37,13 +37,29 @@ if has_npm_script test; then
   npm test --prefix ui </dev/null || failed+=(ui-test)
 fi
 
-# 3. End-to-end tests (they set up their own display, bus and keychain).
-if [ -f tests/e2e/run.sh ]; then
-  echo "==> tests/e2e/run.sh"
-  bash tests/e2e/run.sh </dev/null || failed+=(e2e)
+# 3. The packages (issue 7): builds the release app once (make package), installs the .deb on
+# this machine, launches it, purges it (scripts/test-package.sh). KEYWARD_SKIP_PACKAGE=1 skips
+# it (e.g. a machine where installing packages is not wanted).
+e2e_env=()
+if [ "${KEYWARD_SKIP_PACKAGE:-}" = 1 ]; then
+  echo "==> package test skipped (KEYWARD_SKIP_PACKAGE=1)"
+else
+  echo "==> scripts/test-package.sh"
+  if bash scripts/test-package.sh </dev/null; then
+    # The e2e tests then drive the very binaries that went into the packages.
+    e2e_env=(KEYWARD_APP="$PWD/target/release/keyward-desktop" KEYWARD_CLI="$PWD/target/release/keyward")
+  else
+    failed+=(package)
+  fi
 fi
 
-# 4. The Rust suite, under a private X display.
+# 4. End-to-end tests (they set up their own display, bus and keychain).
+if [ -f tests/e2e/run.sh ]; then
+  echo "==> tests/e2e/run.sh ${e2e_env[*]}"
+  env "${e2e_env[@]}" bash tests/e2e/run.sh </dev/null || failed+=(e2e)
+fi
+
+# 5. The Rust suite, under a private X display.
 echo "==> starting Xvfb"
 # -displayfd picks a free display number and writes it once the server accepts connections.
 Xvfb -displayfd 3 -nolisten tcp -screen 0 1280x1024x24 \
