@@ -14,7 +14,7 @@ import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent
 /** How often "Verify all" applies the progress messages that arrived meanwhile. */
 const PROGRESS_BATCH_MS = 50;
 
-export type DialogName = 'add' | 'import' | 'settings' | 'providers' | 'sync' | 'verify' | null;
+export type DialogName = 'add' | 'import' | 'settings' | 'providers' | 'sync' | 'verify' | 'about' | null;
 
 export interface Notice {
   id: number;
