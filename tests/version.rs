@@ -94,7 +94,7 @@ fn the_about_box_reads_the_workspace_version_through_ipc() {
 
 #[test]
 fn the_window_may_not_call_other_app_plugin_commands() {
-    // Only name and version are granted; e.g. hiding the app is not.
+    // Only name and version are granted, not the rest of the app plugin (e.g. Tauri's version).
     let app = keyward_desktop::with_commands(mock_builder())
         .build(tauri::generate_context!())
         .unwrap();
@@ -102,7 +102,7 @@ fn the_window_may_not_call_other_app_plugin_commands() {
         .build()
         .unwrap();
     let request = InvokeRequest {
-        cmd: "plugin:app|app_hide".into(),
+        cmd: "plugin:app|tauri_version".into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
         url: "tauri://localhost".parse().unwrap(),
@@ -110,5 +110,9 @@ fn the_window_may_not_call_other_app_plugin_commands() {
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
-    assert!(get_ipc_response(&window, request).is_err());
+    let refused = get_ipc_response(&window, request).expect_err("tauri_version must be refused");
+    assert!(
+        refused.to_string().contains("not allowed"),
+        "refused for another reason than the capabilities: {refused}"
+    );
 }
