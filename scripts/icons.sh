@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The app icons all come from one committed source, icons/keyward.svg, through `tauri icon`
 # (@tauri-apps/cli, pinned in ui/package.json). Only the desktop set is kept: the PNGs the
-# Linux bundles install (hicolor 32, 64, 128, 256 = 128@2x, 512), icon.ico (Windows) and
-# icon.icns (macOS); tauri.conf.json bundle.icon lists them.
+# Linux bundles install (hicolor 32, 64, 128, 256, 512), icon.ico (Windows) and icon.icns
+# (macOS); tauri.conf.json bundle.icon lists them. Not 128x128@2x.png: Tauri's Linux bundler
+# installs it as hicolor/256x256@2, a directory for 512 px images, so a separate 256 px icon
+# (`tauri icon --png 256`) stands in.
 #   scripts/icons.sh           regenerate them into icons/
 #   scripts/icons.sh --check   fail if a committed PNG or .ico differs from a fresh rendering
 #                              (the .icns container is not byte-stable between runs)
@@ -13,14 +15,14 @@ tauri=ui/node_modules/.bin/tauri
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keyward-icons.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-"$tauri" icon icons/keyward.svg --output "$tmp" >"$tmp.log" 2>&1 || {
+{ "$tauri" icon icons/keyward.svg --output "$tmp" && "$tauri" icon icons/keyward.svg --output "$tmp" --png 256; } >"$tmp.log" 2>&1 || {
   cat "$tmp.log" >&2
   rm -f "$tmp.log"
   exit 1
 }
 rm -f "$tmp.log"
 
-set=(32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png icon.ico icon.icns)
+set=(32x32.png 64x64.png 128x128.png 256x256.png icon.png icon.ico icon.icns)
 if [ "${1:-}" = --check ]; then
   stale=()
   for f in "${set[@]}"; do

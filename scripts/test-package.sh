@@ -186,11 +186,15 @@ rpm_q() { rpm -qp --nosignature "$@" "$rpm_file" 2>/dev/null; }
   die "the .rpm is '$(rpm_q --queryformat '%{NAME} %{VERSION}')', not 'keyward $version'"
 rpm_files=$(rpm_q -l)
 for f in /usr/bin/keyward /usr/bin/keyward-desktop /usr/share/applications/Keyward.desktop \
-  /usr/share/icons/hicolor/128x128/apps/keyward-desktop.png; do
+  /usr/share/icons/hicolor/128x128/apps/keyward-desktop.png \
+  /usr/share/icons/hicolor/256x256/apps/keyward-desktop.png; do
   grep -qx "$f" <<<"$rpm_files" || die "the .rpm lacks $f"
 done
-rpm_requires=$(rpm_q --requires | tr '\n' ' ')
-grep -q webkit2gtk4.1 <<<"$rpm_requires" || die "the .rpm does not require webkit2gtk4.1: $rpm_requires"
+rpm_requires=$(rpm_q --requires | grep -v '^rpmlib(' | tr '\n' ' ')
+for dep in 'libwebkit2gtk-4.1.so.0()(64bit)' 'libgtk-3.so.0()(64bit)' dbus-libs; do
+  grep -qF "$dep" <<<"$rpm_requires" || die "the .rpm does not require $dep: $rpm_requires"
+done
+grep -qx gnome-keyring <<<"$(rpm_q --recommends)" || die "the .rpm does not recommend gnome-keyring"
 step "rpm: keyward $version ($(du -k "$rpm_file" | cut -f1) KiB); Requires: $rpm_requires"
 
 # --- 2. install --------------------------------------------------------------------------
@@ -218,7 +222,7 @@ exec_path=$(command -v "$exec_bin") || die "$entry: Exec=$(key Exec): $exec_bin 
 [ "$exec_path" = /usr/bin/keyward-desktop ] || die "$entry: Exec runs $exec_path"
 icon=$(key Icon)
 icons=($(grep -E "^/usr/share/icons/hicolor/[^/]+/apps/$icon\.png$" "$tmp/files"))
-[ ${#icons[@]} -ge 3 ] || die "icon '$icon': only ${#icons[@]} hicolor size(s): ${icons[*]:-none}"
+[ ${#icons[@]} -ge 5 ] || die "icon '$icon': only ${#icons[@]} hicolor size(s): ${icons[*]:-none}"
 sizes=()
 for png in "${icons[@]}"; do
   dir=$(basename "$(dirname "$(dirname "$png")")") # e.g. 128x128 or 128x128@2
@@ -226,6 +230,9 @@ for png in "${icons[@]}"; do
   scale=1
   [[ $dir == *@* ]] && scale=${dir#*@}
   want="$((${size%x*} * scale))x$((${size#*x} * scale))"
+  # A directory the hicolor theme does not list is never searched.
+  grep -qxF "[$dir/apps]" /usr/share/icons/hicolor/index.theme ||
+    die "$png: hicolor has no $dir/apps directory"
   got=$(identify -format '%wx%h' "$png")
   [ "$got" = "$want" ] || die "$png is $got, its directory says $want"
   sizes+=("$dir")
