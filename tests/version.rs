@@ -49,10 +49,9 @@ fn the_workspace_version_is_every_crates_version() {
 
 #[test]
 fn tauri_conf_has_no_version_of_its_own() {
-    let conf: Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{ROOT}/tauri.conf.json")).unwrap(),
-    )
-    .unwrap();
+    let conf: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{ROOT}/tauri.conf.json")).unwrap())
+            .unwrap();
     // A version here would override Cargo's in the bundles and the About box.
     assert!(
         conf.get("version").is_none(),
@@ -64,7 +63,10 @@ fn tauri_conf_has_no_version_of_its_own() {
 #[test]
 fn the_about_box_reads_the_workspace_version_through_ipc() {
     let context = tauri::generate_context!();
-    assert_eq!(context.package_info().version.to_string(), workspace_version());
+    assert_eq!(
+        context.package_info().version.to_string(),
+        workspace_version()
+    );
     assert_eq!(context.package_info().name, "Keyward");
 
     // The same calls the window's About box makes, through the app's real capabilities.
