@@ -60,23 +60,18 @@ fn tauri_conf_has_no_version_of_its_own() {
     );
 }
 
-#[test]
-fn the_about_box_reads_the_workspace_version_through_ipc() {
-    let context = tauri::generate_context!();
-    assert_eq!(
-        context.package_info().version.to_string(),
-        workspace_version()
-    );
-    assert_eq!(context.package_info().name, "Keyward");
-
-    // The same calls the window's About box makes, through the app's real capabilities.
+/// The window's IPC, as the About box calls it: the real config and capabilities.
+fn ipc(
+    context: tauri::Context<tauri::test::MockRuntime>,
+) -> impl Fn(&str) -> Result<Value, String> {
     let app = keyward_desktop::with_commands(mock_builder())
         .build(context)
         .unwrap();
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
-    let call = |cmd: &str| {
+    move |cmd: &str| {
+        let _app = &app; // the window lives as long as its app
         let request = InvokeRequest {
             cmd: cmd.into(),
             callback: CallbackFn(0),
@@ -88,33 +83,34 @@ fn the_about_box_reads_the_workspace_version_through_ipc() {
         };
         get_ipc_response(&window, request)
             .map(|b| b.deserialize::<Value>().unwrap())
-            .unwrap_or_else(|e| panic!("{cmd} refused: {e}"))
-    };
-    assert_eq!(call("plugin:app|version"), Value::from(workspace_version()));
-    assert_eq!(call("plugin:app|name"), Value::from("Keyward"));
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn the_about_box_reads_the_workspace_version_through_ipc() {
+    let context = tauri::generate_context!();
+    assert_eq!(
+        context.package_info().version.to_string(),
+        workspace_version()
+    );
+    assert_eq!(context.package_info().name, "Keyward");
+
+    let call = ipc(context);
+    assert_eq!(
+        call("plugin:app|version"),
+        Ok(Value::from(workspace_version()))
+    );
+    assert_eq!(call("plugin:app|name"), Ok(Value::from("Keyward")));
 }
 
 #[test]
 fn the_window_may_not_call_other_app_plugin_commands() {
     // Only name and version are granted, not the rest of the app plugin (e.g. Tauri's version).
-    let app = keyward_desktop::with_commands(mock_builder())
-        .build(tauri::generate_context!())
-        .unwrap();
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let request = InvokeRequest {
-        cmd: "plugin:app|tauri_version".into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(serde_json::json!({})),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    let refused = get_ipc_response(&window, request).expect_err("tauri_version must be refused");
+    let call = ipc(tauri::generate_context!());
+    let refused = call("plugin:app|tauri_version").expect_err("tauri_version must be refused");
     assert!(
-        refused.to_string().contains("not allowed"),
+        refused.contains("not allowed"),
         "refused for another reason than the capabilities: {refused}"
     );
 }
