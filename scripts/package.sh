@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds Keyward's Linux packages: the UI, the release binaries (the `keyward` CLI, then the
-# desktop app through the Tauri bundler, which compiles it once and packs both), and puts
-# them under target/package/ with Debian/RPM file names:
+# Builds Keyward's Linux packages: the UI, both release binaries (the desktop app and the
+# `keyward` CLI, in one cargo run), the bundles (Tauri's bundler packs both), and puts them
+# under target/package/ with Debian/RPM file names:
 #   target/package/keyward_<version>_<arch>.deb
 #   target/package/keyward-<version>-1.<arch>.rpm
 # What goes into the packages is configured in tauri.conf.json (bundle.linux): runtime
@@ -22,16 +22,26 @@ version=$(cargo metadata --format-version 1 --no-deps |
   node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
     process.stdout.write(m.packages.find((p) => p.name === "keyward-desktop").version)')
 
-# The CLI first: the bundler copies target/release/keyward into the packages
-# (bundle.linux.*.files) but only compiles the app's own package.
-echo "==> cargo build --release -p keyward-cli"
-cargo build --release --locked -p keyward-cli </dev/null
+# One cargo invocation for both binaries: built separately, cargo would resolve different
+# features for the shared crates and compile those twice. The UI first: the app embeds ui/dist.
+# Only when a UI source is newer than the built UI: rebuilt files (even identical) make cargo
+# recompile the app, ~4 min with the release profile's LTO.
+stale_ui=$(find ui/src ui/public ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts \
+  ui/tsconfig.json ui/tsconfig.node.json ui/svelte.config.js -newer ui/dist/index.html -print -quit 2>/dev/null || echo missing)
+if [ ! -f ui/dist/index.html ] || [ -n "$stale_ui" ]; then
+  echo "==> npm run build --prefix ui"
+  npm run build --prefix ui </dev/null
+else
+  echo "==> ui/dist is up to date"
+fi
+echo "==> cargo build --release -p keyward-desktop -p keyward-cli"
+cargo build --release --locked -p keyward-desktop -p keyward-cli </dev/null
 
-# `tauri build` runs build.beforeBuildCommand (the UI into ui/dist), compiles the app in
-# release, patches the binary with the bundle type, then writes the bundles.
-echo "==> tauri build --bundles $bundles (Keyward $version)"
+# `tauri bundle` compiles nothing: it patches the app binary with the bundle type, then writes
+# the bundles from target/release (the CLI goes in through bundle.linux.*.files).
+echo "==> tauri bundle --bundles $bundles (Keyward $version)"
 rm -rf target/release/bundle
-"$tauri" build --ci --bundles "$bundles" -- --locked </dev/null
+"$tauri" bundle --ci --bundles "$bundles" </dev/null
 
 out=target/package
 rm -rf "$out"
