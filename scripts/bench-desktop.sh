@@ -6,7 +6,8 @@
 #   bash scripts/bench-desktop.sh          # builds everything in release, then measures
 #
 # Environment: BENCH_RUNS (default 5 launches per app), BENCH_SIZES (default "1000 10000"),
-# BENCH_SKIP_BUILD=1 (use the existing release binaries), BENCH_OUT (default artifacts/bench:
+# BENCH_SKIP_BUILD=1 (use the existing release binaries), BENCH_APP (another keyward-desktop,
+# e.g. one built with a different profile; with BENCH_SKIP_BUILD=1), BENCH_OUT (default artifacts/bench:
 # the table, raw samples, screenshots, app logs), BENCH_KEYRING=session|login (see below).
 #
 # How it measures:
@@ -45,7 +46,7 @@ SETTLE_S=2
 KEYRING=${BENCH_KEYRING:-session}
 KEYRING_PASSWORD=bench-keychain
 
-APP=$ROOT/target/release/keyward-desktop
+APP=${BENCH_APP:-$ROOT/target/release/keyward-desktop} # BENCH_APP: another build of the app
 CLI=$ROOT/target/release/keyward
 BARE_TARGET=$ROOT/target/bare-window
 BARE=$BARE_TARGET/release/bare-window

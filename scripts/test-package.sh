@@ -117,7 +117,7 @@ wait_for() { # wait_for SECONDS WHAT PID COMMAND...: polls COMMAND every 20 ms
 }
 
 # One package test at a time on this machine: they share the system's package database.
-exec 9>"${TMPDIR:-/tmp}/keyward-package-test.lock"
+exec 9>/tmp/keyward-package-test.lock # a fixed path: the package database is machine-wide
 flock -w 900 9 || die "another package test has held the lock for 15 minutes"
 if dpkg-query -W -f='${Status}' keyward 2>/dev/null | grep -q installed; then
   die "a keyward package is already installed on this machine; this test installs and purges" \
