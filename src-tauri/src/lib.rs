@@ -41,7 +41,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
 
 pub fn run() {
     let started = std::time::Instant::now();
+    // Before anything reads a secret; see keyward::hardening.
+    let hardening = keyward::hardening::deny_memory_access();
     init_logging();
+    if let Err(e) = hardening {
+        tracing::warn!("{e}");
+    }
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {

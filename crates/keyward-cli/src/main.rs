@@ -293,6 +293,8 @@ pub enum ProviderCommand {
 }
 
 fn main() -> ExitCode {
+    // Before anything reads a secret; see keyward::hardening.
+    let hardening = keyward::hardening::deny_memory_access();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -301,5 +303,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Err(e) = hardening {
+        eprintln!("keyward: warning: {e}");
+    }
     commands::run(cli.command)
 }

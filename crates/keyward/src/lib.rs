@@ -8,6 +8,7 @@ pub mod config;
 pub mod connection;
 pub mod error;
 pub mod fingerprint;
+pub mod hardening;
 pub mod import;
 pub mod inventory;
 pub mod model;
