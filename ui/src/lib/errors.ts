@@ -78,6 +78,13 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   provider_unavailable: 'The provider could not be reached or did not answer in time. Check the base URL and the network, then try again.',
   provider_malformed: 'The provider answered with something its API does not document. Check the base URL.',
   manual_only: 'This provider has no API for that; do it in its dashboard.',
+  // issue 5: create / rotate / revoke
+  rotation_in_progress: 'This key is already being rotated. Finish or resume that rotation first (Rotations).',
+  rotation_not_found: 'That rotation is no longer in the journal.',
+  reveal_expired: 'The value can be shown only once, right after it was made. Use Copy instead.',
+  confirm_mismatch: 'The name typed does not match the key\'s name.',
+  still_valid: 'The provider still accepts the old key. Revoke it in the dashboard, then confirm again.',
+  unsupported: 'Keyward cannot do this for this kind of key.',
 };
 
 /**
@@ -100,6 +107,8 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
+  'rotation_in_progress',
+  'still_valid',
 ]);
 
 /**

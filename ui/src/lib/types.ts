@@ -144,6 +144,8 @@ export interface KindDto {
   client_safe: boolean;
   dashboard_url: string;
   notes: string;
+  /** How Keyward can create / roll / revoke this kind (absent from older backends: treat as manual). */
+  operations?: OperationsDto;
 }
 
 export interface PurposeDto {
@@ -271,6 +273,133 @@ export interface SyncResultDto {
   refreshed: KeyDto[];
 }
 
+// ---- create / rotate / revoke (issue 5) ----
+
+/** How Keyward carries out one operation on a key kind. */
+export type OpMode = 'api' | 'manual' | 'unsupported';
+
+export interface OperationsDto {
+  list: OpMode;
+  create: OpMode;
+  roll: OpMode;
+  revoke: OpMode;
+  verify: OpMode;
+}
+
+/** native_roll: the provider replaces the value (old dies at once); create_revoke: new key, old revoked after the grace; guided: dashboard + paste. */
+export type RotationFlavour = 'native_roll' | 'create_revoke' | 'guided';
+
+/** The journal's steps, in order. */
+export type RotationStep = 'planned' | 'created' | 'verified' | 'promoted' | 'old_revoked' | 'done';
+
+/** A step, or where a rotation ended early. */
+export type RotationState = RotationStep | 'failed' | 'rolled_back';
+
+/** One rotation of the journal. No secret. */
+export interface RotationDto {
+  id: string;
+  key_id: string;
+  key_name: string;
+  provider: string;
+  environment: string;
+  flavour: RotationFlavour;
+  state: RotationState;
+  /** The last step reached (for a failed or rolled back rotation). */
+  last_step: RotationStep;
+  grace_secs: number;
+  started_at: string;
+  updated_at: string;
+  /** When the old key is due to be revoked (promoted + grace); null before promotion or once revoked. */
+  revoke_after: string | null;
+  /** Guided rotations wait for the user: 'paste' (the new key) or 'revoke_old' (confirm the old one is revoked). */
+  waiting_for: 'paste' | 'revoke_old' | null;
+  error_code: string | null;
+  error: string | null;
+}
+
+/** What rotating one key would do, before anything happens. */
+export interface RotationPlanDto {
+  key_id: string;
+  key_name: string;
+  provider: string;
+  environment: string;
+  /** null when the key cannot be rotated (see `blocked`). */
+  flavour: RotationFlavour | null;
+  grace_secs: number;
+  /** Where the user does a guided step. */
+  dashboard_url: string | null;
+  /** Why this key cannot be rotated now; null when it can. */
+  blocked: string | null;
+}
+
+export interface RotateInput {
+  key_ids: string[];
+  /** null: the flavour's default (0 for a native roll). */
+  grace_secs: number | null;
+  /** Create + revoke instead of a native roll, for an overlap (Cloudflare). */
+  prefer_overlap: boolean;
+  /** Give the new key only its purpose's least-privilege scopes (an over-privileged finding's fix). */
+  narrow: boolean;
+}
+
+/** One step of one key's rotation, streamed over a Channel while `key_rotate` runs. */
+export interface RotationEventDto {
+  key_id: string;
+  rotation: RotationDto;
+}
+
+/** How one key's rotation ended in this run. */
+export interface RotationOutcomeDto {
+  key_id: string;
+  rotation: RotationDto | null;
+  error_code: string | null;
+  error: string | null;
+  /** Lets the window ask for the new value once (`key_reveal`); null when there is nothing to reveal. */
+  reveal_token: string | null;
+}
+
+export interface CreateKeyInput {
+  /** The connection that creates it through the API; null = guided (the user pastes the key). */
+  connection_id: string | null;
+  provider: string;
+  kind: string;
+  name: string;
+  environment: string;
+  purpose: string;
+  /** The scopes granted; any beyond the purpose's proposal are recorded as a widening. */
+  scopes: string[];
+  /** Guided only: the pasted value, from the password field. */
+  secret: string | null;
+  /** Filed as the replacement of this key (a finding's "replace" action). */
+  replaces_key_id: string | null;
+}
+
+export interface CreatedKeyDto {
+  key: KeyDto;
+  /** Scopes granted beyond the purpose's least privilege (recorded in the audit trail). */
+  widened_scopes: string[];
+  /** One-time permission to show the value (`key_reveal`); null for a pasted key. */
+  reveal_token: string | null;
+}
+
+/** The only DTO with a key's value: answered once, when the user presses "Show once". */
+export interface RevealDto {
+  value: string;
+}
+
+export interface RevokeResultDto {
+  key: KeyDto;
+  /** The provider answered 401 to the old value before Keyward marked it revoked. */
+  confirmed_dead: boolean;
+}
+
+/** What start-up did with a rotation left unfinished. */
+export interface RecoveryDto {
+  rotation: RotationDto;
+  action: 'resumed' | 'rolled_back' | 'adopted' | 'orphan_revoked' | 'needs_attention';
+  detail: string;
+}
+
 export const ERROR_CODES = [
   'not_found',
   'invalid_input',
@@ -300,6 +429,13 @@ export const ERROR_CODES = [
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
+  // issue 5
+  'rotation_in_progress',
+  'rotation_not_found',
+  'reveal_expired',
+  'confirm_mismatch',
+  'still_valid',
+  'unsupported',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
