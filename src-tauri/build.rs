@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "keys_verify_all",
     "sync_preview",
     "sync_commit",
+    // create / rotate / revoke (issue 5)
+    "key_reveal",
 ];
 
 fn main() {

@@ -29,6 +29,14 @@ impl AppError {
             message: message.into(),
         }
     }
+
+    /// "Show once" without a valid one-time token (spent, expired, or never issued).
+    pub fn reveal_expired() -> AppError {
+        AppError {
+            code: "reveal_expired",
+            message: "the value can be shown only once, right after it was made".into(),
+        }
+    }
 }
 
 #[cfg(test)]

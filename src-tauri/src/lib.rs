@@ -4,6 +4,8 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod lifecycle;
+pub mod reveal;
 pub mod state;
 
 use state::AppState;
@@ -36,6 +38,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::keys_verify_all,
         commands::sync_preview,
         commands::sync_commit,
+        // create / rotate / revoke (issue 5)
+        lifecycle::key_reveal,
     ])
 }
 
@@ -44,6 +48,7 @@ pub fn run() {
     init_logging();
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
             let config = keyward::Config::from_env()?;
             let vault = Arc::new(keyward::vault::KeychainVault::new(
