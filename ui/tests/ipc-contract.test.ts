@@ -84,17 +84,20 @@ const contract: Record<string, readonly string[]> = {
   operations: keysOf<OperationsDto>()(['list', 'create', 'roll', 'revoke', 'verify']),
   rotation: keysOf<RotationDto>()([
     'id', 'key_id', 'key_name', 'provider', 'environment', 'flavour', 'state', 'last_step', 'grace_secs',
-    'started_at', 'updated_at', 'revoke_after', 'waiting_for', 'error_code', 'error',
+    'started_at', 'updated_at', 'revoke_after', 'waiting_for', 'error_code', 'error', 'note',
   ]),
   rotation_plan: keysOf<RotationPlanDto>()([
-    'key_id', 'key_name', 'provider', 'environment', 'flavour', 'grace_secs', 'dashboard_url', 'blocked',
+    'key_id', 'key_name', 'provider', 'environment', 'flavour', 'grace_secs', 'scopes', 'widened', 'dashboard_url',
+    'notes', 'blocked',
   ]),
-  rotation_event: keysOf<RotationEventDto>()(['key_id', 'rotation']),
-  rotation_outcome: keysOf<RotationOutcomeDto>()(['key_id', 'rotation', 'error_code', 'error', 'reveal_token']),
+  rotation_event: keysOf<RotationEventDto>()([
+    'rotation_id', 'key_id', 'key_name', 'flavour', 'step', 'kind', 'message', 'done', 'total',
+  ]),
+  rotation_outcome: keysOf<RotationOutcomeDto>()(['key_id', 'rotation', 'error_code', 'message', 'reveal_token']),
   created_key: keysOf<CreatedKeyDto>()(['key', 'widened_scopes', 'reveal_token']),
   reveal: keysOf<RevealDto>()(['value']),
-  revoke_result: keysOf<RevokeResultDto>()(['key', 'confirmed_dead']),
-  recovery: keysOf<RecoveryDto>()(['rotation', 'action', 'detail']),
+  revoke_result: keysOf<RevokeResultDto>()(['key', 'confirmed_dead', 'message']),
+  recovery: keysOf<RecoveryDto>()(['rotation_id', 'key_id', 'key_name', 'action', 'step', 'detail']),
 };
 
 /**

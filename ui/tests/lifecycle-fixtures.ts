@@ -62,6 +62,7 @@ export function rotation(overrides: Partial<RotationDto> = {}): RotationDto {
     waiting_for: null,
     error_code: null,
     error: null,
+    note: null,
     ...overrides,
   };
 }

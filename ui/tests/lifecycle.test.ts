@@ -17,14 +17,18 @@ import {
   widenedScopes,
   type RotateRun,
 } from '../src/lib/lifecycle';
-import type { RotationPlanDto } from '../src/lib/types';
+import type { RotationEventDto, RotationPlanDto } from '../src/lib/types';
 import { closeWizard, openCreateWizard, openRevokeWizard, openRotateWizard, wizards } from '../src/lib/wizards.svelte';
 import { CONNECTIONS, LIFECYCLE_PROVIDERS, rotation } from './lifecycle-fixtures';
 
 const posthog = LIFECYCLE_PROVIDERS[0];
 
 function plan(key_id: string, overrides: Partial<RotationPlanDto> = {}): RotationPlanDto {
-  return { key_id, key_name: key_id, provider: 'posthog', environment: 'prod', flavour: 'native_roll', grace_secs: 0, dashboard_url: null, blocked: null, ...overrides };
+  return { key_id, key_name: key_id, provider: 'posthog', environment: 'prod', flavour: 'native_roll', grace_secs: 0, scopes: [], widened: [], dashboard_url: '', notes: [], blocked: null, ...overrides };
+}
+
+function ev(key_id: string, step: RotationEventDto['step'], kind: RotationEventDto['kind'] = 'step', extra: Partial<RotationEventDto> = {}): RotationEventDto {
+  return { rotation_id: `r-${key_id}`, key_id, key_name: key_id, flavour: 'native_roll', step, kind, message: step, done: 0, total: 3, ...extra };
 }
 
 describe('create', () => {
@@ -85,7 +89,7 @@ describe('rotation steps', () => {
   });
 
   it('summarises a plan by flavour and blocked keys', () => {
-    expect(planSummary([plan('a'), plan('b', { flavour: 'create_revoke' }), plan('c', { flavour: null, blocked: 'revoked' })])).toBe(
+    expect(planSummary([plan('a'), plan('b', { flavour: 'create_revoke' }), plan('c', { blocked: 'revoked' })])).toBe(
       '3 keys: 1 rolled at the provider, 1 created new + old revoked; 1 cannot be rotated',
     );
   });
@@ -98,7 +102,7 @@ describe('rotation steps', () => {
 });
 
 describe('a bulk rotate run', () => {
-  const start = () => reduceRotate(null, { type: 'start', plans: [plan('a'), plan('b'), plan('c'), plan('d', { flavour: null, blocked: 'Revoked keys cannot be rotated.' })] });
+  const start = () => reduceRotate(null, { type: 'start', plans: [plan('a'), plan('b'), plan('c'), plan('d', { blocked: 'Revoked keys cannot be rotated.' })] });
 
   it('skips blocked keys from the start', () => {
     const run = start()!;
@@ -110,41 +114,54 @@ describe('a bulk rotate run', () => {
 
   it('follows each key through its steps; one failure leaves the others alone', () => {
     let run: RotateRun | null = start();
-    const step = (key_id: string, state: 'created' | 'done' | 'failed', extra = {}) =>
-      (run = reduceRotate(run, { type: 'step', event: { key_id, rotation: rotation({ id: `r-${key_id}`, key_id, state, last_step: state === 'failed' ? 'planned' : state, ...extra }) } }));
-    step('a', 'created');
+    run = reduceRotate(run, { type: 'step', event: ev('a', 'created') });
     expect(run!.keys.a.phase).toBe('running');
-    step('b', 'failed', { error: 'the provider answered 503' });
-    step('a', 'done');
-    step('c', 'done');
+    expect(run!.keys.a.rotation).toMatchObject({ id: 'r-a', state: 'created', last_step: 'created' });
+    run = reduceRotate(run, { type: 'step', event: ev('b', 'planned') });
+    run = reduceRotate(run, { type: 'step', event: ev('b', 'planned', 'stopped', { message: 'the provider answered 503' }) });
+    expect(run!.keys.b.phase).toBe('failed');
+    run = reduceRotate(run, { type: 'step', event: ev('a', 'done') });
+    run = reduceRotate(run, { type: 'step', event: ev('c', 'done', 'finished') });
+    expect(run!.keys.a.phase).toBe('done');
     run = reduceRotate(run, {
       type: 'finish',
       outcomes: [
-        { key_id: 'a', rotation: run!.keys.a.rotation, error_code: null, error: null, reveal_token: 't-a' },
-        { key_id: 'b', rotation: run!.keys.b.rotation, error_code: 'provider_unavailable', error: 'the provider answered 503', reveal_token: null },
-        { key_id: 'c', rotation: run!.keys.c.rotation, error_code: null, error: null, reveal_token: 't-c' },
+        { key_id: 'a', rotation: rotation({ id: 'r-a', key_id: 'a', state: 'done', last_step: 'done' }), error_code: null, message: 'done', reveal_token: 't-a' },
+        { key_id: 'b', rotation: rotation({ id: 'r-b', key_id: 'b', state: 'planned' }), error_code: 'provider_unavailable', message: 'the provider answered 503', reveal_token: null },
+        { key_id: 'c', rotation: rotation({ id: 'r-c', key_id: 'c', state: 'done', last_step: 'done' }), error_code: null, message: 'done', reveal_token: 't-c' },
       ],
     });
     expect(run!.phase).toBe('done');
     expect(runCounts(run)).toEqual({ total: 4, finished: 4, done: 2, failed: 1, waiting: 0, skipped: 1 });
-    expect(run!.keys.b.error).toMatch(/could not be reached/);
+    expect(run!.keys.b.error).toMatch(/could not be reached.*\(the provider answered 503\)/);
     expect(run!.keys.a.revealToken).toBe('t-a');
+    expect(run!.keys.b.revealToken).toBeNull();
+  });
+
+  it('a failed step keeps how far the rotation got', () => {
+    let run = start();
+    run = reduceRotate(run, { type: 'step', event: ev('a', 'created') });
+    run = reduceRotate(run, { type: 'step', event: ev('a', 'rolled_back', 'step', { message: 'the new key did not verify' }) });
+    expect(run!.keys.a.rotation).toMatchObject({ state: 'rolled_back', last_step: 'created', error: 'the new key did not verify' });
+    expect(run!.keys.a.phase).toBe('failed');
   });
 
   it('shows a guided key as waiting for the user, and a grace-period key as done for this run', () => {
     let run = start();
-    run = reduceRotate(run, { type: 'step', event: { key_id: 'a', rotation: rotation({ key_id: 'a', flavour: 'guided', waiting_for: 'paste' }) } });
-    run = reduceRotate(run, {
-      type: 'step',
-      event: { key_id: 'b', rotation: rotation({ key_id: 'b', flavour: 'create_revoke', state: 'promoted', last_step: 'promoted', revoke_after: '2030-01-01T00:00:00Z' }) },
-    });
+    run = reduceRotate(run, { type: 'step', event: ev('a', 'planned', 'finished', { flavour: 'guided' }) });
+    run = reduceRotate(run, { type: 'step', event: ev('b', 'promoted', 'finished', { flavour: 'create_revoke' }) });
     expect(run!.keys.a.phase).toBe('waiting');
+    expect(run!.keys.a.rotation?.waiting_for).toBe('paste');
     expect(run!.keys.b.phase).toBe('done');
+    run = reduceRotate(run, { type: 'rotation', rotation: rotation({ key_id: 'a', flavour: 'guided', state: 'promoted', last_step: 'promoted', waiting_for: 'revoke_old' }) });
+    expect(run!.keys.a.phase).toBe('waiting');
+    run = reduceRotate(run, { type: 'rotation', rotation: rotation({ key_id: 'a', flavour: 'guided', state: 'done', last_step: 'done' }) });
+    expect(run!.keys.a.phase).toBe('done');
   });
 
   it('ignores events for keys outside the run', () => {
     const run = start();
-    expect(reduceRotate(run, { type: 'step', event: { key_id: 'zzz', rotation: rotation({ key_id: 'zzz' }) } })).toBe(run);
+    expect(reduceRotate(run, { type: 'step', event: ev('zzz', 'created') })).toBe(run);
   });
 });
 
@@ -160,9 +177,10 @@ describe('revoke', () => {
 
 describe('recovery notice', () => {
   it('says per rotation what start-up did', () => {
-    expect(recoveryLines([{ rotation: { key_name: 'Prod flags', environment: 'prod' }, action: 'rolled_back', detail: 'the new key was never verified' }])).toEqual([
-      '“Prod flags” (prod): rolled back — the new key was never verified',
+    expect(recoveryLines([{ key_name: 'Prod flags', action: 'rolled_back', detail: 'the new key was never verified' }])).toEqual([
+      '“Prod flags”: rolled back (the old key stays current) — the new key was never verified',
     ]);
+    expect(recoveryLines([{ key_name: 'x', action: 'something_new', detail: '' }])).toEqual(['“x”: something_new']);
   });
 });
 

@@ -24,7 +24,7 @@ import RotateWizard from '../src/components/RotateWizard.svelte';
 import RotationsJournal from '../src/components/RotationsJournal.svelte';
 import WizardHost from '../src/components/WizardHost.svelte';
 import { AppStore } from '../src/lib/store.svelte';
-import type { KeyDto, RotationDto, RotationPlanDto, SettingsDto } from '../src/lib/types';
+import type { KeyDto, RotationDto, RotationEventDto, RotationPlanDto, SettingsDto } from '../src/lib/types';
 import { closeWizard, dismissRecovery, openCreateWizard, openRotateWizard, wizards } from '../src/lib/wizards.svelte';
 import { makeKey } from './fixtures';
 import { CONNECTIONS, LIFECYCLE_PROVIDERS, rotation } from './lifecycle-fixtures';
@@ -55,7 +55,12 @@ function storeWith(keys: KeyDto[] = []): AppStore {
 }
 
 function planOf(key: KeyDto, overrides: Partial<RotationPlanDto> = {}): RotationPlanDto {
-  return { key_id: key.id, key_name: key.name, provider: key.provider, environment: key.environment, flavour: 'native_roll', grace_secs: 0, dashboard_url: 'https://us.posthog.com/settings', blocked: null, ...overrides };
+  return { key_id: key.id, key_name: key.name, provider: key.provider, environment: key.environment, flavour: 'native_roll', grace_secs: 0, scopes: [], widened: [], dashboard_url: 'https://us.posthog.com/settings', notes: [], blocked: null, ...overrides };
+}
+
+/** The event the engine streams when a rotation reaches `r.state`. */
+function eventOf(r: RotationDto, kind: RotationEventDto['kind'] = 'step', message = ''): RotationEventDto {
+  return { rotation_id: r.id, key_id: r.key_id, key_name: r.key_name, flavour: r.flavour, step: r.state, kind, message: message || r.state, done: 0, total: 3 };
 }
 
 function noHostileElements(container: HTMLElement | Document = document): void {
@@ -99,10 +104,9 @@ describe('create wizard', () => {
         kind: 'project_secret',
         name: HOSTILE,
         environment: 'prod',
-        purpose: 'Evaluate feature flags server-side',
+        purpose: 'evaluate_feature_flags',
         scopes: ['feature_flag:read', 'insight:read'],
         secret: null,
-        replaces_key_id: null,
       },
     });
     expect(screen.getByTestId('create-done-name').textContent).toContain(HOSTILE);
@@ -206,14 +210,17 @@ describe('rotate wizard', () => {
     backend({
       rotation_plan: () => [planOf(a), planOf(b), planOf(c, { flavour: 'create_revoke', grace_secs: 86_400 })],
       key_rotate: async ({ onEvent }) => {
-        const send = (r: RotationDto) => (onEvent as { onmessage: (e: unknown) => void }).onmessage({ key_id: r.key_id, rotation: r });
-        send(rotation({ id: 'ra', key_id: a.id, state: 'done', last_step: 'done' }));
-        send(rotation({ id: 'rb', key_id: b.id, state: 'failed', last_step: 'planned', error: 'the provider answered 503' }));
-        send(rotation({ id: 'rc', key_id: c.id, flavour: 'create_revoke', state: 'promoted', last_step: 'promoted', revoke_after: new Date(Date.now() + 23.5 * 3_600_000).toISOString() }));
+        const send = (e: RotationEventDto) => (onEvent as { onmessage: (e: unknown) => void }).onmessage(e);
+        const ra = rotation({ id: 'ra', key_id: a.id, state: 'done', last_step: 'done' });
+        const rb = rotation({ id: 'rb', key_id: b.id, state: 'planned', error: 'the provider answered 503' });
+        const rc = rotation({ id: 'rc', key_id: c.id, flavour: 'create_revoke', state: 'promoted', last_step: 'promoted', grace_secs: 86_400, revoke_after: new Date(Date.now() + 23.5 * 3_600_000).toISOString() });
+        send(eventOf(ra));
+        send(eventOf(rb, 'stopped', 'the provider answered 503'));
+        send(eventOf(rc, 'finished'));
         return [
-          { key_id: a.id, rotation: rotation({ id: 'ra', key_id: a.id, state: 'done', last_step: 'done' }), error_code: null, error: null, reveal_token: 'ta' },
-          { key_id: b.id, rotation: null, error_code: 'provider_unavailable', error: 'the provider answered 503', reveal_token: null },
-          { key_id: c.id, rotation: null, error_code: null, error: null, reveal_token: 'tc' },
+          { key_id: a.id, rotation: ra, error_code: null, message: 'done', reveal_token: 'ta' },
+          { key_id: b.id, rotation: rb, error_code: 'provider_unavailable', message: 'the provider answered 503', reveal_token: null },
+          { key_id: c.id, rotation: rc, error_code: null, message: 'promoted; old key revoked after the grace period', reveal_token: 'tc' },
         ];
       },
       keys_list: () => keys,
@@ -242,13 +249,13 @@ describe('rotate wizard', () => {
     expect(screen.getAllByTestId('rotate-result')[0].textContent).toContain(HOSTILE);
     noHostileElements();
     const [, args] = calls('key_rotate')[0];
-    expect((args as { input: unknown }).input).toEqual({ key_ids: keys.map((k) => k.id), grace_secs: 86_400, prefer_overlap: false, narrow: false });
+    expect((args as { input: unknown }).input).toEqual({ key_ids: keys.map((k) => k.id), grace_secs: null, narrow: false });
   });
 
   it('leaves out keys the user unticks and keys that cannot be rotated', async () => {
     const keys = [makeKey({ name: 'a' }), makeKey({ name: 'b' }), makeKey({ name: 'gone', status: 'revoked' })];
     backend({
-      rotation_plan: () => [planOf(keys[0]), planOf(keys[1]), planOf(keys[2], { flavour: null, blocked: 'Revoked keys cannot be rotated.' })],
+      rotation_plan: () => [planOf(keys[0]), planOf(keys[1]), planOf(keys[2], { blocked: 'the key is already revoked' })],
       key_rotate: () => [],
       keys_list: () => keys,
       rotation_list: () => [],
@@ -270,8 +277,8 @@ describe('rotate wizard', () => {
     backend({
       rotation_plan: () => [planOf(key, { flavour: 'guided', dashboard_url: 'https://account.postmarkapp.com/servers' })],
       key_rotate: ({ onEvent }) => {
-        (onEvent as { onmessage: (e: unknown) => void }).onmessage({ key_id: key.id, rotation: waiting });
-        return [{ key_id: key.id, rotation: waiting, error_code: null, error: null, reveal_token: null }];
+        (onEvent as { onmessage: (e: unknown) => void }).onmessage(eventOf(waiting, 'finished'));
+        return [{ key_id: key.id, rotation: waiting, error_code: null, message: 'waiting for the new key', reveal_token: null }];
       },
       rotation_guided_submit: ({ rotationId, secret }) => {
         expect([rotationId, secret]).toEqual(['g1', SECRET]);
@@ -279,7 +286,7 @@ describe('rotate wizard', () => {
       },
       rotation_guided_confirm: () => {
         confirms += 1;
-        if (confirms === 1) throw { code: 'still_valid', message: 'the old key still answers 200' };
+        if (confirms === 1) throw { code: 'old_key_still_valid', message: 'the old key still works at the provider' };
         return { ...waiting, state: 'done', last_step: 'done', waiting_for: null };
       },
       keys_list: () => [key],
@@ -308,7 +315,7 @@ describe('rotate wizard', () => {
 describe('revoke wizard', () => {
   it('needs the typed name, shows the name as text, and reports the confirmed 401', async () => {
     const key = makeKey({ name: HOSTILE, provider: 'sendgrid', kind: 'api_key' });
-    backend({ key_revoke: () => ({ key: { ...key, status: 'revoked' }, confirmed_dead: true }), rotation_list: () => [] });
+    backend({ key_revoke: () => ({ key: { ...key, status: 'revoked' }, confirmed_dead: true, message: 'revoked' }), rotation_list: () => [] });
     const store = storeWith([key]);
     render(RevokeWizard, { props: { store, keyId: key.id, onclose: () => undefined } });
     expect(screen.getByTestId('revoke-form').getAttribute('data-mode')).toBe('api');
@@ -329,7 +336,7 @@ describe('revoke wizard', () => {
 
   it('guided: points to the dashboard and keeps the key when the provider still accepts it', async () => {
     const key = makeKey({ name: 'Mail', provider: 'postmark', kind: 'server_token' });
-    backend({ key_revoke: () => Promise.reject({ code: 'still_valid', message: 'still 200' }) });
+    backend({ key_revoke: () => Promise.reject({ code: 'old_key_still_valid', message: 'still 200' }) });
     render(RevokeWizard, { props: { store: storeWith([key]), keyId: key.id, onclose: () => undefined } });
     expect(screen.getByTestId('revoke-form').getAttribute('data-mode')).toBe('guided');
     await fireEvent.click(screen.getByTestId('revoke-open-dashboard'));
@@ -372,12 +379,12 @@ describe('journal, key status and start-up recovery', () => {
       connections_list: () => CONNECTIONS,
       app_ready: () => null,
       key_show: () => ({ key, audit: [], secret_present: true }),
-      rotation_recover: () => [{ rotation: pending, action: 'resumed', detail: 'promoted the verified new key' }],
+      rotation_recover: () => [{ rotation_id: pending.id, key_id: key.id, key_name: key.name, action: 'resumed', step: 'promoted', detail: 'promoted the verified new key' }],
       rotation_list: () => [pending],
     });
     render(App);
     const notice = await screen.findByTestId('recovery-notice');
-    expect(screen.getByTestId('recovery-item').textContent).toContain(`“${HOSTILE}” (prod): finished — promoted the verified new key`);
+    expect(screen.getByTestId('recovery-item').textContent).toContain(`“${HOSTILE}”: finished the rotation — promoted the verified new key`);
     expect(calls('rotation_recover')).toHaveLength(1);
     noHostileElements(notice);
 

@@ -5,7 +5,7 @@
 
 import type { CommandName, Commands } from './api';
 import { AppError } from './errors';
-import type { ConnectionDto, KeyDto, OperationsDto, ProviderDto, RecoveryDto, RotationDto, RotationFlavour, RotationPlanDto, RotationStep } from './types';
+import type { ConnectionDto, KeyDto, OperationsDto, ProviderDto, RecoveryDto, RotationDto, RotationEventDto, RotationFlavour, RotationOutcomeDto, RotationPlanDto, RotationStep } from './types';
 
 /** Which demo kinds have a management API (the rest are guided). */
 const API_KINDS: Record<string, OperationsDto> = {
@@ -51,26 +51,30 @@ export function lifecycleHandlers(inv: DemoInventory): Handlers {
     return t;
   };
 
-  const flavourOf = (key: KeyDto, preferOverlap: boolean): RotationFlavour | null => {
+  const flavourOf = (key: KeyDto, grace: number | null): RotationFlavour | null => {
     const ops = opsOf(key);
-    if (ops.roll === 'api' && !(preferOverlap && ops.create === 'api')) return 'native_roll';
-    if (ops.create === 'api' && ops.revoke === 'api') return 'create_revoke';
+    const canCreateRevoke = ops.create === 'api' && ops.revoke === 'api';
+    if (ops.roll === 'api' && !((grace ?? 0) > 0 && canCreateRevoke)) return 'native_roll';
+    if (canCreateRevoke) return 'create_revoke';
     if (ops.roll === 'manual' || ops.create === 'manual') return 'guided';
     return null;
   };
 
-  const plan = (key: KeyDto, preferOverlap: boolean, grace: number | null): RotationPlanDto => {
-    const flavour = key.status === 'revoked' ? null : flavourOf(key, preferOverlap);
+  const plan = (key: KeyDto, grace: number | null): RotationPlanDto => {
+    const flavour = key.status === 'revoked' ? null : flavourOf(key, grace);
     const busy = rotations.some((r) => r.key_id === key.id && !['done', 'failed', 'rolled_back'].includes(r.state));
     return {
       key_id: key.id,
       key_name: key.name,
       provider: key.provider,
       environment: key.environment,
-      flavour,
-      grace_secs: flavour === 'create_revoke' ? (grace ?? 86_400) : 0,
-      dashboard_url: dashboard(key),
-      blocked: key.status === 'revoked' ? 'Revoked keys cannot be rotated.' : busy ? 'A rotation of this key is unfinished.' : flavour ? null : 'This kind has no way to rotate.',
+      flavour: flavour ?? 'guided',
+      grace_secs: flavour === 'create_revoke' ? (grace ?? 0) : 0,
+      scopes: key.scopes,
+      widened: [],
+      dashboard_url: dashboard(key) ?? '',
+      notes: flavour === 'native_roll' ? ['the provider rolls the value in place: the old value stops working at once'] : [],
+      blocked: key.status === 'revoked' ? 'the key is already revoked' : busy ? 'an unfinished rotation exists' : flavour ? null : 'this kind has no way to rotate',
     };
   };
 
@@ -79,6 +83,10 @@ export function lifecycleHandlers(inv: DemoInventory): Handlers {
     if (patch.state && !['failed', 'rolled_back'].includes(patch.state)) r.last_step = patch.state as RotationStep;
     return { ...r };
   };
+
+  const event = (r: RotationDto, kind: RotationEventDto['kind'], message: string, done: number, total: number): RotationEventDto => ({
+    rotation_id: r.id, key_id: r.key_id, key_name: r.key_name, flavour: r.flavour, step: r.state, kind, message, done, total,
+  });
 
   const promote = (r: RotationDto) => {
     const key = inv.find(r.key_id);
@@ -93,9 +101,9 @@ export function lifecycleHandlers(inv: DemoInventory): Handlers {
       if (!input.name.trim()) throw new AppError('invalid_input', 'name must not be empty');
       if (inv.duplicate(input.name, input.environment)) throw new AppError('duplicate', 'name taken');
       if (input.connection_id === null && (input.secret ?? '').trim().length < 8) throw new AppError('provider_unauthorized', 'the provider refused the pasted key');
-      const purpose = inv.providers.find((p) => p.id === input.provider)?.purposes.find((p) => p.label === input.purpose);
+      const purpose = inv.providers.find((p) => p.id === input.provider)?.purposes.find((p) => p.id === input.purpose || p.label === input.purpose);
       const widened = input.scopes.filter((s) => !(purpose?.scopes ?? []).includes(s));
-      const key = inv.newKey({ provider: input.provider, kind: input.kind, name: input.name, environment: input.environment, purpose: input.purpose, scopes: input.scopes, connection_id: input.connection_id });
+      const key = inv.newKey({ provider: input.provider, kind: input.kind, name: input.name, environment: input.environment, purpose: purpose?.label ?? input.purpose, scopes: input.scopes, connection_id: input.connection_id });
       inv.record('created', key, widened.length ? `created; widened beyond the purpose: ${widened.join(', ')}` : 'created');
       return { key, widened_scopes: widened, reveal_token: input.connection_id ? token(key.id) : null };
     },
@@ -105,58 +113,66 @@ export function lifecycleHandlers(inv: DemoInventory): Handlers {
       inv.record('revealed', inv.find(id), 'shown once');
       return { value: `demo-only-not-a-real-key-${id.slice(-6)}` };
     },
-    rotation_plan: ({ input }) => input.key_ids.map((id) => plan(inv.find(id), input.prefer_overlap, input.grace_secs)),
+    rotation_plan: ({ input }) => input.key_ids.map((id) => plan(inv.find(id), input.grace_secs)),
     key_rotate: async ({ input, onEvent }) => {
       inv.requireKeychain();
-      const run = async (id: string) => {
+      const total = input.key_ids.length;
+      let finished = 0;
+      const run = async (id: string): Promise<RotationOutcomeDto> => {
         const key = inv.find(id);
-        const p = plan(key, input.prefer_overlap, input.grace_secs);
-        if (!p.flavour || p.blocked) return { key_id: id, rotation: null, error_code: 'unsupported', error: p.blocked, reveal_token: null };
+        const p = plan(key, input.grace_secs);
+        if (p.blocked) return { key_id: id, rotation: null, error_code: 'rotation_unsupported', message: p.blocked, reveal_token: null };
         const t = new Date().toISOString();
         const r: RotationDto = {
           id: `rot-${++n}`, key_id: id, key_name: key.name, provider: key.provider, environment: key.environment, flavour: p.flavour,
           state: 'planned', last_step: 'planned', grace_secs: p.grace_secs, started_at: t, updated_at: t, revoke_after: null,
-          waiting_for: p.flavour === 'guided' ? 'paste' : null, error_code: null, error: null,
+          waiting_for: p.flavour === 'guided' ? 'paste' : null, error_code: null, error: null, note: null,
         };
         rotations.unshift(r);
-        onEvent.onmessage({ key_id: id, rotation: { ...r } });
-        if (p.flavour === 'guided') return { key_id: id, rotation: { ...r }, error_code: null, error: null, reveal_token: null };
+        onEvent.onmessage(event(r, 'step', 'planned', finished, total));
+        if (p.flavour === 'guided') {
+          onEvent.onmessage(event(r, 'finished', 'waiting for the new key', ++finished, total));
+          return { key_id: id, rotation: { ...r }, error_code: null, message: 'waiting for the new key', reveal_token: null };
+        }
         const steps: RotationStep[] = p.flavour === 'native_roll' || p.grace_secs === 0 ? ['created', 'verified', 'promoted', 'old_revoked', 'done'] : ['created', 'verified', 'promoted'];
         for (const s of steps) {
           await sleep(250 + ((id.charCodeAt(id.length - 1) * 37) % 300));
           if (s === 'created' && /fail/i.test(key.name)) {
-            const failed = update(r, { state: 'failed', error_code: 'provider_unavailable', error: 'the provider answered 503 twice; nothing was created' });
-            onEvent.onmessage({ key_id: id, rotation: failed });
-            return { key_id: id, rotation: failed, error_code: 'provider_unavailable', error: 'the provider answered 503 twice; nothing was created' };
+            const message = 'the provider answered 503 twice; nothing was created';
+            update(r, { state: 'rolled_back', error_code: 'provider_unavailable', error: message });
+            onEvent.onmessage(event(r, 'stopped', message, ++finished, total));
+            return { key_id: id, rotation: { ...r }, error_code: 'provider_unavailable', message, reveal_token: null };
           }
           if (s === 'promoted') {
             promote(r);
             if (steps.length === 3) r.revoke_after = new Date(Date.now() + p.grace_secs * 1000).toISOString();
           }
-          onEvent.onmessage({ key_id: id, rotation: update(r, { state: s }) });
+          update(r, { state: s });
+          onEvent.onmessage(event(r, 'step', s, finished, total));
         }
-        return { key_id: id, rotation: { ...r }, error_code: null, error: null, reveal_token: token(id) };
+        onEvent.onmessage(event(r, 'finished', r.state, ++finished, total));
+        return { key_id: id, rotation: { ...r }, error_code: null, message: r.state, reveal_token: token(id) };
       };
       // Bounded concurrency (3), like the backend.
-      const outcomes: Awaited<ReturnType<typeof run>>[] = [];
+      const outcomes: RotationOutcomeDto[] = [];
       const next = [...input.key_ids];
       await Promise.all(
         Array.from({ length: Math.min(3, next.length) }, async () => {
           for (let id = next.shift(); id !== undefined; id = next.shift()) outcomes.push(await run(id));
         }),
       );
-      return outcomes.map((o) => ({ key_id: o.key_id, rotation: o.rotation, error_code: o.error_code, error: o.error, reveal_token: o.reveal_token ?? null }));
+      return outcomes;
     },
     rotation_guided_submit: ({ rotationId, secret }) => {
       const r = rotations.find((x) => x.id === rotationId);
-      if (!r) throw new AppError('rotation_not_found', rotationId);
-      if (secret.trim().length < 8) throw new AppError('provider_unauthorized', 'the provider refused the pasted key');
+      if (!r) throw new AppError('not_found', rotationId);
+      if (secret.trim().length < 8) throw new AppError('new_key_invalid', 'the provider refused the pasted key');
       promote(r);
       return update(r, { state: 'promoted', waiting_for: 'revoke_old' });
     },
     rotation_guided_confirm: ({ rotationId }) => {
       const r = rotations.find((x) => x.id === rotationId);
-      if (!r) throw new AppError('rotation_not_found', rotationId);
+      if (!r) throw new AppError('not_found', rotationId);
       return update(r, { state: 'done', waiting_for: null });
     },
     rotation_list: () => rotations.map((r) => ({ ...r })),
@@ -164,13 +180,7 @@ export function lifecycleHandlers(inv: DemoInventory): Handlers {
       if (!inv.params.has('recover')) return [];
       const key = inv.keys()[0];
       if (!key) return [];
-      const t = new Date().toISOString();
-      const r: RotationDto = {
-        id: `rot-${++n}`, key_id: key.id, key_name: key.name, provider: key.provider, environment: key.environment, flavour: 'create_revoke',
-        state: 'done', last_step: 'done', grace_secs: 0, started_at: t, updated_at: t, revoke_after: null, waiting_for: null, error_code: null, error: null,
-      };
-      rotations.unshift(r);
-      const out: RecoveryDto[] = [{ rotation: { ...r }, action: 'resumed', detail: 'the new key was stored and verified; promoted it' }];
+      const out: RecoveryDto[] = [{ rotation_id: `rot-${++n}`, key_id: key.id, key_name: key.name, action: 'resumed', step: 'done', detail: 'the new key was stored and verified; promoted it' }];
       return out;
     },
     key_revoke: ({ id, confirmName }) => {
@@ -180,7 +190,7 @@ export function lifecycleHandlers(inv: DemoInventory): Handlers {
       const next: KeyDto = { ...key, status: 'revoked', fingerprint: null, updated_at: t };
       inv.put(next);
       inv.record('revoked', next, 'revoked; the provider answers 401');
-      return { key: { ...next }, confirmed_dead: true };
+      return { key: { ...next }, confirmed_dead: true, message: 'revoked, confirmed dead (401)' };
     },
   };
 }

@@ -10,6 +10,7 @@ import type {
   KindDto,
   ProviderDto,
   PurposeDto,
+  RecoveryDto,
   RotationDto,
   RotationEventDto,
   RotationFlavour,
@@ -186,7 +187,7 @@ export function planSummary(plans: readonly RotationPlanDto[]): string {
   const by: Record<RotationFlavour, number> = { native_roll: 0, create_revoke: 0, guided: 0 };
   let blocked = 0;
   for (const p of plans) {
-    if (p.flavour === null || p.blocked) blocked++;
+    if (p.blocked) blocked++;
     else by[p.flavour]++;
   }
   const parts = [
@@ -229,13 +230,57 @@ export type RotateEvent =
   | { type: 'fail'; message: string }
   | { type: 'rotation'; rotation: RotationDto };
 
+function isStopped(state: RotationState): boolean {
+  return state === 'failed' || state === 'rolled_back';
+}
+
+/** What the user waits on in a guided rotation at this step. */
+export function waitingFor(flavour: RotationFlavour, state: RotationState): RotationDto['waiting_for'] {
+  if (flavour !== 'guided') return null;
+  return state === 'planned' ? 'paste' : state === 'promoted' ? 'revoke_old' : null;
+}
+
 function phaseOf(rotation: RotationDto): KeyRunPhase {
   if (rotation.state === 'done') return 'done';
-  if (rotation.state === 'failed' || rotation.state === 'rolled_back') return 'failed';
+  if (isStopped(rotation.state)) return 'failed';
   if (rotation.waiting_for) return 'waiting';
-  // A promoted create+revoke rotation waits for its grace period: the run's part is done.
-  if (rotation.state === 'promoted' && rotation.revoke_after && rotation.flavour !== 'guided') return 'done';
+  // A promoted create + revoke rotation waits for its grace period: this run's part is done.
+  if (rotation.state === 'promoted' && rotation.flavour === 'create_revoke') return 'done';
   return 'running';
+}
+
+/** The journal row as far as the streamed events tell it (the outcome brings the full row). */
+function fromEvent(prev: RotationDto | null, e: RotationEventDto, environment: string): RotationDto {
+  const now = new Date().toISOString();
+  const base: RotationDto = prev ?? {
+    id: e.rotation_id,
+    key_id: e.key_id,
+    key_name: e.key_name,
+    provider: '',
+    environment,
+    flavour: e.flavour,
+    state: 'planned',
+    last_step: 'planned',
+    grace_secs: 0,
+    started_at: now,
+    updated_at: now,
+    revoke_after: null,
+    waiting_for: null,
+    error_code: null,
+    error: null,
+    note: null,
+  };
+  const state = e.step;
+  return {
+    ...base,
+    id: e.rotation_id,
+    flavour: e.flavour,
+    state,
+    last_step: isStopped(state) ? base.last_step : (state as RotationStep),
+    updated_at: now,
+    waiting_for: waitingFor(e.flavour, state),
+    error: e.kind === 'stopped' || isStopped(state) ? e.message : base.error,
+  };
 }
 
 export function reduceRotate(run: RotateRun | null, event: RotateEvent): RotateRun | null {
@@ -249,7 +294,7 @@ export function reduceRotate(run: RotateRun | null, event: RotateEvent): RotateR
           environment: p.environment,
           provider: p.provider,
           flavour: p.flavour,
-          phase: p.blocked || !p.flavour ? 'skipped' : 'queued',
+          phase: p.blocked ? 'skipped' : 'queued',
           rotation: null,
           error: p.blocked,
           revealToken: null,
@@ -257,19 +302,23 @@ export function reduceRotate(run: RotateRun | null, event: RotateEvent): RotateR
       }
       return { phase: 'running', order: event.plans.map((p) => p.key_id), keys, error: null };
     }
-    case 'step':
+    case 'step': {
+      if (!run) return run;
+      const e = event.event;
+      const prev = run.keys[e.key_id];
+      if (!prev) return run;
+      const rotation = { ...fromEvent(prev.rotation, e, prev.environment), provider: prev.provider };
+      const phase: KeyRunPhase = e.kind === 'stopped' ? 'failed' : e.kind === 'finished' ? phaseOf(rotation) : isStopped(e.step) ? 'failed' : e.step === 'done' ? 'done' : 'running';
+      const next: KeyRun = { ...prev, rotation, flavour: e.flavour, phase, error: phase === 'failed' ? e.message || 'Stopped.' : null };
+      return { ...run, keys: { ...run.keys, [e.key_id]: next } };
+    }
     case 'rotation': {
       if (!run) return run;
-      const rotation = event.type === 'step' ? event.event.rotation : event.rotation;
+      const rotation = event.rotation;
       const prev = run.keys[rotation.key_id];
       if (!prev) return run;
-      const next: KeyRun = {
-        ...prev,
-        rotation,
-        flavour: rotation.flavour,
-        phase: phaseOf(rotation),
-        error: rotation.error ?? (rotation.state === 'failed' ? 'Stopped.' : null),
-      };
+      const phase = phaseOf(rotation);
+      const next: KeyRun = { ...prev, rotation, flavour: rotation.flavour, phase, error: phase === 'failed' ? (rotation.error ?? 'Stopped.') : null };
       return { ...run, keys: { ...run.keys, [rotation.key_id]: next } };
     }
     case 'finish': {
@@ -283,8 +332,9 @@ export function reduceRotate(run: RotateRun | null, event: RotateEvent): RotateR
         keys[o.key_id] = {
           ...prev,
           rotation,
+          flavour: rotation?.flavour ?? prev.flavour,
           phase: failed ? 'failed' : rotation ? phaseOf(rotation) : prev.phase,
-          error: failed ? errorMessage({ code: o.error_code, message: o.error ?? '' }) : (rotation?.error ?? null),
+          error: failed ? `${errorMessage({ code: o.error_code, message: '' })}${o.message ? ` (${o.message})` : ''}` : null,
           revealToken: o.reveal_token,
         };
       }
@@ -357,16 +407,19 @@ export function confirmMatches(key: Pick<KeyDto, 'name'>, typed: string): boolea
 // Recovery at start-up
 
 const RECOVERY_WORDS: Record<string, string> = {
-  resumed: 'finished',
-  rolled_back: 'rolled back',
-  adopted: 'adopted the new key',
-  orphan_revoked: 'revoked an unused new key',
-  needs_attention: 'needs your attention',
+  resumed: 'finished the rotation',
+  rolled_back: 'rolled back (the old key stays current)',
+  adopted: 'kept the new key',
+  rolled_again: 'rolled again after a lost answer',
+  flagged: 'needs your attention',
+  revoked_orphan: 'revoked an unused new key',
+  stopped: 'stopped (resumable)',
+  old_key_revoked: 'revoked the old key (grace period over)',
 };
 
 /** One line per recovered rotation, for the start-up notice. */
-export function recoveryLines(items: readonly { rotation: Pick<RotationDto, 'key_name' | 'environment'>; action: string; detail: string }[]): string[] {
-  return items.map((r) => `“${r.rotation.key_name}” (${r.rotation.environment}): ${RECOVERY_WORDS[r.action] ?? r.action}${r.detail ? ` — ${r.detail}` : ''}`);
+export function recoveryLines(items: readonly Pick<RecoveryDto, 'key_name' | 'action' | 'detail'>[]): string[] {
+  return items.map((r) => `“${r.key_name}”: ${RECOVERY_WORDS[r.action] ?? r.action}${r.detail ? ` — ${r.detail}` : ''}`);
 }
 
 /** The rotation in the journal that is current for a key: the newest unfinished one. */

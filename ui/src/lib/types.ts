@@ -301,20 +301,23 @@ export interface RotationDto {
   key_id: string;
   key_name: string;
   provider: string;
+  /** The key's environment ('' when the key is gone from the inventory). */
   environment: string;
   flavour: RotationFlavour;
   state: RotationState;
-  /** The last step reached (for a failed or rolled back rotation). */
+  /** The last step reached (for a failed or rolled back rotation: how far it got). */
   last_step: RotationStep;
   grace_secs: number;
   started_at: string;
   updated_at: string;
-  /** When the old key is due to be revoked (promoted + grace); null before promotion or once revoked. */
+  /** When the old key is due to be revoked (create + revoke, after promotion). */
   revoke_after: string | null;
   /** Guided rotations wait for the user: 'paste' (the new key) or 'revoke_old' (confirm the old one is revoked). */
   waiting_for: 'paste' | 'revoke_old' | null;
   error_code: string | null;
   error: string | null;
+  /** What recovery or the engine did that the user should know. */
+  note: string | null;
 }
 
 /** What rotating one key would do, before anything happens. */
@@ -323,29 +326,40 @@ export interface RotationPlanDto {
   key_name: string;
   provider: string;
   environment: string;
-  /** null when the key cannot be rotated (see `blocked`). */
-  flavour: RotationFlavour | null;
+  flavour: RotationFlavour;
   grace_secs: number;
-  /** Where the user does a guided step. */
-  dashboard_url: string | null;
+  /** Scopes of the new key (create + revoke) and those beyond the purpose's least privilege. */
+  scopes: string[];
+  widened: string[];
+  /** Where the user does a guided step (else the provider's dashboard). */
+  dashboard_url: string;
+  /** One sentence per thing the user should know. */
+  notes: string[];
   /** Why this key cannot be rotated now; null when it can. */
   blocked: string | null;
 }
 
 export interface RotateInput {
   key_ids: string[];
-  /** null: the flavour's default (0 for a native roll). */
+  /** Overlap of old and new; > 0 turns a native roll into create + revoke where the provider allows. null/0: none. */
   grace_secs: number | null;
-  /** Create + revoke instead of a native roll, for an overlap (Cloudflare). */
-  prefer_overlap: boolean;
   /** Give the new key only its purpose's least-privilege scopes (an over-privileged finding's fix). */
   narrow: boolean;
 }
 
-/** One step of one key's rotation, streamed over a Channel while `key_rotate` runs. */
+/** One step of one key's rotation, streamed over a Channel while a rotation runs. */
 export interface RotationEventDto {
+  rotation_id: string;
   key_id: string;
-  rotation: RotationDto;
+  key_name: string;
+  flavour: RotationFlavour;
+  step: RotationState;
+  /** step: the journal reached `step`; waiting: rate limited, will retry; stopped: resumable error in `message`; finished: as far as it can go now. */
+  kind: 'step' | 'waiting' | 'stopped' | 'finished';
+  message: string;
+  /** Bulk: keys finished so far and in total. */
+  done: number;
+  total: number;
 }
 
 /** How one key's rotation ended in this run. */
@@ -353,25 +367,25 @@ export interface RotationOutcomeDto {
   key_id: string;
   rotation: RotationDto | null;
   error_code: string | null;
-  error: string | null;
+  /** What happened or why it stopped. */
+  message: string;
   /** Lets the window ask for the new value once (`key_reveal`); null when there is nothing to reveal. */
   reveal_token: string | null;
 }
 
 export interface CreateKeyInput {
-  /** The connection that creates it through the API; null = guided (the user pastes the key). */
+  /** The connection (id) that creates it through the API; null = guided (the user pastes the key). */
   connection_id: string | null;
   provider: string;
   kind: string;
   name: string;
   environment: string;
+  /** A purpose id of the provider's catalogue, or free text. */
   purpose: string;
-  /** The scopes granted; any beyond the purpose's proposal are recorded as a widening. */
+  /** API: the scopes granted; any beyond the purpose's proposal are recorded as a widening. */
   scopes: string[];
   /** Guided only: the pasted value, from the password field. */
   secret: string | null;
-  /** Filed as the replacement of this key (a finding's "replace" action). */
-  replaces_key_id: string | null;
 }
 
 export interface CreatedKeyDto {
@@ -391,12 +405,17 @@ export interface RevokeResultDto {
   key: KeyDto;
   /** The provider answered 401 to the old value before Keyward marked it revoked. */
   confirmed_dead: boolean;
+  message: string;
 }
 
-/** What start-up did with a rotation left unfinished. */
+/** What start-up did with a rotation left unfinished (or a revocation that fell due). */
 export interface RecoveryDto {
-  rotation: RotationDto;
-  action: 'resumed' | 'rolled_back' | 'adopted' | 'orphan_revoked' | 'needs_attention';
+  rotation_id: string;
+  key_id: string;
+  key_name: string;
+  /** resumed, rolled_back, adopted, rolled_again, flagged, revoked_orphan, stopped, old_key_revoked */
+  action: string;
+  step: RotationState;
   detail: string;
 }
 
@@ -429,13 +448,17 @@ export const ERROR_CODES = [
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
-  // issue 5
+  // issue 5: create / rotate / revoke
   'rotation_in_progress',
-  'rotation_not_found',
+  'rotation_unsupported',
+  'rotation_wrong_step',
+  'rotation_leased',
+  'rotation_lost_roll',
+  'new_key_invalid',
+  'old_key_still_valid',
+  'already_revoked',
   'reveal_expired',
   'confirm_mismatch',
-  'still_valid',
-  'unsupported',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
