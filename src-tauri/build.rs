@@ -24,7 +24,15 @@ const COMMANDS: &[&str] = &[
     "sync_preview",
     "sync_commit",
     // create / rotate / revoke (issue 5)
+    "key_create",
     "key_reveal",
+    "rotation_plan",
+    "key_rotate",
+    "rotation_guided_submit",
+    "rotation_guided_confirm",
+    "rotation_list",
+    "rotation_recover",
+    "key_revoke",
 ];
 
 fn main() {

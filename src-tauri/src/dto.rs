@@ -409,12 +409,3 @@ pub struct SyncResultDto {
     pub imported: Vec<KeyDto>,
     pub refreshed: Vec<KeyDto>,
 }
-
-// ---- create / rotate / revoke (issue 5) ----
-
-/// The one DTO that carries a key's value, outbound: answered by `key_reveal` only, once, on
-/// the user's explicit "Show once". Deliberately no `Debug`, so it cannot end up in a log.
-#[derive(Clone, Serialize)]
-pub struct RevealDto {
-    pub value: String,
-}

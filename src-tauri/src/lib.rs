@@ -5,6 +5,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod lifecycle;
+pub mod lifecycle_dto;
 pub mod reveal;
 pub mod state;
 
@@ -39,7 +40,15 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::sync_preview,
         commands::sync_commit,
         // create / rotate / revoke (issue 5)
+        lifecycle::key_create,
         lifecycle::key_reveal,
+        lifecycle::rotation_plan,
+        lifecycle::key_rotate,
+        lifecycle::rotation_guided_submit,
+        lifecycle::rotation_guided_confirm,
+        lifecycle::rotation_list,
+        lifecycle::rotation_recover,
+        lifecycle::key_revoke,
     ])
 }
 

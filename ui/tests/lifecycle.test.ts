@@ -169,6 +169,9 @@ describe('revoke', () => {
   it('needs the exact name', () => {
     expect(revokeMode(posthog.kinds[0])).toBe('api');
     expect(revokeMode(posthog.kinds[1])).toBe('guided');
+    // The API needs a connection to call it with.
+    expect(revokeMode(posthog.kinds[0], { connection_id: null })).toBe('guided');
+    expect(revokeMode(posthog.kinds[0], { connection_id: 'c' })).toBe('api');
     expect(confirmMatches({ name: 'Prod mail' }, 'Prod mail ')).toBe(true);
     expect(confirmMatches({ name: 'Prod mail' }, 'prod mail')).toBe(false);
     expect(confirmMatches({ name: ' ' }, '')).toBe(false);

@@ -314,7 +314,7 @@ describe('rotate wizard', () => {
 
 describe('revoke wizard', () => {
   it('needs the typed name, shows the name as text, and reports the confirmed 401', async () => {
-    const key = makeKey({ name: HOSTILE, provider: 'sendgrid', kind: 'api_key' });
+    const key = makeKey({ name: HOSTILE, provider: 'sendgrid', kind: 'api_key', connection_id: 'c-sendgrid' });
     backend({ key_revoke: () => ({ key: { ...key, status: 'revoked' }, confirmed_dead: true, message: 'revoked' }), rotation_list: () => [] });
     const store = storeWith([key]);
     render(RevokeWizard, { props: { store, keyId: key.id, onclose: () => undefined } });

@@ -393,9 +393,11 @@ export const PHASE_TONES: Record<KeyRunPhase, string> = {
 
 export type RevokeMode = 'api' | 'guided' | 'none';
 
-export function revokeMode(kind: KindDto | undefined): RevokeMode {
+/** API only when the kind has a revoke call and the key is linked to a connection that can make it; else guided. */
+export function revokeMode(kind: KindDto | undefined, key?: Pick<KeyDto, 'connection_id'>): RevokeMode {
   const mode = kind?.operations?.revoke ?? 'manual';
-  return mode === 'api' ? 'api' : mode === 'manual' ? 'guided' : 'none';
+  if (mode === 'api') return key && key.connection_id === null ? 'guided' : 'api';
+  return mode === 'manual' ? 'guided' : 'none';
 }
 
 /** The named confirmation: the typed name must match exactly (surrounding spaces aside). */
