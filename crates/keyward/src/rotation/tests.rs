@@ -1,0 +1,1 @@
+//! Unit tests of the journal state machine (in-memory store and vault).
