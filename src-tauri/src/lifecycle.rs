@@ -62,8 +62,9 @@ pub async fn key_create(state: State<'_, AppState>, input: CreateKeyInput) -> Re
     let inv = &state.inventory;
     let purpose = keyward::provider::profile(&input.provider)
         .and_then(|p| p.purpose(&input.purpose));
-    match input.connection_id {
-        Some(connection) => {
+    match (input.guided, input.connection_id) {
+        (false, None) => Err(AppError::invalid("pick the connection that creates the key")),
+        (false, Some(connection)) => {
             let req = CreateKeyRequest {
                 connection,
                 environment: input.environment,
@@ -84,7 +85,10 @@ pub async fn key_create(state: State<'_, AppState>, input: CreateKeyInput) -> Re
                 reveal_token,
             })
         }
-        None => {
+        (true, connection) => {
+            let connection_id = connection
+                .map(|c| Uuid::parse_str(&c).map_err(|_| AppError::invalid("not a connection id")))
+                .transpose()?;
             let secret = input
                 .secret
                 .ok_or_else(|| AppError::invalid("paste the new key's value"))?;
@@ -102,6 +106,7 @@ pub async fn key_create(state: State<'_, AppState>, input: CreateKeyInput) -> Re
                 environment: input.environment,
                 purpose: purpose.map_or(input.purpose, |p| p.label.to_owned()),
                 scopes: input.scopes,
+                connection_id,
                 ..keyward::NewKey::default()
             };
             let key = inv.key_create_guided(new, secret).await?;

@@ -189,9 +189,12 @@ fn optional_secret<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Secret>, D
     Option::<String>::deserialize(de).map(|v| v.map(Secret::new))
 }
 
-/// Create a key: through a connection's API (`connection_id`), or guided (`secret` pasted).
+/// Create a key: through a connection's API, or guided (made in the dashboard, `secret` pasted;
+/// `connection_id` then links it and serves to verify it).
 #[derive(Debug, Deserialize)]
 pub struct CreateKeyInput {
+    #[serde(default)]
+    pub guided: bool,
     pub connection_id: Option<String>,
     pub provider: String,
     pub kind: String,

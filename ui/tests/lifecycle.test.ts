@@ -43,8 +43,10 @@ describe('create', () => {
     const sources = createSources(LIFECYCLE_PROVIDERS, CONNECTIONS);
     expect(sources.map((s) => s.id)).toEqual(['connection:c-posthog', 'guided:posthog', 'guided:postmark']);
     expect(sources[0]).toMatchObject({ mode: 'api', connectionId: 'c-posthog', provider: 'posthog' });
+    // Guided keys are linked to (and verified through) a connection of their provider when there is one.
+    expect(sources[2]).toMatchObject({ mode: 'guided', connectionId: 'c-postmark' });
     // A Postmark connection creates nothing: Postmark has no create API.
-    expect(sources.some((s) => s.connectionId === 'c-postmark')).toBe(false);
+    expect(sources.some((s) => s.mode === 'api' && s.connectionId === 'c-postmark')).toBe(false);
   });
 
   it('lists only the purposes whose least-privilege kind can be made that way', () => {

@@ -99,6 +99,7 @@ describe('create wizard', () => {
     const [, args] = calls('key_create')[0];
     expect(args).toEqual({
       input: {
+        guided: false,
         connection_id: 'c-posthog',
         provider: 'posthog',
         kind: 'project_secret',

@@ -100,12 +100,12 @@ export function lifecycleHandlers(inv: DemoInventory): Handlers {
       inv.requireKeychain();
       if (!input.name.trim()) throw new AppError('invalid_input', 'name must not be empty');
       if (inv.duplicate(input.name, input.environment)) throw new AppError('duplicate', 'name taken');
-      if (input.connection_id === null && (input.secret ?? '').trim().length < 8) throw new AppError('provider_unauthorized', 'the provider refused the pasted key');
+      if (input.guided && (input.secret ?? '').trim().length < 8) throw new AppError('provider_unauthorized', 'the provider refused the pasted key');
       const purpose = inv.providers.find((p) => p.id === input.provider)?.purposes.find((p) => p.id === input.purpose || p.label === input.purpose);
       const widened = input.scopes.filter((s) => !(purpose?.scopes ?? []).includes(s));
       const key = inv.newKey({ provider: input.provider, kind: input.kind, name: input.name, environment: input.environment, purpose: purpose?.label ?? input.purpose, scopes: input.scopes, connection_id: input.connection_id });
       inv.record('created', key, widened.length ? `created; widened beyond the purpose: ${widened.join(', ')}` : 'created');
-      return { key, widened_scopes: widened, reveal_token: input.connection_id ? token(key.id) : null };
+      return { key, widened_scopes: widened, reveal_token: input.guided ? null : token(key.id) };
     },
     key_reveal: ({ id, token: t }) => {
       if (tokens.get(id) !== t) throw new AppError('reveal_expired', 'already shown');

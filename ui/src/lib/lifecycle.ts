@@ -51,7 +51,9 @@ export function createSources(providers: readonly ProviderDto[], connections: re
   }
   for (const p of providers) {
     if (p.kinds.some((k) => createMode(k) === 'guided')) {
-      out.push({ id: `guided:${p.id}`, mode: 'guided', provider: p.id, connectionId: null, label: `${p.display_name} — in its dashboard` });
+      // A connection of that provider (if any) links the key and is what verifies the pasted value.
+      const via = connections.find((c) => c.provider === p.id);
+      out.push({ id: `guided:${p.id}`, mode: 'guided', provider: p.id, connectionId: via?.id ?? null, label: `${p.display_name} — in its dashboard${via ? ` (checked through ${via.name})` : ''}` });
     }
   }
   return out;

@@ -374,7 +374,9 @@ export interface RotationOutcomeDto {
 }
 
 export interface CreateKeyInput {
-  /** The connection (id) that creates it through the API; null = guided (the user pastes the key). */
+  /** false: the connection creates it through the API; true: the user made it in the dashboard and pastes it. */
+  guided: boolean;
+  /** API: the connection that creates it. Guided: the connection it is linked to and verified through (null: none). */
   connection_id: string | null;
   provider: string;
   kind: string;
