@@ -253,6 +253,23 @@ describe('rotate wizard', () => {
     expect((args as { input: unknown }).input).toEqual({ key_ids: keys.map((k) => k.id), grace_secs: null, narrow: false });
   });
 
+  it('choosing a grace period asks for a new plan with it (a roll becomes create + revoke)', async () => {
+    const key = makeKey({ name: 'flags', provider: 'posthog', kind: 'project_secret' });
+    backend({
+      rotation_plan: ({ input }) => {
+        const grace = (input as { grace_secs: number | null }).grace_secs;
+        return [planOf(key, grace ? { flavour: 'create_revoke', grace_secs: grace } : {})];
+      },
+    });
+    render(RotateWizard, { props: { store: storeWith([key]), keyIds: [key.id], onclose: () => undefined } });
+    const row = await screen.findByTestId('rotate-plan-row');
+    expect(row.getAttribute('data-flavour')).toBe('native_roll');
+    await fireEvent.change(screen.getByTestId('rotate-grace'), { target: { value: '3600' } });
+    await waitFor(() => expect(screen.getByTestId('rotate-plan-row').getAttribute('data-flavour')).toBe('create_revoke'));
+    expect((calls('rotation_plan').at(-1)![1] as { input: { grace_secs: number | null } }).input.grace_secs).toBe(3600);
+    expect(screen.getByTestId('rotate-plan-grace').textContent).toContain('grace 1 h');
+  });
+
   it('leaves out keys the user unticks and keys that cannot be rotated', async () => {
     const keys = [makeKey({ name: 'a' }), makeKey({ name: 'b' }), makeKey({ name: 'gone', status: 'revoked' })];
     backend({
