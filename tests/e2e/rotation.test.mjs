@@ -20,6 +20,7 @@ import {
   listKeys,
   newDataDir,
   recorded,
+  secretPart,
   seedKey,
   simControl,
   simSeed,
@@ -36,7 +37,7 @@ async function simKeys(provider) {
 
 /** Registers every value the simulator holds now as a canary (new values appear as keys are made). */
 async function registerSimValues(except = []) {
-  for (const k of (await simControl('GET', 'keys')).keys) if (!except.includes(k.value)) canaries.add(k.value);
+  for (const k of (await simControl('GET', 'keys')).keys) if (!except.includes(k.value)) canaries.add(secretPart(k.value));
 }
 
 function connect(dataDir, provider, name, { admin = null, project = null, probe = null } = {}) {
