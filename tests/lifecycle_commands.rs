@@ -114,7 +114,13 @@ impl Harness {
             .value
     }
 
-    fn connect(&self, provider: &str, name: &str, admin: Option<&str>, project: Option<&str>) -> String {
+    fn connect(
+        &self,
+        provider: &str,
+        name: &str,
+        admin: Option<&str>,
+        project: Option<&str>,
+    ) -> String {
         let c = self.ok(
             "connection_add",
             json!({"input": {"provider": provider, "name": name, "base_url": self.sim.base_url(provider),
@@ -124,7 +130,15 @@ impl Harness {
         c["id"].as_str().unwrap().to_owned()
     }
 
-    fn create(&self, connection: &str, provider: &str, kind: &str, name: &str, purpose: &str, scopes: &[&str]) -> Value {
+    fn create(
+        &self,
+        connection: &str,
+        provider: &str,
+        kind: &str,
+        name: &str,
+        purpose: &str,
+        scopes: &[&str],
+    ) -> Value {
         self.ok(
             "key_create",
             json!({"input": {"guided": false, "connection_id": connection, "provider": provider, "kind": kind,
@@ -139,9 +153,15 @@ impl Harness {
         assert!(values.len() > 5, "the simulator's values were collected");
         for (cmd, body) in seen.iter().filter(|(cmd, _)| cmd != "key_reveal") {
             for v in values.iter() {
-                assert!(!body.contains(v.as_str()), "{cmd} answered a key value: {body}");
+                assert!(
+                    !body.contains(v.as_str()),
+                    "{cmd} answered a key value: {body}"
+                );
                 let slice = &v[v.len() / 3..v.len() / 3 + 12];
-                assert!(!body.contains(slice), "{cmd} answered part of a key value: {body}");
+                assert!(
+                    !body.contains(slice),
+                    "{cmd} answered part of a key value: {body}"
+                );
             }
         }
     }
@@ -151,14 +171,28 @@ impl Harness {
 fn create_through_the_api_reveals_the_value_once_and_only_on_request() {
     let h = harness();
     let sg = h.connect("sendgrid", "sg", Some("Keyward admin"), None);
-    let created = h.create(&sg, "sendgrid", "api_key", "mailer", "send_email", &["mail.send", "templates.read"]);
+    let created = h.create(
+        &sg,
+        "sendgrid",
+        "api_key",
+        "mailer",
+        "send_email",
+        &["mail.send", "templates.read"],
+    );
     assert_eq!(created["key"]["provider"], "sendgrid");
-    assert_eq!(created["widened_scopes"], json!(["templates.read"]), "the widening is reported");
+    assert_eq!(
+        created["widened_scopes"],
+        json!(["templates.read"]),
+        "the widening is reported"
+    );
     let id = created["key"]["id"].as_str().unwrap().to_owned();
     let token = created["reveal_token"].as_str().unwrap().to_owned();
     let value = h.sim_value("sendgrid", "mailer");
 
-    assert_eq!(h.err_code("key_reveal", json!({"id": id, "token": "guessed"})), "reveal_expired");
+    assert_eq!(
+        h.err_code("key_reveal", json!({"id": id, "token": "guessed"})),
+        "reveal_expired"
+    );
     let other = h.create(&sg, "sendgrid", "api_key", "stats", "read_stats", &[]);
     let other_token = other["reveal_token"].as_str().unwrap();
     assert_eq!(
@@ -167,15 +201,27 @@ fn create_through_the_api_reveals_the_value_once_and_only_on_request() {
         "a token reveals only the key it was issued for"
     );
     let shown = h.ok("key_reveal", json!({"id": id, "token": token}));
-    assert_eq!(shown["value"], value.as_str(), "Show once shows the created value");
+    assert_eq!(
+        shown["value"],
+        value.as_str(),
+        "Show once shows the created value"
+    );
     assert_eq!(
         h.err_code("key_reveal", json!({"id": id, "token": token})),
         "reveal_expired",
         "a second Show once is refused"
     );
     let audit = h.ok("audit_list", json!({"keyId": id}));
-    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(actions.contains(&"revealed"), "the reveal is audited: {actions:?}");
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"revealed"),
+        "the reveal is audited: {actions:?}"
+    );
     h.assert_no_value_crossed_ipc();
 }
 
@@ -183,11 +229,21 @@ fn create_through_the_api_reveals_the_value_once_and_only_on_request() {
 fn rotate_streams_steps_and_offers_the_new_value_once() {
     let h = harness();
     let ph = h.connect("posthog", "ph", Some("Keyward admin"), Some("1"));
-    let created = h.create(&ph, "posthog", "project_secret", "flags", "evaluate_feature_flags", &[]);
+    let created = h.create(
+        &ph,
+        "posthog",
+        "project_secret",
+        "flags",
+        "evaluate_feature_flags",
+        &[],
+    );
     let id = created["key"]["id"].as_str().unwrap().to_owned();
     let before = h.sim_value("posthog", "flags");
 
-    let plans = h.ok("rotation_plan", json!({"input": {"key_ids": [id], "grace_secs": null, "narrow": false}}));
+    let plans = h.ok(
+        "rotation_plan",
+        json!({"input": {"key_ids": [id], "grace_secs": null, "narrow": false}}),
+    );
     assert_eq!(plans[0]["flavour"], "native_roll");
     assert_eq!(plans[0]["environment"], "prod");
     assert_eq!(plans[0]["blocked"], Value::Null);
@@ -204,12 +260,20 @@ fn rotate_streams_steps_and_offers_the_new_value_once() {
     assert_ne!(before, after, "the provider rolled the value");
     let token = o["reveal_token"].as_str().unwrap();
     let shown = h.ok("key_reveal", json!({"id": id, "token": token}));
-    assert_eq!(shown["value"], after.as_str(), "Show once shows the rolled value (current in the keychain)");
+    assert_eq!(
+        shown["value"],
+        after.as_str(),
+        "Show once shows the rolled value (current in the keychain)"
+    );
 
     let journal = h.ok("rotation_list", json!({}));
     assert_eq!(journal[0]["key_id"], id.as_str());
     assert_eq!(journal[0]["state"], "done");
-    assert_eq!(h.ok("rotation_recover", json!({})), json!([]), "nothing left to recover");
+    assert_eq!(
+        h.ok("rotation_recover", json!({})),
+        json!([]),
+        "nothing left to recover"
+    );
     h.assert_no_value_crossed_ipc();
 }
 
@@ -219,11 +283,23 @@ fn bulk_rotate_reports_per_key_and_one_failure_does_not_stop_the_others() {
     let sg = h.connect("sendgrid", "sg", Some("Keyward admin"), None);
     let ids: Vec<String> = ["one", "two", "three"]
         .iter()
-        .map(|n| h.create(&sg, "sendgrid", "api_key", n, "send_email", &[])["key"]["id"].as_str().unwrap().to_owned())
+        .map(|n| {
+            h.create(&sg, "sendgrid", "api_key", n, "send_email", &[])["key"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     // The provider refuses to delete key "two"'s old remote key: its rotation stops after the
     // new key is promoted; the others finish.
-    let two_remote = h.sim.state().keys(Some("sendgrid")).into_iter().find(|k| k.name == "two").unwrap().id;
+    let two_remote = h
+        .sim
+        .state()
+        .keys(Some("sendgrid"))
+        .into_iter()
+        .find(|k| k.name == "two")
+        .unwrap()
+        .id;
     h.sim
         .state()
         .add_fault(Fault::on(&format!("DELETE /sendgrid/v3/api_keys/{two_remote}")).status(403));
@@ -233,10 +309,17 @@ fn bulk_rotate_reports_per_key_and_one_failure_does_not_stop_the_others() {
     );
     let outcomes = outcomes.as_array().unwrap();
     assert_eq!(outcomes.len(), 3, "one outcome per key");
-    let failed: Vec<&Value> = outcomes.iter().filter(|o| !o["error_code"].is_null()).collect();
+    let failed: Vec<&Value> = outcomes
+        .iter()
+        .filter(|o| !o["error_code"].is_null())
+        .collect();
     assert_eq!(failed.len(), 1, "exactly key two fails: {outcomes:?}");
     assert_eq!(failed[0]["key_id"], ids[1].as_str());
-    assert_eq!(failed[0]["reveal_token"], Value::Null, "no reveal for a failed rotation");
+    assert_eq!(
+        failed[0]["reveal_token"],
+        Value::Null,
+        "no reveal for a failed rotation"
+    );
     for o in outcomes.iter().filter(|o| o["error_code"].is_null()) {
         assert_eq!(o["rotation"]["flavour"], "create_revoke");
         assert_eq!(o["rotation"]["state"], "done", "{o}");
@@ -249,20 +332,56 @@ fn bulk_rotate_reports_per_key_and_one_failure_does_not_stop_the_others() {
 fn revoke_needs_the_typed_name_and_keeps_the_key_as_history() {
     let h = harness();
     let sg = h.connect("sendgrid", "sg", Some("Keyward admin"), None);
-    let created = h.create(&sg, "sendgrid", "api_key", "<b>old</b> mailer", "send_email", &[]);
+    let created = h.create(
+        &sg,
+        "sendgrid",
+        "api_key",
+        "<b>old</b> mailer",
+        "send_email",
+        &[],
+    );
     let id = created["key"]["id"].as_str().unwrap().to_owned();
     assert_eq!(
         h.err_code("key_revoke", json!({"id": id, "confirmName": "old mailer"})),
         "confirm_mismatch"
     );
-    assert!(h.sim.state().keys(Some("sendgrid")).iter().any(|k| k.name == "<b>old</b> mailer"), "nothing revoked on a mismatch");
-    let r = h.ok("key_revoke", json!({"id": id, "confirmName": "<b>old</b> mailer"}));
+    assert!(
+        h.sim
+            .state()
+            .keys(Some("sendgrid"))
+            .iter()
+            .any(|k| k.name == "<b>old</b> mailer"),
+        "nothing revoked on a mismatch"
+    );
+    let r = h.ok(
+        "key_revoke",
+        json!({"id": id, "confirmName": "<b>old</b> mailer"}),
+    );
     assert_eq!(r["confirmed_dead"], true);
     assert_eq!(r["key"]["status"], "revoked");
-    assert!(!h.sim.state().keys(Some("sendgrid")).iter().any(|k| k.name == "<b>old</b> mailer"), "deleted at the provider");
+    assert!(
+        !h.sim
+            .state()
+            .keys(Some("sendgrid"))
+            .iter()
+            .any(|k| k.name == "<b>old</b> mailer"),
+        "deleted at the provider"
+    );
     let list = h.ok("keys_list", json!({}));
-    assert!(list.as_array().unwrap().iter().any(|k| k["id"] == id.as_str() && k["status"] == "revoked"), "kept as history");
-    assert_eq!(h.err_code("key_revoke", json!({"id": id, "confirmName": "<b>old</b> mailer"})), "already_revoked");
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["id"] == id.as_str() && k["status"] == "revoked"),
+        "kept as history"
+    );
+    assert_eq!(
+        h.err_code(
+            "key_revoke",
+            json!({"id": id, "confirmName": "<b>old</b> mailer"})
+        ),
+        "already_revoked"
+    );
     h.assert_no_value_crossed_ipc();
 }
 
@@ -276,9 +395,17 @@ fn guided_rotation_pastes_verifies_and_confirms_the_old_key_is_dead() {
         json!({"input": {"guided": true, "connection_id": pm, "provider": "postman", "kind": "api_key",
                "name": "ci runs", "environment": "dev", "purpose": "", "scopes": [], "secret": old}}),
     );
-    assert_eq!(created["reveal_token"], Value::Null, "a pasted key is never revealed");
+    assert_eq!(
+        created["reveal_token"],
+        Value::Null,
+        "a pasted key is never revealed"
+    );
     let id = created["key"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(created["key"]["connection_id"], pm.as_str(), "linked to the connection that verified it");
+    assert_eq!(
+        created["key"]["connection_id"],
+        pm.as_str(),
+        "linked to the connection that verified it"
+    );
     assert_eq!(
         h.err_code(
             "key_create",
@@ -299,13 +426,21 @@ fn guided_rotation_pastes_verifies_and_confirms_the_old_key_is_dead() {
     assert_eq!(rotation["waiting_for"], "paste", "{rotation}");
     let rid = rotation["id"].as_str().unwrap().to_owned();
 
-    let promoted = h.ok("rotation_guided_submit", json!({"rotationId": rid, "secret": POSTMAN_NEW}));
+    let promoted = h.ok(
+        "rotation_guided_submit",
+        json!({"rotationId": rid, "secret": POSTMAN_NEW}),
+    );
     assert_eq!(promoted["state"], "promoted");
     assert_eq!(promoted["waiting_for"], "revoke_old");
     // The old key still works at the provider: Keyward refuses to call it revoked.
-    assert_eq!(h.err_code("rotation_guided_confirm", json!({"rotationId": rid})), "old_key_still_valid");
+    assert_eq!(
+        h.err_code("rotation_guided_confirm", json!({"rotationId": rid})),
+        "old_key_still_valid"
+    );
     // "The user revokes it in the dashboard": the provider now answers 401 to the old key.
-    h.sim.state().add_fault(Fault::on("GET /postman/me").status(401).times(1));
+    h.sim
+        .state()
+        .add_fault(Fault::on("GET /postman/me").status(401).times(1));
     let done = h.ok("rotation_guided_confirm", json!({"rotationId": rid}));
     assert_eq!(done["state"], "done", "{done}");
     assert_eq!(done["waiting_for"], Value::Null);

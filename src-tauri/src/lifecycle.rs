@@ -46,10 +46,7 @@ fn env_of(envs: &HashMap<Uuid, String>, id: Uuid) -> String {
 
 fn options(input: &RotateInput) -> RotateOptions {
     RotateOptions {
-        grace: input
-            .grace_secs
-            .filter(|s| *s > 0)
-            .map(Duration::from_secs),
+        grace: input.grace_secs.filter(|s| *s > 0).map(Duration::from_secs),
         narrow: input.narrow,
         scopes: None,
     }
@@ -58,12 +55,17 @@ fn options(input: &RotateInput) -> RotateOptions {
 /// Creates a key through a connection's API (the value goes to the keychain; the window gets
 /// a one-time reveal token, not the value), or saves a pasted key after verifying it (guided).
 #[tauri::command]
-pub async fn key_create(state: State<'_, AppState>, input: CreateKeyInput) -> Result<CreatedKeyDto> {
+pub async fn key_create(
+    state: State<'_, AppState>,
+    input: CreateKeyInput,
+) -> Result<CreatedKeyDto> {
     let inv = &state.inventory;
-    let purpose = keyward::provider::profile(&input.provider)
-        .and_then(|p| p.purpose(&input.purpose));
+    let purpose =
+        keyward::provider::profile(&input.provider).and_then(|p| p.purpose(&input.purpose));
     match (input.guided, input.connection_id) {
-        (false, None) => Err(AppError::invalid("pick the connection that creates the key")),
+        (false, None) => Err(AppError::invalid(
+            "pick the connection that creates the key",
+        )),
         (false, Some(connection)) => {
             let req = CreateKeyRequest {
                 connection,
