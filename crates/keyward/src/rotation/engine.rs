@@ -366,19 +366,22 @@ impl Driver<'_> {
             let listed = api.list().await?;
             // EXPOSE: the last four characters, compared with the provider's mask.
             let tail = last4(value.expose());
-            return Ok(
-                match listed.iter().find(|k| Some(k.id.as_str()) == remote_id) {
-                    None => Verification::invalid("PostHog no longer lists this key"),
-                    Some(k) if k.mask.ends_with(&tail) => {
-                        let mut v = Verification::valid("PostHog lists this key with this value");
-                        v.remote_id = Some(k.id.clone());
-                        v
-                    }
-                    Some(_) => Verification::invalid(
-                        "PostHog lists this key with another value (it was rolled)",
-                    ),
-                },
-            );
+            // Without a remote id (a key added by value), the mask finds it.
+            let found = match remote_id {
+                Some(id) => listed.iter().find(|k| k.id == id),
+                None => listed.iter().find(|k| k.mask.ends_with(&tail)),
+            };
+            return Ok(match found {
+                None => Verification::invalid("PostHog no longer lists this key"),
+                Some(k) if k.mask.ends_with(&tail) => {
+                    let mut v = Verification::valid("PostHog lists this key with this value");
+                    v.remote_id = Some(k.id.clone());
+                    v
+                }
+                Some(_) => Verification::invalid(
+                    "PostHog lists this key with another value (it was rolled)",
+                ),
+            });
         }
         let custom = self.inv.custom_providers().await?;
         let spec = custom.iter().find(|c| c.id == key.provider);
