@@ -376,6 +376,7 @@ impl Driver<'_> {
                 Some(k) if k.mask.ends_with(&tail) => {
                     let mut v = Verification::valid("PostHog lists this key with this value");
                     v.remote_id = Some(k.id.clone());
+                    v.scopes = Some(k.scopes.clone());
                     v
                 }
                 Some(_) => Verification::invalid(
@@ -843,6 +844,7 @@ impl Driver<'_> {
                 if let Err(e) = self.advance(rec, RotationStep::RolledBack, None, &[]).await {
                     return e;
                 }
+                self.emit(rec, RotationEventKind::Stopped, err.to_string());
                 err
             }
             RotationFlavour::Guided => {
@@ -853,6 +855,7 @@ impl Driver<'_> {
                 if let Err(e) = self.advance(rec, RotationStep::Planned, None, &[]).await {
                     return e;
                 }
+                self.emit(rec, RotationEventKind::Stopped, err.to_string());
                 err
             }
             RotationFlavour::NativeRoll => self.stop(rec, err).await,
@@ -1213,7 +1216,7 @@ impl Inventory {
         let mut key = key.clone();
         let needs_learning = key.remote_id.is_none()
             || (flavour == RotationFlavour::CreateRevoke
-                && key.provider == "sendgrid"
+                && key.provider != "cloudflare"
                 && key.scopes.is_empty()
                 && opts.scopes.is_none()
                 && !opts.narrow);
