@@ -361,6 +361,8 @@ impl Driver<'_> {
         value: &Secret,
     ) -> Result<Verification> {
         let key = &ctx.key;
+        // Reads wait out a rate limit another rotation of this run ran into, too.
+        self.gate.wait(&key.provider).await;
         if key.provider == "posthog" && key.kind == "project_secret" {
             let api = ctx.api(&self.http)?;
             let listed = api.list().await?;
