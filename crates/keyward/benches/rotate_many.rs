@@ -41,7 +41,10 @@ struct Row {
     failed: usize,
 }
 
-fn seed(keys: usize) -> (Seed, Vec<(String, String)>, Vec<(String, String)>) {
+/// (remote id, value) of each bench key.
+type Keys = Vec<(String, String)>;
+
+fn seed(keys: usize) -> (Seed, Keys, Keys) {
     let mut seed = Seed::demo();
     let template = seed
         .cloudflare
