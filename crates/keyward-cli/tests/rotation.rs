@@ -739,7 +739,10 @@ fn provider_faults_at_each_step_stop_in_a_resumable_state() {
     std::thread::sleep(Duration::from_millis(2000));
     env.keyward(&["rotations"], "")
         .expect_code(0, "recovery")
-        .expect_stderr("unfinished rotation of 'target'", "the next start settles it");
+        .expect_stderr(
+            "unfinished rotation of 'target'",
+            "the next start settles it",
+        );
     assert_sound(
         &env,
         &sim,
@@ -1279,4 +1282,48 @@ fn new_secrets_appear_nowhere_but_the_keychain() {
         .data_files()
         .iter()
         .any(|f| f.to_string_lossy().contains("wal") || f.to_string_lossy().ends_with(".db")));
+}
+
+#[test]
+fn rotating_a_key_tracked_without_its_value_takes_custody_of_the_new_one() {
+    // Synced PostHog project secret keys arrive without values (shown once); a native roll
+    // gives Keyward a value to keep.
+    let env = Env::new();
+    let sim = start();
+    let base = sim.base_url("posthog");
+    let admin = sim_value(&sim, "posthog", "Keyward admin");
+    env.keyward(
+        &[
+            "connect",
+            "posthog",
+            "--name",
+            "ph",
+            "--base-url",
+            &base,
+            "--project",
+            "1",
+        ],
+        &admin,
+    )
+    .expect_code(0, "connect");
+    env.keyward(&["sync", "ph", "--env", "prod"], "")
+        .expect_code(0, "sync tracks keys without values");
+    let keys = env.list_json();
+    let tracked = keys
+        .iter()
+        .find(|k| k["name"] == "Endpoint reader")
+        .unwrap();
+    let id = id_of(tracked);
+    assert!(tracked["fingerprint"].is_null());
+    assert_eq!(env.lookup(&id), None);
+    let out = env.keyward(&["rotate", &id, "--format", "json"], "");
+    out.expect_code(0, "native roll of a tracked key");
+    assert_eq!(out.json()[0]["rotation"]["step"], "done");
+    let value = env.lookup(&id).expect("Keyward now holds the value");
+    out.expect_no_value(&value, "rotate output");
+    assert!(live_in_sim(&sim, "posthog", &value));
+    let key = key_json(&env, &id);
+    assert!(key["fingerprint"].is_string(), "{key}");
+    let (code, report) = env.doctor();
+    assert_eq!(code, 0, "{report:#}");
 }
