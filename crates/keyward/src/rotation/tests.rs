@@ -181,7 +181,9 @@ async fn a_live_lease_of_another_process_is_respected_an_expired_or_dead_one_is_
         .save(&mine, RotationStep::Created, None, &[])
         .await
         .is_err());
-    assert!(!lease::owner_dead("elsewhere-host-that-is-not-this-one:1:x"));
+    assert!(!lease::owner_dead(
+        "elsewhere-host-that-is-not-this-one:1:x"
+    ));
     assert!(!lease::owner_dead(lease::this_process()));
 }
 
