@@ -423,7 +423,11 @@ pub async fn rotate(inv: &Inventory, a: RotateArgs) -> anyhow::Result<ExitCode> 
         print_json(&outcomes)?;
     } else {
         for o in &outcomes {
-            println!("{}", outcome_line(o));
+            if o.is_ok() {
+                println!("{}", outcome_line(o));
+            } else {
+                eprintln!("error: {}", outcome_line(o));
+            }
         }
     }
     let worst = outcomes

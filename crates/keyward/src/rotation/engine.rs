@@ -361,24 +361,30 @@ impl Driver<'_> {
         value: &Secret,
     ) -> Result<Verification> {
         let key = &ctx.key;
+        // Reads wait out a rate limit another rotation of this run ran into, too.
+        self.gate.wait(&key.provider).await;
         if key.provider == "posthog" && key.kind == "project_secret" {
             let api = ctx.api(&self.http)?;
             let listed = api.list().await?;
             // EXPOSE: the last four characters, compared with the provider's mask.
             let tail = last4(value.expose());
-            return Ok(
-                match listed.iter().find(|k| Some(k.id.as_str()) == remote_id) {
-                    None => Verification::invalid("PostHog no longer lists this key"),
-                    Some(k) if k.mask.ends_with(&tail) => {
-                        let mut v = Verification::valid("PostHog lists this key with this value");
-                        v.remote_id = Some(k.id.clone());
-                        v
-                    }
-                    Some(_) => Verification::invalid(
-                        "PostHog lists this key with another value (it was rolled)",
-                    ),
-                },
-            );
+            // Without a remote id (a key added by value), the mask finds it.
+            let found = match remote_id {
+                Some(id) => listed.iter().find(|k| k.id == id),
+                None => listed.iter().find(|k| k.mask.ends_with(&tail)),
+            };
+            return Ok(match found {
+                None => Verification::invalid("PostHog no longer lists this key"),
+                Some(k) if k.mask.ends_with(&tail) => {
+                    let mut v = Verification::valid("PostHog lists this key with this value");
+                    v.remote_id = Some(k.id.clone());
+                    v.scopes = Some(k.scopes.clone());
+                    v
+                }
+                Some(_) => Verification::invalid(
+                    "PostHog lists this key with another value (it was rolled)",
+                ),
+            });
         }
         let custom = self.inv.custom_providers().await?;
         let spec = custom.iter().find(|c| c.id == key.provider);
@@ -840,6 +846,7 @@ impl Driver<'_> {
                 if let Err(e) = self.advance(rec, RotationStep::RolledBack, None, &[]).await {
                     return e;
                 }
+                self.emit(rec, RotationEventKind::Stopped, err.to_string());
                 err
             }
             RotationFlavour::Guided => {
@@ -850,6 +857,7 @@ impl Driver<'_> {
                 if let Err(e) = self.advance(rec, RotationStep::Planned, None, &[]).await {
                     return e;
                 }
+                self.emit(rec, RotationEventKind::Stopped, err.to_string());
                 err
             }
             RotationFlavour::NativeRoll => self.stop(rec, err).await,
@@ -1210,7 +1218,7 @@ impl Inventory {
         let mut key = key.clone();
         let needs_learning = key.remote_id.is_none()
             || (flavour == RotationFlavour::CreateRevoke
-                && key.provider == "sendgrid"
+                && key.provider != "cloudflare"
                 && key.scopes.is_empty()
                 && opts.scopes.is_none()
                 && !opts.narrow);

@@ -19,6 +19,8 @@ pub(crate) struct ListedKey {
     /// PostHog `mask_value` (`phs_...abcd`), else empty.
     pub mask: String,
     pub last_rolled_at: Option<DateTime<Utc>>,
+    /// Scopes as listed (PostHog), else empty.
+    pub scopes: Vec<String>,
 }
 
 /// A new value from a create or roll, with the remote id it belongs to.
@@ -378,6 +380,7 @@ impl KeyApi<'_> {
                                 .unwrap_or("")
                                 .to_owned(),
                             last_rolled_at: crate::client::parse_time(k.get("last_rolled_at")),
+                            scopes: strings(k.get("scopes")),
                         })
                     })
                     .collect()
@@ -396,6 +399,7 @@ impl KeyApi<'_> {
                     name: t.name,
                     mask: String::new(),
                     last_rolled_at: None,
+                    scopes: t.scopes,
                 })
                 .collect())
             }
@@ -411,6 +415,7 @@ impl KeyApi<'_> {
                 name: k.name,
                 mask: String::new(),
                 last_rolled_at: None,
+                scopes: Vec::new(),
             })
             .collect()),
             other => Err(ClientError::Unsupported(format!(
