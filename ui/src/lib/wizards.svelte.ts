@@ -74,7 +74,8 @@ export async function refreshRotations(): Promise<RotationDto[]> {
 export async function recoverAtStart(): Promise<{ recovered: RecoveryDto[]; error: string | null }> {
   try {
     const recovered = await api.rotationRecover();
-    wizards.recovered = recovered;
+    // A periodic run that found nothing keeps the notice of an earlier one.
+    if (recovered.length) wizards.recovered = recovered;
     if (recovered.length) markChanged();
     void refreshRotations().catch(() => undefined);
     return { recovered, error: null };
