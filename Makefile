@@ -31,6 +31,7 @@ lint:
 bench: ## core benchmarks (docs/BENCHMARKS.md); desktop start-up: bash scripts/bench-desktop.sh
 	cargo bench -p keyward --bench inventory
 	cargo bench -p keyward --features test-support --bench verify_all
+	cargo bench -p keyward --features test-support --bench rotate_many
 
 # ---- packaging (issue 7) -----------------------------------------------------------------
 package: ## release .deb and .rpm into target/package/ (Tauri bundler; see scripts/package.sh)

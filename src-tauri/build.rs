@@ -23,6 +23,16 @@ const COMMANDS: &[&str] = &[
     "keys_verify_all",
     "sync_preview",
     "sync_commit",
+    // create / rotate / revoke (issue 5)
+    "key_create",
+    "key_reveal",
+    "rotation_plan",
+    "key_rotate",
+    "rotation_guided_submit",
+    "rotation_guided_confirm",
+    "rotation_list",
+    "rotation_recover",
+    "key_revoke",
 ];
 
 fn main() {

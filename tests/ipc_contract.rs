@@ -152,10 +152,105 @@ fn samples() -> Value {
     })
 }
 
+/// Samples of create / rotate / revoke (issue 5), merged into the others.
+fn lifecycle_samples() -> Value {
+    use keyward::rotation::{
+        RecoveryAction, RotationEvent, RotationEventKind, RotationFlavour, RotationOutcome,
+        RotationPlan, RotationRecord, RotationStep,
+    };
+    use keyward_desktop::lifecycle_dto::*;
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().unwrap();
+    let record = RotationRecord {
+        id: Uuid::nil(),
+        key_id: Uuid::nil(),
+        key_name: "transactional".into(),
+        provider: "sendgrid".into(),
+        flavour: RotationFlavour::CreateRevoke,
+        step: RotationStep::Promoted,
+        token: "tok".into(),
+        remote_name: Some("transactional [kw-tok]".into()),
+        old_remote_id: Some("old".into()),
+        new_remote_id: Some("new".into()),
+        old_fingerprint: Some("00".repeat(32)),
+        new_fingerprint: Some("11".repeat(32)),
+        scopes: vec!["mail.send".into()],
+        grace_secs: 86_400,
+        revoke_after: Some(at),
+        attempts: 0,
+        error_code: None,
+        error_message: None,
+        note: None,
+        lease_owner: None,
+        lease_until: None,
+        created_at: at,
+        updated_at: at,
+        finished_at: None,
+    };
+    let rotation = RotationDto::new(record.clone(), "prod".into());
+    let plan = RotationPlan {
+        key_id: Uuid::nil(),
+        key_name: "transactional".into(),
+        provider: "sendgrid".into(),
+        kind: "api_key".into(),
+        flavour: RotationFlavour::CreateRevoke,
+        steps: vec![RotationStep::Planned],
+        grace_secs: 0,
+        scopes: vec!["mail.send".into()],
+        proposed_scopes: vec!["mail.send".into()],
+        widened: vec![],
+        dashboard_url: "https://app.sendgrid.com/settings/api_keys".into(),
+        notes: vec!["a new key is created".into()],
+        blocked: None,
+        open_rotation: None,
+    };
+    let event = RotationEvent {
+        rotation_id: Uuid::nil(),
+        key_id: Uuid::nil(),
+        key_name: "transactional".into(),
+        flavour: RotationFlavour::NativeRoll,
+        step: RotationStep::Created,
+        kind: RotationEventKind::Step,
+        message: "created".into(),
+        done: 0,
+        total: 1,
+    };
+    let outcome = RotationOutcome {
+        key_id: Uuid::nil(),
+        key_name: "transactional".into(),
+        rotation: Some(record),
+        error_code: None,
+        message: "promoted".into(),
+    };
+    let profile = keyward::provider::profile("posthog").unwrap();
+    let provider = ProviderDto::built_in(profile);
+    json!({
+        "operations": provider.kinds[0].operations,
+        "rotation": rotation,
+        "rotation_plan": RotationPlanDto::new(plan, "prod".into()),
+        "rotation_event": RotationEventDto::from(&event),
+        "rotation_outcome": RotationOutcomeDto::new(outcome, "prod".into(), Some("t".into())),
+        "created_key": CreatedKeyDto { key: sample_key(), widened_scopes: vec![], reveal_token: None },
+        "reveal": RevealDto { value: "shown-once".into() },
+        "revoke_result": RevokeResultDto { key: sample_key(), confirmed_dead: true, message: "revoked".into() },
+        "recovery": RecoveryDto::from(RecoveryAction {
+            rotation_id: Uuid::nil(),
+            key_id: Uuid::nil(),
+            key_name: "transactional".into(),
+            action: "resumed".into(),
+            step: RotationStep::Done,
+            detail: "finished".into(),
+        }),
+    })
+}
+
 #[test]
 fn ipc_samples_match_the_ui_copy() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/ipc-samples.json");
-    let fresh = serde_json::to_string_pretty(&samples()).unwrap() + "\n";
+    let mut all = samples();
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), lifecycle_samples()) {
+        map.extend(more);
+    }
+    let fresh = serde_json::to_string_pretty(&all).unwrap() + "\n";
     if std::env::var_os("KEYWARD_UPDATE_IPC_SAMPLES").is_some() {
         std::fs::write(path, &fresh).unwrap();
         return;

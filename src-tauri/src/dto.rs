@@ -4,7 +4,8 @@
 
 use keyward::import::{ImportFormat, ImportPlan, LineError};
 use keyward::provider::{
-    Confidence, Detection, KeyKindProfile, Presentation, Privilege, PurposeProfile,
+    Confidence, Detection, KeyKindProfile, OpMode, Operations, Presentation, Privilege,
+    PurposeProfile,
 };
 use keyward::{AuditEvent, Environment, KeyRecord, Secret};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -233,6 +234,8 @@ pub struct KindDto {
     pub client_safe: bool,
     pub dashboard_url: String,
     pub notes: String,
+    /// What Keyward can do with this kind through the API, guided, or not at all.
+    pub operations: Operations,
 }
 
 impl From<&KeyKindProfile> for KindDto {
@@ -247,6 +250,7 @@ impl From<&KeyKindProfile> for KindDto {
             client_safe: k.client_safe,
             dashboard_url: k.dashboard_url.into(),
             notes: k.notes.into(),
+            operations: k.operations,
         }
     }
 }
@@ -307,6 +311,18 @@ impl ProviderDto {
                 client_safe: false,
                 dashboard_url: c.dashboard_url.clone().unwrap_or_default(),
                 notes: "Described by you.".into(),
+                // Nothing of a custom provider is automated, but a verify URL can be probed.
+                operations: Operations {
+                    list: OpMode::Manual,
+                    create: OpMode::Manual,
+                    roll: OpMode::Manual,
+                    revoke: OpMode::Manual,
+                    verify: if c.verify_url.is_some() {
+                        OpMode::Api
+                    } else {
+                        OpMode::Manual
+                    },
+                },
             }],
             purposes: Vec::new(),
             custom: true,

@@ -29,6 +29,22 @@ impl AppError {
             message: message.into(),
         }
     }
+
+    /// The name typed to confirm a revocation is not the key's name.
+    pub fn confirm_mismatch() -> AppError {
+        AppError {
+            code: "confirm_mismatch",
+            message: "the name typed does not match the key's name".into(),
+        }
+    }
+
+    /// "Show once" without a valid one-time token (spent, expired, or never issued).
+    pub fn reveal_expired() -> AppError {
+        AppError {
+            code: "reveal_expired",
+            message: "the value can be shown only once, right after it was made".into(),
+        }
+    }
 }
 
 #[cfg(test)]

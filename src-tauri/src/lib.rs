@@ -4,6 +4,9 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod lifecycle;
+pub mod lifecycle_dto;
+pub mod reveal;
 pub mod state;
 
 use state::AppState;
@@ -36,6 +39,16 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::keys_verify_all,
         commands::sync_preview,
         commands::sync_commit,
+        // create / rotate / revoke (issue 5)
+        lifecycle::key_create,
+        lifecycle::key_reveal,
+        lifecycle::rotation_plan,
+        lifecycle::key_rotate,
+        lifecycle::rotation_guided_submit,
+        lifecycle::rotation_guided_confirm,
+        lifecycle::rotation_list,
+        lifecycle::rotation_recover,
+        lifecycle::key_revoke,
     ])
 }
 
@@ -49,6 +62,7 @@ pub fn run() {
     }
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
             let config = keyward::Config::from_env()?;
             let vault = Arc::new(keyward::vault::KeychainVault::new(

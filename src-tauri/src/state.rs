@@ -11,6 +11,8 @@ pub const READY_FILE_ENV: &str = "KEYWARD_READY_FILE";
 
 pub struct AppState {
     pub inventory: Inventory,
+    /// One-time "Show once" permissions for keys just created or rotated in the window.
+    pub reveal: crate::reveal::RevealTokens,
     started: Instant,
 }
 
@@ -19,6 +21,7 @@ impl AppState {
     pub fn new(inventory: Inventory) -> AppState {
         AppState {
             inventory,
+            reveal: Default::default(),
             started: Instant::now(),
         }
     }

@@ -82,7 +82,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(23);
+    expect(Object.keys(api)).toHaveLength(32);
   });
 });
 

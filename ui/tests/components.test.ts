@@ -48,6 +48,8 @@ function baseHandlers(keys: KeyDto[], keychainState: 'ok' | 'locked' = 'ok'): Re
         ? { state: 'ok', message: 'fine', fix: '' }
         : { state: 'locked', message: 'The login keyring is locked.', fix: 'Unlock it in Passwords and Keys.' },
     key_show: ({ id }) => ({ key: keys.find((k) => k.id === id), audit: [], secret_present: true }),
+    rotation_recover: () => [],
+    rotation_list: () => [],
   };
 }
 

@@ -28,6 +28,17 @@ import type {
   VerifyProgressDto,
   VerifyResultDto,
 } from '../src/lib/types';
+import type {
+  CreatedKeyDto,
+  OperationsDto,
+  RecoveryDto,
+  RevealDto,
+  RevokeResultDto,
+  RotationDto,
+  RotationEventDto,
+  RotationOutcomeDto,
+  RotationPlanDto,
+} from '../src/lib/types';
 import { ERROR_CODES, VERIFY_OUTCOMES } from '../src/lib/types';
 
 /** Accepts exactly the keys of T: a missing key or an unknown one is a type error. */
@@ -57,7 +68,7 @@ const contract: Record<string, readonly string[]> = {
   provider: keysOf<ProviderDto>()(['id', 'display_name', 'dashboard_url', 'kinds', 'purposes', 'custom']),
   kind: keysOf<KindDto>()([
     'id', 'display_name', 'presentation', 'presentation_name', 'prefix', 'privilege', 'client_safe',
-    'dashboard_url', 'notes',
+    'dashboard_url', 'notes', 'operations',
   ]),
   purpose: keysOf<PurposeDto>()(['id', 'label', 'minimal_kind', 'scopes']),
   environment: keysOf<EnvironmentDto>()(['name', 'position']),
@@ -69,6 +80,24 @@ const contract: Record<string, readonly string[]> = {
   verify_progress: keysOf<VerifyProgressDto>()(['done', 'total', 'result']),
   remote_key: keysOf<RemoteKeyDto>()(['remote_id', 'name', 'kind', 'scopes', 'masked_hint', 'has_value', 'known_key_id']),
   sync_result: keysOf<SyncResultDto>()(['imported', 'refreshed']),
+  // ---- create / rotate / revoke (issue 5) ----
+  operations: keysOf<OperationsDto>()(['list', 'create', 'roll', 'revoke', 'verify']),
+  rotation: keysOf<RotationDto>()([
+    'id', 'key_id', 'key_name', 'provider', 'environment', 'flavour', 'state', 'last_step', 'grace_secs',
+    'started_at', 'updated_at', 'revoke_after', 'waiting_for', 'error_code', 'error', 'note',
+  ]),
+  rotation_plan: keysOf<RotationPlanDto>()([
+    'key_id', 'key_name', 'provider', 'environment', 'flavour', 'grace_secs', 'scopes', 'widened', 'dashboard_url',
+    'notes', 'blocked',
+  ]),
+  rotation_event: keysOf<RotationEventDto>()([
+    'rotation_id', 'key_id', 'key_name', 'flavour', 'step', 'kind', 'message', 'done', 'total',
+  ]),
+  rotation_outcome: keysOf<RotationOutcomeDto>()(['key_id', 'rotation', 'error_code', 'message', 'reveal_token']),
+  created_key: keysOf<CreatedKeyDto>()(['key', 'widened_scopes', 'reveal_token']),
+  reveal: keysOf<RevealDto>()(['value']),
+  revoke_result: keysOf<RevokeResultDto>()(['key', 'confirmed_dead', 'message']),
+  recovery: keysOf<RecoveryDto>()(['rotation_id', 'key_id', 'key_name', 'action', 'step', 'detail']),
 };
 
 /**
@@ -76,7 +105,10 @@ const contract: Record<string, readonly string[]> = {
  * each shows as a to-do naming the missing sample instead of failing the suite; once written,
  * they are checked like every other.
  */
-const NEWER = new Set(['connection', 'verify_result', 'verify_progress', 'remote_key', 'sync_result']);
+const NEWER = new Set([
+  'connection', 'verify_result', 'verify_progress', 'remote_key', 'sync_result',
+  'operations', 'rotation', 'rotation_plan', 'rotation_event', 'rotation_outcome', 'created_key', 'reveal', 'revoke_result', 'recovery',
+]);
 
 /** Connection options omit absent fields: a sample holds some of these, never another. */
 const CONNECTION_OPTIONS = keysOf<ConnectionOptions>()(['project_id', 'account_id', 'probe_path']);

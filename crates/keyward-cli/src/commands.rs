@@ -79,7 +79,12 @@ fn init_logging(config: &Config) {
 
 async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
     let inv = open().await?;
+    crate::rotation_cmd::recover_at_start(&inv).await;
     let outcome = match command {
+        Command::Create(args) => crate::rotation_cmd::create(&inv, args).await,
+        Command::Rotate(args) => crate::rotation_cmd::rotate(&inv, args).await,
+        Command::Revoke(args) => crate::rotation_cmd::revoke(&inv, args).await,
+        Command::Rotations(args) => crate::rotation_cmd::rotations(&inv, args).await,
         Command::Add(args) => add(&inv, args).await,
         Command::List(args) => list(&inv, args).await,
         Command::Show { key, format } => show(&inv, &key, format).await,
@@ -164,7 +169,7 @@ fn date(
         .map_err(Into::into)
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
@@ -350,7 +355,11 @@ async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn copy(inv: &Inventory, reference: &str, timeout: Option<u64>) -> anyhow::Result<ExitCode> {
+pub(crate) async fn copy(
+    inv: &Inventory,
+    reference: &str,
+    timeout: Option<u64>,
+) -> anyhow::Result<ExitCode> {
     let key = inv.resolve(reference).await?;
     let timeout = match timeout {
         Some(0) => return Err(Error::invalid("timeout", "use at least 1 second").into()),

@@ -6,6 +6,7 @@
 mod clipboard_hold;
 mod commands;
 mod output;
+mod rotation_cmd;
 mod secret_input;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -171,6 +172,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    // ---- rotation (issue 5): create, rotate, revoke, the journal ----
+    /// Create a key through a connection's API with the least privilege its purpose needs
+    /// (or, with --guided, verify and save one you created in the provider's dashboard).
+    Create(rotation_cmd::CreateArgs),
+    /// Rotate keys: native roll, create + revoke (with --grace), or guided (dashboard).
+    Rotate(rotation_cmd::RotateArgs),
+    /// Revoke a key at the provider (API, or guided) and keep it as history.
+    Revoke(rotation_cmd::RevokeArgs),
+    /// The rotation journal: unfinished rotations, pending revocations, history.
+    Rotations(rotation_cmd::RotationsArgs),
+    // ---- end rotation ----
     /// Internal: holds a value on the clipboard until it is cleared (spawned by `copy`).
     #[command(name = "__clipboard-hold", hide = true)]
     ClipboardHold {

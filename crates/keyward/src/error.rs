@@ -6,6 +6,7 @@ use crate::clipboard::ClipboardError;
 use crate::config::ConfigError;
 use crate::import::LineError;
 use crate::provider::ProviderError;
+use crate::rotation::RotationError;
 use crate::store::StoreError;
 use crate::vault::VaultError;
 
@@ -23,6 +24,8 @@ pub enum Error {
     Clipboard(#[from] ClipboardError),
     #[error(transparent)]
     Client(#[from] ClientError),
+    #[error(transparent)]
+    Rotation(#[from] RotationError),
     #[error("no key matches '{0}'")]
     NotFound(String),
     #[error("'{reference}' matches {count} keys ({candidates}); use the id instead")]
@@ -89,6 +92,7 @@ impl Error {
             Error::Provider(ProviderError::InvalidCustom(_)) => "invalid_input",
             Error::Clipboard(_) => "clipboard_unavailable",
             Error::Client(c) => c.code(),
+            Error::Rotation(r) => r.code(),
             Error::NotFound(_) => "not_found",
             Error::Ambiguous { .. } => "ambiguous",
             Error::InvalidInput { .. } => "invalid_input",
@@ -100,7 +104,15 @@ impl Error {
 
     /// Whether a provider's API is the cause (CLI exit code 3).
     pub fn is_provider(&self) -> bool {
-        matches!(self, Error::Client(_))
+        matches!(
+            self,
+            Error::Client(_)
+                | Error::Rotation(
+                    RotationError::NewKeyInvalid(_)
+                        | RotationError::OldKeyStillValid { .. }
+                        | RotationError::LostRoll(_)
+                )
+        )
     }
 
     /// Whether the keychain is the cause (CLI exit code 2).

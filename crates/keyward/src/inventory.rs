@@ -186,7 +186,7 @@ impl Inventory {
 
     /// Refuses before any write when the keychain is not usable (re-checks, so unlocking
     /// the keychain while Keyward runs is enough).
-    async fn require_keychain(&self) -> Result<()> {
+    pub(crate) async fn require_keychain(&self) -> Result<()> {
         if self.keychain_status().is_ok() {
             return Ok(());
         }
@@ -195,7 +195,7 @@ impl Inventory {
         Ok(())
     }
 
-    async fn fingerprinter(&self) -> Result<Arc<Fingerprinter>> {
+    pub(crate) async fn fingerprinter(&self) -> Result<Arc<Fingerprinter>> {
         let f = self
             .fingerprinter
             .get_or_try_init(|| async {
@@ -305,7 +305,7 @@ impl Inventory {
         Ok(record)
     }
 
-    async fn ensure_name_free(&self, record: &KeyRecord) -> Result<()> {
+    pub(crate) async fn ensure_name_free(&self, record: &KeyRecord) -> Result<()> {
         let clash = self
             .store
             .find_keys(&record.name)
@@ -718,6 +718,11 @@ impl Inventory {
                         accounts
                             .iter()
                             .filter(|a| !is_reserved_account(a) && !ids.contains(*a))
+                            // A rotation's pending/previous value belongs to its key.
+                            .filter(|a| {
+                                !crate::rotation::rotation_account_owner(a)
+                                    .is_some_and(|k| ids.contains(&k.to_string()))
+                            })
                             .cloned(),
                     );
                 }

@@ -13,6 +13,7 @@ pub mod import;
 pub mod inventory;
 pub mod model;
 pub mod provider;
+pub mod rotation;
 pub mod secret;
 pub mod store;
 pub mod vault;

@@ -9,6 +9,7 @@
 
 import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
 import { open } from '@tauri-apps/plugin-dialog';
+import { openUrl } from '@tauri-apps/plugin-opener';
 import { AppError, toAppError } from './errors';
 import type {
   AuditEventDto,
@@ -31,6 +32,18 @@ import type {
   SyncResultDto,
   VerifyProgressDto,
   VerifyResultDto,
+} from './types';
+import type {
+  CreateKeyInput,
+  CreatedKeyDto,
+  RecoveryDto,
+  RevealDto,
+  RevokeResultDto,
+  RotateInput,
+  RotationDto,
+  RotationEventDto,
+  RotationOutcomeDto,
+  RotationPlanDto,
 } from './types';
 
 export { AppError } from './errors';
@@ -68,6 +81,16 @@ export interface Commands {
   keys_verify_all: { args: { onProgress: ProgressChannel<VerifyProgressDto> }; result: VerifyResultDto[] };
   sync_preview: { args: { connection: string }; result: RemoteKeyDto[] };
   sync_commit: { args: { connection: string; environment: string; only: string[] | null }; result: SyncResultDto };
+  // ---- create / rotate / revoke (issue 5) ----
+  key_create: { args: { input: CreateKeyInput }; result: CreatedKeyDto };
+  key_reveal: { args: { id: string; token: string }; result: RevealDto };
+  rotation_plan: { args: { input: RotateInput }; result: RotationPlanDto[] };
+  key_rotate: { args: { input: RotateInput; onEvent: ProgressChannel<RotationEventDto> }; result: RotationOutcomeDto[] };
+  rotation_guided_submit: { args: { rotationId: string; secret: string }; result: RotationDto };
+  rotation_guided_confirm: { args: { rotationId: string }; result: RotationDto };
+  rotation_list: { args: Record<string, never>; result: RotationDto[] };
+  rotation_recover: { args: Record<string, never>; result: RecoveryDto[] };
+  key_revoke: { args: { id: string; confirmName: string }; result: RevokeResultDto };
 }
 
 export type CommandName = keyof Commands;
@@ -132,7 +155,37 @@ export const api = {
   /** `only`: the remote ids to import or refresh; `null` means all of them. */
   syncCommit: (connection: string, environment: string, only: string[] | null) =>
     call('sync_commit', { connection, environment, only }),
+  // ---- create / rotate / revoke (issue 5) ----
+  /** API create (`connection_id` set) or guided save of a pasted key (`secret` set; cleared by the caller afterwards). */
+  keyCreate: (input: CreateKeyInput) => call('key_create', { input }),
+  /** The one IPC answer that carries a value: only on "Show once", only with the token from create/rotate. */
+  keyReveal: (id: string, token: string) => call('key_reveal', { id, token }),
+  rotationPlan: (input: RotateInput) => call('rotation_plan', { input }),
+  /** Rotates each key (bounded concurrency in the backend); `onEvent` gets every step of every key. */
+  keyRotate: (input: RotateInput, onEvent: (event: RotationEventDto) => void) =>
+    call('key_rotate', { input, onEvent: progressChannel(onEvent) }),
+  rotationGuidedSubmit: (rotationId: string, secret: string) => call('rotation_guided_submit', { rotationId, secret }),
+  /** "I revoked the old key": Keyward checks the old value now answers 401. */
+  rotationGuidedConfirm: (rotationId: string) => call('rotation_guided_confirm', { rotationId }),
+  rotationList: () => call('rotation_list', {}),
+  /** Resumes or rolls back rotations left unfinished (called once when the window loads). */
+  rotationRecover: () => call('rotation_recover', {}),
+  keyRevoke: (id: string, confirmName: string) => call('key_revoke', { id, confirmName }),
 };
+
+/** Opens a provider's dashboard in the system browser (https only; the opener plugin's scope says the same). */
+export async function openDashboard(url: string): Promise<void> {
+  if (!/^https:\/\//i.test(url)) throw new AppError('insecure_url', 'Only https dashboard addresses are opened.');
+  if (!isTauri()) {
+    window.open(url, '_blank', 'noopener,noreferrer');
+    return;
+  }
+  try {
+    await openUrl(url);
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */
 function progressChannel<T>(onmessage: (message: T) => void): ProgressChannel<T> {

@@ -8,6 +8,7 @@
 
 import type { Backend, CommandName, Commands } from './api';
 import { baseUrlProblem, DEFAULT_BASE_URLS } from './connections';
+import { lifecycleHandlers, withOperations } from './demo-lifecycle';
 import { AppError } from './errors';
 import type {
   AuditEventDto,
@@ -115,6 +116,8 @@ const PROVIDERS: ProviderDto[] = [
     purposes: [{ id: 'send_email', label: 'Send transactional email', minimal_kind: 'api_key', scopes: ['mail.send'] }],
   },
 ];
+
+withOperations(PROVIDERS);
 
 const DAY = 86_400_000;
 
@@ -482,7 +485,44 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     return name;
   };
 
+  const lifecycle = lifecycleHandlers({
+    keys: () => keys,
+    put: (key) => {
+      keys = keys.map((k) => (k.id === key.id ? key : k));
+    },
+    find: (id) => ({ ...find(id) }),
+    newKey: (fields) => {
+      const key: KeyDto = {
+        ...makeKey(nextId++, { provider: fields.provider, kind: fields.kind, name: fields.name, environment: fields.environment, purpose: fields.purpose, owner: null, tags: [], hint: '…new1', ageDays: 0 }, Date.now()),
+        last_rotated_at: null,
+        last_used_at: null,
+        last_verified_at: null,
+        expires_at: null,
+        status: 'active',
+        fingerprint: `hmac-${nextId.toString(16)}`,
+        ...fields,
+      };
+      keys = [...keys, key];
+      return { ...key };
+    },
+    connections: () => connections,
+    providers: PROVIDERS,
+    record,
+    requireKeychain,
+    duplicate: (name, environment) => duplicate(name, environment),
+    params,
+  });
+
   const handlers: { [C in CommandName]: (args: Commands[C]['args']) => Commands[C]['result'] | Promise<Commands[C]['result']> } = {
+    key_create: lifecycle.key_create!,
+    key_reveal: lifecycle.key_reveal!,
+    rotation_plan: lifecycle.rotation_plan!,
+    key_rotate: lifecycle.key_rotate!,
+    rotation_guided_submit: lifecycle.rotation_guided_submit!,
+    rotation_guided_confirm: lifecycle.rotation_guided_confirm!,
+    rotation_list: lifecycle.rotation_list!,
+    rotation_recover: lifecycle.rotation_recover!,
+    key_revoke: lifecycle.key_revoke!,
     keys_list: () => keys.map((k) => ({ ...k })),
     key_show: ({ id }) => {
       const key = find(id);

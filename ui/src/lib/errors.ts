@@ -78,6 +78,17 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   provider_unavailable: 'The provider could not be reached or did not answer in time. Check the base URL and the network, then try again.',
   provider_malformed: 'The provider answered with something its API does not document. Check the base URL.',
   manual_only: 'This provider has no API for that; do it in its dashboard.',
+  // issue 5: create / rotate / revoke
+  rotation_in_progress: 'This key has an unfinished rotation. Finish it (Rotations) before starting another.',
+  rotation_unsupported: 'Keyward cannot do this for this kind of key.',
+  rotation_wrong_step: 'This rotation has moved on meanwhile. Reopen it to see where it stands.',
+  rotation_leased: 'Another Keyward window or command is working on this rotation right now. Try again in a moment.',
+  rotation_lost_roll: 'The provider rolled the key but its answer was lost, and rolling again failed. See Rotations for what is known.',
+  new_key_invalid: 'The new key did not work at the provider, so Keyward did not use it. The old key is still current.',
+  old_key_still_valid: 'The provider still accepts the old key. Revoke it in the dashboard, then confirm again.',
+  already_revoked: 'This key is already revoked.',
+  reveal_expired: 'The value can be shown only once, right after it was made. Use Copy instead.',
+  confirm_mismatch: 'The name typed does not match the key\'s name.',
 };
 
 /**
@@ -100,6 +111,10 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
+  'rotation_unsupported',
+  'rotation_lost_roll',
+  'new_key_invalid',
+  'old_key_still_valid',
 ]);
 
 /**

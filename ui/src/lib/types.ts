@@ -144,6 +144,8 @@ export interface KindDto {
   client_safe: boolean;
   dashboard_url: string;
   notes: string;
+  /** How Keyward can create / roll / revoke this kind (absent from older backends: treat as manual). */
+  operations?: OperationsDto;
 }
 
 export interface PurposeDto {
@@ -271,6 +273,154 @@ export interface SyncResultDto {
   refreshed: KeyDto[];
 }
 
+// ---- create / rotate / revoke (issue 5) ----
+
+/** How Keyward carries out one operation on a key kind. */
+export type OpMode = 'api' | 'manual' | 'unsupported';
+
+export interface OperationsDto {
+  list: OpMode;
+  create: OpMode;
+  roll: OpMode;
+  revoke: OpMode;
+  verify: OpMode;
+}
+
+/** native_roll: the provider replaces the value (old dies at once); create_revoke: new key, old revoked after the grace; guided: dashboard + paste. */
+export type RotationFlavour = 'native_roll' | 'create_revoke' | 'guided';
+
+/** The journal's steps, in order. */
+export type RotationStep = 'planned' | 'created' | 'verified' | 'promoted' | 'old_revoked' | 'done';
+
+/** A step, or where a rotation ended early. */
+export type RotationState = RotationStep | 'failed' | 'rolled_back';
+
+/** One rotation of the journal. No secret. */
+export interface RotationDto {
+  id: string;
+  key_id: string;
+  key_name: string;
+  provider: string;
+  /** The key's environment ('' when the key is gone from the inventory). */
+  environment: string;
+  flavour: RotationFlavour;
+  state: RotationState;
+  /** The last step reached (for a failed or rolled back rotation: how far it got). */
+  last_step: RotationStep;
+  grace_secs: number;
+  started_at: string;
+  updated_at: string;
+  /** When the old key is due to be revoked (create + revoke, after promotion). */
+  revoke_after: string | null;
+  /** Guided rotations wait for the user: 'paste' (the new key) or 'revoke_old' (confirm the old one is revoked). */
+  waiting_for: 'paste' | 'revoke_old' | null;
+  error_code: string | null;
+  error: string | null;
+  /** What recovery or the engine did that the user should know. */
+  note: string | null;
+}
+
+/** What rotating one key would do, before anything happens. */
+export interface RotationPlanDto {
+  key_id: string;
+  key_name: string;
+  provider: string;
+  environment: string;
+  flavour: RotationFlavour;
+  grace_secs: number;
+  /** Scopes of the new key (create + revoke) and those beyond the purpose's least privilege. */
+  scopes: string[];
+  widened: string[];
+  /** Where the user does a guided step (else the provider's dashboard). */
+  dashboard_url: string;
+  /** One sentence per thing the user should know. */
+  notes: string[];
+  /** Why this key cannot be rotated now; null when it can. */
+  blocked: string | null;
+}
+
+export interface RotateInput {
+  key_ids: string[];
+  /** Overlap of old and new; > 0 turns a native roll into create + revoke where the provider allows. null/0: none. */
+  grace_secs: number | null;
+  /** Give the new key only its purpose's least-privilege scopes (an over-privileged finding's fix). */
+  narrow: boolean;
+}
+
+/** One step of one key's rotation, streamed over a Channel while a rotation runs. */
+export interface RotationEventDto {
+  rotation_id: string;
+  key_id: string;
+  key_name: string;
+  flavour: RotationFlavour;
+  step: RotationState;
+  /** step: the journal reached `step`; waiting: rate limited, will retry; stopped: resumable error in `message`; finished: as far as it can go now. */
+  kind: 'step' | 'waiting' | 'stopped' | 'finished';
+  message: string;
+  /** Bulk: keys finished so far and in total. */
+  done: number;
+  total: number;
+}
+
+/** How one key's rotation ended in this run. */
+export interface RotationOutcomeDto {
+  key_id: string;
+  rotation: RotationDto | null;
+  error_code: string | null;
+  /** What happened or why it stopped. */
+  message: string;
+  /** Lets the window ask for the new value once (`key_reveal`); null when there is nothing to reveal. */
+  reveal_token: string | null;
+}
+
+export interface CreateKeyInput {
+  /** false: the connection creates it through the API; true: the user made it in the dashboard and pastes it. */
+  guided: boolean;
+  /** API: the connection that creates it. Guided: the connection it is linked to and verified through (null: none). */
+  connection_id: string | null;
+  provider: string;
+  kind: string;
+  name: string;
+  environment: string;
+  /** A purpose id of the provider's catalogue, or free text. */
+  purpose: string;
+  /** API: the scopes granted; any beyond the purpose's proposal are recorded as a widening. */
+  scopes: string[];
+  /** Guided only: the pasted value, from the password field. */
+  secret: string | null;
+}
+
+export interface CreatedKeyDto {
+  key: KeyDto;
+  /** Scopes granted beyond the purpose's least privilege (recorded in the audit trail). */
+  widened_scopes: string[];
+  /** One-time permission to show the value (`key_reveal`); null for a pasted key. */
+  reveal_token: string | null;
+}
+
+/** The only DTO with a key's value: answered once, when the user presses "Show once". */
+export interface RevealDto {
+  value: string;
+}
+
+export interface RevokeResultDto {
+  key: KeyDto;
+  /** The provider answered 401 to the old value before Keyward marked it revoked. */
+  confirmed_dead: boolean;
+  message: string;
+}
+
+/** What start-up did with a rotation left unfinished (or a revocation that fell due). */
+export interface RecoveryDto {
+  rotation_id: string;
+  key_id: string;
+  key_name: string;
+  /** resumed, rolled_back, adopted, rolled_again, flagged, revoked_orphan, stopped, old_key_revoked */
+  action: string;
+  step: RotationState;
+  detail: string;
+}
+
 export const ERROR_CODES = [
   'not_found',
   'invalid_input',
@@ -300,6 +450,17 @@ export const ERROR_CODES = [
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
+  // issue 5: create / rotate / revoke
+  'rotation_in_progress',
+  'rotation_unsupported',
+  'rotation_wrong_step',
+  'rotation_leased',
+  'rotation_lost_roll',
+  'new_key_invalid',
+  'old_key_still_valid',
+  'already_revoked',
+  'reveal_expired',
+  'confirm_mismatch',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -900,3 +900,30 @@ pub fn clipboard_holders_for(data_dir: &Path) -> Vec<u32> {
     }
     pids
 }
+
+// ---- crash tests (rotation) ----
+
+impl Env {
+    /// The `keyward` command exactly as [`Cmd::run`] sets it up (cleared environment, this
+    /// test's keychain, data dir and home), for tests that manage the child themselves:
+    /// crash tests spawn it, wait for a pause point and SIGKILL it.
+    pub fn raw_command(&self, args: &[&str], vars: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keyward"));
+        command
+            .args(args)
+            .env_clear()
+            .env(
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/bin:/bin")),
+            )
+            .env("HOME", self.home.path())
+            .env("KEYWARD_DATA_DIR", self.data.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", self.bus_address())
+            .env("LC_ALL", "C.UTF-8")
+            .current_dir(self.work.path());
+        for (k, v) in vars {
+            command.env(k, v);
+        }
+        command
+    }
+}

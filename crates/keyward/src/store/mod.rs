@@ -48,7 +48,7 @@ pub(crate) fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("timestamp '{s}': {e}")))
@@ -178,7 +178,7 @@ fn audit_from_row(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
     })
 }
 
-async fn insert_audit<'e, E>(
+pub(crate) async fn insert_audit<'e, E>(
     exec: E,
     event: &NewAuditEvent,
     at: DateTime<Utc>,
@@ -239,6 +239,33 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// The pool, for other store-side modules of the core (the rotation journal).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Replaces a key's metadata inside a caller's transaction (no audit event: the caller
+    /// appends its own). Missing → RowNotFound.
+    pub(crate) async fn update_key_in(
+        tx: &mut sqlx::SqliteConnection,
+        rec: &KeyRecord,
+    ) -> Result<(), StoreError> {
+        ensure_environment(tx, &rec.environment).await?;
+        let sql = format!(
+            "UPDATE keys SET ({RECORD_FIELDS}) = ({}) WHERE id = ?",
+            vec!["?"; RECORD_FIELD_COUNT].join(", ")
+        );
+        let done = bind_record(sqlx::query(&sql), rec)?
+            .bind(rec.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| map_unique(e, rec))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Database(sqlx::Error::RowNotFound));
+        }
+        Ok(())
     }
 
     /// Latest applied migration version (the schema version).

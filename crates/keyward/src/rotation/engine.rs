@@ -1,0 +1,2075 @@
+//! The rotation engine: the journal's state machine driven against the providers and the
+//! keychain. Every step is committed to the journal before the next side effect; each step
+//! can run again after a crash (keychain writes are checked by fingerprint first, provider
+//! writes by listing keys by the idempotency token or verifying the old value first).
+
+use super::journal::RotationJournal;
+use super::lease::{self, Heartbeat};
+use super::remote::{self, KeyApi, NewRemoteValue};
+use super::test_hooks::pause_after;
+use super::{
+    pending_account, previous_account, CreateKeyRequest, CreatePlan, RecoveryAction,
+    RecoveryReport, RevokeOutcome, RotateOptions, RotationError, RotationEvent, RotationEventKind,
+    RotationFilter, RotationFlavour, RotationOutcome, RotationPlan, RotationRecord, RotationStep,
+};
+use crate::client::http::Http;
+use crate::client::{self, ClientError, Verification, VerifyOutcome, VerifyTarget};
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::inventory::{on_vault, Inventory, NewKey};
+use crate::model::{AuditAction, KeyRecord, KeyStatus};
+use crate::provider::{self, OpMode};
+use crate::secret::Secret;
+use crate::store::NewAuditEvent;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// A live-progress callback (window wizard, CLI progress line).
+pub type EventSink<'a> = &'a (dyn Fn(&RotationEvent) + Send + Sync);
+
+/// Attempts of one provider write when it is rate limited (each after checking the
+/// provider's state, never blindly).
+const WRITE_ATTEMPTS: u32 = 6;
+/// Longest wait honoured from a `Retry-After` on the write path.
+const MAX_WRITE_WAIT: Duration = Duration::from_secs(60);
+/// Overrides the provider HTTP timeout (seconds) for slow links; tests use it too.
+pub const HTTP_TIMEOUT_ENV: &str = "KEYWARD_HTTP_TIMEOUT_SECS";
+
+/// Shared by every rotation of one bulk run: when a provider answers 429, every task waits
+/// out its `Retry-After` before the next write to that provider, instead of each one
+/// collecting its own 429.
+#[derive(Default)]
+pub struct RateGate {
+    until: Mutex<HashMap<String, tokio::time::Instant>>,
+    limited: AtomicUsize,
+}
+
+impl RateGate {
+    async fn wait(&self, provider: &str) {
+        let at = self
+            .until
+            .lock()
+            .ok()
+            .and_then(|m| m.get(provider).copied());
+        if let Some(at) = at {
+            tokio::time::sleep_until(at).await;
+        }
+    }
+
+    fn hold(&self, provider: &str, wait: Duration) {
+        self.limited.fetch_add(1, Ordering::Relaxed);
+        let at = tokio::time::Instant::now() + wait;
+        if let Ok(mut m) = self.until.lock() {
+            let slot = m.entry(provider.to_owned()).or_insert(at);
+            if *slot < at {
+                *slot = at;
+            }
+        }
+    }
+
+    /// Rate-limit answers (429) received on the write path so far.
+    pub fn limited_count(&self) -> usize {
+        self.limited.load(Ordering::Relaxed)
+    }
+}
+
+fn http() -> Result<Http> {
+    let total = std::env::var(HTTP_TIMEOUT_ENV)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs(20));
+    Ok(Http::with_timeouts(
+        total.min(Duration::from_secs(5)),
+        total,
+    )?)
+}
+
+/// Errors after which a provider write may or may not have happened.
+fn ambiguous(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::Server { .. }
+            | ClientError::Timeout
+            | ClientError::Transport(_)
+            | ClientError::Malformed(_)
+    )
+}
+
+fn new_token() -> String {
+    Uuid::new_v4().simple().to_string()[..10].to_owned()
+}
+
+fn last4(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+/// Provider + kind that Keyward creates, rolls and revokes through the API.
+fn api_managed(key: &KeyRecord) -> bool {
+    matches!(
+        (key.provider.as_str(), key.kind.as_str()),
+        ("posthog", "project_secret") | ("cloudflare", "user_token") | ("sendgrid", "api_key")
+    )
+}
+
+/// The kind `key_create` makes through a provider's API.
+fn created_kind(provider: &str) -> Option<&'static str> {
+    match provider {
+        "posthog" => Some("project_secret"),
+        "cloudflare" => Some("user_token"),
+        "sendgrid" => Some("api_key"),
+        _ => None,
+    }
+}
+
+/// Picks the flavour for a key: native roll where the provider rolls in place (unless
+/// overlap or other scopes are asked for and it can also create + revoke), create + revoke
+/// where it can create and delete, guided where the dashboard is the only way.
+pub(crate) fn choose_flavour(
+    key: &KeyRecord,
+    opts: &RotateOptions,
+) -> std::result::Result<RotationFlavour, RotationError> {
+    if key.status == KeyStatus::Revoked {
+        return Err(RotationError::AlreadyRevoked);
+    }
+    let Some(profile) = provider::profile(&key.provider) else {
+        return Ok(RotationFlavour::Guided); // custom providers: dashboard only
+    };
+    let Some(kind) = profile.kind(&key.kind) else {
+        return Ok(RotationFlavour::Guided);
+    };
+    let ops = kind.operations;
+    if api_managed(key) {
+        let wants_new_key =
+            opts.grace.is_some_and(|g| !g.is_zero()) || opts.narrow || opts.scopes.is_some();
+        let can_create_revoke = ops.create == OpMode::Api && ops.revoke == OpMode::Api;
+        if ops.roll == OpMode::Api && !(wants_new_key && can_create_revoke) {
+            return Ok(RotationFlavour::NativeRoll);
+        }
+        if can_create_revoke {
+            return Ok(RotationFlavour::CreateRevoke);
+        }
+    }
+    if matches!(ops.roll, OpMode::Manual) || matches!(ops.create, OpMode::Manual) {
+        return Ok(RotationFlavour::Guided);
+    }
+    Err(RotationError::Unsupported(format!(
+        "Keyward cannot rotate {} {} keys: {}",
+        profile.display_name,
+        kind.display_name,
+        if ops.roll == OpMode::Api {
+            "the provider's roll call for this kind is not supported by Keyward yet"
+        } else {
+            "the provider offers no way to replace them"
+        }
+    )))
+}
+
+/// The least privilege a purpose needs (by purpose id or label), if the catalogue knows it.
+fn purpose_scopes(provider_id: &str, purpose: &str) -> Option<(String, Vec<String>)> {
+    let profile = provider::profile(provider_id)?;
+    let p = purpose.trim();
+    profile
+        .purposes
+        .iter()
+        .find(|x| x.id.eq_ignore_ascii_case(p) || x.label.eq_ignore_ascii_case(p))
+        .map(|x| {
+            (
+                x.label.to_owned(),
+                x.scopes.iter().map(|s| (*s).to_owned()).collect(),
+            )
+        })
+}
+
+fn dashboard_url(key: &KeyRecord) -> String {
+    provider::profile(&key.provider)
+        .map(|p| {
+            p.kind(&key.kind)
+                .map(|k| k.dashboard_url)
+                .filter(|u| !u.is_empty())
+                .unwrap_or(p.dashboard_url)
+                .to_owned()
+        })
+        .unwrap_or_default()
+}
+
+fn steps_of(flavour: RotationFlavour) -> Vec<RotationStep> {
+    let _ = flavour;
+    vec![
+        RotationStep::Planned,
+        RotationStep::Created,
+        RotationStep::Verified,
+        RotationStep::Promoted,
+        RotationStep::OldRevoked,
+        RotationStep::Done,
+    ]
+}
+
+/// What one rotation needs from the inventory: the key, its connection and admin key.
+struct Ctx {
+    key: KeyRecord,
+    connection: Option<Connection>,
+    admin: Option<Secret>,
+}
+
+impl Ctx {
+    fn api<'a>(&'a self, http: &'a Http) -> Result<KeyApi<'a>> {
+        let (Some(connection), Some(admin)) = (&self.connection, &self.admin) else {
+            return Err(RotationError::Unsupported(format!(
+                "key '{}' has no connection with an admin key: connect the provider (`keyward connect`) and link the key (`keyward sync`) first",
+                self.key.name
+            ))
+            .into());
+        };
+        Ok(KeyApi {
+            http,
+            connection,
+            admin,
+        })
+    }
+}
+
+/// One run of the engine (a single rotation, a bulk run, or start-up recovery).
+struct Driver<'a> {
+    inv: &'a Inventory,
+    journal: RotationJournal,
+    http: Http,
+    gate: &'a RateGate,
+    on_event: EventSink<'a>,
+    done: &'a AtomicUsize,
+    total: usize,
+}
+
+impl Driver<'_> {
+    fn emit(&self, rec: &RotationRecord, kind: RotationEventKind, message: impl Into<String>) {
+        (self.on_event)(&RotationEvent {
+            rotation_id: rec.id,
+            key_id: rec.key_id,
+            key_name: rec.key_name.clone(),
+            flavour: rec.flavour,
+            step: rec.step,
+            kind,
+            message: message.into(),
+            done: self.done.load(Ordering::Relaxed),
+            total: self.total,
+        });
+    }
+
+    fn event(&self, action: AuditAction, key: &KeyRecord, detail: String) -> NewAuditEvent {
+        self.inv.audit(action, Some(key), detail)
+    }
+
+    /// Commits the move to `to` (with the key update and audit events, atomically), then
+    /// reports it and honours a test pause point.
+    async fn advance(
+        &self,
+        rec: &mut RotationRecord,
+        to: RotationStep,
+        key: Option<&KeyRecord>,
+        events: &[NewAuditEvent],
+    ) -> Result<()> {
+        let from = rec.step;
+        let before = rec.clone();
+        let now = Utc::now();
+        rec.step = to;
+        rec.error_code = None;
+        rec.error_message = None;
+        rec.updated_at = now;
+        if to.is_terminal() {
+            rec.finished_at = Some(now);
+        }
+        if let Err(e) = self.journal.save(rec, from, key, events).await {
+            *rec = before;
+            return Err(e.into());
+        }
+        tracing::info!(rotation = %rec.id, key_id = %rec.key_id, step = to.as_str(), "rotation step");
+        self.emit(rec, RotationEventKind::Step, step_message(rec));
+        pause_after(to.as_str());
+        Ok(())
+    }
+
+    /// Records why the rotation stopped (it stays at its step, resumable) and returns the error.
+    async fn stop(&self, rec: &mut RotationRecord, err: Error) -> Error {
+        rec.attempts += 1;
+        rec.error_code = Some(err.code().to_owned());
+        rec.error_message = Some(err.to_string().chars().take(500).collect());
+        rec.updated_at = Utc::now();
+        if let Err(e) = self.journal.save(rec, rec.step, None, &[]).await {
+            tracing::warn!(rotation = %rec.id, error = %e, "could not record a rotation's error");
+        }
+        tracing::warn!(rotation = %rec.id, step = rec.step.as_str(), code = err.code(), "rotation stopped");
+        self.emit(rec, RotationEventKind::Stopped, err.to_string());
+        err
+    }
+
+    async fn ctx(&self, key_id: Uuid) -> Result<Ctx> {
+        let key = self.inv.get(key_id).await?;
+        let connection = match key.connection_id {
+            Some(id) => self
+                .inv
+                .connections()
+                .await?
+                .into_iter()
+                .find(|c| c.id == id),
+            None => None,
+        };
+        let admin = match connection.as_ref().and_then(|c| c.admin_key_id) {
+            Some(admin_id) => {
+                let account = admin_id.to_string();
+                on_vault(&self.inv.vault, move |v| v.get(&account)).await?
+            }
+            None => None,
+        };
+        Ok(Ctx {
+            key,
+            connection,
+            admin,
+        })
+    }
+
+    async fn vault_get(&self, account: String) -> Result<Option<Secret>> {
+        on_vault(&self.inv.vault, move |v| v.get(&account)).await
+    }
+
+    async fn vault_set(&self, account: String, value: &Secret) -> Result<()> {
+        let value = value.clone();
+        on_vault(&self.inv.vault, move |v| v.set(&account, &value)).await
+    }
+
+    async fn vault_delete(&self, account: String) -> Result<()> {
+        on_vault(&self.inv.vault, move |v| v.delete(&account)).await
+    }
+
+    async fn fingerprint(&self, value: &Secret) -> Result<String> {
+        Ok(self.inv.fingerprinter().await?.fingerprint(value))
+    }
+
+    /// Asks the provider whether `value` works as the key `ctx.key` (`remote_id`: which
+    /// remote key it should be). PostHog project secret keys have no verify call: the
+    /// connection's list must show that id with this value's mask.
+    async fn verify_value(
+        &self,
+        ctx: &Ctx,
+        remote_id: Option<&str>,
+        value: &Secret,
+    ) -> Result<Verification> {
+        let key = &ctx.key;
+        // Reads wait out a rate limit another rotation of this run ran into, too.
+        self.gate.wait(&key.provider).await;
+        if key.provider == "posthog" && key.kind == "project_secret" {
+            let api = ctx.api(&self.http)?;
+            let listed = api.list().await?;
+            // EXPOSE: the last four characters, compared with the provider's mask.
+            let tail = last4(value.expose());
+            // Without a remote id (a key added by value), the mask finds it.
+            let found = match remote_id {
+                Some(id) => listed.iter().find(|k| k.id == id),
+                None => listed.iter().find(|k| k.mask.ends_with(&tail)),
+            };
+            return Ok(match found {
+                None => Verification::invalid("PostHog no longer lists this key"),
+                Some(k) if k.mask.ends_with(&tail) => {
+                    let mut v = Verification::valid("PostHog lists this key with this value");
+                    v.remote_id = Some(k.id.clone());
+                    v.scopes = Some(k.scopes.clone());
+                    v
+                }
+                Some(_) => Verification::invalid(
+                    "PostHog lists this key with another value (it was rolled)",
+                ),
+            });
+        }
+        let custom = self.inv.custom_providers().await?;
+        let spec = custom.iter().find(|c| c.id == key.provider);
+        let connection = ctx.connection.as_ref();
+        let default_base = provider::profile(&key.provider).and_then(|p| p.default_base_url);
+        let target = VerifyTarget {
+            provider: &key.provider,
+            kind: &key.kind,
+            base_url: connection.map(|c| c.base_url.as_str()).or(default_base),
+            probe_path: connection.and_then(|c| c.options.probe_path.as_deref()),
+            account_id: connection.and_then(|c| c.options.account_id.as_deref()),
+            custom: spec,
+        };
+        Ok(client::verify(&self.http, &target, value).await?)
+    }
+
+    /// Whether a native roll already happened at the provider (its answer lost): the old
+    /// value no longer works, or PostHog shows another value / a later roll.
+    async fn check_rolled(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<bool> {
+        let old = self.vault_get(ctx.key.id.to_string()).await?;
+        if ctx.key.provider == "posthog" {
+            let api = ctx.api(&self.http)?;
+            let listed = api.list().await?;
+            let Some(k) = listed
+                .iter()
+                .find(|k| Some(k.id.as_str()) == rec.old_remote_id.as_deref())
+            else {
+                return Err(ClientError::NotFound.into());
+            };
+            if k.last_rolled_at.is_some_and(|t| t >= rec.created_at) {
+                return Ok(true);
+            }
+            let old_tail = match &old {
+                // EXPOSE: the last four characters, compared with the provider's mask.
+                Some(v) => last4(v.expose()),
+                None => last4(&ctx.key.masked_hint),
+            };
+            return Ok(!k.mask.ends_with(&old_tail));
+        }
+        let Some(old) = old else {
+            return Err(RotationError::Unsupported(
+                "the old value is not in the keychain, so Keyward cannot tell whether the roll happened".into(),
+            )
+            .into());
+        };
+        let v = self
+            .verify_value(ctx, rec.old_remote_id.as_deref(), &old)
+            .await?;
+        Ok(v.outcome != VerifyOutcome::Valid)
+    }
+
+    /// Deletes every remote key carrying this rotation's token except `keep`; returns how many.
+    async fn revoke_orphans(
+        &self,
+        rec: &mut RotationRecord,
+        ctx: &Ctx,
+        keep: Option<&str>,
+    ) -> Result<usize> {
+        let api = ctx.api(&self.http)?;
+        let orphans = api.find_by_token(&rec.token).await?;
+        let mut n = 0;
+        for o in orphans.iter().filter(|o| Some(o.id.as_str()) != keep) {
+            api.delete(&o.id).await?;
+            n += 1;
+            tracing::info!(rotation = %rec.id, remote_id = %o.id, "orphaned remote key revoked");
+        }
+        if n > 0 {
+            rec.note = Some(format!(
+                "revoked {n} remote key{} created by an interrupted attempt (named with token {})",
+                if n == 1 { "" } else { "s" },
+                rec.token
+            ));
+        }
+        Ok(n)
+    }
+
+    /// The provider write of `planned`: roll, or create the new remote key. A 429 is waited
+    /// out (shared gate) and the provider's state is checked before the write is tried again;
+    /// an answer that may have been lost is reconciled the same way.
+    async fn remote_write(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<NewRemoteValue> {
+        let api = ctx.api(&self.http)?;
+        let provider = ctx.key.provider.clone();
+        let old_remote = rec.old_remote_id.clone().ok_or_else(|| {
+            RotationError::Unsupported(format!(
+                "the provider's id of key '{}' is unknown: run `keyward verify` or `keyward sync` first",
+                ctx.key.name
+            ))
+        })?;
+        let mut cf_policies = None;
+        if rec.flavour == RotationFlavour::CreateRevoke
+            && provider == "cloudflare"
+            && rec.scopes.is_empty()
+        {
+            cf_policies = Some(api.cloudflare_token_policies(&old_remote).await?);
+        }
+        let name = rec
+            .remote_name
+            .clone()
+            .unwrap_or_else(|| remote::remote_name(&ctx.key.name, &rec.token));
+        let mut last = None;
+        for _ in 0..WRITE_ATTEMPTS {
+            self.gate.wait(&provider).await;
+            let result = match rec.flavour {
+                RotationFlavour::NativeRoll => api.roll(&old_remote).await,
+                _ => match &cf_policies {
+                    Some(p) => api.cloudflare_create_with(&name, p.clone()).await,
+                    None => api.create(&name, &rec.scopes).await,
+                },
+            };
+            let err = match result {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            match &err {
+                ClientError::RateLimited { retry_after } => {
+                    let wait = retry_after
+                        .unwrap_or(Duration::from_secs(1))
+                        .min(MAX_WRITE_WAIT);
+                    self.gate.hold(&provider, wait);
+                    self.emit(
+                        rec,
+                        RotationEventKind::Waiting,
+                        format!(
+                            "rate limited; waiting {} s, then checking before trying again",
+                            wait.as_secs_f32().ceil()
+                        ),
+                    );
+                    self.gate.wait(&provider).await;
+                    // A 429 should mean "not done"; check anyway before writing again.
+                    if rec.flavour != RotationFlavour::NativeRoll {
+                        self.revoke_orphans(rec, ctx, None).await?;
+                    }
+                    // A second roll after an unnoticed one is harmless: the value we keep is
+                    // the last one, and the old value is dead either way.
+                }
+                e if ambiguous(e) => {
+                    if rec.flavour == RotationFlavour::NativeRoll {
+                        match self.check_rolled(rec, ctx).await {
+                            Ok(true) => {
+                                rec.note = Some(
+                                    "the provider's answer to the roll was lost; rolled again to get a value to keep".into(),
+                                );
+                                tracing::warn!(rotation = %rec.id, "roll answer lost; rolling again");
+                            }
+                            Ok(false) => return Err(err.into()),
+                            Err(check) => {
+                                tracing::warn!(rotation = %rec.id, error = %check, "cannot tell whether the roll happened");
+                                return Err(err.into());
+                            }
+                        }
+                    } else {
+                        if let Err(check) = self.revoke_orphans(rec, ctx, None).await {
+                            tracing::warn!(rotation = %rec.id, error = %check, "cannot check for an orphaned key now; recovery will");
+                        }
+                        return Err(err.into());
+                    }
+                }
+                _ => return Err(err.into()),
+            }
+            last = Some(err);
+        }
+        Err(last
+            .unwrap_or(ClientError::RateLimited { retry_after: None })
+            .into())
+    }
+
+    /// `planned` → `created` for API flavours.
+    async fn create_new(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+        let new = self.remote_write(rec, ctx).await?;
+        pause_after("remote_created");
+        // The only copy of the new value is in memory: keychain first, nothing in between.
+        self.vault_set(pending_account(ctx.key.id), &new.value)
+            .await?;
+        pause_after("pending_stored");
+        rec.new_fingerprint = Some(self.fingerprint(&new.value).await?);
+        rec.new_remote_id = Some(new.remote_id);
+        if rec.scopes.is_empty() && !new.scopes.is_empty() {
+            rec.scopes = new.scopes;
+        }
+        self.advance(rec, RotationStep::Created, None, &[]).await
+    }
+
+    /// `created` → `verified`: the new value works with the expected privilege.
+    async fn verify_new(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+        let Some(new) = self.vault_get(pending_account(ctx.key.id)).await? else {
+            return Err(Error::SecretMissing(format!(
+                "{} (pending value)",
+                ctx.key.name
+            )));
+        };
+        let remote = rec.new_remote_id.clone().or(rec.old_remote_id.clone());
+        let v = match self.verify_value(ctx, remote.as_deref(), &new).await {
+            Ok(v) => v,
+            Err(Error::Client(ClientError::Unsupported(why)))
+                if rec.flavour == RotationFlavour::Guided =>
+            {
+                rec.note = Some(format!("the new value could not be verified: {why}"));
+                Verification::valid("not verifiable")
+            }
+            Err(e) => return Err(e),
+        };
+        drop(new);
+        if v.outcome != VerifyOutcome::Valid {
+            return Err(RotationError::NewKeyInvalid(format!(
+                "{} ({})",
+                v.outcome.as_str(),
+                v.detail
+            ))
+            .into());
+        }
+        if let Some(granted) = &v.scopes {
+            let missing: Vec<&String> =
+                rec.scopes.iter().filter(|s| !granted.contains(s)).collect();
+            if !missing.is_empty() {
+                return Err(RotationError::NewKeyInvalid(format!(
+                    "it lacks the scopes {}",
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .into());
+            }
+            rec.scopes = granted.clone();
+        }
+        self.advance(rec, RotationStep::Verified, None, &[]).await
+    }
+
+    /// `verified` → `promoted`: the new value becomes current, the old one previous. Each
+    /// keychain write is checked by fingerprint first, so running this again after a crash
+    /// never overwrites the old value with the new one.
+    async fn promote(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+        let key_id = ctx.key.id;
+        let pending = self.vault_get(pending_account(key_id)).await?;
+        let current = self.vault_get(key_id.to_string()).await?;
+        let current_fp = match &current {
+            Some(c) => Some(self.fingerprint(c).await?),
+            None => None,
+        };
+        let new_fp = rec.new_fingerprint.clone();
+        let already = current_fp.is_some() && current_fp == new_fp;
+        let mut masked_hint = ctx.key.masked_hint.clone();
+        if !already {
+            let Some(new) = &pending else {
+                return Err(Error::SecretMissing(format!(
+                    "{} (pending value)",
+                    ctx.key.name
+                )));
+            };
+            if let Some(old) = &current {
+                self.vault_set(previous_account(key_id), old).await?;
+            }
+            self.vault_set(key_id.to_string(), new).await?;
+        }
+        let value_for_hint = match &pending {
+            Some(p) => Some(p.clone()),
+            None => current.clone(),
+        };
+        if let Some(v) = &value_for_hint {
+            // EXPOSE: the hint shows at most the last four characters.
+            masked_hint = provider::masked_hint(v.expose());
+        }
+        if pending.is_some() {
+            self.vault_delete(pending_account(key_id)).await?;
+        }
+        let now = Utc::now();
+        let mut key = self.inv.get(key_id).await?;
+        key.fingerprint = new_fp;
+        key.masked_hint = masked_hint;
+        if let Some(r) = &rec.new_remote_id {
+            key.remote_id = Some(r.clone());
+        }
+        if !rec.scopes.is_empty() {
+            key.scopes = rec.scopes.clone();
+        }
+        key.last_rotated_at = Some(now);
+        key.last_verified_at = Some(now);
+        key.verify_outcome = Some("valid".into());
+        key.verify_detail = Some("verified during rotation".into());
+        if key.status == KeyStatus::Invalid || key.status == KeyStatus::Pending {
+            key.status = KeyStatus::Active;
+        }
+        key.updated_at = now;
+        rec.revoke_after = match rec.flavour {
+            RotationFlavour::CreateRevoke => {
+                Some(now + chrono::Duration::seconds(rec.grace_secs.max(0)))
+            }
+            _ => None,
+        };
+        let detail = match rec.flavour {
+            RotationFlavour::NativeRoll => {
+                "rotated (native roll): new value current; the old value died with the roll"
+                    .to_owned()
+            }
+            RotationFlavour::CreateRevoke => format!(
+                "rotated (create + revoke): new value current; the old key is revoked {}",
+                if rec.grace_secs > 0 {
+                    format!("after a grace period of {} s", rec.grace_secs)
+                } else {
+                    "now".into()
+                }
+            ),
+            RotationFlavour::Guided => {
+                "rotated (guided): new value current; revoke the old one in the dashboard".into()
+            }
+        };
+        let event = self.event(AuditAction::Rotated, &key, detail);
+        self.advance(rec, RotationStep::Promoted, Some(&key), &[event])
+            .await
+    }
+
+    /// Whether the old value is dead at the provider. `None` when it cannot be told.
+    async fn old_is_dead(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<Option<bool>> {
+        let old = self.vault_get(previous_account(ctx.key.id)).await?;
+        let api_key = api_managed(&ctx.key);
+        match (old, rec.flavour) {
+            (Some(old), _) => match self
+                .verify_value(ctx, rec.old_remote_id.as_deref(), &old)
+                .await
+            {
+                Ok(v) => Ok(Some(v.outcome != VerifyOutcome::Valid)),
+                Err(Error::Client(ClientError::Unsupported(_))) => Ok(None),
+                Err(e) => Err(e),
+            },
+            (None, RotationFlavour::CreateRevoke) if api_key => {
+                let api = ctx.api(&self.http)?;
+                let listed = api.list().await?;
+                Ok(Some(!listed.iter().any(|k| {
+                    Some(k.id.as_str()) == rec.old_remote_id.as_deref()
+                })))
+            }
+            (None, RotationFlavour::NativeRoll) => Ok(Some(true)),
+            _ => Ok(None),
+        }
+    }
+
+    /// `promoted` → `old_revoked` (API flavours; guided goes through `confirm_revoked`).
+    async fn revoke_old(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+        if rec.flavour == RotationFlavour::CreateRevoke {
+            let api = ctx.api(&self.http)?;
+            let old = rec.old_remote_id.clone().ok_or_else(|| {
+                RotationError::Unsupported("the old key's remote id is unknown".into())
+            })?;
+            let provider = ctx.key.provider.clone();
+            let mut attempt = 0;
+            loop {
+                self.gate.wait(&provider).await;
+                match api.delete(&old).await {
+                    Ok(()) => break,
+                    // Deleting is idempotent (404 counts as done), so a retry is safe.
+                    Err(ClientError::RateLimited { retry_after })
+                        if attempt + 1 < WRITE_ATTEMPTS =>
+                    {
+                        let wait = retry_after
+                            .unwrap_or(Duration::from_secs(1))
+                            .min(MAX_WRITE_WAIT);
+                        self.gate.hold(&provider, wait);
+                        self.emit(
+                            rec,
+                            RotationEventKind::Waiting,
+                            format!("rate limited; waiting {} s", wait.as_secs_f32().ceil()),
+                        );
+                        attempt += 1;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            pause_after("remote_revoked");
+        }
+        match self.old_is_dead(rec, ctx).await? {
+            Some(true) => {}
+            Some(false) => {
+                return Err(RotationError::OldKeyStillValid {
+                    dashboard: dashboard_url(&ctx.key),
+                }
+                .into())
+            }
+            None => {
+                rec.note = Some("the provider cannot confirm that the old value is dead".into());
+            }
+        }
+        let key = self.inv.get(ctx.key.id).await?;
+        let event = self.event(
+            AuditAction::Revoked,
+            &key,
+            format!(
+                "old value revoked ({}) and confirmed dead",
+                rec.flavour.as_str()
+            ),
+        );
+        self.advance(rec, RotationStep::OldRevoked, None, &[event])
+            .await
+    }
+
+    /// `old_revoked` → `done`: the previous value leaves the keychain.
+    async fn finish(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+        self.vault_delete(previous_account(ctx.key.id)).await?;
+        self.vault_delete(pending_account(ctx.key.id)).await?;
+        self.advance(rec, RotationStep::Done, None, &[]).await
+    }
+
+    /// Drives a rotation as far as it can go now (done, promoted in grace, or waiting for the
+    /// user). Errors leave it at its step with the error recorded.
+    async fn drive(&self, rec: &mut RotationRecord) -> Result<()> {
+        let ctx = match self.ctx(rec.key_id).await {
+            Ok(c) => c,
+            Err(e) => return Err(self.stop(rec, e).await),
+        };
+        loop {
+            let outcome = match rec.step {
+                RotationStep::Planned if rec.flavour == RotationFlavour::Guided => break,
+                RotationStep::Planned => self.create_new(rec, &ctx).await,
+                RotationStep::Created => match self.verify_new(rec, &ctx).await {
+                    Err(Error::Rotation(RotationError::NewKeyInvalid(why))) => {
+                        return Err(self.reject_new(rec, &ctx, why).await);
+                    }
+                    other => other,
+                },
+                RotationStep::Verified => self.promote(rec, &ctx).await,
+                RotationStep::Promoted => match rec.flavour {
+                    RotationFlavour::Guided => break,
+                    RotationFlavour::CreateRevoke
+                        if rec.revoke_after.is_some_and(|t| t > Utc::now()) =>
+                    {
+                        break
+                    }
+                    _ => self.revoke_old(rec, &ctx).await,
+                },
+                RotationStep::OldRevoked => self.finish(rec, &ctx).await,
+                RotationStep::Done | RotationStep::Failed | RotationStep::RolledBack => break,
+            };
+            if let Err(e) = outcome {
+                return Err(self.stop(rec, e).await);
+            }
+        }
+        self.emit(rec, RotationEventKind::Finished, step_message(rec));
+        Ok(())
+    }
+
+    /// A new value that does not verify: create + revoke rolls back (the new remote key is
+    /// deleted); guided goes back to waiting for a paste; a native roll cannot go back (the
+    /// old value is dead) and stays at `created`, flagged.
+    async fn reject_new(&self, rec: &mut RotationRecord, ctx: &Ctx, why: String) -> Error {
+        let err = Error::Rotation(RotationError::NewKeyInvalid(why.clone()));
+        match rec.flavour {
+            RotationFlavour::CreateRevoke => {
+                let cleanup = async {
+                    let api = ctx.api(&self.http)?;
+                    if let Some(id) = &rec.new_remote_id {
+                        api.delete(id).await?;
+                    }
+                    self.vault_delete(pending_account(ctx.key.id)).await
+                };
+                if let Err(e) = cleanup.await {
+                    return self.stop(rec, e).await;
+                }
+                rec.note = Some(format!("the new key did not verify ({why}); it was revoked and the old key stays current"));
+                if let Err(e) = self.advance(rec, RotationStep::RolledBack, None, &[]).await {
+                    return e;
+                }
+                self.emit(rec, RotationEventKind::Stopped, err.to_string());
+                err
+            }
+            RotationFlavour::Guided => {
+                if let Err(e) = self.vault_delete(pending_account(ctx.key.id)).await {
+                    return self.stop(rec, e).await;
+                }
+                rec.new_fingerprint = None;
+                if let Err(e) = self.advance(rec, RotationStep::Planned, None, &[]).await {
+                    return e;
+                }
+                self.emit(rec, RotationEventKind::Stopped, err.to_string());
+                err
+            }
+            RotationFlavour::NativeRoll => self.stop(rec, err).await,
+        }
+    }
+
+    /// Start-up recovery of one unfinished rotation whose process is gone.
+    async fn recover_one(&self, rec: &mut RotationRecord) -> Result<Option<RecoveryAction>> {
+        let ctx = self.ctx(rec.key_id).await?;
+        let action = |rec: &RotationRecord, action: &str, detail: String| RecoveryAction {
+            rotation_id: rec.id,
+            key_id: rec.key_id,
+            key_name: rec.key_name.clone(),
+            action: action.to_owned(),
+            step: rec.step,
+            detail,
+        };
+        if rec.step != RotationStep::Planned || rec.flavour == RotationFlavour::Guided {
+            let from = rec.step;
+            return Ok(Some(match self.drive(rec).await {
+                Ok(()) => action(
+                    rec,
+                    "resumed",
+                    format!("resumed from {}: {}", from.as_str(), step_message(rec)),
+                ),
+                Err(e) => action(
+                    rec,
+                    "stopped",
+                    format!("resumed from {} but stopped: {e}", from.as_str()),
+                ),
+            }));
+        }
+        // Planned: a create or roll may have happened without reaching the journal.
+        let pending = self.vault_get(pending_account(ctx.key.id)).await?;
+        match rec.flavour {
+            RotationFlavour::NativeRoll => {
+                if let Some(p) = pending {
+                    let v = self
+                        .verify_value(&ctx, rec.old_remote_id.as_deref(), &p)
+                        .await?;
+                    if v.outcome == VerifyOutcome::Valid {
+                        rec.new_fingerprint = Some(self.fingerprint(&p).await?);
+                        rec.new_remote_id = rec.old_remote_id.clone();
+                        rec.note = Some(
+                            "the rolled value was in the keychain but not yet journaled; adopted"
+                                .into(),
+                        );
+                        self.advance(rec, RotationStep::Created, None, &[]).await?;
+                        let r = self.drive(rec).await;
+                        return Ok(Some(action(rec, "adopted", outcome_text(rec, r))));
+                    }
+                    self.vault_delete(pending_account(ctx.key.id)).await?;
+                }
+                if self.check_rolled(rec, &ctx).await? {
+                    rec.note = Some("the roll happened but its answer was lost; rolled again through the connection and kept that value".into());
+                    let r = self.drive(rec).await;
+                    let mut a = action(rec, "rolled_again", outcome_text(rec, r));
+                    if rec.step == RotationStep::Planned {
+                        a.action = "flagged".into();
+                        a.detail = format!(
+                            "the old value of '{}' is dead (rolled) and the new value was lost; Keyward could not roll it again yet: {}",
+                            rec.key_name, a.detail
+                        );
+                    }
+                    return Ok(Some(a));
+                }
+                rec.note =
+                    Some("interrupted before the roll; nothing changed at the provider".into());
+                self.advance(rec, RotationStep::RolledBack, None, &[])
+                    .await?;
+                Ok(Some(action(
+                    rec,
+                    "rolled_back",
+                    "interrupted before the roll; the old key stays current".into(),
+                )))
+            }
+            RotationFlavour::CreateRevoke => {
+                let api = ctx.api(&self.http)?;
+                let found = api.find_by_token(&rec.token).await?;
+                if let (Some(p), [only]) = (&pending, found.as_slice()) {
+                    let v = self.verify_value(&ctx, Some(&only.id), p).await?;
+                    if v.outcome == VerifyOutcome::Valid {
+                        rec.new_fingerprint = Some(self.fingerprint(p).await?);
+                        rec.new_remote_id = Some(only.id.clone());
+                        rec.note = Some(
+                            "the new key was created and stored but not yet journaled; adopted"
+                                .into(),
+                        );
+                        self.advance(rec, RotationStep::Created, None, &[]).await?;
+                        let r = self.drive(rec).await;
+                        return Ok(Some(action(rec, "adopted", outcome_text(rec, r))));
+                    }
+                }
+                let n = self.revoke_orphans(rec, &ctx, None).await?;
+                self.vault_delete(pending_account(ctx.key.id)).await?;
+                if n == 0 {
+                    rec.note = Some("interrupted before the new key was created; nothing changed at the provider".into());
+                }
+                self.advance(rec, RotationStep::RolledBack, None, &[])
+                    .await?;
+                Ok(Some(action(
+                    rec,
+                    if n > 0 {
+                        "revoked_orphan"
+                    } else {
+                        "rolled_back"
+                    },
+                    format!(
+                        "{}; the old key stays current",
+                        rec.note.clone().unwrap_or_default()
+                    ),
+                )))
+            }
+            RotationFlavour::Guided => Ok(None),
+        }
+    }
+}
+
+fn outcome_text(rec: &RotationRecord, r: Result<()>) -> String {
+    match r {
+        Ok(()) => step_message(rec),
+        Err(e) => format!("stopped at {}: {e}", rec.step.as_str()),
+    }
+}
+
+/// One sentence about where a rotation stands.
+pub(crate) fn step_message(rec: &RotationRecord) -> String {
+    match rec.step {
+        RotationStep::Planned if rec.flavour == RotationFlavour::Guided => {
+            "waiting for the new value from the provider's dashboard".into()
+        }
+        RotationStep::Planned => "planned".into(),
+        RotationStep::Created => "new value stored in the keychain as pending".into(),
+        RotationStep::Verified => "new value verified at the provider".into(),
+        RotationStep::Promoted => match rec.flavour {
+            RotationFlavour::Guided => {
+                "new value is current; revoke the old one in the dashboard, then confirm".into()
+            }
+            _ => match rec.revoke_after {
+                Some(t) if t > Utc::now() => format!(
+                    "new value is current; the old key is revoked at {}",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+                _ => "new value is current".into(),
+            },
+        },
+        RotationStep::OldRevoked => "old value revoked and confirmed dead".into(),
+        RotationStep::Done => "done: new value current, old value revoked".into(),
+        RotationStep::Failed => "failed; needs you".into(),
+        RotationStep::RolledBack => "rolled back; the old key stays current".into(),
+    }
+}
+
+fn no_events(_: &RotationEvent) {}
+
+impl Inventory {
+    fn journal(&self) -> RotationJournal {
+        RotationJournal::new(self.store())
+    }
+
+    fn driver<'a>(
+        &'a self,
+        gate: &'a RateGate,
+        on_event: EventSink<'a>,
+        done: &'a AtomicUsize,
+        total: usize,
+    ) -> Result<Driver<'a>> {
+        Ok(Driver {
+            inv: self,
+            journal: self.journal(),
+            http: http()?,
+            gate,
+            on_event,
+            done,
+            total,
+        })
+    }
+
+    async fn lease(&self, id: Uuid) -> Result<(RotationRecord, Heartbeat)> {
+        let now = Utc::now();
+        let rec = self
+            .journal()
+            .acquire_lease(
+                id,
+                lease::this_process(),
+                lease::until(now),
+                now,
+                lease::owner_dead,
+            )
+            .await?;
+        Ok((rec, Heartbeat::start(self.journal(), id)))
+    }
+
+    async fn release(&self, id: Uuid) {
+        if let Err(e) = self
+            .journal()
+            .release_lease(id, lease::this_process())
+            .await
+        {
+            tracing::warn!(rotation = %id, error = %e, "could not release a rotation lease");
+        }
+    }
+
+    /// Drives an existing rotation under its lease.
+    async fn drive_leased(&self, id: Uuid, driver: &Driver<'_>) -> Result<RotationRecord> {
+        let (mut rec, hb) = self.lease(id).await?;
+        let out = driver.drive(&mut rec).await;
+        drop(hb);
+        self.release(id).await;
+        out.map(|()| rec)
+    }
+
+    /// What rotating `key_id` would do: flavour, steps, grace, scopes, notes. Changes nothing.
+    pub async fn rotation_plan(&self, key_id: Uuid, opts: &RotateOptions) -> Result<RotationPlan> {
+        let key = self.get(key_id).await?;
+        let open = self.journal().open_for_key(key_id).await?;
+        let dashboard = dashboard_url(&key);
+        let mut plan = RotationPlan {
+            key_id,
+            key_name: key.name.clone(),
+            provider: key.provider.clone(),
+            kind: key.kind.clone(),
+            flavour: RotationFlavour::Guided,
+            steps: Vec::new(),
+            grace_secs: 0,
+            scopes: Vec::new(),
+            proposed_scopes: Vec::new(),
+            widened: Vec::new(),
+            dashboard_url: dashboard,
+            notes: Vec::new(),
+            blocked: None,
+            open_rotation: open.as_ref().map(|r| r.id),
+        };
+        match choose_flavour(&key, opts) {
+            Ok(f) => plan.flavour = f,
+            Err(e) => {
+                plan.blocked = Some(e.to_string());
+                return Ok(plan);
+            }
+        }
+        plan.steps = steps_of(plan.flavour);
+        match plan.flavour {
+            RotationFlavour::NativeRoll => {
+                plan.notes.push("the provider rolls the value in place: the old value stops working at once (no grace period)".into());
+                if opts.grace.is_some_and(|g| !g.is_zero()) {
+                    plan.notes
+                        .push("a grace period cannot apply to a native roll".into());
+                }
+                plan.scopes = key.scopes.clone();
+            }
+            RotationFlavour::CreateRevoke => {
+                plan.grace_secs = opts.grace.map_or(0, |g| g.as_secs() as i64);
+                let (scopes, proposed) = new_key_scopes(&key, opts)?;
+                plan.widened = scopes
+                    .iter()
+                    .filter(|s| !proposed.contains(s))
+                    .cloned()
+                    .collect();
+                if proposed.is_empty() {
+                    plan.widened.clear();
+                }
+                plan.scopes = scopes;
+                plan.proposed_scopes = proposed;
+                plan.notes.push(format!(
+                    "a new key is created, verified and made current; the old key is revoked {}",
+                    if plan.grace_secs > 0 {
+                        format!("after {} s", plan.grace_secs)
+                    } else {
+                        "right after".into()
+                    }
+                ));
+            }
+            RotationFlavour::Guided => {
+                plan.notes.push(format!(
+                    "create a new key in the provider's dashboard ({}), paste it; Keyward verifies it and makes it current; then revoke the old key there and confirm",
+                    plan.dashboard_url
+                ));
+            }
+        }
+        if plan.flavour != RotationFlavour::Guided && key.connection_id.is_none() {
+            plan.blocked = Some(format!(
+                "key '{}' has no connection: connect the provider (`keyward connect`) and link the key (`keyward sync`) first",
+                key.name
+            ));
+        }
+        if let Some(o) = &open {
+            plan.notes.push(format!(
+                "an unfinished rotation ({}) exists; rotating resumes it",
+                o.step.as_str()
+            ));
+        }
+        Ok(plan)
+    }
+
+    /// Rotates one key through the API (native roll or create + revoke) as far as it can go
+    /// now: done, or promoted with the old key in its grace period. A guided key gets a
+    /// guided rotation started (waiting for the pasted value). An unfinished rotation of the
+    /// key is resumed instead of starting a new one.
+    pub async fn rotate(
+        &self,
+        key_id: Uuid,
+        opts: &RotateOptions,
+        on_event: EventSink<'_>,
+    ) -> Result<RotationRecord> {
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, on_event, &done, 1)?;
+        self.rotate_with(key_id, opts, &driver).await
+    }
+
+    async fn rotate_with(
+        &self,
+        key_id: Uuid,
+        opts: &RotateOptions,
+        driver: &Driver<'_>,
+    ) -> Result<RotationRecord> {
+        if let Some(open) = self.journal().open_for_key(key_id).await? {
+            if open.waits_for_user() {
+                return Err(RotationError::WrongStep {
+                    step: open.step.as_str().into(),
+                    wanted: if open.step == RotationStep::Planned {
+                        "rotate again: paste the new value (`keyward rotate --paste KEY`)".into()
+                    } else {
+                        "rotate again: revoke the old key in the dashboard and confirm (`keyward rotate --confirm-revoked KEY`)".into()
+                    },
+                }
+                .into());
+            }
+            return self.drive_leased(open.id, driver).await;
+        }
+        let key = self.get(key_id).await?;
+        let flavour = choose_flavour(&key, opts)?;
+        if flavour == RotationFlavour::Guided {
+            return self.rotation_guided_start(key_id).await;
+        }
+        let rec = self.plan_record(&key, flavour, opts, driver).await?;
+        let id = rec.id;
+        let hb = Heartbeat::start(self.journal(), id);
+        let mut rec = rec;
+        let out = driver.drive(&mut rec).await;
+        drop(hb);
+        self.release(id).await;
+        out.map(|()| rec)
+    }
+
+    /// Journals a new API rotation (`planned`, lease ours). Learns the old key's remote id
+    /// and scopes from the provider first when the inventory lacks them.
+    async fn plan_record(
+        &self,
+        key: &KeyRecord,
+        flavour: RotationFlavour,
+        opts: &RotateOptions,
+        driver: &Driver<'_>,
+    ) -> Result<RotationRecord> {
+        self.require_keychain().await?;
+        let ctx = driver.ctx(key.id).await?;
+        ctx.api(&driver.http)?;
+        let mut key = key.clone();
+        let needs_learning = key.remote_id.is_none()
+            || (flavour == RotationFlavour::CreateRevoke
+                && key.provider != "cloudflare"
+                && key.scopes.is_empty()
+                && opts.scopes.is_none()
+                && !opts.narrow);
+        if needs_learning && key.fingerprint.is_some() {
+            if let Some(old) = driver.vault_get(key.id.to_string()).await? {
+                let v = driver.verify_value(&ctx, None, &old).await?;
+                if key.remote_id.is_none() {
+                    key.remote_id = v.remote_id.clone();
+                }
+                if key.scopes.is_empty() {
+                    key.scopes = v.scopes.clone().unwrap_or_default();
+                }
+            }
+        }
+        if key.remote_id.is_none() {
+            return Err(RotationError::Unsupported(format!(
+                "the provider's id of key '{}' is unknown: run `keyward sync` for its connection first",
+                key.name
+            ))
+            .into());
+        }
+        let (scopes, proposed) = if flavour == RotationFlavour::CreateRevoke {
+            new_key_scopes(&key, opts)?
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        if flavour == RotationFlavour::CreateRevoke
+            && scopes.is_empty()
+            && key.provider != "cloudflare"
+        {
+            return Err(Error::invalid(
+                "scopes",
+                "the old key's scopes are unknown: run `keyward verify` on it, or give --scopes / --narrow",
+            ));
+        }
+        let now = Utc::now();
+        let token = new_token();
+        let rec = RotationRecord {
+            id: Uuid::new_v4(),
+            key_id: key.id,
+            key_name: key.name.clone(),
+            provider: key.provider.clone(),
+            flavour,
+            step: RotationStep::Planned,
+            remote_name: (flavour == RotationFlavour::CreateRevoke)
+                .then(|| remote::remote_name(&truncate(&key.name, 24), &token)),
+            token,
+            old_remote_id: key.remote_id.clone(),
+            new_remote_id: None,
+            old_fingerprint: key.fingerprint.clone(),
+            new_fingerprint: None,
+            scopes: scopes.clone(),
+            grace_secs: if flavour == RotationFlavour::CreateRevoke {
+                opts.grace
+                    .map_or(0, |g| g.as_secs().min(i64::MAX as u64) as i64)
+            } else {
+                0
+            },
+            revoke_after: None,
+            attempts: 0,
+            error_code: None,
+            error_message: None,
+            note: None,
+            lease_owner: Some(lease::this_process().to_owned()),
+            lease_until: Some(lease::until(now)),
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        };
+        let widened: Vec<&String> = if proposed.is_empty() {
+            Vec::new()
+        } else {
+            scopes.iter().filter(|s| !proposed.contains(s)).collect()
+        };
+        let mut detail = format!("rotation started ({})", flavour.as_str());
+        if !widened.is_empty() {
+            detail.push_str(&format!(
+                "; scopes widened beyond the purpose's least privilege: {}",
+                widened
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let event = self.audit(AuditAction::Rotated, Some(&key), detail);
+        self.journal().insert(&rec, Some(&event)).await?;
+        driver.emit(&rec, RotationEventKind::Step, "planned");
+        pause_after("planned");
+        Ok(rec)
+    }
+
+    /// Rotates many keys with bounded concurrency; one failure never stops the others. Rate
+    /// limits are shared across the run (a 429 pauses every write to that provider for its
+    /// `Retry-After`). Returns one outcome per key, in completion order.
+    pub async fn rotate_many(
+        &self,
+        key_ids: Vec<Uuid>,
+        opts: &RotateOptions,
+        concurrency: usize,
+        on_event: EventSink<'_>,
+    ) -> Result<Vec<RotationOutcome>> {
+        let gate = RateGate::default();
+        self.rotate_many_gated(key_ids, opts, concurrency, on_event, &gate)
+            .await
+    }
+
+    /// [`Inventory::rotate_many`] with a caller's gate (benchmarks read its 429 count).
+    pub async fn rotate_many_gated(
+        &self,
+        key_ids: Vec<Uuid>,
+        opts: &RotateOptions,
+        concurrency: usize,
+        on_event: EventSink<'_>,
+        gate: &RateGate,
+    ) -> Result<Vec<RotationOutcome>> {
+        let total = key_ids.len();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(gate, on_event, &done, total)?;
+        let driver = &driver;
+        let outcomes = stream::iter(key_ids)
+            .map(|id| async move {
+                let result = self.rotate_with(id, opts, driver).await;
+                driver.done.fetch_add(1, Ordering::Relaxed);
+                let name = match &result {
+                    Ok(r) => r.key_name.clone(),
+                    Err(_) => self.get(id).await.map(|k| k.name).unwrap_or_default(),
+                };
+                let rotation = match &result {
+                    Ok(r) => Some(r.clone()),
+                    Err(_) => self
+                        .journal()
+                        .list(&RotationFilter {
+                            key_id: Some(id),
+                            open_only: false,
+                            limit: Some(1),
+                        })
+                        .await
+                        .ok()
+                        .and_then(|mut v| v.pop()),
+                };
+                match result {
+                    Ok(r) => RotationOutcome {
+                        key_id: id,
+                        key_name: name,
+                        message: step_message(&r),
+                        rotation,
+                        error_code: None,
+                    },
+                    Err(e) => RotationOutcome {
+                        key_id: id,
+                        key_name: name,
+                        rotation,
+                        error_code: Some(e.code().to_owned()),
+                        message: e.to_string(),
+                    },
+                }
+            })
+            .buffer_unordered(concurrency.clamp(1, 64))
+            .collect::<Vec<_>>()
+            .await;
+        Ok(outcomes)
+    }
+
+    /// Continues an unfinished rotation as far as it can go now.
+    pub async fn rotation_resume(
+        &self,
+        rotation_id: Uuid,
+        on_event: EventSink<'_>,
+    ) -> Result<RotationRecord> {
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, on_event, &done, 1)?;
+        self.drive_leased(rotation_id, &driver).await
+    }
+
+    /// Abandons a rotation before its new value is promoted: the new remote key is revoked,
+    /// the pending value deleted, the old key stays current. A native roll that already
+    /// happened cannot be undone (the old value is dead).
+    pub async fn rotation_abort(&self, rotation_id: Uuid) -> Result<RotationRecord> {
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, &no_events, &done, 1)?;
+        let (mut rec, hb) = self.lease(rotation_id).await?;
+        let result = async {
+            let allowed = match rec.flavour {
+                RotationFlavour::NativeRoll => rec.step == RotationStep::Planned,
+                _ => rec.step < RotationStep::Promoted,
+            };
+            if !allowed {
+                return Err(RotationError::WrongStep {
+                    step: rec.step.as_str().into(),
+                    wanted: "abort (only before the new value is promoted, and never after a roll)"
+                        .into(),
+                }
+                .into());
+            }
+            let ctx = driver.ctx(rec.key_id).await?;
+            if rec.flavour == RotationFlavour::CreateRevoke {
+                if let Some(id) = rec.new_remote_id.clone() {
+                    ctx.api(&driver.http)?.delete(&id).await?;
+                }
+                driver.revoke_orphans(&mut rec, &ctx, None).await?;
+            }
+            driver.vault_delete(pending_account(rec.key_id)).await?;
+            rec.note = Some("aborted by the user; the old key stays current".into());
+            driver
+                .advance(&mut rec, RotationStep::RolledBack, None, &[])
+                .await
+        }
+        .await;
+        drop(hb);
+        self.release(rotation_id).await;
+        result.map(|()| rec)
+    }
+
+    /// Starts a guided rotation (dashboard-only providers): journaled `planned`, waiting for
+    /// the user to paste the new value ([`Inventory::rotation_guided_submit`]).
+    pub async fn rotation_guided_start(&self, key_id: Uuid) -> Result<RotationRecord> {
+        let key = self.get(key_id).await?;
+        if key.status == KeyStatus::Revoked {
+            return Err(RotationError::AlreadyRevoked.into());
+        }
+        if let Some(open) = self.journal().open_for_key(key_id).await? {
+            if open.flavour == RotationFlavour::Guided {
+                return Ok(open);
+            }
+            return Err(RotationError::InProgress {
+                key: key.name,
+                step: open.step.as_str().into(),
+            }
+            .into());
+        }
+        let now = Utc::now();
+        let rec = RotationRecord {
+            id: Uuid::new_v4(),
+            key_id,
+            key_name: key.name.clone(),
+            provider: key.provider.clone(),
+            flavour: RotationFlavour::Guided,
+            step: RotationStep::Planned,
+            token: new_token(),
+            remote_name: None,
+            old_remote_id: key.remote_id.clone(),
+            new_remote_id: None,
+            old_fingerprint: key.fingerprint.clone(),
+            new_fingerprint: None,
+            scopes: Vec::new(),
+            grace_secs: 0,
+            revoke_after: None,
+            attempts: 0,
+            error_code: None,
+            error_message: None,
+            note: None,
+            lease_owner: None,
+            lease_until: None,
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        };
+        let event = self.audit(
+            AuditAction::Rotated,
+            Some(&key),
+            format!(
+                "guided rotation started: create the new key at {}",
+                dashboard_url(&key)
+            ),
+        );
+        self.journal().insert(&rec, Some(&event)).await?;
+        pause_after("planned");
+        Ok(rec)
+    }
+
+    /// Guided: the user pasted the new value. Keychain (pending) → verified → promoted; then
+    /// the rotation waits for the user to revoke the old key in the dashboard.
+    pub async fn rotation_guided_submit(
+        &self,
+        rotation_id: Uuid,
+        secret: Secret,
+        on_event: EventSink<'_>,
+    ) -> Result<RotationRecord> {
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, on_event, &done, 1)?;
+        let (mut rec, hb) = self.lease(rotation_id).await?;
+        let result = async {
+            if rec.flavour != RotationFlavour::Guided || rec.step != RotationStep::Planned {
+                return Err(RotationError::WrongStep {
+                    step: rec.step.as_str().into(),
+                    wanted: "take a pasted value (guided rotations waiting for one)".into(),
+                }
+                .into());
+            }
+            self.require_keychain().await?;
+            let key = self.get(rec.key_id).await?;
+            check_value(&key, &secret, &self.custom_providers().await?)?;
+            let fp = driver.fingerprint(&secret).await?;
+            if key.fingerprint.as_deref() == Some(fp.as_str()) {
+                return Err(Error::invalid(
+                    "secret",
+                    "that is the current value; create a new key in the dashboard and paste that one",
+                ));
+            }
+            driver.vault_set(pending_account(rec.key_id), &secret).await?;
+            drop(secret);
+            pause_after("pending_stored");
+            rec.new_fingerprint = Some(fp);
+            driver.advance(&mut rec, RotationStep::Created, None, &[]).await?;
+            driver.drive(&mut rec).await
+        }
+        .await;
+        drop(hb);
+        self.release(rotation_id).await;
+        result.map(|()| rec)
+    }
+
+    /// Guided: the user says the old key is revoked in the dashboard. Keyward checks that the
+    /// old value now answers 401 before it forgets it; if it still works, nothing changes.
+    pub async fn rotation_guided_confirm_revoked(
+        &self,
+        rotation_id: Uuid,
+        on_event: EventSink<'_>,
+    ) -> Result<RotationRecord> {
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, on_event, &done, 1)?;
+        let (mut rec, hb) = self.lease(rotation_id).await?;
+        let result = async {
+            if rec.flavour != RotationFlavour::Guided || rec.step != RotationStep::Promoted {
+                return Err(RotationError::WrongStep {
+                    step: rec.step.as_str().into(),
+                    wanted: "confirm the old key's revocation (guided rotations whose new value is current)".into(),
+                }
+                .into());
+            }
+            let ctx = driver.ctx(rec.key_id).await?;
+            if let Err(e) = driver.revoke_old(&mut rec, &ctx).await {
+                return Err(driver.stop(&mut rec, e).await);
+            }
+            driver.drive(&mut rec).await
+        }
+        .await;
+        drop(hb);
+        self.release(rotation_id).await;
+        result.map(|()| rec)
+    }
+
+    pub async fn rotation(&self, rotation_id: Uuid) -> Result<RotationRecord> {
+        self.journal()
+            .get(rotation_id)
+            .await?
+            .ok_or_else(|| RotationError::NotFound(rotation_id.to_string()).into())
+    }
+
+    /// The journal, newest first.
+    pub async fn rotations(&self, filter: &RotationFilter) -> Result<Vec<RotationRecord>> {
+        Ok(self.journal().list(filter).await?)
+    }
+
+    /// Start-up recovery: every unfinished rotation whose process is gone is resumed (from
+    /// `created` on), rolled back (`planned`: orphaned remote keys revoked, or adopted when
+    /// their value reached the keychain), or — a roll whose answer was lost — rolled again and
+    /// kept. Rotations waiting for the user or for their grace period, and those another live
+    /// process drives, are left alone. One query when there is nothing to do.
+    pub async fn rotations_recover(&self) -> Result<RecoveryReport> {
+        let open = self.journal().open().await?;
+        let mut report = RecoveryReport::default();
+        if open.is_empty() {
+            return Ok(report);
+        }
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, &no_events, &done, open.len())?;
+        let now = Utc::now();
+        for candidate in open {
+            if candidate.waits_for_user() || candidate.waits_for_grace(now) {
+                report.waiting += 1;
+                continue;
+            }
+            let (mut rec, hb) = match self.lease(candidate.id).await {
+                Ok(x) => x,
+                Err(Error::Rotation(RotationError::Leased { .. })) => {
+                    report.leased_elsewhere += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let result = driver.recover_one(&mut rec).await;
+            drop(hb);
+            self.release(rec.id).await;
+            match result {
+                Ok(Some(a)) => report.actions.push(a),
+                Ok(None) => report.waiting += 1,
+                Err(e) => {
+                    let e = driver.stop(&mut rec, e).await;
+                    report.actions.push(RecoveryAction {
+                        rotation_id: rec.id,
+                        key_id: rec.key_id,
+                        key_name: rec.key_name.clone(),
+                        action: "stopped".into(),
+                        step: rec.step,
+                        detail: format!("could not recover yet: {e}"),
+                    });
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Revokes the old keys whose grace period ended by `now` (create + revoke rotations at
+    /// `promoted`). Run at start-up and by `keyward rotations --run-due`.
+    pub async fn revocations_run_due(
+        &self,
+        now: DateTime<Utc>,
+        on_event: EventSink<'_>,
+    ) -> Result<Vec<RotationOutcome>> {
+        let due: Vec<RotationRecord> = self
+            .journal()
+            .open()
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.flavour == RotationFlavour::CreateRevoke
+                    && r.step == RotationStep::Promoted
+                    && r.revoke_after.is_some_and(|t| t <= now)
+            })
+            .collect();
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, on_event, &done, due.len())?;
+        let mut out = Vec::new();
+        for r in due {
+            let result = self.drive_leased(r.id, &driver).await;
+            done.fetch_add(1, Ordering::Relaxed);
+            out.push(match result {
+                Ok(rec) => RotationOutcome {
+                    key_id: rec.key_id,
+                    key_name: rec.key_name.clone(),
+                    message: step_message(&rec),
+                    rotation: Some(rec),
+                    error_code: None,
+                },
+                Err(e) => RotationOutcome {
+                    key_id: r.key_id,
+                    key_name: r.key_name.clone(),
+                    rotation: self.journal().get(r.id).await.ok().flatten(),
+                    error_code: Some(e.code().to_owned()),
+                    message: e.to_string(),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    // ---- create ----
+
+    /// What `key_create` would do: provider, kind, the least privilege the purpose needs, what
+    /// will be granted, and what is beyond the purpose (widening).
+    pub async fn key_create_plan(&self, req: &CreateKeyRequest) -> Result<CreatePlan> {
+        let c = self.connection(&req.connection).await?;
+        let kind = created_kind(&c.provider).ok_or_else(|| {
+            RotationError::Unsupported(format!(
+                "{} keys are created in its dashboard: use guided creation (`keyward add` after creating it there)",
+                c.provider
+            ))
+        })?;
+        let environment = crate::inventory::validate_environment(&req.environment)?;
+        let (purpose, proposed) = match purpose_scopes(&c.provider, &req.purpose) {
+            Some((label, scopes)) => (label, scopes),
+            None => (req.purpose.trim().to_owned(), Vec::new()),
+        };
+        let purpose = crate::inventory::validate_text(
+            "purpose",
+            &purpose,
+            crate::inventory::MAX_PURPOSE_LEN,
+            true,
+        )?;
+        let scopes = match &req.scopes {
+            Some(s) => crate::inventory::validate_scopes(s.clone())?,
+            None => proposed.clone(),
+        };
+        if scopes.is_empty() {
+            return Err(Error::invalid(
+                "scopes",
+                "the purpose is not in the provider's catalogue, so no least privilege is known: give the scopes (--scopes)",
+            ));
+        }
+        let widened = scopes
+            .iter()
+            .filter(|s| !proposed.contains(s))
+            .cloned()
+            .collect();
+        let name = match &req.name {
+            Some(n) => {
+                crate::inventory::validate_text("name", n, crate::inventory::MAX_NAME_LEN, true)?
+            }
+            None => format!("{purpose} ({environment})"),
+        };
+        Ok(CreatePlan {
+            connection: c.name,
+            provider: c.provider,
+            kind: kind.to_owned(),
+            name,
+            environment,
+            purpose,
+            proposed_scopes: proposed,
+            scopes,
+            widened,
+        })
+    }
+
+    /// Creates a key through a connection's API with the least privilege its purpose needs
+    /// (or the scopes given; widening is recorded). The new value goes to the keychain before
+    /// the record. Returned once, for an explicit reveal/copy; never stored elsewhere.
+    pub async fn key_create(&self, req: CreateKeyRequest) -> Result<(KeyRecord, Secret)> {
+        let plan = self.key_create_plan(&req).await?;
+        self.require_keychain().await?;
+        let c = self.connection(&req.connection).await?;
+        let probe = KeyRecord {
+            name: plan.name.clone(),
+            environment: plan.environment.clone(),
+            ..placeholder_record()
+        };
+        self.ensure_name_free(&probe).await?;
+        let admin_id = c.admin_key_id.ok_or_else(|| {
+            Error::invalid(
+                "connection",
+                format!("'{}' has no admin key to create keys with", c.name),
+            )
+        })?;
+        let account = admin_id.to_string();
+        let admin = on_vault(&self.vault, move |v| v.get(&account))
+            .await?
+            .ok_or_else(|| Error::SecretMissing(format!("{} (admin)", c.name)))?;
+        let http = http()?;
+        let api = KeyApi {
+            http: &http,
+            connection: &c,
+            admin: &admin,
+        };
+        let remote_label = truncate(&plan.name, 40);
+        let created = api.create(&remote_label, &plan.scopes).await?;
+        pause_after("remote_created");
+        let new = NewKey {
+            provider: Some(plan.provider.clone()),
+            kind: Some(plan.kind.clone()),
+            name: plan.name.clone(),
+            environment: plan.environment.clone(),
+            purpose: plan.purpose.clone(),
+            owner: req.owner.clone(),
+            tags: req.tags.clone(),
+            scopes: if created.scopes.is_empty() {
+                plan.scopes.clone()
+            } else {
+                created.scopes.clone()
+            },
+            remote_id: Some(created.remote_id.clone()),
+            connection_id: Some(c.id),
+            ..NewKey::default()
+        };
+        let secret = created.value.clone();
+        let record = match self.add(new, created.value).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Nothing of ours holds the new key: take it back at the provider.
+                if let Err(undo) = api.delete(&created.remote_id).await {
+                    tracing::warn!(error = %undo, "could not revoke a created key whose record failed");
+                }
+                return Err(e);
+            }
+        };
+        let mut detail = format!(
+            "created through connection '{}' with scopes {}",
+            c.name,
+            plan.scopes.join(", ")
+        );
+        if !plan.widened.is_empty() {
+            detail.push_str(&format!(
+                "; widened beyond the purpose's least privilege ({}): {}",
+                if plan.proposed_scopes.is_empty() {
+                    "none known".to_owned()
+                } else {
+                    plan.proposed_scopes.join(", ")
+                },
+                plan.widened.join(", ")
+            ));
+        }
+        self.store()
+            .append_audit(&self.audit(AuditAction::Created, Some(&record), detail))
+            .await?;
+        Ok((record, secret))
+    }
+
+    /// Guided creation (dashboard-only providers): the user created the key in the dashboard
+    /// and pasted it; Keyward verifies it before saving anything.
+    pub async fn key_create_guided(&self, new: NewKey, secret: Secret) -> Result<KeyRecord> {
+        let custom = self.custom_providers().await?;
+        let probe =
+            crate::inventory::prepare_record(new.clone(), &secret, &custom, None, Utc::now())?;
+        let connection = match new.connection_id {
+            Some(id) => self.connections().await?.into_iter().find(|c| c.id == id),
+            None => None,
+        };
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, &no_events, &done, 1)?;
+        let ctx = Ctx {
+            key: probe,
+            connection,
+            admin: None,
+        };
+        let v = driver.verify_value(&ctx, None, &secret).await?;
+        if v.outcome != VerifyOutcome::Valid {
+            return Err(RotationError::NewKeyInvalid(format!(
+                "{} ({})",
+                v.outcome.as_str(),
+                v.detail
+            ))
+            .into());
+        }
+        let mut new = new;
+        if new.remote_id.is_none() {
+            new.remote_id = v.remote_id.clone();
+        }
+        if new.scopes.is_empty() {
+            new.scopes = v.scopes.clone().unwrap_or_default();
+        }
+        let record = self.add(new, secret).await?;
+        let mut updated = record.clone();
+        updated.last_verified_at = Some(Utc::now());
+        updated.verify_outcome = Some("valid".into());
+        updated.verify_detail = Some(v.detail.chars().take(300).collect());
+        let event = self.audit(
+            AuditAction::Verified,
+            Some(&updated),
+            "verified before saving (guided creation)",
+        );
+        self.store().update_key(&updated, &event).await?;
+        Ok(updated)
+    }
+
+    // ---- revoke ----
+
+    /// Revokes a key: through the API where the provider has one (then confirms it answers
+    /// 401 before marking it revoked and deleting its value), else guided (`awaiting_user`:
+    /// revoke it in the dashboard, then [`Inventory::key_revoke_confirm`]).
+    pub async fn key_revoke(&self, key_id: Uuid) -> Result<RevokeOutcome> {
+        let key = self.get(key_id).await?;
+        if key.status == KeyStatus::Revoked {
+            return Err(RotationError::AlreadyRevoked.into());
+        }
+        if let Some(open) = self.journal().open_for_key(key_id).await? {
+            return Err(RotationError::InProgress {
+                key: key.name,
+                step: open.step.as_str().into(),
+            }
+            .into());
+        }
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, &no_events, &done, 1)?;
+        let ctx = driver.ctx(key_id).await?;
+        let by_api = api_managed(&key) && ctx.connection.is_some() && ctx.admin.is_some();
+        if !by_api {
+            let url = dashboard_url(&key);
+            return Ok(RevokeOutcome {
+                message: format!(
+                    "revoke '{}' in the provider's dashboard ({url}), then confirm: Keyward checks that it answers 401",
+                    key.name
+                ),
+                key,
+                mode: "guided".into(),
+                state: "awaiting_user".into(),
+                dashboard_url: Some(url),
+            });
+        }
+        let mut remote_id = key.remote_id.clone();
+        let current = driver.vault_get(key_id.to_string()).await?;
+        if remote_id.is_none() {
+            if let Some(v) = &current {
+                remote_id = driver.verify_value(&ctx, None, v).await?.remote_id;
+            }
+        }
+        let remote_id = remote_id.ok_or_else(|| {
+            RotationError::Unsupported(format!(
+                "the provider's id of key '{}' is unknown: run `keyward sync` for its connection first",
+                key.name
+            ))
+        })?;
+        ctx.api(&driver.http)?.delete(&remote_id).await?;
+        pause_after("remote_revoked");
+        let dead = match &current {
+            Some(v) => {
+                driver
+                    .verify_value(&ctx, Some(&remote_id), v)
+                    .await?
+                    .outcome
+                    != VerifyOutcome::Valid
+            }
+            None => !ctx
+                .api(&driver.http)?
+                .list()
+                .await?
+                .iter()
+                .any(|k| k.id == remote_id),
+        };
+        if !dead {
+            return Err(RotationError::OldKeyStillValid {
+                dashboard: dashboard_url(&key),
+            }
+            .into());
+        }
+        let record = self
+            .mark_revoked(key, "revoked through the API and confirmed dead")
+            .await?;
+        Ok(RevokeOutcome {
+            key: record,
+            mode: "api".into(),
+            state: "revoked".into(),
+            dashboard_url: None,
+            message:
+                "revoked at the provider, confirmed dead (401), value deleted from the keychain"
+                    .into(),
+        })
+    }
+
+    /// Guided revocation: the user revoked the key in the dashboard; Keyward confirms that it
+    /// answers 401 before marking it revoked and deleting its value.
+    pub async fn key_revoke_confirm(&self, key_id: Uuid) -> Result<RevokeOutcome> {
+        let key = self.get(key_id).await?;
+        if key.status == KeyStatus::Revoked {
+            return Err(RotationError::AlreadyRevoked.into());
+        }
+        let gate = RateGate::default();
+        let done = AtomicUsize::new(0);
+        let driver = self.driver(&gate, &no_events, &done, 1)?;
+        let ctx = driver.ctx(key_id).await?;
+        let current = driver.vault_get(key_id.to_string()).await?;
+        let mut note = "revoked in the dashboard and confirmed dead (401)";
+        if let Some(v) = &current {
+            match driver.verify_value(&ctx, key.remote_id.as_deref(), v).await {
+                Ok(ver) if ver.outcome == VerifyOutcome::Valid => {
+                    return Err(RotationError::OldKeyStillValid {
+                        dashboard: dashboard_url(&key),
+                    }
+                    .into())
+                }
+                Ok(_) => {}
+                Err(Error::Client(ClientError::Unsupported(_))) => {
+                    note = "revoked in the dashboard (the provider cannot confirm it)";
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let record = self.mark_revoked(key, note).await?;
+        Ok(RevokeOutcome {
+            key: record,
+            mode: "guided".into(),
+            state: "revoked".into(),
+            dashboard_url: None,
+            message: note.into(),
+        })
+    }
+
+    /// Marks a key revoked (history: the record stays) and deletes its value.
+    async fn mark_revoked(&self, mut key: KeyRecord, detail: &str) -> Result<KeyRecord> {
+        let now = Utc::now();
+        key.status = KeyStatus::Revoked;
+        key.verify_outcome = Some("invalid".into());
+        key.verify_detail = Some(detail.to_owned());
+        key.last_verified_at = Some(now);
+        key.updated_at = now;
+        let event = self.audit(AuditAction::Revoked, Some(&key), detail);
+        self.store().update_key(&key, &event).await?;
+        let account = key.id.to_string();
+        on_vault(&self.vault, move |v| v.delete(&account)).await?;
+        Ok(key)
+    }
+}
+
+/// The scopes a create + revoke gives the new key, and the purpose's least privilege.
+fn new_key_scopes(key: &KeyRecord, opts: &RotateOptions) -> Result<(Vec<String>, Vec<String>)> {
+    let proposed = purpose_scopes(&key.provider, &key.purpose)
+        .map(|(_, s)| s)
+        .unwrap_or_default();
+    let scopes = match (&opts.scopes, opts.narrow) {
+        (Some(s), _) => crate::inventory::validate_scopes(s.clone())?,
+        (None, true) => {
+            if proposed.is_empty() {
+                return Err(Error::invalid(
+                    "purpose",
+                    format!(
+                        "'{}' is not a purpose in the provider's catalogue, so no least privilege is known: give --scopes",
+                        key.purpose
+                    ),
+                ));
+            }
+            proposed.clone()
+        }
+        // Cloudflare keeps the old token's policies as they are (read at creation time).
+        (None, false) if key.provider == "cloudflare" => Vec::new(),
+        (None, false) => key.scopes.clone(),
+    };
+    Ok((scopes, proposed))
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// A format check of a pasted value against the key's provider and kind.
+fn check_value(
+    key: &KeyRecord,
+    secret: &Secret,
+    custom: &[crate::provider::CustomProviderSpec],
+) -> Result<()> {
+    let new = NewKey {
+        provider: Some(key.provider.clone()),
+        kind: Some(key.kind.clone()),
+        name: key.name.clone(),
+        environment: key.environment.clone(),
+        ..NewKey::default()
+    };
+    crate::inventory::prepare_record(new, secret, custom, None, Utc::now()).map(|_| ())
+}
+
+fn placeholder_record() -> KeyRecord {
+    let now = Utc::now();
+    KeyRecord {
+        id: Uuid::new_v4(),
+        provider: String::new(),
+        kind: String::new(),
+        name: String::new(),
+        environment: String::new(),
+        purpose: String::new(),
+        owner: None,
+        tags: Vec::new(),
+        scopes: Vec::new(),
+        remote_id: None,
+        env_var: String::new(),
+        created_at: now,
+        last_rotated_at: None,
+        last_used_at: None,
+        last_verified_at: None,
+        expires_at: None,
+        status: KeyStatus::Active,
+        fingerprint: None,
+        masked_hint: String::new(),
+        updated_at: now,
+        connection_id: None,
+        verify_outcome: None,
+        verify_detail: None,
+    }
+}
