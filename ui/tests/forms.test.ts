@@ -69,6 +69,8 @@ describe('add form', () => {
     purpose: 'send transactional email',
     owner: '  ',
     tags: 'billing, ci, billing',
+    created: '',
+    rotated: '',
   };
 
   it('requires value, provider, kind, name and environment', () => {
@@ -136,6 +138,8 @@ describe('import', () => {
       purpose: '',
       masked_hint: '…abcd',
       env_var: `K${i}`,
+      created_at: '2024-01-01T00:00:00Z',
+      last_rotated_at: null,
     })),
     errors: Array.from({ length: errors }, (_, i) => ({ line: 100 + i, message: 'bad line' })),
   });

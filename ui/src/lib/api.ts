@@ -8,9 +8,10 @@
 // bundle demo.ts all the same.
 
 import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
-import { open } from '@tauri-apps/plugin-dialog';
+import { open, save } from '@tauri-apps/plugin-dialog';
 import { AppError, toAppError } from './errors';
 import type {
+  AcknowledgeInput,
   AuditEventDto,
   ConnectionDto,
   CopyDto,
@@ -24,8 +25,13 @@ import type {
   KeychainStatusDto,
   NewConnectionInput,
   NewKeyInput,
+  PolicyDto,
+  PolicyPatch,
   ProviderDto,
   RemoteKeyDto,
+  ReviewDto,
+  ReviewExportDto,
+  ReviewFormat,
   SettingsDto,
   SettingsPatch,
   SyncResultDto,
@@ -68,6 +74,12 @@ export interface Commands {
   keys_verify_all: { args: { onProgress: ProgressChannel<VerifyProgressDto> }; result: VerifyResultDto[] };
   sync_preview: { args: { connection: string }; result: RemoteKeyDto[] };
   sync_commit: { args: { connection: string; environment: string; only: string[] | null }; result: SyncResultDto };
+  // findings + team review (issue 6)
+  finding_acknowledge: { args: { input: AcknowledgeInput }; result: KeyDto };
+  review_get: { args: Record<string, never>; result: ReviewDto };
+  review_export: { args: { format: ReviewFormat; path: string }; result: ReviewExportDto };
+  policy_get: { args: Record<string, never>; result: PolicyDto };
+  policy_update: { args: { patch: PolicyPatch }; result: PolicyDto };
 }
 
 export type CommandName = keyof Commands;
@@ -132,6 +144,14 @@ export const api = {
   /** `only`: the remote ids to import or refresh; `null` means all of them. */
   syncCommit: (connection: string, environment: string, only: string[] | null) =>
     call('sync_commit', { connection, environment, only }),
+  // findings + team review (issue 6)
+  /** Acknowledges one finding of a key (recorded in the audit log); returns the key with its findings. */
+  findingAcknowledge: (input: AcknowledgeInput) => call('finding_acknowledge', { input }),
+  reviewGet: () => call('review_get', {}),
+  /** The core renders the review; the backend writes it to `path` (from the save dialog). */
+  reviewExport: (format: ReviewFormat, path: string) => call('review_export', { format, path }),
+  policyGet: () => call('policy_get', {}),
+  policyUpdate: (patch: PolicyPatch) => call('policy_update', { patch }),
 };
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */
@@ -162,6 +182,22 @@ export async function pickImportFile(): Promise<string | null> {
   }
   try {
     const picked = await open({ title: 'Import keys', multiple: false, directory: false, filters: IMPORT_FILTERS });
+    return typeof picked === 'string' ? picked : null;
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
+
+/**
+ * Opens the native save dialog for a review export; resolves to the chosen path or `null` when
+ * cancelled. Not available outside the desktop window.
+ */
+export async function pickExportPath(defaultPath: string, filter: { name: string; extensions: string[] }): Promise<string | null> {
+  if (!isTauri()) {
+    throw new AppError('internal', 'The file dialog is only available in the desktop window; type a path instead.');
+  }
+  try {
+    const picked = await save({ title: 'Export review', defaultPath, filters: [filter] });
     return typeof picked === 'string' ? picked : null;
   } catch (error) {
     throw toAppError(error);

@@ -8,8 +8,10 @@
 
 import type { Backend, CommandName, Commands } from './api';
 import { baseUrlProblem, DEFAULT_BASE_URLS } from './connections';
+import { acknowledge, applyPolicyPatch, demoFindings, demoPolicy, demoReview } from './demo-findings';
 import { AppError } from './errors';
 import type {
+  AcknowledgementDto,
   AuditEventDto,
   ConnectionDto,
   DetectionDto,
@@ -405,6 +407,8 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       purpose: options.purpose ?? '',
       masked_hint,
       env_var,
+      created_at: '2025-01-15T00:00:00Z',
+      last_rotated_at: i === 0 ? '2025-09-01T00:00:00Z' : null,
     }));
     const errors = path.includes('bad') ? [{ line: 5, message: 'expected NAME=value' }] : [];
     return { format: path.endsWith('.csv') ? ('csv' as const) : ('env' as const), rows, errors };
@@ -482,11 +486,15 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     return name;
   };
 
+  let policy = demoPolicy();
+  const acks = new Map<string, AcknowledgementDto>();
+  const withFindings = (k: KeyDto): KeyDto => ({ ...k, findings: demoFindings(k, policy, acks, Date.now()) });
+
   const handlers: { [C in CommandName]: (args: Commands[C]['args']) => Commands[C]['result'] | Promise<Commands[C]['result']> } = {
-    keys_list: () => keys.map((k) => ({ ...k })),
+    keys_list: () => keys.map((k) => withFindings(k)),
     key_show: ({ id }) => {
       const key = find(id);
-      return { key: { ...key }, audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.fingerprint !== null && key.status !== 'revoked' };
+      return { key: withFindings(key), audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.fingerprint !== null && key.status !== 'revoked' };
     },
     key_detect: ({ value }) => {
       if (!value.trim()) throw new AppError('invalid_input', 'empty value');
@@ -704,6 +712,22 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
         imported.push({ ...key });
       }
       return { imported, refreshed };
+    },
+    finding_acknowledge: ({ input }) => {
+      const key = find(input.key_id);
+      acknowledge(acks, key, input.kind, input.reason, input.until);
+      record('finding_acknowledged', key, `${input.kind}: ${input.reason.trim()}`);
+      return withFindings(key);
+    },
+    review_get: () => demoReview(keys.map(withFindings), policy, Date.now()),
+    review_export: () => {
+      throw new AppError('internal', 'The browser demo cannot write files.');
+    },
+    policy_get: () => structuredClone(policy),
+    policy_update: ({ patch }) => {
+      policy = applyPolicyPatch(policy, patch);
+      record('settings_changed', null, 'findings policy changed');
+      return structuredClone(policy);
     },
   };
 

@@ -7,9 +7,17 @@ export type KeyStatus = 'active' | 'pending' | 'grace' | 'revoked' | 'invalid';
 export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'pending', 'grace', 'revoked', 'invalid'];
 
 export interface Finding {
+  /** The finding's kind (`FindingKind`); unknown kinds from a newer core still render. */
   code: string;
-  severity: 'info' | 'warning' | 'critical';
+  severity: FindingSeverity;
+  /** Why: the facts behind the finding. */
   message: string;
+  /** What to do. */
+  advice: string;
+  /** Over-privileged: what the key holds beyond its purpose (else empty). */
+  excess_scopes: string[];
+  /** Set while an acknowledgement is in force (expired ones are dropped by the backend). */
+  acknowledged: AcknowledgementDto | null;
 }
 
 export interface KeyDto {
@@ -81,6 +89,9 @@ export interface NewKeyInput {
   tags: string[];
   scopes: string[];
   env_var: string | null;
+  /** For keys that existed before Keyward (RFC 3339); absent/`null`: now. */
+  created_at?: string | null;
+  last_rotated_at?: string | null;
 }
 
 export interface KeyPatch {
@@ -113,6 +124,9 @@ export interface ImportRowDto {
   purpose: string;
   masked_hint: string;
   env_var: string;
+  /** From the CSV's created/last-rotated columns (created defaults to the import's time). */
+  created_at: string;
+  last_rotated_at: string | null;
 }
 
 export interface ImportLineError {
@@ -303,3 +317,120 @@ export const ERROR_CODES = [
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// ---------------------------------------------------------------- findings + review (issue 6)
+
+export type FindingSeverity = 'info' | 'warning' | 'critical';
+
+export type FindingKind =
+  | 'stale'
+  | 'unused'
+  | 'expiring'
+  | 'expired'
+  | 'invalid'
+  | 'over_privileged'
+  | 'client_exposed'
+  | 'reused'
+  | 'orphaned'
+  | 'incomplete';
+
+export const FINDING_KINDS: readonly FindingKind[] = [
+  'expired',
+  'invalid',
+  'stale',
+  'expiring',
+  'over_privileged',
+  'client_exposed',
+  'reused',
+  'orphaned',
+  'unused',
+  'incomplete',
+];
+
+/** The fix a finding offers: rotate, narrow (least-privilege replacement), revoke, or edit metadata. */
+export type FindingFix = 'rotate' | 'narrow' | 'revoke' | 'edit';
+
+export interface AcknowledgementDto {
+  reason: string;
+  /** RFC 3339; `null`: until revoked by hand. */
+  until: string | null;
+  at: string;
+  actor: string;
+}
+
+export interface AcknowledgeInput {
+  key_id: string;
+  kind: string;
+  reason: string;
+  /** RFC 3339 or `null` (no expiry). */
+  until: string | null;
+}
+
+/** Thresholds of one environment, in days. */
+export interface EnvironmentPolicyDto {
+  environment: string;
+  max_age_days: number;
+  unused_days: number;
+  expiring_days: number;
+}
+
+export interface PolicyDto {
+  /** For environments without their own line. */
+  default: EnvironmentPolicyDto;
+  environments: EnvironmentPolicyDto[];
+  /** Desktop notification when keys become due (at start and daily). */
+  notify_due: boolean;
+}
+
+export interface PolicyPatch {
+  default?: EnvironmentPolicyDto;
+  environments?: EnvironmentPolicyDto[];
+  notify_due?: boolean;
+}
+
+export interface ReviewGroupDto {
+  environment: string;
+  provider: string;
+  total: number;
+  by_status: Partial<Record<KeyStatus, number>>;
+  overdue: number;
+  due_soon: number;
+}
+
+/** A key in the overdue or due-soon list. */
+export interface ReviewItemDto {
+  key_id: string;
+  name: string;
+  environment: string;
+  provider: string;
+  owner: string | null;
+  /** When the key is (or was) due for rotation or expires; RFC 3339. */
+  due_at: string;
+  /** The finding kind that makes it due (stale, expiring, expired…). */
+  reason: string;
+}
+
+export interface RotationPointDto {
+  /** First day of the week, YYYY-MM-DD. */
+  period: string;
+  rotations: number;
+}
+
+export interface ReviewDto {
+  generated_at: string;
+  total: number;
+  groups: ReviewGroupDto[];
+  overdue: ReviewItemDto[];
+  due_soon: ReviewItemDto[];
+  /** Oldest first. */
+  rotations: RotationPointDto[];
+  /** Keys with at least one unacknowledged finding of each kind. */
+  finding_counts: Partial<Record<string, number>>;
+}
+
+export type ReviewFormat = 'csv' | 'json' | 'md' | 'html';
+
+export interface ReviewExportDto {
+  path: string;
+  bytes: number;
+}
