@@ -24,9 +24,10 @@ const ACK = { reason: 'frozen until the migration', until: '2026-12-31T23:59:59Z
 
 const finding = (code: string, over: Partial<Finding> = {}): Finding => ({
   code,
-  severity: 'warning',
+  severity: 'medium',
   message: `${code}: why`,
   advice: `${code}: what to do`,
+  action: '',
   excess_scopes: [],
   acknowledged: null,
   ...over,
@@ -165,14 +166,15 @@ const REVIEW: ReviewDto = {
     { environment: 'prod', provider: 'postmark', total: 2, by_status: { active: 1, invalid: 1 }, overdue: 1, due_soon: 0 },
     { environment: HOSTILE, provider: 'posthog', total: 1, by_status: { active: 1 }, overdue: 0, due_soon: 1 },
   ],
-  overdue: [{ key_id: 'k1', name: HOSTILE, environment: 'prod', provider: 'postmark', owner: `<b>${HOSTILE}</b>`, due_at: '2026-10-01T00:00:00Z', reason: 'stale' }],
-  due_soon: [{ key_id: 'k2', name: 'soon', environment: HOSTILE, provider: 'posthog', owner: null, due_at: '2026-11-30T00:00:00Z', reason: 'expiring' }],
+  overdue: [{ key_id: 'k1', name: HOSTILE, environment: 'prod', provider: 'postmark', owner: `<b>${HOSTILE}</b>`, due_at: '2026-10-01T00:00:00Z', days_left: -53, cause: 'rotation' }],
+  due_soon: [{ key_id: 'k2', name: 'soon', environment: HOSTILE, provider: 'posthog', owner: null, due_at: '2026-11-30T00:00:00Z', days_left: 6, cause: 'expiry' }],
   rotations: [
     { period: '2026-11-02', rotations: 1 },
     { period: '2026-11-09', rotations: 0 },
     { period: '2026-11-16', rotations: 3 },
   ],
   finding_counts: { stale: 1, expiring: 1, reused: 0 },
+  keychain_checked: true,
 };
 
 describe('review view', () => {

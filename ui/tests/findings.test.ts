@@ -23,9 +23,9 @@ const NOW = Date.parse('2026-11-23T12:00:00Z');
 const DAY = 86_400_000;
 
 export function finding(code: string, over: Partial<Finding> = {}): Finding {
-  return { code, severity: 'warning', message: `${code} because`, advice: `fix ${code}`, excess_scopes: [], acknowledged: null, ...over };
+  return { code, severity: 'medium', message: `${code} because`, advice: `fix ${code}`, action: '', excess_scopes: [], acknowledged: null, ...over };
 }
-const ACK = { reason: 'frozen', until: null, at: '2026-11-01T00:00:00Z', actor: 'ana' };
+const ACK = { reason: 'frozen', until: '2026-12-01T00:00:00Z', at: '2026-11-01T00:00:00Z', actor: 'ana' };
 
 describe('finding presentation', () => {
   it('labels known kinds and spells out unknown ones', () => {
@@ -34,16 +34,16 @@ describe('finding presentation', () => {
   });
 
   it('maps severities to tones', () => {
-    expect([severityTone('critical'), severityTone('warning'), severityTone('info'), severityTone('odd')]).toEqual(['bad', 'warn', 'info', 'info']);
+    expect([severityTone('critical'), severityTone('medium'), severityTone('info'), severityTone('odd')]).toEqual(['bad', 'warn', 'info', 'info']);
   });
 
   it('sorts open findings before acknowledged ones, then by severity, else stable', () => {
     const list = [
       finding('unused', { severity: 'info' }),
       finding('expired', { severity: 'critical', acknowledged: ACK }),
-      finding('stale', { severity: 'warning' }),
+      finding('stale', { severity: 'medium' }),
       finding('invalid', { severity: 'critical' }),
-      finding('reused', { severity: 'warning' }),
+      finding('reused', { severity: 'medium' }),
     ];
     expect(sortFindings(list).map((f) => f.code)).toEqual(['invalid', 'stale', 'reused', 'unused', 'expired']);
   });

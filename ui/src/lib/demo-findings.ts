@@ -30,6 +30,7 @@ const finding = (code: string, severity: Finding['severity'], message: string, a
   severity,
   message,
   advice,
+  action: '',
   excess_scopes: excess,
   acknowledged: null,
 });
@@ -44,15 +45,15 @@ export function demoFindings(key: KeyDto, policy: PolicyDto, acks: ReadonlyMap<s
   const line = lineFor(policy, key.environment);
   const out: Finding[] = [];
   const age = Math.floor((now - Date.parse(key.last_rotated_at ?? key.created_at)) / DAY);
-  if (age >= line.max_age_days) out.push(finding('stale', key.environment === 'prod' ? 'critical' : 'warning', `Not rotated for ${age} days; ${key.environment} allows ${line.max_age_days}.`, 'Rotate it.'));
+  if (age >= line.max_age_days) out.push(finding('stale', key.environment === 'prod' ? 'high' : 'medium', `Not rotated for ${age} days; ${key.environment} allows ${line.max_age_days}.`, 'Rotate it.'));
   if (key.expires_at) {
     const left = Math.floor((Date.parse(key.expires_at) - now) / DAY);
     if (left < 0) out.push(finding('expired', 'critical', `Expired ${-left} days ago.`, 'Rotate it, or remove it if nothing uses it.'));
-    else if (left <= line.expiring_days) out.push(finding('expiring', 'warning', `Expires in ${left} days.`, 'Rotate it before it expires.'));
+    else if (left <= line.expiring_days) out.push(finding('expiring', 'medium', `Expires in ${left} days.`, 'Rotate it before it expires.'));
   }
   if (key.verify_outcome === 'invalid' || key.status === 'invalid') out.push(finding('invalid', 'critical', 'The provider rejected this key (401).', 'Rotate it; if it is no longer needed, remove it.'));
   if (key.kind === 'account_token' && /email|send/i.test(key.purpose)) {
-    out.push(finding('over_privileged', 'warning', 'An account token can manage every server; sending email needs only a server token.', 'Narrow: create a server token, then retire this key.', ['account:*']));
+    out.push(finding('over_privileged', 'high', 'An account token can manage every server; sending email needs only a server token.', 'Narrow: create a server token, then retire this key.', ['account:*']));
   }
   if (!key.owner || !key.purpose) out.push(finding('incomplete', 'info', `No ${!key.owner ? 'owner' : 'purpose'} recorded.`, 'Edit the key and fill it in.'));
   for (const f of out) f.acknowledged = acks.get(`${key.id}\u0000${f.code}`) ?? null;
@@ -61,7 +62,8 @@ export function demoFindings(key: KeyDto, policy: PolicyDto, acks: ReadonlyMap<s
 
 export function acknowledge(acks: Map<string, AcknowledgementDto>, key: KeyDto, kind: string, reason: string, until: string | null): void {
   if (!reason.trim()) throw new AppError('invalid_input', 'reason: say why the finding is acceptable');
-  acks.set(`${key.id}\u0000${kind}`, { reason: reason.trim(), until, at: new Date().toISOString(), actor: 'demo' });
+  const end = until ?? new Date(Date.now() + 90 * DAY).toISOString();
+  acks.set(`${key.id}\u0000${kind}`, { reason: reason.trim(), until: end, at: new Date().toISOString(), actor: 'demo' });
 }
 
 export function demoReview(keys: readonly KeyDto[], policy: PolicyDto, now: number): ReviewDto {
@@ -78,7 +80,7 @@ export function demoReview(keys: readonly KeyDto[], policy: PolicyDto, now: numb
     if (key.status === 'revoked') continue;
     for (const f of key.findings) if (!f.acknowledged) counts[f.code] = (counts[f.code] ?? 0) + 1;
     const due = rotationDue(key, policy);
-    const item = { key_id: key.id, name: key.name, environment: key.environment, provider: key.provider, owner: key.owner, due_at: new Date(due).toISOString(), reason: 'stale' };
+    const item = { key_id: key.id, name: key.name, environment: key.environment, provider: key.provider, owner: key.owner, due_at: new Date(due).toISOString(), days_left: Math.floor((due - now) / DAY), cause: 'rotation' };
     if (due <= now) {
       overdue.push(item);
       g.overdue++;
@@ -96,5 +98,5 @@ export function demoReview(keys: readonly KeyDto[], policy: PolicyDto, now: numb
   }
   overdue.sort((a, b) => a.due_at.localeCompare(b.due_at));
   due_soon.sort((a, b) => a.due_at.localeCompare(b.due_at));
-  return { generated_at: new Date(now).toISOString(), total: keys.length, groups: [...groups.values()], overdue, due_soon, rotations, finding_counts: counts };
+  return { generated_at: new Date(now).toISOString(), total: keys.length, groups: [...groups.values()], overdue, due_soon, rotations, finding_counts: counts, keychain_checked: false };
 }

@@ -24,10 +24,10 @@ export function findingLabel(code: string): string {
 
 /** CSS tone of a severity: the pill classes of app.css. */
 export function severityTone(severity: FindingSeverity | string): 'bad' | 'warn' | 'info' {
-  return severity === 'critical' ? 'bad' : severity === 'warning' ? 'warn' : 'info';
+  return severity === 'critical' || severity === 'high' ? 'bad' : severity === 'medium' || severity === 'low' ? 'warn' : 'info';
 }
 
-const SEVERITY_RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 /** Open findings first, then by severity (critical first); stable otherwise. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
@@ -36,7 +36,7 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
     .sort(
       (a, b) =>
         Number(isAcknowledged(a.f)) - Number(isAcknowledged(b.f)) ||
-        (SEVERITY_RANK[a.f.severity] ?? 3) - (SEVERITY_RANK[b.f.severity] ?? 3) ||
+        (SEVERITY_RANK[a.f.severity] ?? 5) - (SEVERITY_RANK[b.f.severity] ?? 5) ||
         a.i - b.i,
     )
     .map(({ f }) => f);
@@ -51,13 +51,18 @@ export function openFindings(key: Pick<KeyDto, 'findings'>): Finding[] {
   return key.findings.filter((f) => !isAcknowledged(f));
 }
 
+const FIXES: readonly string[] = ['rotate', 'narrow', 'revoke', 'edit', 'verify'];
+
 /**
- * The fix a finding offers (the window's choice; the core says what to do in words): 
- * a key that is old, leaked or broken is rotated, one holding too much is narrowed (a
- * least-privilege replacement, then the old one retired), one nobody uses is revoked, and
- * missing metadata is edited. Orphans have no one-click fix (the CLI's doctor explains).
+ * The one-click fix a finding offers: the core's `action` when the window has a button for
+ * it; otherwise by kind — a key that is old, leaked or broken is rotated, one holding too much
+ * is narrowed (a least-privilege replacement, then the old one retired), one nobody uses is
+ * revoked, and missing metadata is edited. "Remove" (orphans) has no one-click button: the
+ * detail panel's Remove is one click away and asks first.
  */
-export function findingFix(finding: Pick<Finding, 'code'>): FindingFix | null {
+export function findingFix(finding: Pick<Finding, 'code'> & Partial<Pick<Finding, 'action'>>): FindingFix | null {
+  if (finding.action === 'remove') return null;
+  if (finding.action && FIXES.includes(finding.action)) return finding.action as FindingFix;
   switch (finding.code) {
     case 'stale':
     case 'expiring':
@@ -82,6 +87,7 @@ export const FIX_LABELS: Record<FindingFix, string> = {
   narrow: 'Narrow',
   revoke: 'Revoke',
   edit: 'Edit',
+  verify: 'Verify',
 };
 
 export const FIX_TITLES: Record<FindingFix, string> = {
@@ -89,6 +95,7 @@ export const FIX_TITLES: Record<FindingFix, string> = {
   narrow: 'Create a least-privilege replacement, then retire this key',
   revoke: 'Revoke this key with its provider',
   edit: 'Fill in the missing details',
+  verify: 'Ask the provider again whether this key works',
 };
 
 /**
@@ -97,6 +104,7 @@ export const FIX_TITLES: Record<FindingFix, string> = {
  */
 export function fixBlocked(fix: FindingFix, key: Pick<KeyDto, 'status'>, keychainOk: boolean): string {
   if (fix === 'edit') return '';
+  if (fix === 'verify') return keychainOk ? '' : 'Unavailable until the system keychain works again.';
   if (key.status === 'revoked') return 'This key is revoked already.';
   if (!keychainOk) return 'Unavailable until the system keychain works again.';
   return '';
@@ -156,7 +164,11 @@ export function findingFilterOptions(keys: readonly Pick<KeyDto, 'findings'>[]):
 
 // ---------------------------------------------------------------- acknowledging
 
-export const ACK_REASON_MAX = 500;
+export const ACK_REASON_MAX = 1000;
+/** The core refuses acknowledgements longer than this (findings come back at least yearly). */
+export const ACK_MAX_DAYS = 366;
+/** What the core uses when no date is given. */
+export const ACK_DEFAULT_DAYS = 90;
 
 export interface AckForm {
   reason: string;
@@ -175,8 +187,9 @@ export function dateInDays(now: number, days: number): string {
 }
 
 /**
- * Checks an acknowledgement: a reason is required (it goes to the audit log), and the expiry,
- * if any, must not have passed. The expiry is the end of that local day, in UTC.
+ * Checks an acknowledgement: a reason is required (it goes to the audit log); the expiry, if
+ * given, must not have passed and be at most a year ahead (empty: the core's 90 days). The
+ * expiry is the end of that local day, in UTC.
  */
 export function checkAck(form: AckForm, now: number): AckCheck {
   const reason = form.reason.trim();
@@ -189,5 +202,6 @@ export function checkAck(form: AckForm, now: number): AckCheck {
   const end = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59);
   if (Number.isNaN(end.getTime()) || end.getMonth() !== Number(m[2]) - 1) return { ok: false, field: 'until', error: 'Pick a real date.' };
   if (end.getTime() <= now) return { ok: false, field: 'until', error: 'That date has passed.' };
+  if (end.getTime() > now + ACK_MAX_DAYS * 86_400_000) return { ok: false, field: 'until', error: 'At most a year ahead: findings come back for a fresh look.' };
   return { ok: true, reason, until: end.toISOString() };
 }

@@ -25,6 +25,9 @@ export function isoDay(iso: string): string {
   return Number.isNaN(t) ? '—' : new Date(t).toISOString().slice(0, 10);
 }
 
+/** What an overdue / due-soon line is about. */
+export const CAUSE_LABELS: Record<string, string> = { rotation: 'Rotation', expiry: 'Expiry' };
+
 export const EXPORT_FORMATS: readonly { format: ReviewFormat; label: string; extension: string; filter: string }[] = [
   { format: 'csv', label: 'CSV', extension: 'csv', filter: 'CSV' },
   { format: 'json', label: 'JSON', extension: 'json', filter: 'JSON' },

@@ -310,6 +310,17 @@ export class AppStore {
     }
   }
 
+  /** Asks the provider about one key (a finding's "Verify" fix); a failure is a notice. */
+  async verifyKey(id: string): Promise<void> {
+    try {
+      const key = await api.keyVerify(id);
+      this.upsertKey(key);
+      if (this.detailId === id) void this.openDetail(id);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
   /** Opens a key's detail with its edit form (a finding's "Edit" fix). */
   requestEdit(id: string): void {
     this.editRequest = id;

@@ -14,6 +14,8 @@ export interface Finding {
   message: string;
   /** What to do. */
   advice: string;
+  /** The core's suggested fix (rotate, narrow, revoke, edit, verify, remove). */
+  action: string;
   /** Over-privileged: what the key holds beyond its purpose (else empty). */
   excess_scopes: string[];
   /** Set while an acknowledgement is in force (expired ones are dropped by the backend). */
@@ -47,7 +49,9 @@ export interface KeyDto {
   /** Last definite verification answer (a failed call changes nothing, so never 'error'). */
   verify_outcome: KeyVerifyOutcome | null;
   verify_detail: string | null;
-  /** Empty until findings are computed by the core. */
+  /** Where the key is used (server, web, mobile, desktop, ci, local); `null`: not stated. */
+  usage: string | null;
+  /** The key's findings, acknowledged ones included (marked). */
   findings: Finding[];
 }
 
@@ -320,7 +324,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 // ---------------------------------------------------------------- findings + review (issue 6)
 
-export type FindingSeverity = 'info' | 'warning' | 'critical';
+export type FindingSeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 
 export type FindingKind =
   | 'stale'
@@ -347,13 +351,13 @@ export const FINDING_KINDS: readonly FindingKind[] = [
   'incomplete',
 ];
 
-/** The fix a finding offers: rotate, narrow (least-privilege replacement), revoke, or edit metadata. */
-export type FindingFix = 'rotate' | 'narrow' | 'revoke' | 'edit';
+/** The fix a finding offers: rotate, narrow (least-privilege replacement), revoke, edit metadata, or verify again. */
+export type FindingFix = 'rotate' | 'narrow' | 'revoke' | 'edit' | 'verify';
 
 export interface AcknowledgementDto {
   reason: string;
-  /** RFC 3339; `null`: until revoked by hand. */
-  until: string | null;
+  /** RFC 3339: the finding shows again from then on. */
+  until: string;
   at: string;
   actor: string;
 }
@@ -362,7 +366,7 @@ export interface AcknowledgeInput {
   key_id: string;
   kind: string;
   reason: string;
-  /** RFC 3339 or `null` (no expiry). */
+  /** RFC 3339; `null`: the core's default (90 days). At most a year ahead. */
   until: string | null;
 }
 
@@ -406,8 +410,10 @@ export interface ReviewItemDto {
   owner: string | null;
   /** When the key is (or was) due for rotation or expires; RFC 3339. */
   due_at: string;
-  /** The finding kind that makes it due (stale, expiring, expired…). */
-  reason: string;
+  /** Whole days until due; negative: overdue by that many days. */
+  days_left: number;
+  /** Which date this is: `rotation` or `expiry`. */
+  cause: string;
 }
 
 export interface RotationPointDto {
@@ -424,8 +430,10 @@ export interface ReviewDto {
   due_soon: ReviewItemDto[];
   /** Oldest first. */
   rotations: RotationPointDto[];
-  /** Keys with at least one unacknowledged finding of each kind. */
+  /** Open (unacknowledged) findings of each kind; kinds with none left out. */
   finding_counts: Partial<Record<string, number>>;
+  /** Whether the keychain could be listed (orphan findings need it). */
+  keychain_checked: boolean;
 }
 
 export type ReviewFormat = 'csv' | 'json' | 'md' | 'html';
