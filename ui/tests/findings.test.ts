@@ -114,10 +114,10 @@ describe('filter by finding', () => {
 describe('acknowledging', () => {
   it('needs a reason', () => {
     expect(checkAck({ reason: '  ', until: '' }, NOW)).toMatchObject({ ok: false, field: 'reason' });
-    expect(checkAck({ reason: 'x'.repeat(501), until: '' }, NOW)).toMatchObject({ ok: false, field: 'reason' });
+    expect(checkAck({ reason: 'x'.repeat(1001), until: '' }, NOW)).toMatchObject({ ok: false, field: 'reason' });
   });
 
-  it('accepts no expiry, today, or a later date (end of that local day)', () => {
+  it('accepts no date (the core default), today, or a later date (end of that local day)', () => {
     expect(checkAck({ reason: ' frozen ', until: '' }, NOW)).toEqual({ ok: true, reason: 'frozen', until: null });
     const today = dateInDays(NOW, 0);
     const r = checkAck({ reason: 'r', until: today }, NOW);
@@ -131,6 +131,8 @@ describe('acknowledging', () => {
     expect(checkAck({ reason: 'r', until: dateInDays(NOW, -1) }, NOW)).toMatchObject({ ok: false, field: 'until', error: 'That date has passed.' });
     expect(checkAck({ reason: 'r', until: '2027-02-30' }, NOW)).toMatchObject({ ok: false, field: 'until' });
     expect(checkAck({ reason: 'r', until: 'soon' }, NOW)).toMatchObject({ ok: false, field: 'until' });
+    expect(checkAck({ reason: 'r', until: dateInDays(NOW, 365) }, NOW).ok).toBe(true);
+    expect(checkAck({ reason: 'r', until: dateInDays(NOW, 367) }, NOW)).toMatchObject({ ok: false, field: 'until' });
   });
 });
 
