@@ -23,6 +23,12 @@ const COMMANDS: &[&str] = &[
     "keys_verify_all",
     "sync_preview",
     "sync_commit",
+    // findings + team review (issue 6)
+    "finding_acknowledge",
+    "review_get",
+    "review_export",
+    "policy_get",
+    "policy_update",
 ];
 
 fn main() {

@@ -9,13 +9,7 @@ use keyward::provider::{
 use keyward::{AuditEvent, Environment, KeyRecord, Secret};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// A finding badge; computed by a later part of the core, empty until then.
-#[derive(Debug, Clone, Serialize)]
-pub struct FindingDto {
-    pub code: String,
-    pub severity: String,
-    pub message: String,
-}
+pub use crate::findings_dto::FindingDto;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyDto {
@@ -30,6 +24,12 @@ impl From<KeyRecord> for KeyDto {
             key,
             findings: Vec::new(),
         }
+    }
+}
+
+impl KeyDto {
+    pub fn with_findings(key: KeyRecord, findings: Vec<FindingDto>) -> KeyDto {
+        KeyDto { key, findings }
     }
 }
 
@@ -96,6 +96,11 @@ pub struct NewKeyInput {
     pub scopes: Vec<String>,
     #[serde(default)]
     pub env_var: Option<String>,
+    /// Keys that existed before Keyward: when created and last rotated (default: now / never).
+    #[serde(default)]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    pub last_rotated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl NewKeyInput {
@@ -110,6 +115,8 @@ impl NewKeyInput {
             tags: self.tags,
             scopes: self.scopes,
             env_var: self.env_var,
+            created_at: self.created_at,
+            last_rotated_at: self.last_rotated_at,
             ..keyward::NewKey::default()
         };
         (new, self.secret)
@@ -184,6 +191,9 @@ pub struct ImportRowDto {
     pub purpose: String,
     pub masked_hint: String,
     pub env_var: String,
+    /// From the CSV's date columns (created defaults to the time of the preview).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_rotated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,6 +219,8 @@ impl From<&ImportPlan> for ImportPreviewDto {
                     purpose: r.record.purpose.clone(),
                     masked_hint: r.record.masked_hint.clone(),
                     env_var: r.record.env_var.clone(),
+                    created_at: r.record.created_at,
+                    last_rotated_at: r.record.last_rotated_at,
                 })
                 .collect(),
             errors: plan.errors.clone(),

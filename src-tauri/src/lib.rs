@@ -4,6 +4,9 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod findings;
+pub mod findings_dto;
+pub mod notify;
 pub mod state;
 
 use state::AppState;
@@ -36,6 +39,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::keys_verify_all,
         commands::sync_preview,
         commands::sync_commit,
+        // findings + team review (issue 6)
+        findings::finding_acknowledge,
+        findings::review_get,
+        findings::review_export,
+        findings::policy_get,
+        findings::policy_update,
     ])
 }
 
@@ -44,6 +53,7 @@ pub fn run() {
     init_logging();
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             let config = keyward::Config::from_env()?;
             let vault = Arc::new(keyward::vault::KeychainVault::new(
@@ -53,6 +63,7 @@ pub fn run() {
                 tauri::async_runtime::block_on(keyward::Inventory::open(config, vault))?;
             tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
             app.manage(AppState::new(inventory).started_at(started));
+            notify::spawn_due_check(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -78,6 +78,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   provider_unavailable: 'The provider could not be reached or did not answer in time. Check the base URL and the network, then try again.',
   provider_malformed: 'The provider answered with something its API does not document. Check the base URL.',
   manual_only: 'This provider has no API for that; do it in its dashboard.',
+  export_failed: 'The review could not be written to that file.',
 };
 
 /**
@@ -100,6 +101,7 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
+  'export_failed',
 ]);
 
 /**

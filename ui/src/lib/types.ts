@@ -318,6 +318,7 @@ export const ERROR_CODES = [
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
+  'export_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
