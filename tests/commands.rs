@@ -388,9 +388,12 @@ fn findings_ride_on_keys_and_can_be_acknowledged() {
     let h = harness();
     let old = h.add_old("mail", "prod", SERVER_TOKEN, 120);
     let created = old["created_at"].as_str().unwrap();
-    let days = (chrono::Utc::now() - chrono::DateTime::parse_from_rfc3339(created).unwrap())
-        .num_days();
-    assert!((119..=120).contains(&days), "created_at taken from the input: {created}");
+    let created_at = chrono::DateTime::parse_from_rfc3339(created).unwrap();
+    let days = (chrono::Utc::now() - created_at.with_timezone(&chrono::Utc)).num_days();
+    assert!(
+        (119..=120).contains(&days),
+        "created_at taken from the input: {created}"
+    );
     let stale = Harness::finding(&old, "stale").expect("120 days in prod (max 90) is stale");
     assert_eq!(stale["action"], "rotate");
     assert!(stale["message"].as_str().unwrap().contains("90"), "{stale}");
@@ -398,9 +401,15 @@ fn findings_ride_on_keys_and_can_be_acknowledged() {
     let id = old["id"].as_str().unwrap().to_owned();
 
     let listed = h.ok("keys_list", json!({}));
-    assert!(Harness::finding(&listed[0], "stale").is_some(), "keys_list carries findings");
+    assert!(
+        Harness::finding(&listed[0], "stale").is_some(),
+        "keys_list carries findings"
+    );
     let shown = h.ok("key_show", json!({"id": id}));
-    assert!(Harness::finding(&shown["key"], "stale").is_some(), "key_show carries findings");
+    assert!(
+        Harness::finding(&shown["key"], "stale").is_some(),
+        "key_show carries findings"
+    );
 
     let until = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     let acked = h.ok(
@@ -412,19 +421,33 @@ fn findings_ride_on_keys_and_can_be_acknowledged() {
     assert!(ack["actor"].as_str().is_some_and(|a| !a.is_empty()));
     let trail = h.ok("audit_list", json!({"keyId": id}));
     assert!(
-        trail.as_array().unwrap().iter().any(|e| e["action"] == "finding_acknowledged"),
+        trail
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "finding_acknowledged"),
         "acknowledging is audited: {trail}"
     );
 
-    let input = |kind: &str, reason: &str, until: Value| {
-        json!({"input": {"key_id": id, "kind": kind, "reason": reason, "until": until}})
-    };
-    assert_eq!(h.err_code("finding_acknowledge", input("nosuch", "r", Value::Null)), "invalid_input");
-    assert_eq!(h.err_code("finding_acknowledge", input("stale", "  ", Value::Null)), "invalid_input");
+    let input = |kind: &str, reason: &str, until: Value| json!({"input": {"key_id": id, "kind": kind, "reason": reason, "until": until}});
+    assert_eq!(
+        h.err_code("finding_acknowledge", input("nosuch", "r", Value::Null)),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code("finding_acknowledge", input("stale", "  ", Value::Null)),
+        "invalid_input"
+    );
     let past = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
-    assert_eq!(h.err_code("finding_acknowledge", input("stale", "r", json!(past))), "invalid_input");
+    assert_eq!(
+        h.err_code("finding_acknowledge", input("stale", "r", json!(past))),
+        "invalid_input"
+    );
     let far = (chrono::Utc::now() + chrono::Duration::days(400)).to_rfc3339();
-    assert_eq!(h.err_code("finding_acknowledge", input("stale", "r", json!(far))), "invalid_input");
+    assert_eq!(
+        h.err_code("finding_acknowledge", input("stale", "r", json!(far))),
+        "invalid_input"
+    );
     assert_eq!(
         h.err_code(
             "finding_acknowledge",
@@ -434,7 +457,10 @@ fn findings_ride_on_keys_and_can_be_acknowledged() {
     );
     h.assert_no_canary();
     let raw = h.seen.borrow().join("\n");
-    assert!(!raw.contains(SERVER_TOKEN), "no response carries the server token");
+    assert!(
+        !raw.contains(SERVER_TOKEN),
+        "no response carries the server token"
+    );
 }
 
 #[test]
@@ -456,7 +482,14 @@ fn review_and_its_export_hold_no_secret() {
         .iter()
         .find(|g| g["environment"] == "prod")
         .unwrap();
-    assert_eq!((prod["provider"].as_str(), prod["total"].as_u64(), prod["overdue"].as_u64()), (Some("postmark"), Some(1), Some(1)));
+    assert_eq!(
+        (
+            prod["provider"].as_str(),
+            prod["total"].as_u64(),
+            prod["overdue"].as_u64()
+        ),
+        (Some("postmark"), Some(1), Some(1))
+    );
     assert_eq!(prod["by_status"]["active"], 1);
     assert!(review["finding_counts"]["stale"].as_u64() >= Some(1));
 
@@ -469,21 +502,48 @@ fn review_and_its_export_hold_no_secret() {
         assert_eq!(out["bytes"].as_u64(), Some(text.len() as u64));
         assert_eq!(out["path"], path.display().to_string());
         assert!(text.contains("mail"), "{format} export names the key");
-        assert!(!text.contains(CANARY) && !text.contains(&CANARY[10..]), "{format} export holds the secret");
-        assert!(!text.contains(SERVER_TOKEN), "{format} export holds the server token");
+        assert!(
+            !text.contains(CANARY) && !text.contains(&CANARY[10..]),
+            "{format} export holds the secret"
+        );
+        assert!(
+            !text.contains(SERVER_TOKEN),
+            "{format} export holds the server token"
+        );
         written.push(text);
     }
     let json: Value = serde_json::from_str(&written[1]).expect("the JSON export parses");
     assert!(json.is_object(), "{json}");
-    assert!(written[0].lines().count() >= 3, "CSV: a header and one row per key");
+    assert!(
+        written[0].lines().count() >= 3,
+        "CSV: a header and one row per key"
+    );
     assert!(written[3].starts_with("<!DOCTYPE html>") || written[3].starts_with("<!doctype html>"));
 
     let file = dir.path().join("r.csv");
-    assert_eq!(h.err_code("review_export", json!({"format": "pdf", "path": file})), "invalid_input");
-    assert_eq!(h.err_code("review_export", json!({"format": "csv", "path": "relative.csv"})), "invalid_input");
-    assert_eq!(h.err_code("review_export", json!({"format": "csv", "path": dir.path()})), "invalid_input");
     assert_eq!(
-        h.err_code("review_export", json!({"format": "csv", "path": dir.path().join("no/such/dir.csv")})),
+        h.err_code("review_export", json!({"format": "pdf", "path": file})),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code(
+            "review_export",
+            json!({"format": "csv", "path": "relative.csv"})
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code(
+            "review_export",
+            json!({"format": "csv", "path": dir.path()})
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code(
+            "review_export",
+            json!({"format": "csv", "path": dir.path().join("no/such/dir.csv")})
+        ),
         "invalid_input"
     );
     h.assert_no_canary();
@@ -501,7 +561,13 @@ fn policy_get_and_update() {
         .iter()
         .find(|e| e["environment"] == "prod")
         .unwrap();
-    assert_eq!((prod["max_age_days"].as_u64(), prod["expiring_days"].as_u64()), (Some(90), Some(14)));
+    assert_eq!(
+        (
+            prod["max_age_days"].as_u64(),
+            prod["expiring_days"].as_u64()
+        ),
+        (Some(90), Some(14))
+    );
 
     // A 120-day-old prod key is stale under 90 days, not under 200.
     let key = h.add_old("mail", "prod", SERVER_TOKEN, 120);
@@ -514,7 +580,10 @@ fn policy_get_and_update() {
     assert_eq!(p["notify_due"], false);
     assert_eq!(p["environments"].as_array().unwrap().len(), 1);
     let listed = h.ok("keys_list", json!({}));
-    assert!(Harness::finding(&listed[0], "stale").is_none(), "the new policy applies: {listed}");
+    assert!(
+        Harness::finding(&listed[0], "stale").is_none(),
+        "the new policy applies: {listed}"
+    );
     assert_eq!(h.ok("policy_get", json!({}))["notify_due"], false, "stored");
 
     assert_eq!(
@@ -540,7 +609,19 @@ fn import_preview_shows_key_dates_from_csv() {
     let preview = h.ok("import_preview", json!({"path": csv, "options": {}}));
     assert_eq!(preview["errors"], json!([]), "{preview}");
     let row = &preview["rows"][0];
-    assert!(row["created_at"].as_str().unwrap().starts_with("2024-01-15"), "{row}");
-    assert!(row["last_rotated_at"].as_str().unwrap().starts_with("2025-03-01"), "{row}");
+    assert!(
+        row["created_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-01-15"),
+        "{row}"
+    );
+    assert!(
+        row["last_rotated_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2025-03-01"),
+        "{row}"
+    );
     h.assert_no_canary();
 }

@@ -24,7 +24,10 @@ const SETTING_NOTIFY_DUE: &str = "desktop_notify_due";
 
 /// Findings by key (acknowledged ones included, marked), for every key or just `only`. A
 /// failed evaluation is logged and gives none: the key list itself must still show.
-async fn findings_by_key(inventory: &Inventory, only: Option<Uuid>) -> HashMap<Uuid, Vec<FindingDto>> {
+async fn findings_by_key(
+    inventory: &Inventory,
+    only: Option<Uuid>,
+) -> HashMap<Uuid, Vec<FindingDto>> {
     let query = FindingQuery {
         key_id: only,
         include_acknowledged: true,
@@ -190,14 +193,15 @@ async fn set_notify_due(inventory: &Inventory, on: bool) -> Result<()> {
         action: keyward::model::AuditAction::SettingsChanged.as_str(),
         key_id: None,
         key_name: None,
-        detail: format!(
-            "due-key notifications {}",
-            if on { "on" } else { "off" }
-        ),
+        detail: format!("due-key notifications {}", if on { "on" } else { "off" }),
     };
     inventory
         .store()
-        .set_setting(SETTING_NOTIFY_DUE, if on { "true" } else { "false" }, &event)
+        .set_setting(
+            SETTING_NOTIFY_DUE,
+            if on { "true" } else { "false" },
+            &event,
+        )
         .await
         .map_err(keyward::Error::from)?;
     Ok(())

@@ -18,7 +18,13 @@ pub const CHECK_SECS_ENV: &str = "KEYWARD_DUE_CHECK_SECS";
 
 /// The notification's text, or `None` when nothing is due.
 pub fn due_message(overdue: usize, due_soon: usize) -> Option<String> {
-    let keys = |n: usize| if n == 1 { "1 key".to_owned() } else { format!("{n} keys") };
+    let keys = |n: usize| {
+        if n == 1 {
+            "1 key".to_owned()
+        } else {
+            format!("{n} keys")
+        }
+    };
     match (overdue, due_soon) {
         (0, 0) => None,
         (o, 0) => Some(format!("{} overdue for rotation or expired.", keys(o))),
