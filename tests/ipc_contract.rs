@@ -40,6 +40,7 @@ fn sample_key() -> KeyDto {
         connection_id: None,
         verify_outcome: None,
         verify_detail: None,
+        usage: None,
     })
 }
 

@@ -138,6 +138,7 @@ impl From<KeyPatchDto> for keyward::KeyPatch {
             tags: p.tags,
             scopes: p.scopes,
             env_var: p.env_var,
+            ..keyward::KeyPatch::default()
         }
     }
 }

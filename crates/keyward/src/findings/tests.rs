@@ -1,0 +1,1 @@
+//! Table-driven tests of every finding kind and provider rule at its boundaries.
