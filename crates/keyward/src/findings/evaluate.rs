@@ -32,7 +32,12 @@ pub fn rotation_due_at(record: &KeyRecord, policy: &FindingPolicy) -> DateTime<U
     base + days(policy.for_environment(&record.environment).max_age_days)
 }
 
-fn finding(record: &KeyRecord, kind: FindingKind, severity: Severity, action: FixAction) -> Finding {
+fn finding(
+    record: &KeyRecord,
+    kind: FindingKind,
+    severity: Severity,
+    action: FixAction,
+) -> Finding {
     Finding {
         key_id: Some(record.id),
         keychain_account: None,
@@ -129,8 +134,13 @@ pub fn evaluate(
                 .any(|(p, k)| *p == r.provider && *k == r.kind);
             let checked = r.last_verified_at.is_some() || r.remote_id.is_some();
             let unused = match r.last_used_at {
-                Some(used) => (now - used >= days(env.unused_days))
-                    .then(|| format!("Last used on {} ({} days ago)", day(used), (now - used).num_days())),
+                Some(used) => (now - used >= days(env.unused_days)).then(|| {
+                    format!(
+                        "Last used on {} ({} days ago)",
+                        day(used),
+                        (now - used).num_days()
+                    )
+                }),
                 None if reports_use && checked && now - r.created_at >= days(env.unused_days) => {
                     Some(format!(
                         "The provider reports no use since it was created on {} ({} days ago)",
@@ -142,7 +152,10 @@ pub fn evaluate(
             };
             if let Some(why) = unused {
                 let mut f = finding(r, FindingKind::Unused, Severity::Low, FixAction::Revoke);
-                f.reason = format!("{why}; the policy for {} is {} days.", r.environment, env.unused_days);
+                f.reason = format!(
+                    "{why}; the policy for {} is {} days.",
+                    r.environment, env.unused_days
+                );
                 f.fix = "If nothing needs it any more, revoke it; otherwise acknowledge this finding with the reason."
                     .into();
                 out.push(f);
@@ -162,7 +175,12 @@ pub fn evaluate(
             out.push(f);
         } else if let Some(e) = r.expires_at.filter(|e| *e - now <= days(env.expiring_days)) {
             let left = (e - now).num_days();
-            let mut f = finding(r, FindingKind::Expiring, Severity::Medium, FixAction::Rotate);
+            let mut f = finding(
+                r,
+                FindingKind::Expiring,
+                Severity::Medium,
+                FixAction::Rotate,
+            );
             f.reason = format!(
                 "It expires on {} (in {left} day{}); the warning window for {} is {} days.",
                 day(e),
@@ -209,7 +227,12 @@ pub fn evaluate(
         // client-exposed
         if let Some(e) = client_exposure(r, profile, kind) {
             out.push(from_excess(
-                finding(r, FindingKind::ClientExposed, Severity::High, FixAction::Narrow),
+                finding(
+                    r,
+                    FindingKind::ClientExposed,
+                    Severity::High,
+                    FixAction::Narrow,
+                ),
                 e,
             ));
         }
@@ -226,7 +249,11 @@ pub fn evaluate(
             let mut f = finding(
                 r,
                 FindingKind::Reused,
-                if across { Severity::High } else { Severity::Medium },
+                if across {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
                 FixAction::Rotate,
             );
             f.reason = format!(
@@ -241,9 +268,10 @@ pub fn evaluate(
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            f.fix = "Give each environment and use its own key: rotate this one so the values differ, \
+            f.fix =
+                "Give each environment and use its own key: rotate this one so the values differ, \
                      or remove the duplicate record."
-                .into();
+                    .into();
             f.related_keys = others.iter().map(|o| o.id).collect();
             out.push(f);
         }
@@ -252,7 +280,12 @@ pub fn evaluate(
         // a value have no fingerprint and are not expected there).
         if let Some(snapshot) = keychain {
             if r.fingerprint.is_some() && !snapshot.accounts.contains(&r.id.to_string()) {
-                let mut f = finding(r, FindingKind::Orphaned, Severity::Medium, FixAction::Rotate);
+                let mut f = finding(
+                    r,
+                    FindingKind::Orphaned,
+                    Severity::Medium,
+                    FixAction::Rotate,
+                );
                 f.reason = "The keychain holds no value for this key.".into();
                 f.fix = "Rotate it to take custody of a fresh value, or remove the record if the key is gone."
                     .into();
@@ -271,7 +304,9 @@ pub fn evaluate(
                     _ => "a purpose",
                 };
                 let mut f = finding(r, FindingKind::Incomplete, Severity::Low, FixAction::Edit);
-                f.reason = format!("Nobody can tell who answers for it or why it exists: it lacks {missing}.");
+                f.reason = format!(
+                    "Nobody can tell who answers for it or why it exists: it lacks {missing}."
+                );
                 f.fix = format!("Add {missing}.");
                 out.push(f);
             }

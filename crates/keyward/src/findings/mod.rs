@@ -27,8 +27,8 @@ pub use evaluate::{apply_acknowledgements, evaluate, rotation_due_at};
 pub use policy::{EnvironmentPolicy, FindingPolicy};
 pub use report::{render, ReportFormat};
 pub use review::{
-    build_review, DueItem, KindCount, Review, ReviewGroup, ReviewKey, RotationEvent,
-    RotationItem, RotationState, StatusCount, TrendPoint,
+    build_review, DueItem, KindCount, Review, ReviewGroup, ReviewKey, RotationEvent, RotationItem,
+    RotationState, StatusCount, TrendPoint,
 };
 pub use rules::match_purpose;
 
@@ -109,9 +109,8 @@ impl FindingKind {
     pub fn parse_list(s: &str) -> Result<Vec<FindingKind>, FindingsError> {
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let kind = FindingKind::parse(part).ok_or_else(|| FindingsError::UnknownKind {
-                given: shown(part),
-            })?;
+            let kind = FindingKind::parse(part)
+                .ok_or_else(|| FindingsError::UnknownKind { given: shown(part) })?;
             if !out.contains(&kind) {
                 out.push(kind);
             }

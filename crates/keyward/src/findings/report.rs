@@ -119,7 +119,8 @@ pub fn render_csv(review: &Review) -> Result<String, FindingsError> {
     w.write_record(CSV_COLUMNS).map_err(err)?;
     for k in &review.keys {
         let row: Vec<String> = key_row(k);
-        w.write_record(row.iter().map(|c| csv_cell(c))).map_err(err)?;
+        w.write_record(row.iter().map(|c| csv_cell(c)))
+            .map_err(err)?;
     }
     let bytes = w
         .into_inner()

@@ -164,6 +164,9 @@ impl Review {
     }
 }
 
+/// Per key: open kinds, acknowledged kinds, worst open severity.
+type KeyFindings = (Vec<FindingKind>, Vec<FindingKind>, Option<Severity>);
+
 fn week_start(at: DateTime<Utc>) -> NaiveDate {
     let d = at.date_naive();
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
@@ -180,8 +183,7 @@ pub fn build_review(
     rotations: &[RotationEvent],
 ) -> Review {
     let mut keys = Vec::with_capacity(records.len());
-    let mut by_key: BTreeMap<Uuid, (Vec<FindingKind>, Vec<FindingKind>, Option<Severity>)> =
-        BTreeMap::new();
+    let mut by_key: BTreeMap<Uuid, KeyFindings> = BTreeMap::new();
     for f in findings {
         if let Some(id) = f.key_id {
             let entry = by_key.entry(id).or_default();
@@ -302,7 +304,8 @@ pub fn build_review(
             .then_with(|| a.provider.cmp(&b.provider))
     });
     for g in &mut groups {
-        g.by_status.sort_by_key(|s| KeyStatus::ALL.iter().position(|k| *k == s.status));
+        g.by_status
+            .sort_by_key(|s| KeyStatus::ALL.iter().position(|k| *k == s.status));
     }
     overdue.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.name.cmp(&b.name)));
     due_soon.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.name.cmp(&b.name)));
@@ -314,7 +317,8 @@ pub fn build_review(
         .iter()
         .copied()
         .chain(records.iter().filter_map(|r| {
-            r.last_rotated_at.map(|at| RotationEvent { key_id: r.id, at })
+            r.last_rotated_at
+                .map(|at| RotationEvent { key_id: r.id, at })
         }))
         .filter(|e| e.at <= now && seen.insert((e.key_id, e.at.date_naive())))
         .filter_map(|e| {
@@ -327,7 +331,7 @@ pub fn build_review(
             })
         })
         .collect();
-    history.sort_by(|a, b| b.at.cmp(&a.at));
+    history.sort_by_key(|h| std::cmp::Reverse(h.at));
     let this_week = week_start(now);
     let trend: Vec<TrendPoint> = (0..TREND_WEEKS)
         .rev()

@@ -130,11 +130,13 @@ pub(super) fn over_privilege(
             excess: vec!["full access of the user".into()],
             needed: Vec::new(),
             suggested_kind: None,
-            reason: "A Postman API key carries its user's full access; Postman keys have no scopes."
-                .into(),
-            fix: "Prefer a narrower credential: a key of a dedicated Postman user who sees only the \
+            reason:
+                "A Postman API key carries its user's full access; Postman keys have no scopes."
+                    .into(),
+            fix:
+                "Prefer a narrower credential: a key of a dedicated Postman user who sees only the \
                   workspaces this task needs. Acknowledge this finding if this key already is one."
-                .into(),
+                    .into(),
         });
     }
     let purpose = match_purpose(provider, &record.purpose);
@@ -173,7 +175,11 @@ pub(super) fn over_privilege(
                     .map(|g| (*g).to_owned())
                     .collect();
                 if grants.is_empty() {
-                    vec![format!("{}: {}", kind.display_name, privilege_words(kind.privilege))]
+                    vec![format!(
+                        "{}: {}",
+                        kind.display_name,
+                        privilege_words(kind.privilege)
+                    )]
                 } else {
                     grants
                 }
@@ -216,7 +222,11 @@ fn is_restriction_marker(scope: &str) -> bool {
     scope.starts_with("team:") || scope.starts_with("organization:")
 }
 
-fn posthog_personal(granted: &[&str], purpose: &PurposeProfile, needed: &[String]) -> Option<Excess> {
+fn posthog_personal(
+    granted: &[&str],
+    purpose: &PurposeProfile,
+    needed: &[String],
+) -> Option<Excess> {
     // Empty = never verified: nothing known, nothing claimed.
     if granted.is_empty() || needed.is_empty() {
         return None;
@@ -242,7 +252,8 @@ fn posthog_personal(granted: &[&str], purpose: &PurposeProfile, needed: &[String
         },
         excess,
         needed: needed.to_vec(),
-        suggested_kind: (purpose.minimal_kind != "personal").then(|| purpose.minimal_kind.to_owned()),
+        suggested_kind: (purpose.minimal_kind != "personal")
+            .then(|| purpose.minimal_kind.to_owned()),
         reason: format!(
             "This personal key grants {} to {}, which needs only {}.",
             if wildcard {
@@ -276,7 +287,9 @@ fn cloudflare(granted: &[&str], purpose: &PurposeProfile, needed: &[String]) -> 
     if granted.is_empty() || needed.is_empty() {
         return None;
     }
-    let read_purpose = needed.iter().all(|n| n.to_ascii_lowercase().ends_with(" read"));
+    let read_purpose = needed
+        .iter()
+        .all(|n| n.to_ascii_lowercase().ends_with(" read"));
     let wildcards: Vec<String> = granted
         .iter()
         .filter(|g| g.starts_with("resource:"))
@@ -284,10 +297,16 @@ fn cloudflare(granted: &[&str], purpose: &PurposeProfile, needed: &[String]) -> 
         .collect();
     let extra: Vec<String> = granted
         .iter()
-        .filter(|g| !g.starts_with("resource:") && !needed.iter().any(|n| n.eq_ignore_ascii_case(g)))
+        .filter(|g| {
+            !g.starts_with("resource:") && !needed.iter().any(|n| n.eq_ignore_ascii_case(g))
+        })
         .map(|g| (*g).to_owned())
         .collect();
-    let edits: Vec<String> = extra.iter().filter(|g| is_edit_permission(g)).cloned().collect();
+    let edits: Vec<String> = extra
+        .iter()
+        .filter(|g| is_edit_permission(g))
+        .cloned()
+        .collect();
     if extra.is_empty() {
         return None;
     }
@@ -347,7 +366,11 @@ fn sendgrid(granted: &[&str], purpose: &PurposeProfile, needed: &[String]) -> Op
         .iter()
         .any(|g| SENDGRID_ADMIN_PREFIXES.iter().any(|p| g.starts_with(p)));
     Some(Excess {
-        severity: if full { Severity::High } else { Severity::Medium },
+        severity: if full {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
         excess,
         needed: needed.to_vec(),
         suggested_kind: None,
@@ -374,7 +397,11 @@ pub(super) fn client_exposure(
     if kind.is_some_and(|k| k.client_safe) {
         return None;
     }
-    let public = provider.and_then(|p| p.kinds.iter().find(|k| k.client_safe && k.id != record.kind));
+    let public = provider.and_then(|p| {
+        p.kinds
+            .iter()
+            .find(|k| k.client_safe && k.id != record.kind)
+    });
     let privilege = kind.map_or(Privilege::Scoped, |k| k.privilege);
     let granted: Vec<String> = record
         .scopes

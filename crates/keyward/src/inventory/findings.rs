@@ -2,7 +2,7 @@
 //! side (reads records, the keychain listing and settings; the rules are pure, in
 //! `crate::findings`).
 
-use super::{on_vault, validate_text, Inventory};
+use super::{on_vault, validate_environment, validate_text, Inventory};
 use crate::error::{Error, Result};
 use crate::findings::{
     self, Acknowledgement, Finding, FindingKind, FindingPolicy, KeychainSnapshot, ReportFormat,
@@ -75,6 +75,12 @@ impl Inventory {
     }
 
     pub async fn set_finding_policy(&self, policy: FindingPolicy) -> Result<FindingPolicy> {
+        let mut policy = policy;
+        policy.environments = policy
+            .environments
+            .into_iter()
+            .map(|(env, p)| Ok((validate_environment(&env)?, p)))
+            .collect::<Result<_>>()?;
         policy.validate()?;
         let json = serde_json::to_string(&policy).map_err(|e| Error::Internal(e.to_string()))?;
         let summary = policy
@@ -88,7 +94,9 @@ impl Inventory {
             })
             .chain(std::iter::once(format!(
                 "other: {}/{}/{}",
-                policy.default.max_age_days, policy.default.unused_days, policy.default.expiring_days
+                policy.default.max_age_days,
+                policy.default.unused_days,
+                policy.default.expiring_days
             )))
             .collect::<Vec<_>>()
             .join(", ");
@@ -184,11 +192,12 @@ impl Inventory {
     pub async fn acknowledge_finding(&self, req: AcknowledgeRequest) -> Result<Acknowledgement> {
         let now = Utc::now();
         let reason = validate_text("reason", &req.reason, MAX_ACK_REASON_LEN, true)?;
-        let until = req
-            .until
-            .unwrap_or(now + Duration::days(DEFAULT_ACK_DAYS));
+        let until = req.until.unwrap_or(now + Duration::days(DEFAULT_ACK_DAYS));
         if until <= now {
-            return Err(Error::invalid("until", "lies in the past; give a future date"));
+            return Err(Error::invalid(
+                "until",
+                "lies in the past; give a future date",
+            ));
         }
         if until > now + Duration::days(MAX_ACK_DAYS) {
             return Err(Error::invalid(
@@ -249,7 +258,10 @@ impl Inventory {
         let event = self.audit(
             AuditAction::FindingUnacknowledged,
             key.as_ref(),
-            format!("withdrew the acknowledgement of the {} finding", kind.label()),
+            format!(
+                "withdrew the acknowledgement of the {} finding",
+                kind.label()
+            ),
         );
         Ok(self
             .store

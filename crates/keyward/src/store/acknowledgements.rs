@@ -63,11 +63,12 @@ impl Store {
         event: &NewAuditEvent,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("DELETE FROM finding_acknowledgements WHERE subject = ? AND kind = ?")
-            .bind(subject)
-            .bind(kind.as_str())
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM finding_acknowledgements WHERE subject = ? AND kind = ?")
+                .bind(subject)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Ok(false);
         }
