@@ -940,7 +940,7 @@ fn review_counts_due_lists_and_trend() {
     );
     assert_eq!(
         review.recent_rotations.len(),
-        2,
+        3,
         "same key+day as last_rotated_at counted once"
     );
     assert!(review.has_open(&[FindingKind::Stale]));
