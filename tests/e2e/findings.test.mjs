@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { remote } from 'webdriverio';
 import {
+  APP_LOG,
   ARTIFACTS,
   DISPLAY,
   FILES,
@@ -286,4 +287,5 @@ test('findings: badges, filter, findings panel, acknowledging, Review view and i
   assert.deepEqual(findCanaries({ 'the rendered HTML report': rendered.text }), []);
   assert.deepEqual(findCanariesInFiles(out), [], 'an exported review file holds a secret');
   assert.deepEqual(findCanariesInFiles(dataDir), [], 'the data dir holds a secret');
+  if (APP_LOG) assert.deepEqual(findCanaries({ "the app's log": readFileSync(APP_LOG, 'utf8') }), [], "the app's log holds a secret");
 });
