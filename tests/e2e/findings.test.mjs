@@ -195,7 +195,9 @@ test('findings: badges, filter, findings panel, acknowledging, Review view and i
   const keys = seed(dataDir);
   const out = mkdtempSync(join(FILES, 'review-'));
 
-  await withApp('findings', { dataDir }, async (app) => {
+  // The due-key check runs 3 s after start (not 20 s, then daily): it must notify with counts
+  // only and, with no notification daemon on this bus, log that and carry on.
+  await withApp('findings', { dataDir, env: ['KEYWARD_DUE_CHECK_SECS=3'] }, async (app) => {
     // --- badges on rows
     await app.waitForRow('blog-due');
     assert.deepEqual(await badgesOf(app, 'mail-old'), ['stale'], 'a prod key 200 days old (max 90) is flagged stale, nothing else');
@@ -277,6 +279,17 @@ test('findings: badges, filter, findings panel, acknowledging, Review view and i
     const html = await exportAs(app, 'html', join(out, 'review.html'));
     assert.match(html, /<html/i);
     await assertPageClean(app, 'after the review');
+
+    // --- the due-key notification (counts only; no daemon here, so it is logged, not shown)
+    if (APP_LOG) {
+      // eslint-disable-next-line no-control-regex
+      const log = () => readFileSync(APP_LOG, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+      await app.browser.waitUntil(() => /due check: notifying overdue=1 due_soon=1/.test(log()), {
+        timeout: 15_000,
+        timeoutMsg: 'the due-key check never ran (expected "due check: notifying overdue=1 due_soon=1" in the app log)',
+      });
+      assert.ok(await app.$('search').isDisplayed(), 'the window still works after the notification attempt');
+    }
   });
 
   // --- the HTML report renders, without a secret
