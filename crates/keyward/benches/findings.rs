@@ -76,21 +76,21 @@ fn record(i: usize, now: DateTime<Utc>) -> KeyRecord {
         kind: kind.into(),
         name: format!("key {i:06}"),
         environment: ENVS[i % ENVS.len()].into(),
-        purpose: if i % 17 == 0 {
+        purpose: if i.is_multiple_of(17) {
             String::new()
         } else {
             purpose.into()
         },
-        owner: (i % 11 != 0).then(|| format!("owner{}", i % 40)),
+        owner: (!i.is_multiple_of(11)).then(|| format!("owner{}", i % 40)),
         tags: vec![format!("team{}", i % 12)],
         scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
         remote_id: None,
         env_var: format!("KEY_{i}"),
         created_at: now - ChronoDuration::days(age + 30),
-        last_rotated_at: (i % 3 == 0).then(|| now - ChronoDuration::days(age)),
-        last_used_at: (i % 5 == 0).then(|| now - ChronoDuration::days((i % 60) as i64)),
-        last_verified_at: (i % 4 == 0).then_some(now),
-        expires_at: (i % 9 == 0).then(|| now + ChronoDuration::days((i % 40) as i64 - 10)),
+        last_rotated_at: (i.is_multiple_of(3)).then(|| now - ChronoDuration::days(age)),
+        last_used_at: (i.is_multiple_of(5)).then(|| now - ChronoDuration::days((i % 60) as i64)),
+        last_verified_at: (i.is_multiple_of(4)).then_some(now),
+        expires_at: (i.is_multiple_of(9)).then(|| now + ChronoDuration::days((i % 40) as i64 - 10)),
         status: match i % 50 {
             0 => KeyStatus::Invalid,
             1 => KeyStatus::Revoked,
@@ -99,14 +99,18 @@ fn record(i: usize, now: DateTime<Utc>) -> KeyRecord {
         // Every 97th key shares a value with the one before it.
         fingerprint: Some(format!(
             "{:064x}",
-            if i % 97 == 0 { i.saturating_sub(1) } else { i }
+            if i.is_multiple_of(97) {
+                i.saturating_sub(1)
+            } else {
+                i
+            }
         )),
         masked_hint: "…abcd".into(),
         updated_at: now,
         connection_id: None,
         verify_outcome: None,
         verify_detail: None,
-        usage: (i % 13 == 0).then_some(KeyUsage::Web),
+        usage: (i.is_multiple_of(13)).then_some(KeyUsage::Web),
     }
 }
 
