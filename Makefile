@@ -30,4 +30,5 @@ lint:
 
 bench: ## core benchmarks (docs/BENCHMARKS.md); desktop start-up: bash scripts/bench-desktop.sh
 	cargo bench -p keyward --bench inventory
+	cargo bench -p keyward --bench findings
 	cargo bench -p keyward --features test-support --bench verify_all

@@ -1097,4 +1097,6 @@ pub use findings::{AcknowledgeRequest, FindingList, FindingQuery, ReviewQuery};
 pub use remote::{NewConnection, RemoteKey, VerifyResult};
 
 #[cfg(test)]
+mod findings_tests;
+#[cfg(test)]
 mod tests;

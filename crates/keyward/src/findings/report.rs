@@ -151,8 +151,8 @@ fn key_row(k: &ReviewKey) -> Vec<String> {
     ]
 }
 
-/// Escapes text for a Markdown table cell: punctuation Markdown acts on gets a backslash,
-/// `<`/`>`/`&` become entities (renderers pass raw HTML through).
+/// Escapes text for a Markdown table cell or inline text: punctuation Markdown acts on there
+/// gets a backslash, `<`/`>`/`&` become entities (renderers pass raw HTML through).
 pub fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -160,8 +160,9 @@ pub fn md(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
-            | '|' | '~' | '.' => {
+            // Inside a table cell (never at a line start) these are all Markdown can act on:
+            // emphasis, code, links/images (`[`), strike-through, and the cell separator.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }

@@ -972,6 +972,11 @@ fn reports_escape_hostile_names_in_every_format() {
     assert!(!md.contains("<script"));
     assert!(md.contains("&lt;script&gt;"));
     assert!(md.contains("\\|"), "a pipe cannot break the table");
+    assert_eq!(
+        report::md("[click](javascript:alert(1)) *x* <b>"),
+        "\\[click\\](javascript:alert(1)) \\*x\\* &lt;b&gt;",
+        "no link, emphasis or HTML from a name"
+    );
     let csv_text = report::render_csv(&review).unwrap();
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let headers: Vec<String> = reader
