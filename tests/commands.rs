@@ -625,3 +625,28 @@ fn import_preview_shows_key_dates_from_csv() {
     );
     h.assert_no_canary();
 }
+
+#[test]
+fn usage_is_edited_and_client_side_secret_kinds_are_flagged() {
+    let h = harness();
+    let secret = "phx_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+    let key = h.add("flags in the web app", "prod", secret);
+    assert_eq!(key["kind"], "personal");
+    let id = key["id"].as_str().unwrap().to_owned();
+    assert!(Harness::finding(&key, "client_exposed").is_none());
+    let web = h.ok("key_update", json!({"id": id, "patch": {"usage": "web"}}));
+    assert_eq!(web["usage"], "web");
+    let exposed = Harness::finding(&web, "client_exposed")
+        .expect("a personal key in a web page is client-exposed");
+    assert_eq!(exposed["action"], "narrow");
+    let cleared = h.ok("key_update", json!({"id": id, "patch": {"usage": null}}));
+    assert_eq!(cleared["usage"], Value::Null, "null clears the usage");
+    assert!(h
+        .call(
+            "key_update",
+            json!({"id": id, "patch": {"usage": "fridge"}})
+        )
+        .is_err());
+    h.assert_no_canary();
+    assert!(!h.seen.borrow().join("\n").contains(secret));
+}

@@ -133,6 +133,25 @@ pub struct KeyPatchDto {
     pub tags: Option<Vec<String>>,
     pub scopes: Option<Vec<String>>,
     pub env_var: Option<String>,
+    /// Where the key is used: missing = leave, `null` = not stated, `"web"` = set (issue 6:
+    /// client-side use of a secret-grade kind is a finding).
+    #[serde(default, deserialize_with = "usage_patch")]
+    pub usage: Option<Option<keyward::KeyUsage>>,
+}
+
+fn usage_patch<'de, D: Deserializer<'de>>(
+    de: D,
+) -> Result<Option<Option<keyward::KeyUsage>>, D::Error> {
+    match Option::<String>::deserialize(de)? {
+        None => Ok(Some(None)),
+        Some(s) => keyward::KeyUsage::parse(&s)
+            .map(|u| Some(Some(u)))
+            .ok_or_else(|| {
+                serde::de::Error::custom(
+                    "usage: one of server, web, mobile, desktop, ci, local (or null)",
+                )
+            }),
+    }
 }
 
 impl From<KeyPatchDto> for keyward::KeyPatch {
@@ -145,7 +164,7 @@ impl From<KeyPatchDto> for keyward::KeyPatch {
             tags: p.tags,
             scopes: p.scopes,
             env_var: p.env_var,
-            ..keyward::KeyPatch::default()
+            usage: p.usage,
         }
     }
 }

@@ -150,7 +150,19 @@ export interface EditForm {
   owner: string;
   tags: string;
   env_var: string;
+  /** Where the key is used ('' = not stated). */
+  usage: string;
 }
+
+/** Where a key can be used; web, mobile and desktop ship the value to users' devices. */
+export const KEY_USAGES: readonly { id: string; label: string }[] = [
+  { id: 'server', label: 'Server (backend)' },
+  { id: 'web', label: 'Web page (client-side)' },
+  { id: 'mobile', label: 'Mobile app' },
+  { id: 'desktop', label: 'Desktop app shipped to users' },
+  { id: 'ci', label: 'CI pipelines and scripts' },
+  { id: 'local', label: 'A developer’s machine' },
+];
 
 export function editFormOf(key: KeyDto): EditForm {
   return {
@@ -160,6 +172,7 @@ export function editFormOf(key: KeyDto): EditForm {
     owner: key.owner ?? '',
     tags: key.tags.join(', '),
     env_var: key.env_var,
+    usage: key.usage ?? '',
   };
 }
 
@@ -188,6 +201,8 @@ export function buildPatch(key: KeyDto, form: EditForm): KeyPatch | null {
   if (owner !== key.owner) patch.owner = owner;
   if (tags.length !== key.tags.length || tags.some((t, i) => t !== key.tags[i])) patch.tags = tags;
   if (envVar && envVar !== key.env_var) patch.env_var = envVar;
+  const usage = form.usage || null;
+  if (usage !== (key.usage ?? null)) patch.usage = usage;
   return Object.keys(patch).length ? patch : null;
 }
 

@@ -106,6 +106,8 @@ export interface KeyPatch {
   tags?: string[];
   scopes?: string[];
   env_var?: string;
+  /** `null` = not stated. */
+  usage?: string | null;
 }
 
 export interface CopyDto {
