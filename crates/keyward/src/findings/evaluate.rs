@@ -1,11 +1,11 @@
 //! The rules: records + policy + now (+ keychain listing) → findings.
 
-use super::rules::{client_exposure, over_privilege, Excess};
+use super::rules::{client_exposure, match_purpose, over_privilege, Excess};
 use super::{
     Acknowledgement, Finding, FindingKind, FindingPolicy, FixAction, KeychainSnapshot, Severity,
 };
 use crate::model::{KeyRecord, KeyStatus};
-use crate::provider;
+use crate::provider::{self, PurposeProfile};
 use crate::vault::is_reserved_account;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
@@ -87,6 +87,7 @@ pub fn evaluate(
             by_fingerprint.entry(fp).or_default().push(r);
         }
     }
+    let mut purposes: HashMap<(&str, &str), Option<&'static PurposeProfile>> = HashMap::new();
     let mut out = Vec::new();
     for r in records.iter().filter(|r| r.status != KeyStatus::Revoked) {
         let settled = matches!(r.status, KeyStatus::Active | KeyStatus::Invalid);
@@ -214,7 +215,10 @@ pub fn evaluate(
         // over-privileged
         if settled {
             if let (Some(p), Some(k)) = (profile, kind) {
-                if let Some(e) = over_privilege(r, p, k) {
+                let purpose = *purposes
+                    .entry((p.id, r.purpose.as_str()))
+                    .or_insert_with(|| match_purpose(p, &r.purpose));
+                if let Some(e) = over_privilege(r, p, k, purpose) {
                     let action = FixAction::Narrow;
                     out.push(from_excess(
                         finding(r, FindingKind::OverPrivileged, Severity::Medium, action),

@@ -118,10 +118,13 @@ fn strs(v: &[&str]) -> Vec<String> {
 
 /// Over-privilege of one record, per the provider's rules; `None` when it is within its
 /// purpose or the purpose is not one Keyward can judge.
+/// `purpose` is [`match_purpose`] of the record's purpose (the caller caches it: inventories
+/// repeat a handful of purposes across thousands of keys).
 pub(super) fn over_privilege(
     record: &KeyRecord,
     provider: &'static ProviderProfile,
     kind: &'static KeyKindProfile,
+    purpose: Option<&'static PurposeProfile>,
 ) -> Option<Excess> {
     // Postman keys carry their user's full access whatever the purpose.
     if provider.id == "postman" {
@@ -139,7 +142,6 @@ pub(super) fn over_privilege(
                     .into(),
         });
     }
-    let purpose = match_purpose(provider, &record.purpose);
     if provider.id == "cloudflare" && kind.id == "global_api_key" {
         let suggested = purpose.map_or("account_token", |p| p.minimal_kind);
         return Some(Excess {
