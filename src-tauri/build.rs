@@ -33,6 +33,12 @@ const COMMANDS: &[&str] = &[
     "rotation_list",
     "rotation_recover",
     "key_revoke",
+    // findings + team review (issue 6)
+    "finding_acknowledge",
+    "review_get",
+    "review_export",
+    "policy_get",
+    "policy_update",
 ];
 
 fn main() {

@@ -106,7 +106,7 @@ fn add_list_show_update_remove() {
     let h = harness();
     let key = h.add("postman ci", "dev", CANARY);
     assert_eq!(key["provider"], "postman", "detected from the PMAK- prefix");
-    assert_eq!(key["findings"], json!([]));
+    assert!(key["findings"].is_array(), "findings ride on every key");
     let id = key["id"].as_str().unwrap().to_owned();
     assert_eq!(
         h.vault
@@ -356,4 +356,297 @@ fn ready_file_holds_the_unix_time_in_ms() {
         (before..before + 60_000).contains(&written),
         "{written} is not a Unix time in ms near {before}"
     );
+}
+
+// ---- findings + team review (issue 6) ----
+
+impl Harness {
+    /// Adds a Postmark server token that existed long before Keyward (created `days` ago).
+    fn add_old(&self, name: &str, env: &str, secret: &str, days: i64) -> Value {
+        let created = (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339();
+        self.ok(
+            "key_add",
+            json!({"input": {"secret": secret, "provider": "postmark", "kind": "server_token", "name": name,
+                   "environment": env, "purpose": "send transactional email", "owner": "alice", "tags": [],
+                   "scopes": [], "env_var": null, "created_at": created, "last_rotated_at": null}}),
+        )
+    }
+
+    fn finding<'a>(key: &'a Value, kind: &str) -> Option<&'a Value> {
+        key["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == kind)
+    }
+}
+
+const SERVER_TOKEN: &str = "0c7f1a2b-1234-4abc-9def-0123456789ab";
+
+#[test]
+fn findings_ride_on_keys_and_can_be_acknowledged() {
+    let h = harness();
+    let old = h.add_old("mail", "prod", SERVER_TOKEN, 120);
+    let created = old["created_at"].as_str().unwrap();
+    let created_at = chrono::DateTime::parse_from_rfc3339(created).unwrap();
+    let days = (chrono::Utc::now() - created_at.with_timezone(&chrono::Utc)).num_days();
+    assert!(
+        (119..=120).contains(&days),
+        "created_at taken from the input: {created}"
+    );
+    let stale = Harness::finding(&old, "stale").expect("120 days in prod (max 90) is stale");
+    assert_eq!(stale["action"], "rotate");
+    assert!(stale["message"].as_str().unwrap().contains("90"), "{stale}");
+    assert_eq!(stale["acknowledged"], Value::Null);
+    let id = old["id"].as_str().unwrap().to_owned();
+
+    let listed = h.ok("keys_list", json!({}));
+    assert!(
+        Harness::finding(&listed[0], "stale").is_some(),
+        "keys_list carries findings"
+    );
+    let shown = h.ok("key_show", json!({"id": id}));
+    assert!(
+        Harness::finding(&shown["key"], "stale").is_some(),
+        "key_show carries findings"
+    );
+
+    let until = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let acked = h.ok(
+        "finding_acknowledge",
+        json!({"input": {"key_id": id, "kind": "stale", "reason": "vendor freeze until Q1", "until": until}}),
+    );
+    let ack = &Harness::finding(&acked, "stale").unwrap()["acknowledged"];
+    assert_eq!(ack["reason"], "vendor freeze until Q1");
+    assert!(ack["actor"].as_str().is_some_and(|a| !a.is_empty()));
+    let trail = h.ok("audit_list", json!({"keyId": id}));
+    assert!(
+        trail
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "finding_acknowledged"),
+        "acknowledging is audited: {trail}"
+    );
+
+    let input = |kind: &str, reason: &str, until: Value| json!({"input": {"key_id": id, "kind": kind, "reason": reason, "until": until}});
+    assert_eq!(
+        h.err_code("finding_acknowledge", input("nosuch", "r", Value::Null)),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code("finding_acknowledge", input("stale", "  ", Value::Null)),
+        "invalid_input"
+    );
+    let past = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    assert_eq!(
+        h.err_code("finding_acknowledge", input("stale", "r", json!(past))),
+        "invalid_input"
+    );
+    let far = (chrono::Utc::now() + chrono::Duration::days(400)).to_rfc3339();
+    assert_eq!(
+        h.err_code("finding_acknowledge", input("stale", "r", json!(far))),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code(
+            "finding_acknowledge",
+            json!({"input": {"key_id": uuid::Uuid::nil().to_string(), "kind": "stale", "reason": "r"}})
+        ),
+        "not_found"
+    );
+    h.assert_no_canary();
+    let raw = h.seen.borrow().join("\n");
+    assert!(
+        !raw.contains(SERVER_TOKEN),
+        "no response carries the server token"
+    );
+}
+
+#[test]
+fn review_and_its_export_hold_no_secret() {
+    let h = harness();
+    h.add_old("mail", "prod", SERVER_TOKEN, 120);
+    h.add("postman ci", "dev", CANARY);
+
+    let review = h.ok("review_get", json!({}));
+    assert_eq!(review["total"], 2);
+    let overdue = review["overdue"].as_array().unwrap();
+    assert_eq!(overdue.len(), 1, "{review}");
+    assert_eq!(overdue[0]["name"], "mail");
+    assert_eq!(overdue[0]["owner"], "alice");
+    assert!(overdue[0]["days_left"].as_i64().unwrap() < 0);
+    let prod = review["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["environment"] == "prod")
+        .unwrap();
+    assert_eq!(
+        (
+            prod["provider"].as_str(),
+            prod["total"].as_u64(),
+            prod["overdue"].as_u64()
+        ),
+        (Some("postmark"), Some(1), Some(1))
+    );
+    assert_eq!(prod["by_status"]["active"], 1);
+    assert!(review["finding_counts"]["stale"].as_u64() >= Some(1));
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut written = Vec::new();
+    for format in ["csv", "json", "md", "html"] {
+        let path = dir.path().join(format!("review.{format}"));
+        let out = h.ok("review_export", json!({"format": format, "path": path}));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(out["bytes"].as_u64(), Some(text.len() as u64));
+        assert_eq!(out["path"], path.display().to_string());
+        assert!(text.contains("mail"), "{format} export names the key");
+        assert!(
+            !text.contains(CANARY) && !text.contains(&CANARY[10..]),
+            "{format} export holds the secret"
+        );
+        assert!(
+            !text.contains(SERVER_TOKEN),
+            "{format} export holds the server token"
+        );
+        written.push(text);
+    }
+    let json: Value = serde_json::from_str(&written[1]).expect("the JSON export parses");
+    assert!(json.is_object(), "{json}");
+    assert!(
+        written[0].lines().count() >= 3,
+        "CSV: a header and one row per key"
+    );
+    assert!(written[3].starts_with("<!DOCTYPE html>") || written[3].starts_with("<!doctype html>"));
+
+    let file = dir.path().join("r.csv");
+    assert_eq!(
+        h.err_code("review_export", json!({"format": "pdf", "path": file})),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code(
+            "review_export",
+            json!({"format": "csv", "path": "relative.csv"})
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code(
+            "review_export",
+            json!({"format": "csv", "path": dir.path()})
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.err_code(
+            "review_export",
+            json!({"format": "csv", "path": dir.path().join("no/such/dir.csv")})
+        ),
+        "invalid_input"
+    );
+    h.assert_no_canary();
+}
+
+#[test]
+fn policy_get_and_update() {
+    let h = harness();
+    let p = h.ok("policy_get", json!({}));
+    assert_eq!(p["notify_due"], true);
+    assert_eq!(p["default"]["environment"], "*");
+    let prod = p["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["environment"] == "prod")
+        .unwrap();
+    assert_eq!(
+        (
+            prod["max_age_days"].as_u64(),
+            prod["expiring_days"].as_u64()
+        ),
+        (Some(90), Some(14))
+    );
+
+    // A 120-day-old prod key is stale under 90 days, not under 200.
+    let key = h.add_old("mail", "prod", SERVER_TOKEN, 120);
+    assert!(Harness::finding(&key, "stale").is_some());
+    let p = h.ok(
+        "policy_update",
+        json!({"patch": {"environments": [{"environment": "prod", "max_age_days": 200, "unused_days": 30, "expiring_days": 14}],
+                         "notify_due": false}}),
+    );
+    assert_eq!(p["notify_due"], false);
+    assert_eq!(p["environments"].as_array().unwrap().len(), 1);
+    let listed = h.ok("keys_list", json!({}));
+    assert!(
+        Harness::finding(&listed[0], "stale").is_none(),
+        "the new policy applies: {listed}"
+    );
+    assert_eq!(h.ok("policy_get", json!({}))["notify_due"], false, "stored");
+
+    assert_eq!(
+        h.err_code(
+            "policy_update",
+            json!({"patch": {"default": {"environment": "*", "max_age_days": 0, "unused_days": 30, "expiring_days": 14}}})
+        ),
+        "invalid_input"
+    );
+    h.assert_no_canary();
+}
+
+#[test]
+fn import_preview_shows_key_dates_from_csv() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("keys.csv");
+    std::fs::write(
+        &csv,
+        format!("name,secret,environment,created_at,last_rotated_at\nci,{CANARY},dev,2024-01-15,2025-03-01\n"),
+    )
+    .unwrap();
+    let preview = h.ok("import_preview", json!({"path": csv, "options": {}}));
+    assert_eq!(preview["errors"], json!([]), "{preview}");
+    let row = &preview["rows"][0];
+    assert!(
+        row["created_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-01-15"),
+        "{row}"
+    );
+    assert!(
+        row["last_rotated_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2025-03-01"),
+        "{row}"
+    );
+    h.assert_no_canary();
+}
+
+#[test]
+fn usage_is_edited_and_client_side_secret_kinds_are_flagged() {
+    let h = harness();
+    let secret = "phx_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+    let key = h.add("flags in the web app", "prod", secret);
+    assert_eq!(key["kind"], "personal");
+    let id = key["id"].as_str().unwrap().to_owned();
+    assert!(Harness::finding(&key, "client_exposed").is_none());
+    let web = h.ok("key_update", json!({"id": id, "patch": {"usage": "web"}}));
+    assert_eq!(web["usage"], "web");
+    let exposed = Harness::finding(&web, "client_exposed")
+        .expect("a personal key in a web page is client-exposed");
+    assert_eq!(exposed["action"], "narrow");
+    let cleared = h.ok("key_update", json!({"id": id, "patch": {"usage": null}}));
+    assert_eq!(cleared["usage"], Value::Null, "null clears the usage");
+    assert!(h
+        .call(
+            "key_update",
+            json!({"id": id, "patch": {"usage": "fridge"}})
+        )
+        .is_err());
+    h.assert_no_canary();
+    assert!(!h.seen.borrow().join("\n").contains(secret));
 }

@@ -11,6 +11,7 @@ use keyward::vault::KeychainStatus;
 use keyward::{AuditEvent, Environment, KeyRecord, KeyStatus};
 use keyward_desktop::dto::*;
 use keyward_desktop::error::AppError;
+use keyward_desktop::findings_dto::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -40,6 +41,7 @@ fn sample_key() -> KeyDto {
         connection_id: None,
         verify_outcome: None,
         verify_detail: None,
+        usage: None,
     })
 }
 
@@ -77,6 +79,8 @@ fn samples() -> Value {
             purpose: String::new(),
             masked_hint: "…abcd".into(),
             env_var: "A".into(),
+            created_at: at,
+            last_rotated_at: None,
         }],
         errors: vec![LineError {
             line: 2,
@@ -102,9 +106,10 @@ fn samples() -> Value {
         code: None,
         detail: "server token of 'Main'".into(),
     };
+    let (finding, policy, review) = findings_samples(at);
     json!({
         "key": key,
-        "finding": FindingDto { code: "stale".into(), severity: "warning".into(), message: "m".into() },
+        "finding": finding,
         "audit_event": audit,
         "key_detail": KeyDetailDto { key: sample_key(), audit: vec![], secret_present: Some(true) },
         "detection": detection,
@@ -149,6 +154,15 @@ fn samples() -> Value {
         },
         "sync_result": SyncResultDto { imported: vec![sample_key()], refreshed: vec![] },
         "app_error": AppError { code: "not_found", message: "no key matches 'x'".into() },
+        // findings + team review (issue 6)
+        "acknowledgement": finding.acknowledged,
+        "policy": policy,
+        "environment_policy": policy.default,
+        "review": review,
+        "review_group": review.groups[0],
+        "review_item": review.overdue[0],
+        "rotation_point": review.rotations[0],
+        "review_export": ReviewExportDto { path: "/tmp/review.csv".into(), bytes: 120 },
     })
 }
 
@@ -241,6 +255,56 @@ fn lifecycle_samples() -> Value {
             detail: "finished".into(),
         }),
     })
+}
+
+/// Samples of the findings DTOs (issue 6).
+fn findings_samples(at: chrono::DateTime<Utc>) -> (FindingDto, PolicyDto, ReviewDto) {
+    let finding = FindingDto {
+        code: "over_privileged",
+        severity: "high",
+        message: "an account token can manage every server".into(),
+        advice: "create a server token, then retire this one".into(),
+        action: "narrow",
+        excess_scopes: vec!["account-wide".into()],
+        acknowledged: Some(AcknowledgementDto {
+            reason: "migration in January".into(),
+            until: at,
+            at,
+            actor: "alice".into(),
+        }),
+    };
+    let policy = PolicyDto::new(&keyward::findings::FindingPolicy::default(), true);
+    let due = keyward::findings::DueItem {
+        key_id: Uuid::nil(),
+        name: "transactional".into(),
+        environment: "prod".into(),
+        provider: "postmark".into(),
+        owner: Some("alice".into()),
+        due_at: at,
+        days_left: -3,
+        cause: "rotation".into(),
+    };
+    let review = ReviewDto {
+        generated_at: at,
+        total: 1,
+        groups: vec![ReviewGroupDto {
+            environment: "prod".into(),
+            provider: "postmark".into(),
+            total: 1,
+            by_status: [("active", 1)].into_iter().collect(),
+            overdue: 1,
+            due_soon: 0,
+        }],
+        overdue: vec![due],
+        due_soon: vec![],
+        rotations: vec![RotationPointDto {
+            period: "2026-01-05".into(),
+            rotations: 2,
+        }],
+        finding_counts: [("stale", 1)].into_iter().collect(),
+        keychain_checked: true,
+    };
+    (finding, policy, review)
 }
 
 #[test]

@@ -7,6 +7,7 @@ use crate::dto::{
 };
 use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
 use crate::error::AppError;
+use crate::findings::{key_dto, key_dtos};
 use crate::state::AppState;
 use keyward::connection::Connection;
 use keyward::inventory::{RemoteKey, VerifyResult};
@@ -26,14 +27,14 @@ fn key_id(id: &str) -> Result<Uuid> {
 #[tauri::command]
 pub async fn keys_list(state: State<'_, AppState>) -> Result<Vec<KeyDto>> {
     let keys = state.inventory.list(&KeyFilter::default()).await?;
-    Ok(keys.into_iter().map(KeyDto::from).collect())
+    Ok(key_dtos(&state.inventory, keys).await)
 }
 
 #[tauri::command]
 pub async fn key_show(state: State<'_, AppState>, id: String) -> Result<KeyDetailDto> {
     let d = state.inventory.show(key_id(&id)?).await?;
     Ok(KeyDetailDto {
-        key: d.key.into(),
+        key: key_dto(&state.inventory, d.key).await,
         audit: d.audit,
         secret_present: d.secret_present,
     })
@@ -53,7 +54,8 @@ pub async fn key_detect(state: State<'_, AppState>, value: String) -> Result<Det
 #[tauri::command]
 pub async fn key_add(state: State<'_, AppState>, input: NewKeyInput) -> Result<KeyDto> {
     let (new, secret) = input.into_parts();
-    Ok(state.inventory.add(new, secret).await?.into())
+    let key = state.inventory.add(new, secret).await?;
+    Ok(key_dto(&state.inventory, key).await)
 }
 
 #[tauri::command]
@@ -62,11 +64,8 @@ pub async fn key_update(
     id: String,
     patch: KeyPatchDto,
 ) -> Result<KeyDto> {
-    Ok(state
-        .inventory
-        .update(key_id(&id)?, patch.into())
-        .await?
-        .into())
+    let key = state.inventory.update(key_id(&id)?, patch.into()).await?;
+    Ok(key_dto(&state.inventory, key).await)
 }
 
 #[tauri::command]
@@ -118,7 +117,7 @@ pub async fn import_commit(
     let keys = state.inventory.import_commit(plan, &name).await?;
     Ok(ImportResultDto {
         imported: keys.len(),
-        keys: keys.into_iter().map(KeyDto::from).collect(),
+        keys: key_dtos(&state.inventory, keys).await,
     })
 }
 
@@ -211,7 +210,7 @@ pub async fn connection_test(state: State<'_, AppState>, name: String) -> Result
 #[tauri::command]
 pub async fn key_verify(state: State<'_, AppState>, id: String) -> Result<KeyDto> {
     let (key, _) = state.inventory.verify(key_id(&id)?).await?;
-    Ok(key.into())
+    Ok(key_dto(&state.inventory, key).await)
 }
 
 /// Verifies every key that is not revoked, streaming each outcome to the window.
@@ -253,7 +252,7 @@ pub async fn sync_commit(
         .sync_commit(&connection, &environment, only.as_deref())
         .await?;
     Ok(SyncResultDto {
-        imported: imported.into_iter().map(KeyDto::from).collect(),
-        refreshed: refreshed.into_iter().map(KeyDto::from).collect(),
+        imported: key_dtos(&state.inventory, imported).await,
+        refreshed: key_dtos(&state.inventory, refreshed).await,
     })
 }

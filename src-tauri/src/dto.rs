@@ -10,13 +10,7 @@ use keyward::provider::{
 use keyward::{AuditEvent, Environment, KeyRecord, Secret};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// A finding badge; computed by a later part of the core, empty until then.
-#[derive(Debug, Clone, Serialize)]
-pub struct FindingDto {
-    pub code: String,
-    pub severity: String,
-    pub message: String,
-}
+pub use crate::findings_dto::FindingDto;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyDto {
@@ -31,6 +25,12 @@ impl From<KeyRecord> for KeyDto {
             key,
             findings: Vec::new(),
         }
+    }
+}
+
+impl KeyDto {
+    pub fn with_findings(key: KeyRecord, findings: Vec<FindingDto>) -> KeyDto {
+        KeyDto { key, findings }
     }
 }
 
@@ -97,6 +97,11 @@ pub struct NewKeyInput {
     pub scopes: Vec<String>,
     #[serde(default)]
     pub env_var: Option<String>,
+    /// Keys that existed before Keyward: when created and last rotated (default: now / never).
+    #[serde(default)]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    pub last_rotated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl NewKeyInput {
@@ -111,6 +116,8 @@ impl NewKeyInput {
             tags: self.tags,
             scopes: self.scopes,
             env_var: self.env_var,
+            created_at: self.created_at,
+            last_rotated_at: self.last_rotated_at,
             ..keyward::NewKey::default()
         };
         (new, self.secret)
@@ -127,6 +134,25 @@ pub struct KeyPatchDto {
     pub tags: Option<Vec<String>>,
     pub scopes: Option<Vec<String>>,
     pub env_var: Option<String>,
+    /// Where the key is used: missing = leave, `null` = not stated, `"web"` = set (issue 6:
+    /// client-side use of a secret-grade kind is a finding).
+    #[serde(default, deserialize_with = "usage_patch")]
+    pub usage: Option<Option<keyward::KeyUsage>>,
+}
+
+fn usage_patch<'de, D: Deserializer<'de>>(
+    de: D,
+) -> Result<Option<Option<keyward::KeyUsage>>, D::Error> {
+    match Option::<String>::deserialize(de)? {
+        None => Ok(Some(None)),
+        Some(s) => keyward::KeyUsage::parse(&s)
+            .map(|u| Some(Some(u)))
+            .ok_or_else(|| {
+                serde::de::Error::custom(
+                    "usage: one of server, web, mobile, desktop, ci, local (or null)",
+                )
+            }),
+    }
 }
 
 impl From<KeyPatchDto> for keyward::KeyPatch {
@@ -139,6 +165,7 @@ impl From<KeyPatchDto> for keyward::KeyPatch {
             tags: p.tags,
             scopes: p.scopes,
             env_var: p.env_var,
+            usage: p.usage,
         }
     }
 }
@@ -185,6 +212,9 @@ pub struct ImportRowDto {
     pub purpose: String,
     pub masked_hint: String,
     pub env_var: String,
+    /// From the CSV's date columns (created defaults to the time of the preview).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_rotated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,6 +240,8 @@ impl From<&ImportPlan> for ImportPreviewDto {
                     purpose: r.record.purpose.clone(),
                     masked_hint: r.record.masked_hint.clone(),
                     env_var: r.record.env_var.clone(),
+                    created_at: r.record.created_at,
+                    last_rotated_at: r.record.last_rotated_at,
                 })
                 .collect(),
             errors: plan.errors.clone(),

@@ -4,8 +4,11 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod findings;
+pub mod findings_dto;
 pub mod lifecycle;
 pub mod lifecycle_dto;
+pub mod notify;
 pub mod reveal;
 pub mod state;
 
@@ -49,6 +52,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         lifecycle::rotation_list,
         lifecycle::rotation_recover,
         lifecycle::key_revoke,
+        // findings + team review (issue 6)
+        findings::finding_acknowledge,
+        findings::review_get,
+        findings::review_export,
+        findings::policy_get,
+        findings::policy_update,
     ])
 }
 
@@ -63,6 +72,7 @@ pub fn run() {
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             let config = keyward::Config::from_env()?;
             let vault = Arc::new(keyward::vault::KeychainVault::new(
@@ -72,6 +82,7 @@ pub fn run() {
                 tauri::async_runtime::block_on(keyward::Inventory::open(config, vault))?;
             tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
             app.manage(AppState::new(inventory).started_at(started));
+            notify::spawn_due_check(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -2,7 +2,6 @@
 //! each takes the app state plus its arguments, calls the core's rotation API and returns DTOs.
 //! The only logic here is the window's own: one-time reveal tokens and the named confirmation.
 
-use crate::dto::KeyDto;
 use crate::error::AppError;
 use crate::lifecycle_dto::{
     has_new_value, CreateKeyInput, CreatedKeyDto, RecoveryDto, RevealDto, RevokeResultDto,
@@ -82,7 +81,7 @@ pub async fn key_create(
             let (key, _value) = inv.key_create(req).await?;
             let reveal_token = Some(state.reveal.issue(key.id));
             Ok(CreatedKeyDto {
-                key: key.into(),
+                key: crate::findings::key_dto(inv, key).await,
                 widened_scopes: plan.widened,
                 reveal_token,
             })
@@ -113,7 +112,7 @@ pub async fn key_create(
             };
             let key = inv.key_create_guided(new, secret).await?;
             Ok(CreatedKeyDto {
-                key: key.into(),
+                key: crate::findings::key_dto(inv, key).await,
                 widened_scopes: if proposed.is_empty() {
                     Vec::new()
                 } else {
@@ -289,6 +288,6 @@ pub async fn key_revoke(
     Ok(RevokeResultDto {
         confirmed_dead: outcome.state == "revoked",
         message: outcome.message,
-        key: KeyDto::from(outcome.key),
+        key: crate::findings::key_dto(&state.inventory, outcome.key).await,
     })
 }

@@ -278,6 +278,8 @@ wait_for 20 "tauri-driver (port $driver_port)" "$driver_pid" port_open "$driver_
 wait_for 20 "WebKitWebDriver (port $native_port)" "$driver_pid" port_open "$native_port"
 
 # --- the tests ---------------------------------------------------------------------------
+# One file at a time (--test-concurrency=1): every file drives the one Xvfb screen, whose
+# screenshots must show only that file's window.
 echo "e2e: display $display, driver 127.0.0.1:$driver_port, provider-sim $sim_url, artifacts $artifacts"
 # Test files run one at a time (--test-concurrency=1): they share one tauri-driver and display.
 # In the background, then `wait`: a trapped INT/TERM interrupts `wait` at once (bash runs a
@@ -293,7 +295,7 @@ echo "e2e: display $display, driver 127.0.0.1:$driver_port, provider-sim $sim_ur
     KEYWARD_E2E_TMP="$tmp/data" KEYWARD_E2E_FILES="$tmp/files" \
     KEYWARD_E2E_APP_LOG="$tmp/tauri-driver.log" \
     KEYWARD_SIM="$sim_url" KEYWARD_SIM_SEED="$sim_seed" KEYWARD_E2E_SIM_LOG="$tmp/provider-sim.log" \
-    node --test --test-concurrency=1 --test-reporter=tap "$@" keyward.test.mjs about.test.mjs rotation.test.mjs
+    node --test --test-concurrency=1 --test-reporter=tap "$@" keyward.test.mjs about.test.mjs rotation.test.mjs findings.test.mjs
 ) </dev/null &
 started+=($!)
 status=0

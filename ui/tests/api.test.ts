@@ -49,6 +49,8 @@ const connection: NewConnectionInput = {
   test: true,
 };
 
+const ack = { key_id: 'id-1', kind: 'stale', reason: 'frozen until the migration', until: null };
+
 describe('command wrappers', () => {
   it.each([
     ['keysList', () => api.keysList(), 'keys_list', {}],
@@ -75,6 +77,12 @@ describe('command wrappers', () => {
     ['syncPreview', () => api.syncPreview('pm'), 'sync_preview', { connection: 'pm' }],
     ['syncCommit', () => api.syncCommit('pm', 'prod', ['a', 'b']), 'sync_commit', { connection: 'pm', environment: 'prod', only: ['a', 'b'] }],
     ['syncCommit of all', () => api.syncCommit('pm', 'prod', null), 'sync_commit', { connection: 'pm', environment: 'prod', only: null }],
+    // findings + team review (issue 6)
+    ['findingAcknowledge', () => api.findingAcknowledge(ack), 'finding_acknowledge', { input: ack }],
+    ['reviewGet', () => api.reviewGet(), 'review_get', {}],
+    ['reviewExport', () => api.reviewExport('csv', '/tmp/r.csv'), 'review_export', { format: 'csv', path: '/tmp/r.csv' }],
+    ['policyGet', () => api.policyGet(), 'policy_get', {}],
+    ['policyUpdate', () => api.policyUpdate({ notify_due: false }), 'policy_update', { patch: { notify_due: false } }],
   ] as const)('%s invokes %s with camelCase args', async (_name, call, command, args) => {
     core.invoke.mockResolvedValueOnce('result');
     await expect(call()).resolves.toBe('result');
@@ -82,7 +90,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(32);
+    expect(Object.keys(api)).toHaveLength(37);
   });
 });
 

@@ -69,6 +69,8 @@ describe('add form', () => {
     purpose: 'send transactional email',
     owner: '  ',
     tags: 'billing, ci, billing',
+    created: '',
+    rotated: '',
   };
 
   it('requires value, provider, kind, name and environment', () => {
@@ -101,11 +103,13 @@ describe('edit form', () => {
   const key = makeKey({ name: 'Mail', environment: 'prod', purpose: 'P', owner: 'ops', tags: ['a', 'b'], env_var: 'MAIL_TOKEN' });
 
   it('starts from the key', () => {
-    expect(editFormOf(key)).toEqual({ name: 'Mail', environment: 'prod', purpose: 'P', owner: 'ops', tags: 'a, b', env_var: 'MAIL_TOKEN' });
+    expect(editFormOf(key)).toEqual({ name: 'Mail', environment: 'prod', purpose: 'P', owner: 'ops', tags: 'a, b', env_var: 'MAIL_TOKEN', usage: '' });
   });
 
   it('patches only what changed', () => {
     expect(buildPatch(key, editFormOf(key))).toBeNull();
+    expect(buildPatch(key, { ...editFormOf(key), usage: 'web' })).toEqual({ usage: 'web' });
+    expect(buildPatch({ ...key, usage: 'web' }, { ...editFormOf(key), usage: '' })).toEqual({ usage: null });
     expect(buildPatch(key, { ...editFormOf(key), name: ' Mail 2 ', tags: 'a' })).toEqual({ name: 'Mail 2', tags: ['a'] });
     expect(buildPatch(key, { ...editFormOf(key), owner: '' })).toEqual({ owner: null });
     expect(buildPatch(key, { ...editFormOf(key), env_var: 'NEW_VAR', environment: 'dev' })).toEqual({ environment: 'dev', env_var: 'NEW_VAR' });
@@ -136,6 +140,8 @@ describe('import', () => {
       purpose: '',
       masked_hint: '…abcd',
       env_var: `K${i}`,
+      created_at: '2024-01-01T00:00:00Z',
+      last_rotated_at: null,
     })),
     errors: Array.from({ length: errors }, (_, i) => ({ line: 100 + i, message: 'bad line' })),
   });

@@ -5,12 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import samples from '../src/lib/ipc-samples.json';
 import type {
+  AcknowledgementDto,
   AuditEventDto,
   ConnectionDto,
   ConnectionOptions,
   CopyDto,
   DetectionDto,
   EnvironmentDto,
+  EnvironmentPolicyDto,
   Finding,
   ImportLineError,
   ImportPreviewDto,
@@ -20,9 +22,15 @@ import type {
   KeyDto,
   KeychainStatusDto,
   KindDto,
+  PolicyDto,
   ProviderDto,
   PurposeDto,
   RemoteKeyDto,
+  ReviewDto,
+  ReviewExportDto,
+  ReviewGroupDto,
+  ReviewItemDto,
+  RotationPointDto,
   SettingsDto,
   SyncResultDto,
   VerifyProgressDto,
@@ -50,9 +58,9 @@ const contract: Record<string, readonly string[]> = {
   key: keysOf<KeyDto>()([
     'id', 'provider', 'kind', 'name', 'environment', 'purpose', 'owner', 'tags', 'scopes', 'remote_id', 'env_var',
     'created_at', 'last_rotated_at', 'last_used_at', 'last_verified_at', 'expires_at', 'status', 'fingerprint',
-    'masked_hint', 'updated_at', 'connection_id', 'verify_outcome', 'verify_detail', 'findings',
+    'masked_hint', 'updated_at', 'connection_id', 'verify_outcome', 'verify_detail', 'usage', 'findings',
   ]),
-  finding: keysOf<Finding>()(['code', 'severity', 'message']),
+  finding: keysOf<Finding>()(['code', 'severity', 'message', 'advice', 'action', 'excess_scopes', 'acknowledged']),
   audit_event: keysOf<AuditEventDto>()(['id', 'at', 'actor', 'action', 'key_id', 'key_name', 'detail']),
   key_detail: keysOf<KeyDetailDto>()(['key', 'audit', 'secret_present']),
   detection: keysOf<DetectionDto>()([
@@ -61,7 +69,7 @@ const contract: Record<string, readonly string[]> = {
   copy: keysOf<CopyDto>()(['timeout_secs', 'clears_at']),
   import_preview: keysOf<ImportPreviewDto>()(['format', 'rows', 'errors']),
   import_row: keysOf<ImportRowDto>()([
-    'line', 'name', 'provider', 'kind', 'environment', 'purpose', 'masked_hint', 'env_var',
+    'line', 'name', 'provider', 'kind', 'environment', 'purpose', 'masked_hint', 'env_var', 'created_at', 'last_rotated_at',
   ]),
   import_line_error: keysOf<ImportLineError>()(['line', 'message']),
   import_result: keysOf<ImportResultDto>()(['imported', 'keys']),
@@ -98,6 +106,17 @@ const contract: Record<string, readonly string[]> = {
   reveal: keysOf<RevealDto>()(['value']),
   revoke_result: keysOf<RevokeResultDto>()(['key', 'confirmed_dead', 'message']),
   recovery: keysOf<RecoveryDto>()(['rotation_id', 'key_id', 'key_name', 'action', 'step', 'detail']),
+  // findings + team review (issue 6)
+  acknowledgement: keysOf<AcknowledgementDto>()(['reason', 'until', 'at', 'actor']),
+  policy: keysOf<PolicyDto>()(['default', 'environments', 'notify_due']),
+  environment_policy: keysOf<EnvironmentPolicyDto>()(['environment', 'max_age_days', 'unused_days', 'expiring_days']),
+  review: keysOf<ReviewDto>()([
+    'generated_at', 'total', 'groups', 'overdue', 'due_soon', 'rotations', 'finding_counts', 'keychain_checked',
+  ]),
+  review_group: keysOf<ReviewGroupDto>()(['environment', 'provider', 'total', 'by_status', 'overdue', 'due_soon']),
+  review_item: keysOf<ReviewItemDto>()(['key_id', 'name', 'environment', 'provider', 'owner', 'due_at', 'days_left', 'cause']),
+  rotation_point: keysOf<RotationPointDto>()(['period', 'rotations']),
+  review_export: keysOf<ReviewExportDto>()(['path', 'bytes']),
 };
 
 /**

@@ -148,6 +148,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             only,
             format,
         } => sync(&inv, &connection, &environment, dry_run, only, format).await,
+        Command::Findings(args) => crate::findings_cmd::findings(&inv, args).await,
+        Command::Review(args) => crate::findings_cmd::review(&inv, args).await,
         Command::ClipboardHold { .. } => Ok(ExitCode::SUCCESS),
     };
     inv.close().await;
@@ -188,6 +190,15 @@ async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
         created_at: date("created-at", a.created_at)?,
         last_rotated_at: date("last-rotated-at", a.last_rotated_at)?,
         expires_at: date("expires-at", a.expires_at)?,
+        usage: a
+            .usage
+            .as_deref()
+            .map(|u| {
+                keyward::KeyUsage::parse(u).ok_or_else(|| {
+                    Error::invalid("usage", "use server, web, mobile, desktop, ci or local")
+                })
+            })
+            .transpose()?,
         connection_id: match &a.connection {
             Some(name) => Some(inv.connection(name).await?.id),
             None => None,

@@ -1,10 +1,12 @@
 //! `keyward`: Keyward's inventory for terminals, scripts and CI. Every command is one call
 //! into the core (`keyward::Inventory`), the same one the desktop window uses.
 //!
-//! Exit codes: 0 ok, 1 user error, 2 keychain problem, 3 provider problem.
+//! Exit codes: 0 ok, 1 user error, 2 keychain problem, 3 provider problem, 4 `review
+//! --fail-on` found an open finding of a listed kind.
 
 mod clipboard_hold;
 mod commands;
+mod findings_cmd;
 mod output;
 mod rotation_cmd;
 mod secret_input;
@@ -22,7 +24,8 @@ use std::process::ExitCode;
 #[command(
     after_help = "Data directory: $KEYWARD_DATA_DIR, else the platform's data dir (~/.local/share/keyward).\n\
 Key values are read from standard input or a hidden prompt, never from arguments.\n\
-Exit codes: 0 ok, 1 user error, 2 keychain problem, 3 provider problem."
+Exit codes: 0 ok, 1 user error, 2 keychain problem, 3 provider problem,
+4 `review --fail-on` found an open finding of a listed kind."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -183,6 +186,11 @@ pub enum Command {
     /// The rotation journal: unfinished rotations, pending revocations, history.
     Rotations(rotation_cmd::RotationsArgs),
     // ---- end rotation ----
+    /// Keys that need attention (stale, unused, expiring, expired, invalid, over-privileged,
+    /// client-exposed, reused, orphaned, incomplete); `ack`, `unack`, `policy`.
+    Findings(findings_cmd::FindingsArgs),
+    /// Rotation review for the team (md, json, csv, html); --fail-on gates CI (exit 4).
+    Review(findings_cmd::ReviewArgs),
     /// Internal: holds a value on the clipboard until it is cleared (spawned by `copy`).
     #[command(name = "__clipboard-hold", hide = true)]
     ClipboardHold {
@@ -226,6 +234,9 @@ pub struct AddArgs {
     pub last_rotated_at: Option<String>,
     #[arg(long)]
     pub expires_at: Option<String>,
+    /// Where the key is used: server, web, mobile, desktop, ci or local.
+    #[arg(long)]
+    pub usage: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

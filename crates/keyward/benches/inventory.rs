@@ -66,6 +66,7 @@ fn record(i: usize) -> KeyRecord {
         connection_id: None,
         verify_outcome: None,
         verify_detail: None,
+        usage: None,
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::client::ClientError;
 use crate::clipboard::ClipboardError;
 use crate::config::ConfigError;
+use crate::findings::FindingsError;
 use crate::import::LineError;
 use crate::provider::ProviderError;
 use crate::rotation::RotationError;
@@ -26,6 +27,8 @@ pub enum Error {
     Client(#[from] ClientError),
     #[error(transparent)]
     Rotation(#[from] RotationError),
+    #[error(transparent)]
+    Findings(#[from] FindingsError),
     #[error("no key matches '{0}'")]
     NotFound(String),
     #[error("'{reference}' matches {count} keys ({candidates}); use the id instead")]
@@ -93,6 +96,8 @@ impl Error {
             Error::Clipboard(_) => "clipboard_unavailable",
             Error::Client(c) => c.code(),
             Error::Rotation(r) => r.code(),
+            Error::Findings(FindingsError::Render(_)) => "internal",
+            Error::Findings(_) => "invalid_input",
             Error::NotFound(_) => "not_found",
             Error::Ambiguous { .. } => "ambiguous",
             Error::InvalidInput { .. } => "invalid_input",

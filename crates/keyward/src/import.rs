@@ -2,7 +2,7 @@
 //! bad line is reported line by line and nothing is written (see `Inventory::import_commit`).
 
 use crate::inventory::{prepare_record, NewKey};
-use crate::model::KeyRecord;
+use crate::model::{KeyRecord, KeyUsage};
 use crate::provider::{self, Confidence, CustomProviderSpec};
 use crate::secret::Secret;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -270,6 +270,14 @@ fn parse_env(
     }
 }
 
+fn usage_choices() -> String {
+    KeyUsage::ALL
+        .iter()
+        .map(|u| u.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The value part of `NAME=value`: unquoted (a ` #` starts a comment), `'literal'`, or
 /// `"with \n escapes"`. Messages never include the value.
 fn env_value(rest: &str) -> Result<Secret, String> {
@@ -363,6 +371,7 @@ fn parse_csv(
     let c_created = col(&["created_at", "created"]);
     let c_rotated = col(&["last_rotated_at", "rotated_at", "last_rotated"]);
     let c_expires = col(&["expires_at", "expires"]);
+    let c_usage = col(&["usage"]);
     if c_env.is_none() && options.environment.is_none() {
         plan.errors.push(LineError {
             line: 1,
@@ -411,6 +420,19 @@ fn parse_csv(
                 continue;
             }
         };
+        let usage = match field(c_usage) {
+            None => None,
+            Some(u) => match KeyUsage::parse(&u) {
+                Some(u) => Some(u),
+                None => {
+                    plan.errors.push(LineError {
+                        line,
+                        message: format!("usage must be one of {}", usage_choices()),
+                    });
+                    continue;
+                }
+            },
+        };
         let split = |s: Option<String>| -> Vec<String> {
             s.map(|s| {
                 s.split(';')
@@ -441,6 +463,7 @@ fn parse_csv(
             last_rotated_at,
             expires_at,
             connection_id: options.connection_id,
+            usage,
             ..NewKey::default()
         };
         match prepare_record(new, &secret, custom, None, now) {

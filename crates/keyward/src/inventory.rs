@@ -6,7 +6,9 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
 use crate::import::{self, ImportOptions, ImportPlan};
-use crate::model::{AuditAction, AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus};
+use crate::model::{
+    AuditAction, AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus, KeyUsage,
+};
 use crate::provider::{self, CustomProviderSpec, Detection, ProviderError};
 use crate::secret::Secret;
 use crate::store::{NewAuditEvent, Store};
@@ -42,6 +44,8 @@ pub struct NewKey {
     pub expires_at: Option<DateTime<Utc>>,
     /// The connection whose API serves this key (`--connection NAME`).
     pub connection_id: Option<Uuid>,
+    /// Where the key is used (`--usage web`); `None` = not stated.
+    pub usage: Option<KeyUsage>,
 }
 
 /// A change to a key's metadata; `None` leaves a field as it is.
@@ -54,6 +58,7 @@ pub struct KeyPatch {
     pub tags: Option<Vec<String>>,
     pub scopes: Option<Vec<String>>,
     pub env_var: Option<String>,
+    pub usage: Option<Option<KeyUsage>>,
 }
 
 /// A key with its trail, for detail views.
@@ -431,6 +436,10 @@ impl Inventory {
         if let Some(var) = patch.env_var {
             key.env_var = validate_env_var(&var)?;
             changed.push("env_var");
+        }
+        if let Some(usage) = patch.usage {
+            key.usage = usage;
+            changed.push("usage");
         }
         if changed.is_empty() {
             return Ok(key);
@@ -1083,11 +1092,16 @@ pub(crate) fn prepare_record(
         connection_id: new.connection_id,
         verify_outcome: None,
         verify_detail: None,
+        usage: new.usage,
     })
 }
 
+mod findings;
 mod remote;
+pub use findings::{AcknowledgeRequest, FindingList, FindingQuery, ReviewQuery};
 pub use remote::{NewConnection, RemoteKey, VerifyResult};
 
+#[cfg(test)]
+mod findings_tests;
 #[cfg(test)]
 mod tests;

@@ -74,6 +74,62 @@ pub struct KeyRecord {
     pub verify_outcome: Option<String>,
     /// What that answer said, in one sentence (never a secret).
     pub verify_detail: Option<String>,
+    /// Where the key is used; client-side usage of a secret-grade kind is a finding.
+    #[serde(default)]
+    pub usage: Option<KeyUsage>,
+}
+
+/// Where a key is used. `Web` and `Mobile` ship the value to users' devices, where only a
+/// provider's public kind belongs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyUsage {
+    /// A backend service.
+    Server,
+    /// Client-side code in web pages.
+    Web,
+    /// A mobile app.
+    Mobile,
+    /// A desktop app shipped to users.
+    Desktop,
+    /// CI pipelines and scripts.
+    Ci,
+    /// A developer's own machine.
+    Local,
+}
+
+impl KeyUsage {
+    pub const ALL: [KeyUsage; 6] = [
+        KeyUsage::Server,
+        KeyUsage::Web,
+        KeyUsage::Mobile,
+        KeyUsage::Desktop,
+        KeyUsage::Ci,
+        KeyUsage::Local,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyUsage::Server => "server",
+            KeyUsage::Web => "web",
+            KeyUsage::Mobile => "mobile",
+            KeyUsage::Desktop => "desktop",
+            KeyUsage::Ci => "ci",
+            KeyUsage::Local => "local",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyUsage> {
+        let s = s.trim();
+        KeyUsage::ALL
+            .into_iter()
+            .find(|u| u.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// The value reaches devices Keyward's user does not control.
+    pub fn is_client_side(self) -> bool {
+        matches!(self, KeyUsage::Web | KeyUsage::Mobile | KeyUsage::Desktop)
+    }
 }
 
 /// Filter for listing keys; every field narrows the result.
@@ -110,6 +166,8 @@ pub enum AuditAction {
     Revoked,
     ProviderAdded,
     SettingsChanged,
+    FindingAcknowledged,
+    FindingUnacknowledged,
 }
 
 impl AuditAction {
@@ -126,6 +184,8 @@ impl AuditAction {
             AuditAction::Revoked => "revoked",
             AuditAction::ProviderAdded => "provider_added",
             AuditAction::SettingsChanged => "settings_changed",
+            AuditAction::FindingAcknowledged => "finding_acknowledged",
+            AuditAction::FindingUnacknowledged => "finding_unacknowledged",
         }
     }
 }

@@ -312,7 +312,7 @@ const RECORDER = `
  * `KEYWARD_DATA_DIR=… DBUS_SESSION_BUS_ADDRESS=… <app>`: one tauri-driver serves every test,
  * each with a fresh data dir, and the keychain-unavailable test with another bus.
  */
-export async function startApp(name, { dataDir = newDataDir(name), bus = KEYCHAIN_BUS } = {}) {
+export async function startApp(name, { dataDir = newDataDir(name), bus = KEYCHAIN_BUS, env = [] } = {}) {
   const browser = await remote({
     hostname: '127.0.0.1',
     port: DRIVER_PORT,
@@ -326,7 +326,7 @@ export async function startApp(name, { dataDir = newDataDir(name), bus = KEYCHAI
       'wdio:enforceWebDriverClassic': true,
       'tauri:options': {
         application: '/usr/bin/env',
-        args: [`KEYWARD_DATA_DIR=${dataDir}`, `DBUS_SESSION_BUS_ADDRESS=${bus}`, ...EXTRA_APP_ENV, APP],
+        args: [`KEYWARD_DATA_DIR=${dataDir}`, `DBUS_SESSION_BUS_ADDRESS=${bus}`, ...EXTRA_APP_ENV, ...env, APP],
       },
     },
   });

@@ -8,10 +8,11 @@
 // bundle demo.ts all the same.
 
 import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
-import { open } from '@tauri-apps/plugin-dialog';
+import { open, save } from '@tauri-apps/plugin-dialog';
 import { openUrl } from '@tauri-apps/plugin-opener';
 import { AppError, toAppError } from './errors';
 import type {
+  AcknowledgeInput,
   AuditEventDto,
   ConnectionDto,
   CopyDto,
@@ -25,8 +26,13 @@ import type {
   KeychainStatusDto,
   NewConnectionInput,
   NewKeyInput,
+  PolicyDto,
+  PolicyPatch,
   ProviderDto,
   RemoteKeyDto,
+  ReviewDto,
+  ReviewExportDto,
+  ReviewFormat,
   SettingsDto,
   SettingsPatch,
   SyncResultDto,
@@ -91,6 +97,12 @@ export interface Commands {
   rotation_list: { args: Record<string, never>; result: RotationDto[] };
   rotation_recover: { args: Record<string, never>; result: RecoveryDto[] };
   key_revoke: { args: { id: string; confirmName: string }; result: RevokeResultDto };
+  // findings + team review (issue 6)
+  finding_acknowledge: { args: { input: AcknowledgeInput }; result: KeyDto };
+  review_get: { args: Record<string, never>; result: ReviewDto };
+  review_export: { args: { format: ReviewFormat; path: string }; result: ReviewExportDto };
+  policy_get: { args: Record<string, never>; result: PolicyDto };
+  policy_update: { args: { patch: PolicyPatch }; result: PolicyDto };
 }
 
 export type CommandName = keyof Commands;
@@ -171,6 +183,14 @@ export const api = {
   /** Resumes or rolls back rotations left unfinished (called once when the window loads). */
   rotationRecover: () => call('rotation_recover', {}),
   keyRevoke: (id: string, confirmName: string) => call('key_revoke', { id, confirmName }),
+  // findings + team review (issue 6)
+  /** Acknowledges one finding of a key (recorded in the audit log); returns the key with its findings. */
+  findingAcknowledge: (input: AcknowledgeInput) => call('finding_acknowledge', { input }),
+  reviewGet: () => call('review_get', {}),
+  /** The core renders the review; the backend writes it to `path` (from the save dialog). */
+  reviewExport: (format: ReviewFormat, path: string) => call('review_export', { format, path }),
+  policyGet: () => call('policy_get', {}),
+  policyUpdate: (patch: PolicyPatch) => call('policy_update', { patch }),
 };
 
 /** Opens a provider's dashboard in the system browser (https only; the opener plugin's scope says the same). */
@@ -215,6 +235,22 @@ export async function pickImportFile(): Promise<string | null> {
   }
   try {
     const picked = await open({ title: 'Import keys', multiple: false, directory: false, filters: IMPORT_FILTERS });
+    return typeof picked === 'string' ? picked : null;
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
+
+/**
+ * Opens the native save dialog for a review export; resolves to the chosen path or `null` when
+ * cancelled. Not available outside the desktop window.
+ */
+export async function pickExportPath(defaultPath: string, filter: { name: string; extensions: string[] }): Promise<string | null> {
+  if (!isTauri()) {
+    throw new AppError('internal', 'The file dialog is only available in the desktop window; type a path instead.');
+  }
+  try {
+    const picked = await save({ title: 'Export review', defaultPath, filters: [filter] });
     return typeof picked === 'string' ? picked : null;
   } catch (error) {
     throw toAppError(error);

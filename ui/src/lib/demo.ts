@@ -9,8 +9,10 @@
 import type { Backend, CommandName, Commands } from './api';
 import { baseUrlProblem, DEFAULT_BASE_URLS } from './connections';
 import { lifecycleHandlers, withOperations } from './demo-lifecycle';
+import { acknowledge, applyPolicyPatch, demoFindings, demoPolicy, demoReview } from './demo-findings';
 import { AppError } from './errors';
 import type {
+  AcknowledgementDto,
   AuditEventDto,
   ConnectionDto,
   DetectionDto,
@@ -316,6 +318,7 @@ function makeKey(n: number, seed: Seed, now: number): KeyDto {
     connection_id: null,
     verify_outcome: null,
     verify_detail: null,
+    usage: null,
     findings: [],
   };
 }
@@ -408,6 +411,8 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       purpose: options.purpose ?? '',
       masked_hint,
       env_var,
+      created_at: '2025-01-15T00:00:00Z',
+      last_rotated_at: i === 0 ? '2025-09-01T00:00:00Z' : null,
     }));
     const errors = path.includes('bad') ? [{ line: 5, message: 'expected NAME=value' }] : [];
     return { format: path.endsWith('.csv') ? ('csv' as const) : ('env' as const), rows, errors };
@@ -513,6 +518,10 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     params,
   });
 
+  let policy = demoPolicy();
+  const acks = new Map<string, AcknowledgementDto>();
+  const withFindings = (k: KeyDto): KeyDto => ({ ...k, findings: demoFindings(k, policy, acks, Date.now()) });
+
   const handlers: { [C in CommandName]: (args: Commands[C]['args']) => Commands[C]['result'] | Promise<Commands[C]['result']> } = {
     key_create: lifecycle.key_create!,
     key_reveal: lifecycle.key_reveal!,
@@ -523,10 +532,10 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     rotation_list: lifecycle.rotation_list!,
     rotation_recover: lifecycle.rotation_recover!,
     key_revoke: lifecycle.key_revoke!,
-    keys_list: () => keys.map((k) => ({ ...k })),
+    keys_list: () => keys.map((k) => withFindings(k)),
     key_show: ({ id }) => {
       const key = find(id);
-      return { key: { ...key }, audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.fingerprint !== null && key.status !== 'revoked' };
+      return { key: withFindings(key), audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.fingerprint !== null && key.status !== 'revoked' };
     },
     key_detect: ({ value }) => {
       if (!value.trim()) throw new AppError('invalid_input', 'empty value');
@@ -563,6 +572,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
         connection_id: null,
         verify_outcome: null,
         verify_detail: null,
+        usage: null,
         findings: [],
       };
       keys = [...keys, key];
@@ -744,6 +754,22 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
         imported.push({ ...key });
       }
       return { imported, refreshed };
+    },
+    finding_acknowledge: ({ input }) => {
+      const key = find(input.key_id);
+      acknowledge(acks, key, input.kind, input.reason, input.until);
+      record('finding_acknowledged', key, `${input.kind}: ${input.reason.trim()}`);
+      return withFindings(key);
+    },
+    review_get: () => demoReview(keys.map(withFindings), policy, Date.now()),
+    review_export: () => {
+      throw new AppError('internal', 'The browser demo cannot write files.');
+    },
+    policy_get: () => structuredClone(policy),
+    policy_update: ({ patch }) => {
+      policy = applyPolicyPatch(policy, patch);
+      record('settings_changed', null, 'findings policy changed');
+      return structuredClone(policy);
     },
   };
 

@@ -89,6 +89,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   already_revoked: 'This key is already revoked.',
   reveal_expired: 'The value can be shown only once, right after it was made. Use Copy instead.',
   confirm_mismatch: 'The name typed does not match the key\'s name.',
+  export_failed: 'The review could not be written to that file.',
 };
 
 /**
@@ -115,6 +116,7 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'rotation_lost_roll',
   'new_key_invalid',
   'old_key_still_valid',
+  'export_failed',
 ]);
 
 /**

@@ -63,6 +63,9 @@ export interface AddForm {
   purpose: string;
   owner: string;
   tags: string;
+  /** Keys that existed before Keyward: YYYY-MM-DD from date inputs, '' = not given. */
+  created: string;
+  rotated: string;
 }
 
 export const EMPTY_ADD_FORM: AddForm = {
@@ -74,6 +77,8 @@ export const EMPTY_ADD_FORM: AddForm = {
   purpose: '',
   owner: '',
   tags: '',
+  created: '',
+  rotated: '',
 };
 
 export type FieldErrors = Partial<Record<keyof AddForm | 'general', string>>;
@@ -85,6 +90,7 @@ export function validateAdd(form: AddForm): FieldErrors {
   if (!form.kind) errors.kind = 'Choose the kind of key.';
   if (!form.name.trim()) errors.name = 'Give the key a name.';
   if (!form.environment.trim()) errors.environment = 'Choose or type an environment.';
+  Object.assign(errors, checkKeyDates(form.created, form.rotated, Date.now()));
   return errors;
 }
 
@@ -103,7 +109,38 @@ export function toNewKeyInput(form: AddForm, provider?: ProviderDto): NewKeyInpu
     tags: parseTags(form.tags),
     scopes: [],
     env_var: null,
+    // Only when given: absent means "now" to the backend.
+    ...(form.created.trim() ? { created_at: dayToRfc3339(form.created) } : {}),
+    ...(form.rotated.trim() ? { last_rotated_at: dayToRfc3339(form.rotated) } : {}),
   };
+}
+
+// ---- when a key was created and last rotated (keys that existed before Keyward, issue 6) ----
+
+/** A YYYY-MM-DD day as midnight UTC (RFC 3339), or `null` for an empty field. */
+export function dayToRfc3339(day: string): string | null {
+  const d = day.trim();
+  return d ? `${d}T00:00:00Z` : null;
+}
+
+function parseDay(day: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day.trim());
+  if (!m) return Number.NaN;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return new Date(t).getUTCDate() === Number(m[3]) ? t : Number.NaN;
+}
+
+/** Both dates optional; neither in the future; the last rotation not before creation. */
+export function checkKeyDates(created: string, rotated: string, now: number): { created?: string; rotated?: string } {
+  const errors: { created?: string; rotated?: string } = {};
+  const c = created.trim() ? parseDay(created) : null;
+  const r = rotated.trim() ? parseDay(rotated) : null;
+  if (c !== null && Number.isNaN(c)) errors.created = 'Pick a date.';
+  else if (c !== null && c > now) errors.created = 'A key cannot be created in the future.';
+  if (r !== null && Number.isNaN(r)) errors.rotated = 'Pick a date.';
+  else if (r !== null && r > now) errors.rotated = 'A rotation cannot be in the future.';
+  else if (r !== null && c !== null && !Number.isNaN(c) && r < c) errors.rotated = 'The last rotation cannot be before the key was created.';
+  return errors;
 }
 
 export interface EditForm {
@@ -113,7 +150,19 @@ export interface EditForm {
   owner: string;
   tags: string;
   env_var: string;
+  /** Where the key is used ('' = not stated). */
+  usage: string;
 }
+
+/** Where a key can be used; web, mobile and desktop ship the value to users' devices. */
+export const KEY_USAGES: readonly { id: string; label: string }[] = [
+  { id: 'server', label: 'Server (backend)' },
+  { id: 'web', label: 'Web page (client-side)' },
+  { id: 'mobile', label: 'Mobile app' },
+  { id: 'desktop', label: 'Desktop app shipped to users' },
+  { id: 'ci', label: 'CI pipelines and scripts' },
+  { id: 'local', label: 'A developer’s machine' },
+];
 
 export function editFormOf(key: KeyDto): EditForm {
   return {
@@ -123,6 +172,7 @@ export function editFormOf(key: KeyDto): EditForm {
     owner: key.owner ?? '',
     tags: key.tags.join(', '),
     env_var: key.env_var,
+    usage: key.usage ?? '',
   };
 }
 
@@ -151,6 +201,8 @@ export function buildPatch(key: KeyDto, form: EditForm): KeyPatch | null {
   if (owner !== key.owner) patch.owner = owner;
   if (tags.length !== key.tags.length || tags.some((t, i) => t !== key.tags[i])) patch.tags = tags;
   if (envVar && envVar !== key.env_var) patch.env_var = envVar;
+  const usage = form.usage || null;
+  if (usage !== (key.usage ?? null)) patch.usage = usage;
   return Object.keys(patch).length ? patch : null;
 }
 

@@ -1,6 +1,7 @@
 // The inventory's view logic: search index, filters, grouping (environment → purpose), counts
 // and the flattened list the virtual scroller renders. Pure functions over plain data.
 
+import { matchesFinding } from './findings';
 import type { KeyDto, KeyStatus } from './types';
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
@@ -40,9 +41,11 @@ export interface Filters {
   environment: string | null;
   provider: string | null;
   status: KeyStatus | null;
+  /** A finding kind, `any` or `acknowledged` (see findings.ts). */
+  finding: string | null;
 }
 
-export const NO_FILTERS: Filters = { text: '', environment: null, provider: null, status: null };
+export const NO_FILTERS: Filters = { text: '', environment: null, provider: null, status: null, finding: null };
 
 /** Lower-case, whitespace-separated search terms; every term must match. */
 export function parseQuery(text: string): string[] {
@@ -50,18 +53,19 @@ export function parseQuery(text: string): string[] {
 }
 
 export function isFiltered(filters: Filters): boolean {
-  return parseQuery(filters.text).length > 0 || filters.environment !== null || filters.provider !== null || filters.status !== null;
+  return parseQuery(filters.text).length > 0 || filters.environment !== null || filters.provider !== null || filters.status !== null || filters.finding !== null;
 }
 
 export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyDto[] {
   const terms = parseQuery(filters.text);
-  const { environment, provider, status } = filters;
+  const { environment, provider, status, finding } = filters;
   const out: KeyDto[] = [];
   outer: for (const entry of index) {
     const k = entry.key;
     if (environment !== null && k.environment !== environment) continue;
     if (provider !== null && k.provider !== provider) continue;
     if (status !== null && k.status !== status) continue;
+    if (finding !== null && !matchesFinding(k, finding)) continue;
     for (const term of terms) {
       if (!entry.haystack.includes(term)) continue outer;
     }

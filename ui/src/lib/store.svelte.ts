@@ -8,13 +8,13 @@ import { clipboardDeadline } from './format';
 import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, type Filters } from './inventory';
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
-import type { ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
+import type { AcknowledgeInput, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
 /** How often "Verify all" applies the progress messages that arrived meanwhile. */
 const PROGRESS_BATCH_MS = 50;
 
-export type DialogName = 'add' | 'import' | 'settings' | 'providers' | 'sync' | 'verify' | 'about' | null;
+export type DialogName = 'add' | 'import' | 'settings' | 'providers' | 'sync' | 'verify' | 'about' | 'review' | null;
 
 export interface Notice {
   id: number;
@@ -63,6 +63,10 @@ export class AppStore {
   verifyRun = $state.raw<VerifyRun | null>(null);
   notices = $state<Notice[]>([]);
   copyToast = $state<CopyToast | null>(null);
+  /** Findings policy (issue 6); `null` until loaded or when the backend has none. */
+  policy = $state.raw<PolicyDto | null>(null);
+  /** Set by a finding's "Edit" fix: the detail panel opens its edit form. */
+  editRequest = $state<string | null>(null);
   /** Wall clock, ticking every 30 s, for ages. */
   now = $state(Date.now());
 
@@ -278,5 +282,48 @@ export class AppStore {
 
   setSettings(settings: SettingsDto): void {
     this.settings = settings;
+  }
+
+  // ---- findings (issue 6) ----
+
+  /** Loads the findings policy; failures leave it `null` (Settings then says why). */
+  async loadPolicy(): Promise<PolicyDto | null> {
+    try {
+      this.policy = await api.policyGet();
+    } catch (error) {
+      this.react(toAppError(error));
+    }
+    return this.policy;
+  }
+
+  /** Acknowledges a finding; rejects with the `AppError` (the form shows it). */
+  async acknowledge(input: AcknowledgeInput): Promise<KeyDto> {
+    try {
+      const key = await api.findingAcknowledge(input);
+      this.upsertKey(key);
+      if (this.detailId === key.id) void this.openDetail(key.id);
+      return key;
+    } catch (error) {
+      const e = toAppError(error);
+      this.react(e);
+      throw e;
+    }
+  }
+
+  /** Asks the provider about one key (a finding's "Verify" fix); a failure is a notice. */
+  async verifyKey(id: string): Promise<void> {
+    try {
+      const key = await api.keyVerify(id);
+      this.upsertKey(key);
+      if (this.detailId === id) void this.openDetail(id);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Opens a key's detail with its edit form (a finding's "Edit" fix). */
+  requestEdit(id: string): void {
+    this.editRequest = id;
+    if (this.detailId !== id) void this.openDetail(id);
   }
 }

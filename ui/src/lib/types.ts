@@ -7,9 +7,19 @@ export type KeyStatus = 'active' | 'pending' | 'grace' | 'revoked' | 'invalid';
 export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'pending', 'grace', 'revoked', 'invalid'];
 
 export interface Finding {
+  /** The finding's kind (`FindingKind`); unknown kinds from a newer core still render. */
   code: string;
-  severity: 'info' | 'warning' | 'critical';
+  severity: FindingSeverity;
+  /** Why: the facts behind the finding. */
   message: string;
+  /** What to do. */
+  advice: string;
+  /** The core's suggested fix (rotate, narrow, revoke, edit, verify, remove). */
+  action: string;
+  /** Over-privileged: what the key holds beyond its purpose (else empty). */
+  excess_scopes: string[];
+  /** Set while an acknowledgement is in force (expired ones are dropped by the backend). */
+  acknowledged: AcknowledgementDto | null;
 }
 
 export interface KeyDto {
@@ -39,7 +49,9 @@ export interface KeyDto {
   /** Last definite verification answer (a failed call changes nothing, so never 'error'). */
   verify_outcome: KeyVerifyOutcome | null;
   verify_detail: string | null;
-  /** Empty until findings are computed by the core. */
+  /** Where the key is used (server, web, mobile, desktop, ci, local); `null`: not stated. */
+  usage: string | null;
+  /** The key's findings, acknowledged ones included (marked). */
   findings: Finding[];
 }
 
@@ -81,6 +93,9 @@ export interface NewKeyInput {
   tags: string[];
   scopes: string[];
   env_var: string | null;
+  /** For keys that existed before Keyward (RFC 3339); absent/`null`: now. */
+  created_at?: string | null;
+  last_rotated_at?: string | null;
 }
 
 export interface KeyPatch {
@@ -91,6 +106,8 @@ export interface KeyPatch {
   tags?: string[];
   scopes?: string[];
   env_var?: string;
+  /** `null` = not stated. */
+  usage?: string | null;
 }
 
 export interface CopyDto {
@@ -113,6 +130,9 @@ export interface ImportRowDto {
   purpose: string;
   masked_hint: string;
   env_var: string;
+  /** From the CSV's created/last-rotated columns (created defaults to the import's time). */
+  created_at: string;
+  last_rotated_at: string | null;
 }
 
 export interface ImportLineError {
@@ -461,6 +481,128 @@ export const ERROR_CODES = [
   'already_revoked',
   'reveal_expired',
   'confirm_mismatch',
+  'export_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// ---------------------------------------------------------------- findings + review (issue 6)
+
+export type FindingSeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+export type FindingKind =
+  | 'stale'
+  | 'unused'
+  | 'expiring'
+  | 'expired'
+  | 'invalid'
+  | 'over_privileged'
+  | 'client_exposed'
+  | 'reused'
+  | 'orphaned'
+  | 'incomplete';
+
+export const FINDING_KINDS: readonly FindingKind[] = [
+  'expired',
+  'invalid',
+  'stale',
+  'expiring',
+  'over_privileged',
+  'client_exposed',
+  'reused',
+  'orphaned',
+  'unused',
+  'incomplete',
+];
+
+/** The fix a finding offers: rotate, narrow (least-privilege replacement), revoke, edit metadata, or verify again. */
+export type FindingFix = 'rotate' | 'narrow' | 'revoke' | 'edit' | 'verify';
+
+export interface AcknowledgementDto {
+  reason: string;
+  /** RFC 3339: the finding shows again from then on. */
+  until: string;
+  at: string;
+  actor: string;
+}
+
+export interface AcknowledgeInput {
+  key_id: string;
+  kind: string;
+  reason: string;
+  /** RFC 3339; `null`: the core's default (90 days). At most a year ahead. */
+  until: string | null;
+}
+
+/** Thresholds of one environment, in days. */
+export interface EnvironmentPolicyDto {
+  environment: string;
+  max_age_days: number;
+  unused_days: number;
+  expiring_days: number;
+}
+
+export interface PolicyDto {
+  /** For environments without their own line. */
+  default: EnvironmentPolicyDto;
+  environments: EnvironmentPolicyDto[];
+  /** Desktop notification when keys become due (at start and daily). */
+  notify_due: boolean;
+}
+
+export interface PolicyPatch {
+  default?: EnvironmentPolicyDto;
+  environments?: EnvironmentPolicyDto[];
+  notify_due?: boolean;
+}
+
+export interface ReviewGroupDto {
+  environment: string;
+  provider: string;
+  total: number;
+  by_status: Partial<Record<KeyStatus, number>>;
+  overdue: number;
+  due_soon: number;
+}
+
+/** A key in the overdue or due-soon list. */
+export interface ReviewItemDto {
+  key_id: string;
+  name: string;
+  environment: string;
+  provider: string;
+  owner: string | null;
+  /** When the key is (or was) due for rotation or expires; RFC 3339. */
+  due_at: string;
+  /** Whole days until due; negative: overdue by that many days. */
+  days_left: number;
+  /** Which date this is: `rotation` or `expiry`. */
+  cause: string;
+}
+
+export interface RotationPointDto {
+  /** First day of the week, YYYY-MM-DD. */
+  period: string;
+  rotations: number;
+}
+
+export interface ReviewDto {
+  generated_at: string;
+  total: number;
+  groups: ReviewGroupDto[];
+  overdue: ReviewItemDto[];
+  due_soon: ReviewItemDto[];
+  /** Oldest first. */
+  rotations: RotationPointDto[];
+  /** Open (unacknowledged) findings of each kind; kinds with none left out. */
+  finding_counts: Partial<Record<string, number>>;
+  /** Whether the keychain could be listed (orphan findings need it). */
+  keychain_checked: boolean;
+}
+
+export type ReviewFormat = 'csv' | 'json' | 'md' | 'html';
+
+export interface ReviewExportDto {
+  path: string;
+  bytes: number;
+}

@@ -2071,5 +2071,6 @@ fn placeholder_record() -> KeyRecord {
         connection_id: None,
         verify_outcome: None,
         verify_detail: None,
+        usage: None,
     }
 }

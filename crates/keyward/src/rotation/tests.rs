@@ -213,6 +213,7 @@ fn key(provider: &str, kind: &str) -> KeyRecord {
         connection_id: None,
         verify_outcome: None,
         verify_detail: None,
+        usage: None,
     }
 }
 

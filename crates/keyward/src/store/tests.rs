@@ -27,6 +27,7 @@ fn record(name: &str, env: &str, purpose: &str) -> KeyRecord {
         connection_id: None,
         verify_outcome: None,
         verify_detail: None,
+        usage: None,
     }
 }
 

@@ -1,0 +1,375 @@
+//! The rules: records + policy + now (+ keychain listing) → findings.
+
+use super::rules::{client_exposure, match_purpose, over_privilege, Excess};
+use super::{
+    Acknowledgement, Finding, FindingKind, FindingPolicy, FixAction, KeychainSnapshot, Severity,
+};
+use crate::model::{KeyRecord, KeyStatus};
+use crate::provider::{self, PurposeProfile};
+use crate::vault::is_reserved_account;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{HashMap, HashSet};
+
+/// Kinds whose provider reports last use, so "never used" means something.
+const REPORTS_LAST_USE: &[(&str, &str)] = &[
+    ("posthog", "personal"),
+    ("posthog", "project_secret"),
+    ("cloudflare", "user_token"),
+    ("cloudflare", "account_token"),
+];
+
+fn days(n: u32) -> Duration {
+    Duration::days(i64::from(n))
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// When the key is due for rotation: last rotation (else creation) + the environment's max age.
+pub fn rotation_due_at(record: &KeyRecord, policy: &FindingPolicy) -> DateTime<Utc> {
+    let base = record.last_rotated_at.unwrap_or(record.created_at);
+    base + days(policy.for_environment(&record.environment).max_age_days)
+}
+
+fn finding(
+    record: &KeyRecord,
+    kind: FindingKind,
+    severity: Severity,
+    action: FixAction,
+) -> Finding {
+    Finding {
+        key_id: Some(record.id),
+        keychain_account: None,
+        key_name: record.name.clone(),
+        environment: record.environment.clone(),
+        provider: record.provider.clone(),
+        key_kind: record.kind.clone(),
+        owner: record.owner.clone(),
+        kind,
+        severity,
+        reason: String::new(),
+        fix: String::new(),
+        action,
+        excess_scopes: Vec::new(),
+        needed_scopes: Vec::new(),
+        suggested_kind: None,
+        due_at: None,
+        related_keys: Vec::new(),
+        acknowledgement: None,
+    }
+}
+
+fn from_excess(mut f: Finding, e: Excess) -> Finding {
+    f.severity = e.severity;
+    f.reason = e.reason;
+    f.fix = e.fix;
+    f.excess_scopes = e.excess;
+    f.needed_scopes = e.needed;
+    f.suggested_kind = e.suggested_kind;
+    f
+}
+
+/// Every finding for `records` under `policy` at `now`. With `keychain` (the accounts
+/// under Keyward's service), orphans in both directions are found too; without it (keychain
+/// locked or unreachable) they are not guessed. Revoked keys are history: no findings.
+/// Keys in the middle of a rotation (pending, grace) are not flagged stale, unused,
+/// over-privileged or incomplete — the rotation is already the fix.
+pub fn evaluate(
+    records: &[KeyRecord],
+    policy: &FindingPolicy,
+    now: DateTime<Utc>,
+    keychain: Option<&KeychainSnapshot>,
+) -> Vec<Finding> {
+    let mut by_fingerprint: HashMap<&str, Vec<&KeyRecord>> = HashMap::new();
+    for r in records.iter().filter(|r| r.status != KeyStatus::Revoked) {
+        if let Some(fp) = r.fingerprint.as_deref() {
+            by_fingerprint.entry(fp).or_default().push(r);
+        }
+    }
+    let mut purposes: HashMap<(&str, &str), Option<&'static PurposeProfile>> = HashMap::new();
+    let mut out = Vec::new();
+    for r in records.iter().filter(|r| r.status != KeyStatus::Revoked) {
+        let settled = matches!(r.status, KeyStatus::Active | KeyStatus::Invalid);
+        let env = policy.for_environment(&r.environment);
+        let profile = provider::profile(&r.provider);
+        let kind = profile.and_then(|p| p.kind(&r.kind));
+        let outcome = r.verify_outcome.as_deref();
+
+        // stale
+        let due = rotation_due_at(r, policy);
+        if settled && now >= due {
+            let base = r.last_rotated_at.unwrap_or(r.created_at);
+            let age = (now - base).num_days();
+            let mut f = finding(
+                r,
+                FindingKind::Stale,
+                if now >= due + days(env.max_age_days) {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
+                FixAction::Rotate,
+            );
+            f.reason = format!(
+                "{} {} ({age} days ago); keys in {} are rotated every {} days, so it was due on {}.",
+                if r.last_rotated_at.is_some() {
+                    "Last rotated on"
+                } else {
+                    "Never rotated since it was created on"
+                },
+                day(base),
+                r.environment,
+                env.max_age_days,
+                day(due)
+            );
+            f.fix = "Rotate it.".into();
+            f.due_at = Some(due);
+            out.push(f);
+        }
+
+        // unused
+        if settled {
+            let reports_use = REPORTS_LAST_USE
+                .iter()
+                .any(|(p, k)| *p == r.provider && *k == r.kind);
+            let checked = r.last_verified_at.is_some() || r.remote_id.is_some();
+            let unused = match r.last_used_at {
+                Some(used) => (now - used >= days(env.unused_days)).then(|| {
+                    format!(
+                        "Last used on {} ({} days ago)",
+                        day(used),
+                        (now - used).num_days()
+                    )
+                }),
+                None if reports_use && checked && now - r.created_at >= days(env.unused_days) => {
+                    Some(format!(
+                        "The provider reports no use since it was created on {} ({} days ago)",
+                        day(r.created_at),
+                        (now - r.created_at).num_days()
+                    ))
+                }
+                None => None,
+            };
+            if let Some(why) = unused {
+                let mut f = finding(r, FindingKind::Unused, Severity::Low, FixAction::Revoke);
+                f.reason = format!(
+                    "{why}; the policy for {} is {} days.",
+                    r.environment, env.unused_days
+                );
+                f.fix = "If nothing needs it any more, revoke it; otherwise acknowledge this finding with the reason."
+                    .into();
+                out.push(f);
+            }
+        }
+
+        // expired / expiring
+        let expired_by_date = r.expires_at.is_some_and(|e| e <= now);
+        if expired_by_date || outcome == Some("expired") {
+            let mut f = finding(r, FindingKind::Expired, Severity::High, FixAction::Rotate);
+            f.reason = match r.expires_at.filter(|_| expired_by_date) {
+                Some(e) => format!("It expired on {}.", day(e)),
+                None => "The provider says it has expired.".into(),
+            };
+            f.fix = "Rotate it (or create a replacement) and deploy the new value.".into();
+            f.due_at = r.expires_at;
+            out.push(f);
+        } else if let Some(e) = r.expires_at.filter(|e| *e - now <= days(env.expiring_days)) {
+            let left = (e - now).num_days();
+            let mut f = finding(
+                r,
+                FindingKind::Expiring,
+                Severity::Medium,
+                FixAction::Rotate,
+            );
+            f.reason = format!(
+                "It expires on {} (in {left} day{}); the warning window for {} is {} days.",
+                day(e),
+                if left == 1 { "" } else { "s" },
+                r.environment,
+                env.expiring_days
+            );
+            f.fix = "Rotate it before it expires and deploy the new value.".into();
+            f.due_at = Some(e);
+            out.push(f);
+        }
+
+        // invalid
+        if r.status == KeyStatus::Invalid || matches!(outcome, Some("invalid" | "disabled")) {
+            let mut f = finding(r, FindingKind::Invalid, Severity::High, FixAction::Rotate);
+            f.reason = format!(
+                "The last verification{} said the provider no longer accepts it{}.",
+                r.last_verified_at
+                    .map(|at| format!(" ({})", day(at)))
+                    .unwrap_or_default(),
+                match outcome {
+                    Some("disabled") => " (disabled or revoked at the provider)",
+                    _ => " (401: invalid or revoked)",
+                }
+            );
+            f.fix = "If it was revoked on purpose, remove it; otherwise rotate it to get a working key, then verify again."
+                .into();
+            out.push(f);
+        }
+
+        // over-privileged
+        if settled {
+            if let (Some(p), Some(k)) = (profile, kind) {
+                let purpose = *purposes
+                    .entry((p.id, r.purpose.as_str()))
+                    .or_insert_with(|| match_purpose(p, &r.purpose));
+                if let Some(e) = over_privilege(r, p, k, purpose) {
+                    let action = FixAction::Narrow;
+                    out.push(from_excess(
+                        finding(r, FindingKind::OverPrivileged, Severity::Medium, action),
+                        e,
+                    ));
+                }
+            }
+        }
+
+        // client-exposed
+        if let Some(e) = client_exposure(r, profile, kind) {
+            out.push(from_excess(
+                finding(
+                    r,
+                    FindingKind::ClientExposed,
+                    Severity::High,
+                    FixAction::Narrow,
+                ),
+                e,
+            ));
+        }
+
+        // reused
+        if let Some(group) = r
+            .fingerprint
+            .as_deref()
+            .and_then(|fp| by_fingerprint.get(fp))
+            .filter(|g| g.len() > 1)
+        {
+            let others: Vec<&KeyRecord> = group.iter().copied().filter(|o| o.id != r.id).collect();
+            let across = others.iter().any(|o| o.environment != r.environment);
+            let mut f = finding(
+                r,
+                FindingKind::Reused,
+                if across {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
+                FixAction::Rotate,
+            );
+            f.reason = format!(
+                "The same value is stored in {} other record{}{}: {}.",
+                others.len(),
+                if others.len() == 1 { "" } else { "s" },
+                if across { ", across environments" } else { "" },
+                others
+                    .iter()
+                    .take(5)
+                    .map(|o| format!("{} ({})", o.name, o.environment))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            f.fix =
+                "Give each environment and use its own key: rotate this one so the values differ, \
+                     or remove the duplicate record."
+                    .into();
+            f.related_keys = others.iter().map(|o| o.id).collect();
+            out.push(f);
+        }
+
+        // orphaned: a record whose value the keychain does not hold (keys tracked without
+        // a value have no fingerprint and are not expected there).
+        if let Some(snapshot) = keychain {
+            if r.fingerprint.is_some() && !snapshot.accounts.contains(&r.id.to_string()) {
+                let mut f = finding(
+                    r,
+                    FindingKind::Orphaned,
+                    Severity::Medium,
+                    FixAction::Rotate,
+                );
+                f.reason = "The keychain holds no value for this key.".into();
+                f.fix = "Rotate it to take custody of a fresh value, or remove the record if the key is gone."
+                    .into();
+                out.push(f);
+            }
+        }
+
+        // incomplete
+        if settled {
+            let no_owner = r.owner.as_deref().is_none_or(|o| o.trim().is_empty());
+            let no_purpose = r.purpose.trim().is_empty();
+            if no_owner || no_purpose {
+                let missing = match (no_owner, no_purpose) {
+                    (true, true) => "an owner and a purpose",
+                    (true, false) => "an owner",
+                    _ => "a purpose",
+                };
+                let mut f = finding(r, FindingKind::Incomplete, Severity::Low, FixAction::Edit);
+                f.reason = format!(
+                    "Nobody can tell who answers for it or why it exists: it lacks {missing}."
+                );
+                f.fix = format!("Add {missing}.");
+                out.push(f);
+            }
+        }
+    }
+
+    // orphaned: keychain entries without a record (a pending value of a known key, named
+    // `<id>…`, belongs to that key's rotation and is not an orphan).
+    if let Some(snapshot) = keychain {
+        let ids: HashSet<String> = records.iter().map(|r| r.id.to_string()).collect();
+        let mut accounts: Vec<&String> = snapshot
+            .accounts
+            .iter()
+            .filter(|a| !is_reserved_account(a))
+            .filter(|a| !ids.contains(a.get(..36).unwrap_or(a)))
+            .collect();
+        accounts.sort();
+        for account in accounts {
+            out.push(Finding {
+                key_id: None,
+                keychain_account: Some(account.clone()),
+                key_name: String::new(),
+                environment: String::new(),
+                provider: String::new(),
+                key_kind: String::new(),
+                owner: None,
+                kind: FindingKind::Orphaned,
+                severity: Severity::Low,
+                reason: "The keychain holds a Keyward entry that no key record refers to.".into(),
+                fix: "If you know which key it is, add it again; otherwise delete the entry (Seahorse, or \
+                      `secret-tool clear service dev.keyward.app username <account>`)."
+                    .into(),
+                action: FixAction::Remove,
+                excess_scopes: Vec::new(),
+                needed_scopes: Vec::new(),
+                suggested_kind: None,
+                due_at: None,
+                related_keys: Vec::new(),
+                acknowledgement: None,
+            });
+        }
+    }
+    out
+}
+
+/// Marks findings covered by a live acknowledgement (same subject and kind, not lapsed).
+pub fn apply_acknowledgements(
+    mut findings: Vec<Finding>,
+    acknowledgements: &[Acknowledgement],
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
+    let live: HashMap<(&str, crate::findings::FindingKind), &Acknowledgement> = acknowledgements
+        .iter()
+        .filter(|a| a.is_live(now))
+        .map(|a| ((a.subject.as_str(), a.kind), a))
+        .collect();
+    for f in &mut findings {
+        let subject = f.subject();
+        f.acknowledgement = live.get(&(subject.as_str(), f.kind)).map(|a| (*a).clone());
+    }
+    findings
+}

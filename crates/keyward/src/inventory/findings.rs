@@ -1,0 +1,301 @@
+//! Findings, acknowledgements, the findings policy and the team review: the inventory's
+//! side (reads records, the keychain listing and settings; the rules are pure, in
+//! `crate::findings`).
+
+use super::{on_vault, validate_environment, validate_text, Inventory};
+use crate::error::{Error, Result};
+use crate::findings::{
+    self, Acknowledgement, Finding, FindingKind, FindingPolicy, KeychainSnapshot, ReportFormat,
+    Review,
+};
+use crate::model::{AuditAction, KeyFilter, KeyRecord};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+const SETTING_FINDINGS_POLICY: &str = "findings_policy";
+/// An acknowledgement without an explicit end lapses after this many days.
+pub const DEFAULT_ACK_DAYS: i64 = 90;
+/// No acknowledgement lasts longer: findings come back for a fresh look at least yearly.
+pub const MAX_ACK_DAYS: i64 = 366;
+pub const MAX_ACK_REASON_LEN: usize = 1000;
+
+/// Which findings to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingQuery {
+    /// Only this environment's keys (keychain entries without a record have none, so they
+    /// are listed only without this filter).
+    pub environment: Option<String>,
+    /// Only these kinds; empty = all.
+    pub kinds: Vec<FindingKind>,
+    /// Only this key's findings.
+    pub key_id: Option<Uuid>,
+    /// Include findings covered by a live acknowledgement (marked as such).
+    pub include_acknowledged: bool,
+}
+
+/// Findings at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingList {
+    pub evaluated_at: DateTime<Utc>,
+    /// Worst first; acknowledged ones only with `include_acknowledged`.
+    pub findings: Vec<Finding>,
+    /// Findings left out because a live acknowledgement covers them.
+    pub acknowledged_hidden: usize,
+    /// Whether the keychain could be listed (orphan checks need it).
+    pub keychain_checked: bool,
+}
+
+/// "We know about this finding": a reason, and until when (default 90 days, at most a year).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcknowledgeRequest {
+    /// Key id, or the keychain account of an entry without a record ([`Finding::subject`]).
+    pub subject: String,
+    pub kind: FindingKind,
+    pub reason: String,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Which review to build.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewQuery {
+    pub environment: Option<String>,
+}
+
+impl Inventory {
+    // ---- policy ----
+
+    /// The findings policy (defaults until the user changes it).
+    pub async fn finding_policy(&self) -> Result<FindingPolicy> {
+        match self.store.setting(SETTING_FINDINGS_POLICY).await? {
+            None => Ok(FindingPolicy::default()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| Error::Internal(format!("stored findings policy: {e}"))),
+        }
+    }
+
+    pub async fn set_finding_policy(&self, policy: FindingPolicy) -> Result<FindingPolicy> {
+        let mut policy = policy;
+        policy.environments = policy
+            .environments
+            .into_iter()
+            .map(|(env, p)| Ok((validate_environment(&env)?, p)))
+            .collect::<Result<_>>()?;
+        policy.validate()?;
+        let json = serde_json::to_string(&policy).map_err(|e| Error::Internal(e.to_string()))?;
+        let summary = policy
+            .environments
+            .iter()
+            .map(|(env, p)| {
+                format!(
+                    "{env}: {}/{}/{}",
+                    p.max_age_days, p.unused_days, p.expiring_days
+                )
+            })
+            .chain(std::iter::once(format!(
+                "other: {}/{}/{}",
+                policy.default.max_age_days,
+                policy.default.unused_days,
+                policy.default.expiring_days
+            )))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let event = self.audit(
+            AuditAction::SettingsChanged,
+            None,
+            format!("findings policy (max age/unused/expiring days): {summary}"),
+        );
+        self.store
+            .set_setting(SETTING_FINDINGS_POLICY, &json, &event)
+            .await?;
+        Ok(policy)
+    }
+
+    // ---- findings ----
+
+    /// The keychain's account names, when it can be listed; `None` (and no orphan checks)
+    /// when it is locked, unreachable or cannot list.
+    async fn keychain_snapshot(&self) -> Option<KeychainSnapshot> {
+        if !self.keychain_status().is_ok() {
+            return None;
+        }
+        match on_vault(&self.vault, |v| v.accounts()).await {
+            Ok(Some(accounts)) => Some(KeychainSnapshot::new(accounts)),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "keychain listing failed; orphan checks skipped");
+                None
+            }
+        }
+    }
+
+    /// Every finding with acknowledgements applied, for all keys (reuse spans environments).
+    async fn all_findings(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<KeyRecord>, Vec<Finding>, FindingPolicy, bool)> {
+        let records = self.list(&KeyFilter::default()).await?;
+        let policy = self.finding_policy().await?;
+        let snapshot = self.keychain_snapshot().await;
+        let found = findings::evaluate(&records, &policy, now, snapshot.as_ref());
+        let acks = self.store.acknowledgements().await?;
+        let found = findings::apply_acknowledgements(found, &acks, now);
+        Ok((records, found, policy, snapshot.is_some()))
+    }
+
+    pub async fn findings(&self, query: &FindingQuery) -> Result<FindingList> {
+        let now = Utc::now();
+        let (_, all, _, keychain_checked) = self.all_findings(now).await?;
+        let mut acknowledged_hidden = 0;
+        let mut out: Vec<Finding> = all
+            .into_iter()
+            .filter(|f| {
+                query
+                    .environment
+                    .as_deref()
+                    .is_none_or(|e| f.key_id.is_some() && f.environment == e)
+            })
+            .filter(|f| query.kinds.is_empty() || query.kinds.contains(&f.kind))
+            .filter(|f| query.key_id.is_none_or(|id| f.key_id == Some(id)))
+            .filter(|f| {
+                if f.is_acknowledged() && !query.include_acknowledged {
+                    acknowledged_hidden += 1;
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.kind.cmp(&b.kind))
+                .then_with(|| a.environment.cmp(&b.environment))
+                .then_with(|| a.key_name.cmp(&b.key_name))
+        });
+        Ok(FindingList {
+            evaluated_at: now,
+            findings: out,
+            acknowledged_hidden,
+            keychain_checked,
+        })
+    }
+
+    // ---- acknowledgements ----
+
+    pub async fn acknowledgements(&self) -> Result<Vec<Acknowledgement>> {
+        Ok(self.store.acknowledgements().await?)
+    }
+
+    /// Acknowledges one finding kind on one key (or keychain entry); replaces an earlier
+    /// acknowledgement of the same. Audited with the reason and the end date.
+    pub async fn acknowledge_finding(&self, req: AcknowledgeRequest) -> Result<Acknowledgement> {
+        let now = Utc::now();
+        let reason = validate_text("reason", &req.reason, MAX_ACK_REASON_LEN, true)?;
+        let until = req.until.unwrap_or(now + Duration::days(DEFAULT_ACK_DAYS));
+        if until <= now {
+            return Err(Error::invalid(
+                "until",
+                "lies in the past; give a future date",
+            ));
+        }
+        if until > now + Duration::days(MAX_ACK_DAYS) {
+            return Err(Error::invalid(
+                "until",
+                format!("is more than {MAX_ACK_DAYS} days away; acknowledge for at most a year"),
+            ));
+        }
+        let subject = req.subject.trim().to_ascii_lowercase();
+        let key = match Uuid::parse_str(&subject) {
+            Ok(id) => self.store.get_key(id).await?,
+            Err(_) => None,
+        };
+        if key.is_none() {
+            // Not a key: only a keychain entry without a record can be acknowledged.
+            let listed = self.keychain_snapshot().await;
+            if !listed.is_some_and(|s| s.accounts.contains(req.subject.trim())) {
+                return Err(Error::NotFound(
+                    "that key or keychain entry (give a key id or an orphaned entry's account)"
+                        .into(),
+                ));
+            }
+        }
+        let ack = Acknowledgement {
+            subject: key
+                .as_ref()
+                .map_or_else(|| req.subject.trim().to_owned(), |k| k.id.to_string()),
+            kind: req.kind,
+            reason,
+            acknowledged_by: self.actor.clone(),
+            acknowledged_at: now,
+            until,
+        };
+        let event = self.audit(
+            AuditAction::FindingAcknowledged,
+            key.as_ref(),
+            format!(
+                "acknowledged {} finding until {}: {}",
+                ack.kind.label(),
+                until.format("%Y-%m-%d"),
+                ack.reason
+            ),
+        );
+        self.store.upsert_acknowledgement(&ack, &event).await?;
+        tracing::info!(subject = %ack.subject, kind = ack.kind.as_str(), "finding acknowledged");
+        Ok(ack)
+    }
+
+    /// Withdraws an acknowledgement; `false` if there was none.
+    pub async fn unacknowledge_finding(&self, subject: &str, kind: FindingKind) -> Result<bool> {
+        let subject = subject.trim();
+        let key = match Uuid::parse_str(subject) {
+            Ok(id) => self.store.get_key(id).await?,
+            Err(_) => None,
+        };
+        let subject = key
+            .as_ref()
+            .map_or_else(|| subject.to_owned(), |k| k.id.to_string());
+        let event = self.audit(
+            AuditAction::FindingUnacknowledged,
+            key.as_ref(),
+            format!(
+                "withdrew the acknowledgement of the {} finding",
+                kind.label()
+            ),
+        );
+        Ok(self
+            .store
+            .delete_acknowledgement(&subject, kind, &event)
+            .await?)
+    }
+
+    // ---- review ----
+
+    pub async fn review(&self, query: &ReviewQuery) -> Result<Review> {
+        let now = Utc::now();
+        let (records, all, policy, keychain_checked) = self.all_findings(now).await?;
+        let in_scope = |env: &str| query.environment.as_deref().is_none_or(|e| e == env);
+        let records: Vec<KeyRecord> = records
+            .into_iter()
+            .filter(|r| in_scope(&r.environment))
+            .collect();
+        let found: Vec<Finding> = all
+            .into_iter()
+            .filter(|f| match &query.environment {
+                Some(e) => f.key_id.is_some() && &f.environment == e,
+                None => true,
+            })
+            .collect();
+        let rotations = self.store.rotation_history().await?;
+        let mut review = findings::build_review(&records, &found, &policy, now, &rotations);
+        review.environment = query.environment.clone();
+        review.keychain_checked = keychain_checked;
+        Ok(review)
+    }
+
+    /// The review rendered for export (the caller writes it where the user chose).
+    pub async fn review_report(&self, query: &ReviewQuery, format: ReportFormat) -> Result<String> {
+        let review = self.review(query).await?;
+        Ok(findings::render(&review, format)?)
+    }
+}

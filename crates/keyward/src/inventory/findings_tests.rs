@@ -1,0 +1,199 @@
+//! The inventory's findings methods on an in-memory store and vault: policy persistence and
+//! validation, acknowledgements (subjects, limits, audit), review scoping, orphans.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::findings::{EnvironmentPolicy, FindingKind, FindingPolicy, ReportFormat};
+use crate::store::Store;
+use crate::vault::{MemoryVault, Vault};
+use chrono::Duration;
+
+async fn inventory() -> (Inventory, Arc<MemoryVault>) {
+    let vault = Arc::new(MemoryVault::new());
+    let store = Store::open_in_memory().await.unwrap();
+    let config = Config::at(std::env::temp_dir().join("keyward-unit-never-written"));
+    (
+        Inventory::with_store(store, vault.clone(), config).await,
+        vault,
+    )
+}
+
+async fn add(inv: &Inventory, name: &str, env: &str, value: &str) -> KeyRecord {
+    inv.add(
+        NewKey {
+            provider: Some("postmark".into()),
+            kind: Some("server_token".into()),
+            name: name.into(),
+            environment: env.into(),
+            purpose: "send transactional email".into(),
+            owner: Some("ana".into()),
+            created_at: Some(Utc::now() - Duration::days(100)),
+            ..NewKey::default()
+        },
+        Secret::new(value.to_owned()),
+    )
+    .await
+    .unwrap()
+}
+
+const V1: &str = "0b7e6a5c-1d2f-4a3b-9c8d-7e6f5a4b3c2d";
+const V2: &str = "1c8f7b6d-2e3a-4b4c-8d9e-8f7a6b5c4d3e";
+
+#[tokio::test]
+async fn policy_round_trips_and_refuses_bad_values() {
+    let (inv, _) = inventory().await;
+    assert_eq!(
+        inv.finding_policy().await.unwrap(),
+        FindingPolicy::default()
+    );
+    let mut p = FindingPolicy::default();
+    p.environments
+        .insert(" qa ".into(), EnvironmentPolicy::new(30, 10, 7));
+    let saved = inv.set_finding_policy(p).await.unwrap();
+    assert!(saved.environments.contains_key("qa"), "names are trimmed");
+    assert_eq!(inv.finding_policy().await.unwrap(), saved);
+    let mut bad = saved.clone();
+    bad.environments
+        .insert("<b>x</b>".into(), EnvironmentPolicy::new(30, 10, 7));
+    assert_eq!(
+        inv.set_finding_policy(bad).await.unwrap_err().code(),
+        "invalid_input"
+    );
+    let mut bad = saved.clone();
+    bad.default.max_age_days = 0;
+    assert_eq!(
+        inv.set_finding_policy(bad).await.unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        inv.finding_policy().await.unwrap(),
+        saved,
+        "a refused policy changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn acknowledgements_need_a_known_subject_a_reason_and_a_near_future_end() {
+    let (inv, vault) = inventory().await;
+    let key = add(&inv, "t", "prod", V1).await;
+    let req = |subject: String, reason: &str, until| AcknowledgeRequest {
+        subject,
+        kind: FindingKind::Stale,
+        reason: reason.into(),
+        until,
+    };
+    let id = key.id.to_string();
+    let code = |r: Result<_>| {
+        r.map(|_: crate::findings::Acknowledgement| ())
+            .unwrap_err()
+            .code()
+    };
+    assert_eq!(
+        code(inv.acknowledge_finding(req(id.clone(), "", None)).await),
+        "invalid_input"
+    );
+    assert_eq!(
+        code(
+            inv.acknowledge_finding(req(id.clone(), "x", Some(Utc::now() - Duration::days(1))))
+                .await
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        code(
+            inv.acknowledge_finding(req(id.clone(), "x", Some(Utc::now() + Duration::days(400))))
+                .await
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        code(
+            inv.acknowledge_finding(req(Uuid::new_v4().to_string(), "x", None))
+                .await
+        ),
+        "not_found"
+    );
+    let ack = inv
+        .acknowledge_finding(req(id.to_uppercase(), "known", None))
+        .await
+        .unwrap();
+    assert_eq!(ack.subject, id, "normalized to the key's id");
+    let days = (ack.until - Utc::now()).num_days();
+    assert!((89..=90).contains(&days), "default 90 days, got {days}");
+    let listed = inv.findings(&FindingQuery::default()).await.unwrap();
+    assert!(listed.findings.iter().all(|f| f.kind != FindingKind::Stale));
+    assert_eq!(listed.acknowledged_hidden, 1);
+
+    // A keychain entry without a record can be acknowledged by its account.
+    vault
+        .set("stray-account", &Secret::new("x".into()))
+        .unwrap();
+    let list = inv.findings(&FindingQuery::default()).await.unwrap();
+    assert!(list.keychain_checked);
+    assert!(list
+        .findings
+        .iter()
+        .any(|f| f.keychain_account.as_deref() == Some("stray-account")));
+    inv.acknowledge_finding(AcknowledgeRequest {
+        subject: "stray-account".into(),
+        kind: FindingKind::Orphaned,
+        reason: "belongs to another tool".into(),
+        until: None,
+    })
+    .await
+    .unwrap();
+    assert!(inv
+        .findings(&FindingQuery::default())
+        .await
+        .unwrap()
+        .findings
+        .iter()
+        .all(|f| f.keychain_account.is_none()));
+
+    assert!(inv
+        .unacknowledge_finding(&id, FindingKind::Stale)
+        .await
+        .unwrap());
+    assert!(!inv
+        .unacknowledge_finding(&id, FindingKind::Stale)
+        .await
+        .unwrap());
+    let actions: Vec<String> = inv
+        .store()
+        .list_audit(Some(key.id), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.contains(&"finding_acknowledged".to_owned()));
+    assert!(actions.contains(&"finding_unacknowledged".to_owned()));
+}
+
+#[tokio::test]
+async fn review_is_scoped_to_an_environment_but_reuse_spans_them() {
+    let (inv, _) = inventory().await;
+    add(&inv, "a", "prod", V1).await;
+    add(&inv, "a", "dev", V1).await;
+    add(&inv, "b", "dev", V2).await;
+    let dev = inv
+        .review(&ReviewQuery {
+            environment: Some("dev".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(dev.key_count, 2);
+    assert!(dev.keys.iter().all(|k| k.environment == "dev"));
+    assert!(
+        dev.findings.iter().any(|f| f.kind == FindingKind::Reused),
+        "the dev copy is reused with prod even in a dev-only review"
+    );
+    assert!(dev.keychain_checked);
+    let html = inv
+        .review_report(&ReviewQuery::default(), ReportFormat::Html)
+        .await
+        .unwrap();
+    for value in [V1, V2] {
+        assert!(!html.contains(value), "no secret in a report");
+    }
+}

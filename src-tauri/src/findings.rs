@@ -1,0 +1,208 @@
+//! Findings, acknowledgements, the findings policy, the team review and its export (issue 6):
+//! thin commands over the core's `Inventory` findings API, plus attaching each key's findings
+//! to the `KeyDto`s the other commands return.
+
+use crate::dto::KeyDto;
+use crate::error::AppError;
+use crate::findings_dto::{
+    AcknowledgeInput, FindingDto, PolicyDto, PolicyPatch, ReviewDto, ReviewExportDto,
+};
+use crate::state::AppState;
+use keyward::findings::{FindingKind, ReportFormat};
+use keyward::inventory::{AcknowledgeRequest, FindingQuery, ReviewQuery};
+use keyward::store::NewAuditEvent;
+use keyward::{Inventory, KeyRecord};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tauri::State;
+use uuid::Uuid;
+
+type Result<T> = std::result::Result<T, AppError>;
+
+/// The window's "notify when keys become due" switch, in the inventory's settings table.
+const SETTING_NOTIFY_DUE: &str = "desktop_notify_due";
+
+/// Findings by key (acknowledged ones included, marked), for every key or just `only`. A
+/// failed evaluation is logged and gives none: the key list itself must still show.
+async fn findings_by_key(
+    inventory: &Inventory,
+    only: Option<Uuid>,
+) -> HashMap<Uuid, Vec<FindingDto>> {
+    let query = FindingQuery {
+        key_id: only,
+        include_acknowledged: true,
+        ..FindingQuery::default()
+    };
+    let mut by_key: HashMap<Uuid, Vec<FindingDto>> = HashMap::new();
+    match inventory.findings(&query).await {
+        Ok(list) => {
+            for f in list.findings {
+                if let Some(id) = f.key_id {
+                    by_key.entry(id).or_default().push(FindingDto::from(f));
+                }
+            }
+        }
+        Err(e) => tracing::warn!(code = e.code(), "findings not evaluated: {e}"),
+    }
+    by_key
+}
+
+/// Each record as a `KeyDto` with its findings.
+pub async fn key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
+    if records.is_empty() {
+        return Vec::new();
+    }
+    let mut by_key = findings_by_key(inventory, None).await;
+    records
+        .into_iter()
+        .map(|r| {
+            let findings = by_key.remove(&r.id).unwrap_or_default();
+            KeyDto::with_findings(r, findings)
+        })
+        .collect()
+}
+
+/// One record as a `KeyDto` with its findings.
+pub async fn key_dto(inventory: &Inventory, record: KeyRecord) -> KeyDto {
+    let findings = findings_by_key(inventory, Some(record.id))
+        .await
+        .remove(&record.id)
+        .unwrap_or_default();
+    KeyDto::with_findings(record, findings)
+}
+
+fn finding_kind(kind: &str) -> Result<FindingKind> {
+    FindingKind::parse(kind).ok_or_else(|| AppError::invalid("not a finding kind"))
+}
+
+/// Acknowledges one finding kind on one key, with a reason and an end date (audited);
+/// returns the key with its findings.
+#[tauri::command]
+pub async fn finding_acknowledge(
+    state: State<'_, AppState>,
+    input: AcknowledgeInput,
+) -> Result<KeyDto> {
+    let id = Uuid::parse_str(input.key_id.trim()).map_err(|_| AppError::invalid("not a key id"))?;
+    let kind = finding_kind(&input.kind)?;
+    state
+        .inventory
+        .acknowledge_finding(AcknowledgeRequest {
+            subject: id.to_string(),
+            kind,
+            reason: input.reason,
+            until: input.until,
+        })
+        .await?;
+    let key = state.inventory.get(id).await?;
+    Ok(key_dto(&state.inventory, key).await)
+}
+
+#[tauri::command]
+pub async fn review_get(state: State<'_, AppState>) -> Result<ReviewDto> {
+    let review = state.inventory.review(&ReviewQuery::default()).await?;
+    Ok(ReviewDto::from(review))
+}
+
+/// Renders the review in `format` (csv, json, md, html) and writes it to `path`, chosen by
+/// the user in the save dialog. The report is metadata only.
+#[tauri::command]
+pub async fn review_export(
+    state: State<'_, AppState>,
+    format: String,
+    path: PathBuf,
+) -> Result<ReviewExportDto> {
+    let format = ReportFormat::parse(&format).map_err(keyward::Error::from)?;
+    check_export_path(&path)?;
+    let text = state
+        .inventory
+        .review_report(&ReviewQuery::default(), format)
+        .await?;
+    let bytes = text.len();
+    let target = path.clone();
+    tauri::async_runtime::spawn_blocking(move || std::fs::write(&target, text))
+        .await
+        .map_err(|e| export_failed(&path, &e.to_string()))?
+        .map_err(|e| export_failed(&path, &e.to_string()))?;
+    tracing::info!(format = format.extension(), bytes, "review exported");
+    Ok(ReviewExportDto {
+        path: path.display().to_string(),
+        bytes,
+    })
+}
+
+/// An absolute path to a file in an existing directory (the save dialog gives one; a typed
+/// path may not).
+fn check_export_path(path: &Path) -> Result<()> {
+    if !path.is_absolute() {
+        return Err(AppError::invalid(
+            "give the full path of the file to write (starting with /)",
+        ));
+    }
+    if path.is_dir() {
+        return Err(AppError::invalid(
+            "that is a folder; give a file name to write",
+        ));
+    }
+    match path.parent() {
+        Some(dir) if dir.is_dir() => Ok(()),
+        _ => Err(AppError::invalid("the folder to write into does not exist")),
+    }
+}
+
+fn export_failed(path: &Path, reason: &str) -> AppError {
+    AppError {
+        code: "export_failed",
+        message: format!("cannot write {}: {reason}", path.display()),
+    }
+}
+
+#[tauri::command]
+pub async fn policy_get(state: State<'_, AppState>) -> Result<PolicyDto> {
+    let policy = state.inventory.finding_policy().await?;
+    Ok(PolicyDto::new(&policy, notify_due(&state.inventory).await?))
+}
+
+#[tauri::command]
+pub async fn policy_update(state: State<'_, AppState>, patch: PolicyPatch) -> Result<PolicyDto> {
+    if patch.touches_policy() {
+        let current = state.inventory.finding_policy().await?;
+        state
+            .inventory
+            .set_finding_policy(patch.apply(current))
+            .await?;
+    }
+    if let Some(on) = patch.notify_due {
+        set_notify_due(&state.inventory, on).await?;
+    }
+    policy_get(state).await
+}
+
+/// Whether due-key notifications are on (default on).
+pub async fn notify_due(inventory: &Inventory) -> Result<bool> {
+    let value = inventory
+        .store()
+        .setting(SETTING_NOTIFY_DUE)
+        .await
+        .map_err(keyward::Error::from)?;
+    Ok(value.as_deref() != Some("false"))
+}
+
+async fn set_notify_due(inventory: &Inventory, on: bool) -> Result<()> {
+    let event = NewAuditEvent {
+        actor: whoami::username(),
+        action: keyward::model::AuditAction::SettingsChanged.as_str(),
+        key_id: None,
+        key_name: None,
+        detail: format!("due-key notifications {}", if on { "on" } else { "off" }),
+    };
+    inventory
+        .store()
+        .set_setting(
+            SETTING_NOTIFY_DUE,
+            if on { "true" } else { "false" },
+            &event,
+        )
+        .await
+        .map_err(keyward::Error::from)?;
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! Transport types of findings, acknowledgements, the findings policy and the team review
+//! (`ui/src/lib/types.ts` mirrors them, pinned by `tests/ipc_contract.rs`). Metadata only:
+//! the core's findings and review never hold a secret.
+
+use chrono::{DateTime, Utc};
+use keyward::findings::{
+    Acknowledgement, DueItem, EnvironmentPolicy, Finding, FindingPolicy, Review, ReviewGroup,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Written into `PolicyDto.default.environment`: the line for every other environment.
+pub const DEFAULT_ENVIRONMENT: &str = "*";
+
+/// A finding as the window shows it on a key.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingDto {
+    /// The finding kind (`stale`, `over_privileged`, …).
+    pub code: &'static str,
+    pub severity: &'static str,
+    /// Why.
+    pub message: String,
+    /// What to do.
+    pub advice: String,
+    /// The fix the core suggests (`rotate`, `narrow`, `revoke`, `edit`, `verify`, `remove`).
+    pub action: &'static str,
+    pub excess_scopes: Vec<String>,
+    pub acknowledged: Option<AcknowledgementDto>,
+}
+
+impl From<Finding> for FindingDto {
+    fn from(f: Finding) -> FindingDto {
+        FindingDto {
+            code: f.kind.as_str(),
+            severity: f.severity.as_str(),
+            message: f.reason,
+            advice: f.fix,
+            action: f.action.as_str(),
+            excess_scopes: f.excess_scopes,
+            acknowledged: f.acknowledgement.map(AcknowledgementDto::from),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AcknowledgementDto {
+    pub reason: String,
+    pub until: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+}
+
+impl From<Acknowledgement> for AcknowledgementDto {
+    fn from(a: Acknowledgement) -> AcknowledgementDto {
+        AcknowledgementDto {
+            reason: a.reason,
+            until: a.until,
+            at: a.acknowledged_at,
+            actor: a.acknowledged_by,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AcknowledgeInput {
+    pub key_id: String,
+    /// A finding kind.
+    pub kind: String,
+    pub reason: String,
+    /// `None`: the core's default (90 days).
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentPolicyDto {
+    pub environment: String,
+    pub max_age_days: u32,
+    pub unused_days: u32,
+    pub expiring_days: u32,
+}
+
+impl EnvironmentPolicyDto {
+    fn new(environment: &str, p: &EnvironmentPolicy) -> EnvironmentPolicyDto {
+        EnvironmentPolicyDto {
+            environment: environment.to_owned(),
+            max_age_days: p.max_age_days,
+            unused_days: p.unused_days,
+            expiring_days: p.expiring_days,
+        }
+    }
+
+    fn thresholds(&self) -> EnvironmentPolicy {
+        EnvironmentPolicy::new(self.max_age_days, self.unused_days, self.expiring_days)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyDto {
+    pub default: EnvironmentPolicyDto,
+    pub environments: Vec<EnvironmentPolicyDto>,
+    /// Desktop notification when keys become due (a window setting, not the core's policy).
+    pub notify_due: bool,
+}
+
+impl PolicyDto {
+    pub fn new(policy: &FindingPolicy, notify_due: bool) -> PolicyDto {
+        PolicyDto {
+            default: EnvironmentPolicyDto::new(DEFAULT_ENVIRONMENT, &policy.default),
+            environments: policy
+                .environments
+                .iter()
+                .map(|(env, p)| EnvironmentPolicyDto::new(env, p))
+                .collect(),
+            notify_due,
+        }
+    }
+}
+
+/// `None` leaves a part as it is; `environments` replaces the whole list.
+#[derive(Debug, Default, Deserialize)]
+pub struct PolicyPatch {
+    #[serde(default)]
+    pub default: Option<EnvironmentPolicyDto>,
+    #[serde(default)]
+    pub environments: Option<Vec<EnvironmentPolicyDto>>,
+    #[serde(default)]
+    pub notify_due: Option<bool>,
+}
+
+impl PolicyPatch {
+    /// The policy with this patch applied (the core validates it when it is stored).
+    pub fn apply(&self, mut policy: FindingPolicy) -> FindingPolicy {
+        if let Some(d) = &self.default {
+            policy.default = d.thresholds();
+        }
+        if let Some(envs) = &self.environments {
+            policy.environments = envs
+                .iter()
+                .map(|e| (e.environment.trim().to_owned(), e.thresholds()))
+                .collect();
+        }
+        policy
+    }
+
+    pub fn touches_policy(&self) -> bool {
+        self.default.is_some() || self.environments.is_some()
+    }
+}
+
+/// Counts for one environment × provider.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewGroupDto {
+    pub environment: String,
+    pub provider: String,
+    pub total: usize,
+    pub by_status: BTreeMap<&'static str, usize>,
+    pub overdue: usize,
+    pub due_soon: usize,
+}
+
+impl From<ReviewGroup> for ReviewGroupDto {
+    fn from(g: ReviewGroup) -> ReviewGroupDto {
+        ReviewGroupDto {
+            environment: g.environment,
+            provider: g.provider,
+            total: g.keys,
+            by_status: g
+                .by_status
+                .iter()
+                .map(|s| (s.status.as_str(), s.count))
+                .collect(),
+            overdue: g.overdue,
+            due_soon: g.due_soon,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RotationPointDto {
+    /// First day (Monday) of the week.
+    pub period: String,
+    pub rotations: usize,
+}
+
+/// The Review view: what the window shows (the export holds more: every key and finding).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewDto {
+    pub generated_at: DateTime<Utc>,
+    pub total: usize,
+    pub groups: Vec<ReviewGroupDto>,
+    pub overdue: Vec<DueItem>,
+    pub due_soon: Vec<DueItem>,
+    pub rotations: Vec<RotationPointDto>,
+    /// Open findings per kind; kinds with none left out.
+    pub finding_counts: BTreeMap<&'static str, usize>,
+    pub keychain_checked: bool,
+}
+
+impl From<Review> for ReviewDto {
+    fn from(r: Review) -> ReviewDto {
+        ReviewDto {
+            generated_at: r.generated_at,
+            total: r.key_count,
+            groups: r.groups.into_iter().map(ReviewGroupDto::from).collect(),
+            overdue: r.overdue,
+            due_soon: r.due_soon,
+            rotations: r
+                .trend
+                .iter()
+                .map(|p| RotationPointDto {
+                    period: p.week_start.format("%Y-%m-%d").to_string(),
+                    rotations: p.rotations,
+                })
+                .collect(),
+            finding_counts: r
+                .finding_counts
+                .iter()
+                .filter(|c| c.open > 0)
+                .map(|c| (c.kind.as_str(), c.open))
+                .collect(),
+            keychain_checked: r.keychain_checked,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewExportDto {
+    /// Where the file was written.
+    pub path: String,
+    pub bytes: usize,
+}
