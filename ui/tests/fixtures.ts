@@ -29,6 +29,7 @@ export function makeKey(overrides: Partial<KeyDto> = {}): KeyDto {
     connection_id: null,
     verify_outcome: null,
     verify_detail: null,
+    usage: null,
     findings: [],
     ...overrides,
   };

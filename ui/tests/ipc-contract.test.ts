@@ -40,6 +40,7 @@ const contract: Record<string, readonly string[]> = {
     'id', 'provider', 'kind', 'name', 'environment', 'purpose', 'owner', 'tags', 'scopes', 'remote_id', 'env_var',
     'created_at', 'last_rotated_at', 'last_used_at', 'last_verified_at', 'expires_at', 'status', 'fingerprint',
     'masked_hint', 'updated_at', 'connection_id', 'verify_outcome', 'verify_detail', 'findings',
+    'usage',
   ]),
   finding: keysOf<Finding>()(['code', 'severity', 'message']),
   audit_event: keysOf<AuditEventDto>()(['id', 'at', 'actor', 'action', 'key_id', 'key_name', 'detail']),

@@ -313,6 +313,7 @@ function makeKey(n: number, seed: Seed, now: number): KeyDto {
     connection_id: null,
     verify_outcome: null,
     verify_detail: null,
+    usage: null,
     findings: [],
   };
 }
@@ -523,6 +524,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
         connection_id: null,
         verify_outcome: null,
         verify_detail: null,
+        usage: null,
         findings: [],
       };
       keys = [...keys, key];

@@ -12,6 +12,8 @@ export interface Finding {
   message: string;
 }
 
+export type KeyUsage = 'server' | 'web' | 'mobile' | 'desktop' | 'ci' | 'local';
+
 export interface KeyDto {
   id: string;
   provider: string;
@@ -39,6 +41,8 @@ export interface KeyDto {
   /** Last definite verification answer (a failed call changes nothing, so never 'error'). */
   verify_outcome: KeyVerifyOutcome | null;
   verify_detail: string | null;
+  /** Where the key is used; web/mobile/desktop on a secret kind is a client-exposed finding. */
+  usage: KeyUsage | null;
   /** Empty until findings are computed by the core. */
   findings: Finding[];
 }
