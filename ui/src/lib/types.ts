@@ -22,6 +22,8 @@ export interface Finding {
   acknowledged: AcknowledgementDto | null;
 }
 
+export type KeyUsage = 'server' | 'web' | 'mobile' | 'desktop' | 'ci' | 'local';
+
 export interface KeyDto {
   id: string;
   provider: string;
@@ -49,8 +51,8 @@ export interface KeyDto {
   /** Last definite verification answer (a failed call changes nothing, so never 'error'). */
   verify_outcome: KeyVerifyOutcome | null;
   verify_detail: string | null;
-  /** Where the key is used (server, web, mobile, desktop, ci, local); `null`: not stated. */
-  usage: string | null;
+  /** Where the key is used; web/mobile/desktop on a secret kind is a client-exposed finding. */
+  usage: KeyUsage | null;
   /** The key's findings, acknowledged ones included (marked). */
   findings: Finding[];
 }
