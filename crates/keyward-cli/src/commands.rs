@@ -171,6 +171,22 @@ fn date(
         .map_err(Into::into)
 }
 
+/// Asks `[y/N]` on the terminal before a destructive step. Without a terminal only `--yes`
+/// goes ahead: a script must say so explicitly. `Ok(false)`: the user said no.
+pub(crate) fn confirm(yes: bool, verb: &str, prompt: &str) -> anyhow::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        let reason = format!("pass --yes to {verb} without a prompt");
+        return Err(Error::invalid("confirmation", reason).into());
+    }
+    eprint!("{prompt} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
@@ -289,24 +305,15 @@ async fn show(inv: &Inventory, reference: &str, format: Format) -> anyhow::Resul
 
 async fn remove(inv: &Inventory, reference: &str, yes: bool) -> anyhow::Result<ExitCode> {
     let key = inv.resolve(reference).await?;
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(
-                Error::invalid("confirmation", "pass --yes to remove without a prompt").into(),
-            );
-        }
-        eprint!(
-            "Remove '{}' ({}, {}) and its value from the keychain? [y/N] ",
-            clean(&key.name, 80),
-            key.provider,
-            clean(&key.environment, 64)
-        );
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("Nothing removed.");
-            return Ok(ExitCode::from(1));
-        }
+    let prompt = format!(
+        "Remove '{}' ({}, {}) and its value from the keychain?",
+        clean(&key.name, 80),
+        key.provider,
+        clean(&key.environment, 64)
+    );
+    if !confirm(yes, "remove", &prompt)? {
+        println!("Nothing removed.");
+        return Ok(ExitCode::from(1));
     }
     let removed = inv.remove(key.id).await?;
     println!(

@@ -1,7 +1,7 @@
 //! `keyward create`, `rotate`, `revoke`, `rotations`, and the recovery every start runs.
 //! Each is a thin layer over the core's rotation API (`keyward::rotation`).
 
-use crate::commands::print_json;
+use crate::commands::{confirm, print_json};
 use crate::output::clean;
 use crate::secret_input::read_secret;
 use crate::Format;
@@ -11,7 +11,6 @@ use keyward::rotation::{
     RotationFlavour, RotationOutcome, RotationRecord, RotationStep,
 };
 use keyward::{Error, Inventory, KeyRecord, NewKey};
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -501,19 +500,15 @@ pub async fn revoke(inv: &Inventory, a: RevokeArgs) -> anyhow::Result<ExitCode> 
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if !a.yes && std::io::stdin().is_terminal() {
-        eprint!(
-            "Revoke '{}' ({}, {}) at the provider? It stops working everywhere. [y/N] ",
-            clean(&key.name, 80),
-            key.provider,
-            clean(&key.environment, 64)
-        );
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("Nothing revoked.");
-            return Ok(ExitCode::from(1));
-        }
+    let prompt = format!(
+        "Revoke '{}' ({}, {}) at the provider? It stops working everywhere.",
+        clean(&key.name, 80),
+        key.provider,
+        clean(&key.environment, 64)
+    );
+    if !confirm(a.yes, "revoke", &prompt)? {
+        println!("Nothing revoked.");
+        return Ok(ExitCode::from(1));
     }
     let out = inv.key_revoke(key.id).await?;
     if a.format == Format::Json {

@@ -1042,6 +1042,10 @@ fn revoke_confirms_the_key_is_dead_and_keeps_it_as_history() {
     let sim = start();
     let sg = setup(&env, &sim, Target::SendGrid);
     let value = env.lookup(&sg).unwrap();
+    env.keyward(&["revoke", "target"], "")
+        .expect_code(1, "no terminal to ask on, no --yes")
+        .expect_stderr("--yes", "say how to go ahead");
+    assert!(live_in_sim(&sim, "sendgrid", &value), "nothing revoked");
     env.keyward(&["revoke", "target", "--yes"], "")
         .expect_code(0, "API revoke")
         .expect_stdout("confirmed dead", "say it was checked");
