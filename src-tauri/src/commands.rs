@@ -27,7 +27,7 @@ fn key_id(id: &str) -> Result<Uuid> {
 #[tauri::command]
 pub async fn keys_list(state: State<'_, AppState>) -> Result<Vec<KeyDto>> {
     let keys = state.inventory.list(&KeyFilter::default()).await?;
-    Ok(key_dtos(&state.inventory, keys).await)
+    Ok(crate::findings::all_key_dtos(&state.inventory, keys).await)
 }
 
 #[tauri::command]

@@ -8,7 +8,7 @@ use crate::findings_dto::{
     AcknowledgeInput, FindingDto, PolicyDto, PolicyPatch, ReviewDto, ReviewExportDto,
 };
 use crate::state::AppState;
-use keyward::findings::{FindingKind, ReportFormat};
+use keyward::findings::{Finding, FindingKind, ReportFormat};
 use keyward::inventory::{AcknowledgeRequest, FindingQuery, ReviewQuery};
 use keyward::store::NewAuditEvent;
 use keyward::{Inventory, KeyRecord};
@@ -22,8 +22,7 @@ type Result<T> = std::result::Result<T, AppError>;
 /// The window's "notify when keys become due" switch, in the inventory's settings table.
 const SETTING_NOTIFY_DUE: &str = "desktop_notify_due";
 
-/// Findings by key (acknowledged ones included, marked), for every key or just `only`. A
-/// failed evaluation is logged and gives none: the key list itself must still show.
+/// Findings by key (acknowledged ones included, marked), for every key or just `only`.
 async fn findings_by_key(
     inventory: &Inventory,
     only: Option<Uuid>,
@@ -33,10 +32,15 @@ async fn findings_by_key(
         include_acknowledged: true,
         ..FindingQuery::default()
     };
+    group_by_key(inventory.findings(&query).await.map(|list| list.findings))
+}
+
+/// A failed evaluation is logged and gives none: the key list itself must still show.
+fn group_by_key(found: keyward::Result<Vec<Finding>>) -> HashMap<Uuid, Vec<FindingDto>> {
     let mut by_key: HashMap<Uuid, Vec<FindingDto>> = HashMap::new();
-    match inventory.findings(&query).await {
+    match found {
         Ok(list) => {
-            for f in list.findings {
+            for f in list {
                 if let Some(id) = f.key_id {
                     by_key.entry(id).or_default().push(FindingDto::from(f));
                 }
@@ -47,12 +51,10 @@ async fn findings_by_key(
     by_key
 }
 
-/// Each record as a `KeyDto` with its findings.
-pub async fn key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
-    if records.is_empty() {
-        return Vec::new();
-    }
-    let mut by_key = findings_by_key(inventory, None).await;
+fn with_findings(
+    records: Vec<KeyRecord>,
+    mut by_key: HashMap<Uuid, Vec<FindingDto>>,
+) -> Vec<KeyDto> {
     records
         .into_iter()
         .map(|r| {
@@ -60,6 +62,21 @@ pub async fn key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<Key
             KeyDto::with_findings(r, findings)
         })
         .collect()
+}
+
+/// The whole inventory, as just listed, as `KeyDto`s with their findings: evaluated over
+/// these records instead of listing every key a second time.
+pub async fn all_key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
+    let by_key = group_by_key(inventory.findings_over(&records).await);
+    with_findings(records, by_key)
+}
+
+/// Each record as a `KeyDto` with its findings.
+pub async fn key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
+    if records.is_empty() {
+        return Vec::new();
+    }
+    with_findings(records, findings_by_key(inventory, None).await)
 }
 
 /// One record as a `KeyDto` with its findings.

@@ -135,12 +135,28 @@ impl Inventory {
         now: DateTime<Utc>,
     ) -> Result<(Vec<KeyRecord>, Vec<Finding>, FindingPolicy, bool)> {
         let records = self.list(&KeyFilter::default()).await?;
+        let (found, policy, keychain_checked) = self.evaluate_over(&records, now).await?;
+        Ok((records, found, policy, keychain_checked))
+    }
+
+    async fn evaluate_over(
+        &self,
+        records: &[KeyRecord],
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Finding>, FindingPolicy, bool)> {
         let policy = self.finding_policy().await?;
         let snapshot = self.keychain_snapshot().await;
-        let found = findings::evaluate(&records, &policy, now, snapshot.as_ref());
+        let found = findings::evaluate(records, &policy, now, snapshot.as_ref());
         let acks = self.store.acknowledgements().await?;
         let found = findings::apply_acknowledgements(found, &acks, now);
-        Ok((records, found, policy, snapshot.is_some()))
+        Ok((found, policy, snapshot.is_some()))
+    }
+
+    /// Every finding (acknowledged ones included, marked) over `records`, which must be the
+    /// whole inventory as just listed (reuse is judged across them). Saves a caller that has
+    /// already listed every key (the window's key list) a second full query.
+    pub async fn findings_over(&self, records: &[KeyRecord]) -> Result<Vec<Finding>> {
+        Ok(self.evaluate_over(records, Utc::now()).await?.0)
     }
 
     pub async fn findings(&self, query: &FindingQuery) -> Result<FindingList> {

@@ -150,6 +150,32 @@ async fn acknowledgements_need_a_known_subject_a_reason_and_a_near_future_end() 
         .iter()
         .all(|f| f.keychain_account.is_none()));
 
+    // Over records the caller already listed (the window's key list): the same findings.
+    let summary = |v: Vec<crate::findings::Finding>| {
+        let mut v: Vec<_> = v
+            .into_iter()
+            .map(|f| {
+                (
+                    f.key_id,
+                    f.kind,
+                    f.keychain_account.clone(),
+                    f.is_acknowledged(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let everything = FindingQuery {
+        include_acknowledged: true,
+        ..FindingQuery::default()
+    };
+    let listed = inv.findings(&everything).await.unwrap().findings;
+    let records = inv.list(&crate::KeyFilter::default()).await.unwrap();
+    let over = inv.findings_over(&records).await.unwrap();
+    assert!(!over.is_empty());
+    assert_eq!(summary(over), summary(listed));
+
     assert!(inv
         .unacknowledge_finding(&id, FindingKind::Stale)
         .await
