@@ -137,21 +137,10 @@ impl KeyApi<'_> {
             }
             "cloudflare" => {
                 let policies = self.cloudflare_policies(scopes).await?;
-                let reply = self
-                    .send(
-                        Method::POST,
-                        "/user/tokens",
-                        Some(json!({"name": name, "policies": policies})),
-                    )
-                    .await?;
-                if reply.status.as_u16() != 200 {
-                    return Err(error_for(&reply));
-                }
-                let r = cf_result(&reply)?;
+                let created = self.cloudflare_create_with(name, policies).await?;
                 Ok(NewRemoteValue {
-                    remote_id: str_field(&r, "id")?,
-                    value: Secret::new(str_field(&r, "value")?),
                     scopes: scopes.to_vec(),
+                    ..created
                 })
             }
             "sendgrid" => {
