@@ -171,9 +171,10 @@ make_home() {
 
 # bus_has_owner ADDRESS NAME: the name has an owner on that bus.
 bus_has_owner() {
-  dbus-send --bus="$1" --print-reply --reply-timeout=5000 --dest=org.freedesktop.DBus \
-    /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner "string:$2" 2>/dev/null |
-    grep -q 'boolean true'
+  local reply
+  reply=$(dbus-send --bus="$1" --print-reply --reply-timeout=5000 --dest=org.freedesktop.DBus \
+    /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner "string:$2" 2>/dev/null) || return 1
+  grep -q 'boolean true' <<<"$reply"
 }
 
 # start_keychain NAME: a private bus (no activation) and an unlocked gnome-keyring on it, with
@@ -212,9 +213,10 @@ EOF
   local ok=""
   for _ in $(seq 500); do
     if bus_has_owner "$BUS" org.freedesktop.secrets &&
-      dbus-send --bus="$BUS" --print-reply --reply-timeout=5000 --dest=org.freedesktop.secrets \
-        /org/freedesktop/secrets/aliases/default org.freedesktop.DBus.Properties.Get \
-        string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null | grep -q 'boolean false'; then
+      grep -q 'boolean false' <<<"$(dbus-send --bus="$BUS" --print-reply --reply-timeout=5000 \
+        --dest=org.freedesktop.secrets /org/freedesktop/secrets/aliases/default \
+        org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Collection \
+        string:Locked 2>/dev/null || true)"; then
       ok=1
       break
     fi
@@ -329,8 +331,10 @@ sample() {
   app_pid=""
   # The app's own log: ms from run() to the inventory being open / the window interactive.
   local opened in_process
-  opened=$(grep -o 'inventory open after [0-9]* ms' "$log" | grep -o '[0-9][0-9]*' | head -n 1 || true)
-  in_process=$(grep -o 'window interactive after [0-9]* ms' "$log" | grep -o '[0-9][0-9]*' | head -n 1 || true)
+  opened=$(grep -m1 -o 'inventory open after [0-9]* ms' "$log" || true)
+  opened=${opened//[!0-9]/}
+  in_process=$(grep -m1 -o 'window interactive after [0-9]* ms' "$log" || true)
+  in_process=${in_process//[!0-9]/}
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$run" $((ready_ms - t0)) "$rss" "$pss" "$count" \
     "${opened:--}" "${in_process:--}" >>"$OUT/results.tsv"
   printf '  %-6s run %d: %5d ms to interactive, RSS %4d MiB, PSS %4d MiB (%d processes)\n' \

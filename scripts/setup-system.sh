@@ -19,7 +19,8 @@ want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 # node and npm may come from elsewhere than Debian (the machine image ships them); accept any.
 if command -v node >/dev/null && command -v npm >/dev/null; then

@@ -119,7 +119,7 @@ wait_for() { # wait_for SECONDS WHAT PID COMMAND...: polls COMMAND every 20 ms
 # One package test at a time on this machine: they share the system's package database.
 exec 9>/tmp/keyward-package-test.lock # a fixed path: the package database is machine-wide
 flock -w 900 9 || die "another package test has held the lock for 15 minutes"
-if dpkg-query -W -f='${Status}' keyward 2>/dev/null | grep -q installed; then
+if grep -q installed <<<"$(dpkg-query -W -f='${Status}' keyward 2>/dev/null || true)"; then
   die "a keyward package is already installed on this machine; this test installs and purges" \
     "its own: remove it first (apt-get purge keyward)"
 fi
@@ -135,7 +135,8 @@ bash scripts/icons.sh --check
 arch=$(dpkg --print-architecture)
 deb=$root/target/package/keyward_${version}_${arch}.deb
 [ -f "$deb" ] || die "$deb is missing (scripts/package.sh builds it)"
-rpm_file=$(find target/package -maxdepth 1 -name "keyward-${version}-*.rpm" | head -n 1)
+rpm_files_found=$(find target/package -maxdepth 1 -name "keyward-${version}-*.rpm")
+rpm_file=${rpm_files_found%%$'\n'*}
 [ -n "$rpm_file" ] || die "no target/package/keyward-${version}-*.rpm"
 
 field() { dpkg-deb -f "$deb" "$1"; }
@@ -162,16 +163,22 @@ closure=$(apt-cache depends --recurse --installed --no-recommends --no-suggests 
   $(tr ',|' '\n\n' <<<"$depends" | sed 's/(.*//; s/ //g' | grep .) 2>/dev/null |
   grep -E '^[a-z0-9]' | sed 's/:.*//' | sort -u)
 package_of() { # the package that installed file $1 (merged /usr: dpkg may know it by either name)
-  local real candidates c
+  local real candidates c owners
   real=$(realpath "$1")
   candidates=("$1" "$real" "${real#/usr}" "/usr${1#/usr}")
   for c in "${candidates[@]}"; do
-    dpkg -S "$c" 2>/dev/null | head -n 1 | cut -d: -f1 && return 0
+    owners=$(dpkg -S "$c" 2>/dev/null) || continue
+    owners=${owners%%$'\n'*}
+    printf '%s\n' "${owners%%:*}"
+    return 0
   done
 }
+# The whole cache once, read into a variable: `ldconfig -p | awk '… exit'` under pipefail dies
+# of SIGPIPE whenever awk stops before ldconfig has finished writing.
+ld_cache=$(ldconfig -p)
 for bin in keyward keyward-desktop; do
   for lib in $(readelf -d "$tmp/deb/usr/bin/$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+    path=$(awk -v l="$lib" '$1 == l { print $NF; exit }' <<<"$ld_cache")
     [ -n "$path" ] || die "$bin needs $lib, which no installed package provides"
     owner=$(package_of "$path") || true
     [ -n "$owner" ] || die "$bin needs $lib ($path), which belongs to no package"
@@ -201,7 +208,7 @@ step "rpm: keyward $version ($(du -k "$rpm_file" | cut -f1) KiB); Requires: $rpm
 cp "$deb" "$tmp/"
 installed=true # from here on, the exit trap purges
 apt install "$tmp/${deb##*/}" >>"$tmp/apt.log" 2>&1 || die "apt-get install ./${deb##*/} failed (apt.log)"
-dpkg-query -W -f='${Status} ${Version}\n' keyward | grep -q "install ok installed $version" ||
+grep -q "install ok installed $version" <<<"$(dpkg-query -W -f='${Status} ${Version}\n' keyward)" ||
   die "keyward $version is not installed after apt-get install"
 dpkg-query -L keyward | sort >"$tmp/files"
 step "installed keyward $version: $(wc -l <"$tmp/files") paths"
@@ -214,7 +221,7 @@ entries=($(grep -E '^/usr/share/applications/[^/]+\.desktop$' "$tmp/files"))
 entry=${entries[0]}
 desktop-file-validate "$entry" >"$tmp/desktop-file-validate.log" 2>&1 ||
   die "desktop-file-validate $entry: $(cat "$tmp/desktop-file-validate.log")"
-key() { sed -n "s/^$1=//p" "$entry" | head -n 1; }
+key() { sed -n "/^$1=/{s/^$1=//p;q}" "$entry"; } # sed stops itself: no reader to outlive
 [ "$(key Name)" = Keyward ] || die "$entry: Name=$(key Name)"
 [ "$(key Type)" = Application ] || die "$entry: Type=$(key Type)"
 exec_bin=$(key Exec | awk '{ print $1 }')
@@ -300,7 +307,7 @@ spawn "$tmp/app.log" "${user_env[@]}" DISPLAY="$display" GDK_BACKEND=x11 \
 app_pid=$last_pid
 # The app writes the ready file once the window has painted its first inventory (app_ready).
 wait_for 60 "the installed app's window (first inventory shown)" "$app_pid" test -s "$tmp/ready"
-window_up() { DISPLAY="$display" xwininfo -root -tree | grep -q '"Keyward"'; }
+window_up() { grep -q '"Keyward"' <<<"$(DISPLAY="$display" xwininfo -root -tree)"; }
 wait_for 10 "an X window titled Keyward" "$app_pid" window_up
 sleep 1 # let WebKit finish painting
 DISPLAY="$display" import -window root "$artifacts/window.png"
@@ -322,7 +329,7 @@ stop_tree "$keyring_pid"
 # --- 5. purge: the package's files go, the user's data stays -----------------------------
 apt purge keyward >>"$tmp/apt.log" 2>&1 || die "apt-get purge keyward failed (apt.log)"
 installed=false
-if dpkg-query -W -f='${Status}' keyward 2>/dev/null | grep -q installed; then
+if grep -q installed <<<"$(dpkg-query -W -f='${Status}' keyward 2>/dev/null || true)"; then
   die "keyward is still installed after the purge"
 fi
 left=()

@@ -244,7 +244,7 @@ started+=($!)
 sim_pid=$!
 sim_listening() { grep -Eq '^provider-sim listening on http://127\.0\.0\.1:[0-9]+$' "$tmp/provider-sim.out"; }
 wait_for 15 "provider-sim (seed $sim_seed)" "$sim_pid" sim_listening
-sim_url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+$' "$tmp/provider-sim.out" | head -n 1)
+sim_url=$(grep -m1 -Eo 'http://127\.0\.0\.1:[0-9]+$' "$tmp/provider-sim.out")
 sim_health() ( # the control endpoint answers 200: it really serves (a subshell: fd 3 stays in it)
   exec 3<>"/dev/tcp/127.0.0.1/${sim_url##*:}" || exit 1
   printf 'GET /_control/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
