@@ -6,7 +6,7 @@
 
 use chrono::{TimeZone, Utc};
 use keyward::import::{ImportFormat, LineError};
-use keyward::provider::{Confidence, Detection};
+use keyward::providers::{Confidence, Detection};
 use keyward::vault::KeychainStatus;
 use keyward::{AuditEvent, Environment, KeyRecord, KeyStatus};
 use keyward_desktop::dto::*;
@@ -81,13 +81,14 @@ fn samples() -> Value {
             env_var: "A".into(),
             created_at: at,
             last_rotated_at: None,
+            warning: Some("this does not look like a Custom API key; stored anyway".into()),
         }],
         errors: vec![LineError {
             line: 2,
             message: "expected NAME=value".into(),
         }],
     };
-    let profile = keyward::provider::profile("posthog").unwrap();
+    let profile = keyward::providers::profile("posthog").unwrap();
     let provider = ProviderDto::built_in(profile);
     let settings = SettingsDto {
         clipboard_timeout_secs: 30,
@@ -148,6 +149,7 @@ fn samples() -> Value {
             has_value: true,
             known_key_id: None,
             value: None,
+            status: None,
             last_used_at: None,
             expires_at: None,
             created_at: None,
@@ -235,7 +237,7 @@ fn lifecycle_samples() -> Value {
         error_code: None,
         message: "promoted".into(),
     };
-    let profile = keyward::provider::profile("posthog").unwrap();
+    let profile = keyward::providers::profile("posthog").unwrap();
     let provider = ProviderDto::built_in(profile);
     json!({
         "operations": provider.kinds[0].operations,

@@ -47,7 +47,7 @@ pub async fn key_detect(state: State<'_, AppState>, value: String) -> Result<Det
     // EXPOSE: the masked hint shows at most the last four characters.
     Ok(DetectionDto::new(
         detection,
-        keyward::provider::masked_hint(value.expose()),
+        keyward::providers::masked_hint(value.expose()),
     ))
 }
 
@@ -124,8 +124,7 @@ pub async fn import_commit(
 #[tauri::command]
 pub async fn providers_list(state: State<'_, AppState>) -> Result<Vec<ProviderDto>> {
     let custom = state.inventory.custom_providers().await?;
-    let built_in = keyward::provider::profiles()
-        .iter()
+    let built_in = keyward::providers::profiles()
         .map(ProviderDto::built_in);
     Ok(built_in
         .chain(custom.iter().map(ProviderDto::custom))

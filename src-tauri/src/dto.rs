@@ -3,7 +3,7 @@
 //! `tests/ipc_contract.rs`). Only `NewKeyInput.secret` ever carries a key's value, inbound.
 
 use keyward::import::{ImportFormat, ImportPlan, LineError};
-use keyward::provider::{
+use keyward::providers::{
     Confidence, Detection, KeyKindProfile, OpMode, Operations, Presentation, Privilege,
     PurposeProfile,
 };
@@ -215,6 +215,8 @@ pub struct ImportRowDto {
     /// From the CSV's date columns (created defaults to the time of the preview).
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub last_rotated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// "Does not look like a … key; imported anyway" (never the value).
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -242,6 +244,7 @@ impl From<&ImportPlan> for ImportPreviewDto {
                     env_var: r.record.env_var.clone(),
                     created_at: r.record.created_at,
                     last_rotated_at: r.record.last_rotated_at,
+                    warning: r.warning.clone(),
                 })
                 .collect(),
             errors: plan.errors.clone(),
@@ -313,22 +316,40 @@ pub struct ProviderDto {
     pub dashboard_url: String,
     pub kinds: Vec<KindDto>,
     pub purposes: Vec<PurposeDto>,
+    /// Hosted regions (a key belongs to one); empty: one global API.
+    pub regions: Vec<RegionDto>,
     pub custom: bool,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionDto {
+    pub id: String,
+    pub label: String,
+    pub base_url: String,
+}
+
 impl ProviderDto {
-    pub fn built_in(p: &keyward::provider::ProviderProfile) -> ProviderDto {
+    pub fn built_in(p: &keyward::providers::ProviderProfile) -> ProviderDto {
         ProviderDto {
             id: p.id.into(),
             display_name: p.display_name.into(),
             dashboard_url: p.dashboard_url.into(),
             kinds: p.kinds.iter().map(KindDto::from).collect(),
             purposes: p.purposes.iter().map(PurposeDto::from).collect(),
+            regions: p
+                .regions
+                .iter()
+                .map(|r| RegionDto {
+                    id: r.id.into(),
+                    label: r.label.into(),
+                    base_url: r.base_url.into(),
+                })
+                .collect(),
             custom: false,
         }
     }
 
-    pub fn custom(c: &keyward::provider::CustomProviderSpec) -> ProviderDto {
+    pub fn custom(c: &keyward::providers::CustomProviderSpec) -> ProviderDto {
         ProviderDto {
             id: c.id.clone(),
             display_name: c.display_name.clone(),
@@ -357,6 +378,7 @@ impl ProviderDto {
                 },
             }],
             purposes: Vec::new(),
+            regions: Vec::new(),
             custom: true,
         }
     }
@@ -382,6 +404,9 @@ pub struct NewConnectionInput {
     pub name: String,
     #[serde(default)]
     pub base_url: Option<String>,
+    /// One of the provider's regions, instead of a base URL.
+    #[serde(default)]
+    pub region: Option<String>,
     #[serde(default)]
     pub project_id: Option<String>,
     #[serde(default)]
@@ -416,6 +441,7 @@ impl NewConnectionInput {
             provider: self.provider,
             name: self.name,
             base_url: blank_is_none(self.base_url),
+            region: blank_is_none(self.region),
             options: keyward::connection::ConnectionOptions {
                 project_id: blank_is_none(self.project_id),
                 account_id: blank_is_none(self.account_id),

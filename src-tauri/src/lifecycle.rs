@@ -60,7 +60,7 @@ pub async fn key_create(
 ) -> Result<CreatedKeyDto> {
     let inv = &state.inventory;
     let purpose =
-        keyward::provider::profile(&input.provider).and_then(|p| p.purpose(&input.purpose));
+        keyward::providers::profile(&input.provider).and_then(|p| p.purpose(&input.purpose));
     match (input.guided, input.connection_id) {
         (false, None) => Err(AppError::invalid(
             "pick the connection that creates the key",

@@ -40,7 +40,7 @@ const options = { environment: null, provider: 'posthog', purpose: null };
 const connection: NewConnectionInput = {
   provider: 'postmark',
   name: 'pm',
-  base_url: null,
+  base_url: null, region: null,
   project_id: null,
   account_id: null,
   probe_path: null,

@@ -375,8 +375,8 @@ describe('import dialog', () => {
   const preview = (errors: number): ImportPreviewDto => ({
     format: 'env',
     rows: [
-      { line: 1, name: 'mail', provider: 'postmark', kind: 'server_token', environment: 'dev', purpose: '', masked_hint: '…abcd', env_var: 'POSTMARK_TOKEN', created_at: '2024-01-01T00:00:00Z', last_rotated_at: null },
-      { line: 2, name: HOSTILE, provider: 'posthog', kind: 'personal', environment: 'dev', purpose: '', masked_hint: 'phx_…wxyz', env_var: 'PH', created_at: '2024-01-01T00:00:00Z', last_rotated_at: null },
+      { line: 1, name: 'mail', provider: 'postmark', kind: 'server_token', environment: 'dev', purpose: '', masked_hint: '…abcd', env_var: 'POSTMARK_TOKEN', created_at: '2024-01-01T00:00:00Z', last_rotated_at: null, warning: null },
+      { line: 2, name: HOSTILE, provider: 'posthog', kind: 'personal', environment: 'dev', purpose: '', masked_hint: 'phx_…wxyz', env_var: 'PH', created_at: '2024-01-01T00:00:00Z', last_rotated_at: null, warning: null },
     ],
     errors: Array.from({ length: errors }, () => ({ line: 3, message: 'expected NAME=value' })),
   });

@@ -154,6 +154,7 @@ describe('toNewConnectionInput', () => {
       provider: 'posthog',
       name: 'ph',
       base_url: null,
+      region: null,
       project_id: '42',
       account_id: null,
       probe_path: null,

@@ -43,7 +43,7 @@ describe('demo backend: connections, verify, sync', () => {
     const call = createDemoBackend(new URLSearchParams(''));
     const canary = 'Zq9Xw7Vt3Rp5';
     const connection = await call('connection_add', {
-      input: { provider: 'posthog', name: 'ph-test', base_url: null, project_id: '7', account_id: null, probe_path: null, environment: 'prod', admin_secret: `phx_${canary}${canary}`, test: true },
+      input: { provider: 'posthog', name: 'ph-test', base_url: null, region: null, project_id: '7', account_id: null, probe_path: null, environment: 'prod', admin_secret: `phx_${canary}${canary}`, test: true },
     });
     expect(connection).toMatchObject({ name: 'ph-test', base_url: 'https://us.posthog.com', options: { project_id: '7' } });
     expect(connection.admin_key_id).not.toBeNull();
@@ -53,7 +53,7 @@ describe('demo backend: connections, verify, sync', () => {
 
   it('refuses plain http to another computer and a missing Postnomic base URL', async () => {
     const call = createDemoBackend(new URLSearchParams(''));
-    const input = { provider: 'postman', name: 'x', base_url: 'http://api.example.com', project_id: null, account_id: null, probe_path: null, environment: 'prod', admin_secret: null, test: true };
+    const input = { provider: 'postman', name: 'x', base_url: 'http://api.example.com', region: null, project_id: null, account_id: null, probe_path: null, environment: 'prod', admin_secret: null, test: true };
     await expect(call('connection_add', { input })).rejects.toMatchObject({ code: 'insecure_url' });
     await expect(call('connection_add', { input: { ...input, base_url: 'http://127.0.0.1:8787' } })).resolves.toMatchObject({ base_url: 'http://127.0.0.1:8787' });
     await expect(call('connection_add', { input: { ...input, name: 'y', provider: 'postnomic', base_url: null } })).rejects.toMatchObject({ code: 'invalid_input' });

@@ -142,6 +142,7 @@ describe('import', () => {
       env_var: `K${i}`,
       created_at: '2024-01-01T00:00:00Z',
       last_rotated_at: null,
+      warning: null,
     })),
     errors: Array.from({ length: errors }, (_, i) => ({ line: 100 + i, message: 'bad line' })),
   });

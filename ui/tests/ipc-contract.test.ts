@@ -70,10 +70,11 @@ const contract: Record<string, readonly string[]> = {
   import_preview: keysOf<ImportPreviewDto>()(['format', 'rows', 'errors']),
   import_row: keysOf<ImportRowDto>()([
     'line', 'name', 'provider', 'kind', 'environment', 'purpose', 'masked_hint', 'env_var', 'created_at', 'last_rotated_at',
+    'warning',
   ]),
   import_line_error: keysOf<ImportLineError>()(['line', 'message']),
   import_result: keysOf<ImportResultDto>()(['imported', 'keys']),
-  provider: keysOf<ProviderDto>()(['id', 'display_name', 'dashboard_url', 'kinds', 'purposes', 'custom']),
+  provider: keysOf<ProviderDto>()(['id', 'display_name', 'dashboard_url', 'kinds', 'purposes', 'regions', 'custom']),
   kind: keysOf<KindDto>()([
     'id', 'display_name', 'presentation', 'presentation_name', 'prefix', 'privilege', 'client_safe',
     'dashboard_url', 'notes', 'operations',

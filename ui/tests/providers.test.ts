@@ -180,6 +180,7 @@ describe('Providers view: the connection form', () => {
         provider: 'posthog',
         name: 'ph-eu',
         base_url: 'https://eu.posthog.com',
+        region: null,
         project_id: '42',
         account_id: null,
         probe_path: null,

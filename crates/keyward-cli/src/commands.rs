@@ -5,7 +5,7 @@ use crate::secret_input::read_secret;
 use crate::{AddArgs, Command, Format, ImportArgs, ListArgs, ProviderCommand};
 use anyhow::Context;
 use keyward::import::{parse_date, ImportOptions};
-use keyward::provider::{self, CustomProviderSpec, Presentation};
+use keyward::providers::{self, CustomProviderSpec, Presentation};
 use keyward::vault::KeychainVault;
 use keyward::{Config, Error, Inventory, KeyFilter, KeyStatus, NewKey, SecretUse};
 use std::io::IsTerminal;
@@ -105,6 +105,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             provider,
             name,
             base_url,
+            region,
             project,
             account,
             probe_path,
@@ -116,6 +117,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 provider,
                 name,
                 base_url,
+                region,
                 options: keyward::connection::ConnectionOptions {
                     project_id: project,
                     account_id: account,
@@ -539,10 +541,10 @@ async fn doctor(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
 async fn providers(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
     let custom = inv.custom_providers().await?;
     if format == Format::Json {
-        print_json(&serde_json::json!({ "built_in": provider::profiles(), "custom": custom }))?;
+        print_json(&serde_json::json!({ "built_in": providers::profiles().collect::<Vec<_>>(), "custom": custom }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    for p in provider::profiles() {
+    for p in providers::profiles() {
         println!("{:<12} {}", p.id, p.display_name);
         for k in p.kinds {
             println!(
@@ -711,7 +713,7 @@ async fn verify(
                 clean(&v.detail, 300)
             );
         }
-        return Ok(if v.outcome == keyward::client::VerifyOutcome::Valid {
+        return Ok(if v.outcome == keyward::providers::VerifyOutcome::Valid {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -114,8 +114,12 @@ pub enum Command {
         #[arg(long)]
         name: String,
         /// The provider's API base URL (default: its documented one). https only; http for loopback.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "region")]
         base_url: Option<String>,
+        /// One of the provider's hosted regions instead of a base URL (PostHog, Postman,
+        /// SendGrid: `us` or `eu`; see `keyward providers`).
+        #[arg(long)]
+        region: Option<String>,
         /// PostHog project id whose secret keys `sync` lists.
         #[arg(long)]
         project: Option<String>,

@@ -279,7 +279,7 @@ pub async fn create(inv: &Inventory, a: CreateArgs) -> anyhow::Result<ExitCode> 
 
 async fn create_guided(inv: &Inventory, a: CreateArgs) -> anyhow::Result<ExitCode> {
     let provider_id = a.provider.clone().unwrap_or_default();
-    if let Some(p) = keyward::provider::profile(&provider_id) {
+    if let Some(p) = keyward::providers::profile(&provider_id) {
         let url = a
             .kind
             .as_deref()

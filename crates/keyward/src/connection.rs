@@ -33,11 +33,5 @@ pub struct ConnectionOptions {
 
 /// The admin kind a provider's management API takes, where it has one.
 pub fn admin_kind(provider: &str) -> Option<&'static str> {
-    match provider {
-        "postmark" => Some("account_token"),
-        "posthog" => Some("personal"),
-        "cloudflare" => Some("user_token"),
-        "sendgrid" => Some("api_key"),
-        _ => None,
-    }
+    crate::providers::profile(provider).and_then(|p| p.admin_kind)
 }

@@ -3,7 +3,7 @@
 
 use crate::inventory::{prepare_record, NewKey};
 use crate::model::{KeyRecord, KeyUsage};
-use crate::provider::{self, Confidence, CustomProviderSpec};
+use crate::providers::{self, Confidence, CustomProviderSpec};
 use crate::secret::Secret;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -44,6 +44,8 @@ pub struct ImportRow {
     /// Validated record, without fingerprint until committed.
     pub record: KeyRecord,
     pub secret: Secret,
+    /// The value does not look like its provider's keys; it is imported anyway.
+    pub warning: Option<String>,
 }
 
 pub struct ImportPlan {
@@ -244,7 +246,7 @@ fn parse_env(
         };
         if options.skip_unrecognized && options.provider.is_none() {
             // EXPOSE: detection reads the value's shape only.
-            let d = provider::detect(value.expose(), custom);
+            let d = providers::detect(value.expose(), custom);
             if d.provider == "custom" && d.confidence == Confidence::Low {
                 plan.skipped.push((line, name.to_owned()));
                 continue;
@@ -262,6 +264,7 @@ fn parse_env(
         match prepare_record(new, &value, custom, None, now) {
             Ok(record) => plan.rows.push(ImportRow {
                 line,
+                warning: crate::providers::format_warning(&record.provider, &record.kind, &value),
                 record,
                 secret: value,
             }),
@@ -469,6 +472,7 @@ fn parse_csv(
         match prepare_record(new, &secret, custom, None, now) {
             Ok(rec) => plan.rows.push(ImportRow {
                 line,
+                warning: crate::providers::format_warning(&rec.provider, &rec.kind, &secret),
                 record: rec,
                 secret,
             }),

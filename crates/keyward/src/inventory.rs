@@ -9,7 +9,7 @@ use crate::import::{self, ImportOptions, ImportPlan};
 use crate::model::{
     AuditAction, AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus, KeyUsage,
 };
-use crate::provider::{self, CustomProviderSpec, Detection, ProviderError};
+use crate::providers::{self, CustomProviderSpec, Detection, ProviderError};
 use crate::secret::Secret;
 use crate::store::{NewAuditEvent, Store};
 use crate::vault::{is_reserved_account, KeychainStatus, Vault, VaultError};
@@ -274,7 +274,7 @@ impl Inventory {
     pub async fn detect(&self, value: &Secret) -> Result<Detection> {
         let custom = self.custom_providers().await?;
         // EXPOSE: detection reads the value's shape; the result never contains it.
-        Ok(provider::detect(value.expose(), &custom))
+        Ok(providers::detect(value.expose(), &custom))
     }
 
     // ---- keys ----
@@ -900,14 +900,17 @@ fn validate_secret(secret: &Secret) -> Result<()> {
         ));
     }
     // EXPOSE: checking the value's characters; nothing of it is kept.
-    if secret
-        .expose()
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control())
-    {
+    if secret.expose().chars().any(|c| c == '\n' || c == '\r') {
         return Err(Error::invalid(
             "secret",
-            "the key value contains spaces, line breaks or control characters",
+            "the key value contains a line break (more than one line was pasted?)",
+        ));
+    }
+    // EXPOSE: as above.
+    if secret.expose().chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "secret",
+            "the key value contains control characters",
         ));
     }
     Ok(())
@@ -972,11 +975,11 @@ pub(crate) fn prepare_record(
     let (provider_id, kind_id, env_prefix) = match new.provider.as_deref().map(str::trim) {
         Some(p) if !p.is_empty() => {
             let p = p.to_ascii_lowercase();
-            if let Some(profile) = provider::profile(&p) {
+            if let Some(profile) = providers::profile(&p) {
                 let kind = match new.kind.as_deref().map(str::trim) {
                     Some(k) if !k.is_empty() => k.to_ascii_lowercase(),
                     _ => {
-                        let d = provider::detect(value, custom);
+                        let d = providers::detect(value, custom);
                         if d.provider == profile.id {
                             d.kind
                         } else {
@@ -995,7 +998,9 @@ pub(crate) fn prepare_record(
                             provider: profile.id.to_owned(),
                             kind: kind.clone(),
                         })?;
-                provider::check_format(profile, kind_profile, value)?;
+                // Refuses only what cannot be a key; an unusual format is a warning
+                // (`providers::format_warning`), never a refusal.
+                providers::check_format(profile, kind_profile, value)?;
                 (
                     profile.id.to_owned(),
                     kind_profile.id.to_owned(),
@@ -1025,12 +1030,12 @@ pub(crate) fn prepare_record(
             }
         }
         _ => {
-            let d = provider::detect(value, custom);
-            let prefix = provider::profile(&d.provider)
+            let d = providers::detect(value, custom);
+            let prefix = providers::profile(&d.provider)
                 .map(|p| p.env_prefix.to_owned())
                 .unwrap_or_else(|| d.provider.to_ascii_uppercase().replace('-', "_"));
             if let Some(kind) = new.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-                if let Some(profile) = provider::profile(&d.provider) {
+                if let Some(profile) = providers::profile(&d.provider) {
                     let kind_profile =
                         profile
                             .kind(kind)
@@ -1087,7 +1092,7 @@ pub(crate) fn prepare_record(
         expires_at: new.expires_at,
         status: KeyStatus::Active,
         fingerprint: fingerprinter.map(|f| f.fingerprint(secret)),
-        masked_hint: provider::masked_hint(value),
+        masked_hint: providers::masked_hint(value),
         updated_at: now,
         connection_id: new.connection_id,
         verify_outcome: None,

@@ -2,7 +2,6 @@
 //! CLI call [`Inventory`]; secrets live only in the OS keychain ([`vault`]) and in memory only
 //! inside [`Secret`].
 
-pub mod client;
 pub mod clipboard;
 pub mod config;
 pub mod connection;
@@ -13,7 +12,7 @@ pub mod hardening;
 pub mod import;
 pub mod inventory;
 pub mod model;
-pub mod provider;
+pub mod providers;
 pub mod rotation;
 pub mod secret;
 pub mod store;

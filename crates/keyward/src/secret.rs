@@ -42,6 +42,14 @@ impl Secret {
     }
 }
 
+/// A provider's answer parses its value fields straight into a `Secret`: the only plain
+/// copy is serde's own buffer, moved in without another allocation. (No `Serialize`.)
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret([REDACTED])")

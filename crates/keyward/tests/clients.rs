@@ -9,16 +9,23 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use keyward::client::cloudflare::CloudflareClient;
-use keyward::client::http::{check_base_url, Auth, Http};
-use keyward::client::posthog::PostHogClient;
-use keyward::client::postman::PostmanClient;
-use keyward::client::postmark::PostmarkClient;
-use keyward::client::probe::Probe;
-use keyward::client::sendgrid::SendGridClient;
-use keyward::client::{self, ClientError, VerifyOutcome, VerifyTarget};
-use keyward::provider::{CustomProviderSpec, Presentation};
+use keyward::providers::cloudflare::CloudflareClient;
+use keyward::providers::http::{check_base_url, Auth, Http};
+use keyward::providers::posthog::PostHogClient;
+use keyward::providers::postman::PostmanClient;
+use keyward::providers::postmark::PostmarkClient;
+use keyward::providers::probe::Probe;
+use keyward::providers::sendgrid::SendGridClient;
+use keyward::providers::{self, ClientError, VerifyOutcome, VerifyTarget};
+use keyward::providers::{CustomProviderSpec, Presentation};
+use keyward::connection::ConnectionOptions;
 use keyward::Secret;
+
+static NO_OPTIONS: ConnectionOptions = ConnectionOptions {
+    project_id: None,
+    account_id: None,
+    probe_path: None,
+};
 use provider_sim::seed::{
     CloudflarePermissionGroup, CloudflarePolicy, CloudflareToken, PostmanKey, PostmarkAccountToken,
     PostmarkServer,
@@ -130,8 +137,8 @@ fn target<'a>(provider: &'a str, kind: &'a str, base: &'a str) -> VerifyTarget<'
         provider,
         kind,
         base_url: Some(base),
-        probe_path: None,
-        account_id: None,
+        base_url_chosen: true,
+        options: &NO_OPTIONS,
         custom: None,
     }
 }
@@ -174,7 +181,8 @@ async fn postmark_verifies_server_and_account_tokens_and_tells_them_apart() {
     let v = pm.verify_server_token(&server).await.unwrap();
     assert_eq!(v.outcome, VerifyOutcome::Valid);
     assert_eq!(v.kind.as_deref(), Some("server_token"));
-    assert_eq!(v.remote_id.as_deref(), Some("11002"));
+    // One remote-id scheme for verify and sync: the server's, `server-<ID>`.
+    assert_eq!(v.remote_id.as_deref(), Some("server-11002"));
     assert!(v.detail.contains("Acme Staging"), "{}", v.detail);
 
     // The wrong kind on each route is a definite 401: Invalid, not an error.
@@ -232,12 +240,12 @@ async fn postmark_verifies_server_and_account_tokens_and_tells_them_apart() {
     assert!(!v.detail.contains(&unknown));
 
     // Through the dispatcher (what the inventory calls), whatever kind is on record.
-    let v = client::verify(&http, &target("postmark", "server_token", &base), &account)
+    let v = providers::verify(&http, &target("postmark", "server_token", &base), &account)
         .await
         .unwrap();
     assert_eq!(v.kind.as_deref(), Some("account_token"));
     sim.state().clear_requests();
-    let v = client::verify(&http, &target("postmark", "account_token", &base), &account)
+    let v = providers::verify(&http, &target("postmark", "account_token", &base), &account)
         .await
         .unwrap();
     assert_eq!(v.kind.as_deref(), Some("account_token"));
@@ -641,8 +649,12 @@ async fn cloudflare_verify_reports_active_expired_disabled_and_invalid() {
     assert_eq!(v.outcome, VerifyOutcome::Invalid);
     // The dispatcher: account tokens go through the connection's account id …
     let mut t = target("cloudflare", "account_token", &base);
-    t.account_id = Some(account);
-    let v = client::verify(&http, &t, &secret(&acct)).await.unwrap();
+    let with_account = ConnectionOptions {
+        account_id: Some(account.to_owned()),
+        ..ConnectionOptions::default()
+    };
+    t.options = &with_account;
+    let v = providers::verify(&http, &t, &secret(&acct)).await.unwrap();
     assert_eq!(v.outcome, VerifyOutcome::Valid);
     assert_eq!(
         count(
@@ -652,7 +664,7 @@ async fn cloudflare_verify_reports_active_expired_disabled_and_invalid() {
         2
     );
     // … and without one they are not guessed at.
-    let e = client::verify(
+    let e = providers::verify(
         &http,
         &target("cloudflare", "account_token", &base),
         &secret(&acct),
@@ -867,14 +879,14 @@ async fn postmon_and_postnomic_probes_tell_valid_from_invalid() {
     let old = value(&sim, "postmon", "Old web key");
     let t = target("postmon", "project_key", &postmon);
     assert_eq!(
-        client::verify(&http, &t, &secret(&live))
+        providers::verify(&http, &t, &secret(&live))
             .await
             .unwrap()
             .outcome,
         VerifyOutcome::Valid
     );
     assert_eq!(
-        client::verify(&http, &t, &secret(&old))
+        providers::verify(&http, &t, &secret(&old))
             .await
             .unwrap()
             .outcome,
@@ -885,7 +897,7 @@ async fn postmon_and_postnomic_probes_tell_valid_from_invalid() {
     assert_eq!(sim.state().total_requests(), 2);
 
     let t = target("postnomic", "blog_key", &postnomic);
-    let v = client::verify(
+    let v = providers::verify(
         &http,
         &t,
         &secret(&value(&sim, "postnomic", "Company website production")),
@@ -898,15 +910,19 @@ async fn postmon_and_postnomic_probes_tell_valid_from_invalid() {
         value(&sim, "postnomic", "Staging app"),
         format!("pk_canary_{}", alnum(20)),
     ] {
-        let v = client::verify(&http, &t, &secret(&bad)).await.unwrap();
+        let v = providers::verify(&http, &t, &secret(&bad)).await.unwrap();
         assert_eq!(v.outcome, VerifyOutcome::Invalid);
     }
     assert_eq!(count(&sim, "GET /postnomic/api/v1/posts"), 3);
 
     // A configured probe path is used instead of the default.
     let mut t = target("postnomic", "blog_key", &postnomic);
-    t.probe_path = Some("/api/v2/posts");
-    let e = client::verify(&http, &t, &secret(&bad_value()))
+    let with_probe = ConnectionOptions {
+        probe_path: Some("/api/v2/posts".to_owned()),
+        ..ConnectionOptions::default()
+    };
+    t.options = &with_probe;
+    let e = providers::verify(&http, &t, &secret(&bad_value()))
         .await
         .err()
         .unwrap();
@@ -919,8 +935,8 @@ fn custom_target(spec: &CustomProviderSpec) -> VerifyTarget<'_> {
         provider: &spec.id,
         kind: "api_key",
         base_url: None,
-        probe_path: None,
-        account_id: None,
+        base_url_chosen: true,
+        options: &NO_OPTIONS,
         custom: Some(spec),
     }
 }
@@ -961,22 +977,22 @@ async fn custom_providers_verify_at_their_url_with_their_presentation() {
     let query_spec = &query_spec;
 
     let good = value(&sim, "postnomic", "Company website production");
-    let v = client::verify(&http, &custom(header_spec), &secret(&good))
+    let v = providers::verify(&http, &custom(header_spec), &secret(&good))
         .await
         .unwrap();
     assert_eq!(v.outcome, VerifyOutcome::Valid);
-    let v = client::verify(&http, &custom(header_spec), &secret(&bad_value()))
+    let v = providers::verify(&http, &custom(header_spec), &secret(&bad_value()))
         .await
         .unwrap();
     assert_eq!(v.outcome, VerifyOutcome::Invalid);
 
     let live = value(&sim, "postmon", "Web tracking (prod)");
-    let v = client::verify(&http, &custom(query_spec), &secret(&live))
+    let v = providers::verify(&http, &custom(query_spec), &secret(&live))
         .await
         .unwrap();
     assert_eq!(v.outcome, VerifyOutcome::Valid);
     let canary = format!("canaryQuery{}", alnum(30));
-    let v = client::verify(&http, &custom(query_spec), &secret(&canary))
+    let v = providers::verify(&http, &custom(query_spec), &secret(&canary))
         .await
         .unwrap();
     assert_eq!(v.outcome, VerifyOutcome::Invalid);
@@ -986,7 +1002,7 @@ async fn custom_providers_verify_at_their_url_with_their_presentation() {
     // attempts, and the error never shows the URL (which holds the key).
     sim.state()
         .add_fault(Fault::on("GET /postmon/v1/event").drop_connection());
-    let e = client::verify(&http, &custom(query_spec), &secret(&canary))
+    let e = providers::verify(&http, &custom(query_spec), &secret(&canary))
         .await
         .err()
         .unwrap();
@@ -1004,7 +1020,7 @@ async fn custom_providers_verify_at_their_url_with_their_presentation() {
         verify_url: Some(format!("http://127.0.0.1:{closed}/v1/event")),
         ..query_spec.clone()
     };
-    let e = client::verify(&http, &custom(&spec), &secret(&canary))
+    let e = providers::verify(&http, &custom(&spec), &secret(&canary))
         .await
         .err()
         .unwrap();
@@ -1018,7 +1034,7 @@ async fn custom_providers_verify_at_their_url_with_their_presentation() {
     let mut short =
         Http::with_timeouts(Duration::from_secs(2), Duration::from_millis(300)).unwrap();
     short.retry.attempts = 1;
-    let e = client::verify(&short, &custom(query_spec), &secret(&canary))
+    let e = providers::verify(&short, &custom(query_spec), &secret(&canary))
         .await
         .err()
         .unwrap();
@@ -1031,7 +1047,7 @@ async fn custom_providers_verify_at_their_url_with_their_presentation() {
         ..query_spec.clone()
     };
     sim.state().clear_requests();
-    let e = client::verify(&http, &custom(&spec), &secret(&canary))
+    let e = providers::verify(&http, &custom(&spec), &secret(&canary))
         .await
         .err()
         .unwrap();
@@ -1050,7 +1066,7 @@ async fn kinds_without_an_api_are_unsupported_not_guessed() {
         ("posthog", "project_secret"),
         ("cloudflare", "global_api_key"),
     ] {
-        let e = client::verify(&http, &target(provider, kind, &base), &phc)
+        let e = providers::verify(&http, &target(provider, kind, &base), &phc)
             .await
             .err()
             .unwrap();
@@ -1063,7 +1079,7 @@ async fn kinds_without_an_api_are_unsupported_not_guessed() {
     // No base URL known at all.
     let mut t = target("postnomic", "blog_key", &base);
     t.base_url = None;
-    let e = client::verify(&http, &t, &phc).await.err().unwrap();
+    let e = providers::verify(&http, &t, &phc).await.err().unwrap();
     assert!(matches!(e, ClientError::Unsupported(_)), "{e:?}");
     assert_eq!(sim.state().total_requests(), 0);
 }
@@ -1151,9 +1167,12 @@ async fn a_503_always_gives_server_after_three_attempts() {
         let kind = match provider {
             "posthog" => "personal",
             "cloudflare" => "user_token",
+            "postmark" => "server_token",
+            "postmon" => "project_key",
+            "postnomic" => "blog_key",
             _ => "api_key",
         };
-        let e = client::verify(&http, &target(provider, kind, &base), &secret(&key))
+        let e = providers::verify(&http, &target(provider, kind, &base), &secret(&key))
             .await
             .err()
             .unwrap();
@@ -1204,7 +1223,7 @@ async fn malformed_bodies_are_errors_never_panics() {
         sim.state()
             .set_faults(vec![Fault::on(route).malformed_body()]);
         let base = sim.base_url(provider);
-        let e = client::verify(&http, &target(provider, kind, &base), &secret(key))
+        let e = providers::verify(&http, &target(provider, kind, &base), &secret(key))
             .await
             .err()
             .unwrap();
@@ -1272,10 +1291,11 @@ async fn malformed_bodies_are_errors_never_panics() {
         );
     }
 
-    // Valid JSON of the wrong shape is Malformed as well.
+    // Valid JSON of the wrong shape is Malformed as well (every field of Postman's `user`
+    // is optional, but the object and its id are not).
     sim.state().set_faults(vec![Fault {
         status: Some(200),
-        body: Some(json!({"user": {"id": 1}})),
+        body: Some(json!({"users": [{"id": 1}]})),
         ..Fault::on("GET /postman/me")
     }]);
     let base = sim.base_url("postman");

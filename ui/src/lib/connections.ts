@@ -70,6 +70,8 @@ export function connectableProviders(providers: readonly ProviderDto[]): Provide
 export interface ConnectionForm {
   provider: string;
   name: string;
+  /** A region id of the provider's (`us`, `eu`), or '' for none / a base URL instead. */
+  region: string;
   base_url: string;
   project_id: string;
   account_id: string;
@@ -83,6 +85,7 @@ export interface ConnectionForm {
 export const EMPTY_CONNECTION_FORM: ConnectionForm = {
   provider: '',
   name: '',
+  region: '',
   base_url: '',
   project_id: '',
   account_id: '',
@@ -153,6 +156,7 @@ export function validateConnection(form: ConnectionForm): ConnectionErrors {
   const url = form.base_url.trim();
   const problem = baseUrlProblem(url);
   if (problem) errors.base_url = URL_WORDS[problem];
+  else if (url && form.region) errors.base_url = 'Choose a region or give a base URL, not both.';
   else if (!url && fields.baseUrlRequired) errors.base_url = 'This provider has no public API address: give the base URL.';
   const project = form.project_id.trim();
   if (fields.projectId && project && !PROJECT.test(project)) errors.project_id = 'A project id is letters, digits, “-” or “_”.';
@@ -173,6 +177,7 @@ export function toNewConnectionInput(form: ConnectionForm): NewConnectionInput {
     provider: form.provider,
     name: form.name.trim(),
     base_url: text(form.base_url),
+    region: text(form.region),
     project_id: text(form.project_id, fields.projectId),
     account_id: text(form.account_id, fields.accountId),
     probe_path: text(form.probe_path, fields.probePath),

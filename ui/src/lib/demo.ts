@@ -413,6 +413,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       env_var,
       created_at: '2025-01-15T00:00:00Z',
       last_rotated_at: i === 0 ? '2025-09-01T00:00:00Z' : null,
+      warning: null,
     }));
     const errors = path.includes('bad') ? [{ line: 5, message: 'expected NAME=value' }] : [];
     return { format: path.endsWith('.csv') ? ('csv' as const) : ('env' as const), rows, errors };

@@ -135,6 +135,8 @@ export interface ImportRowDto {
   /** From the CSV's created/last-rotated columns (created defaults to the import's time). */
   created_at: string;
   last_rotated_at: string | null;
+  /** The value does not look like the provider's keys; it is imported anyway (never the value). */
+  warning: string | null;
 }
 
 export interface ImportLineError {
@@ -177,12 +179,21 @@ export interface PurposeDto {
   scopes: string[];
 }
 
+/** One hosted region of a provider's API; a key belongs to one. */
+export interface RegionDto {
+  id: string;
+  label: string;
+  base_url: string;
+}
+
 export interface ProviderDto {
   id: string;
   display_name: string;
   dashboard_url: string;
   kinds: KindDto[];
   purposes: PurposeDto[];
+  /** Hosted regions; empty or absent: one global API. */
+  regions?: RegionDto[];
   custom: boolean;
 }
 
@@ -248,6 +259,8 @@ export interface NewConnectionInput {
   name: string;
   /** `null`: the provider's documented default. */
   base_url: string | null;
+  /** One of the provider's regions (`eu`) instead of a base URL; `null`: none chosen. */
+  region: string | null;
   project_id: string | null;
   account_id: string | null;
   probe_path: string | null;

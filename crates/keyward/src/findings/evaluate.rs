@@ -5,18 +5,10 @@ use super::{
     Acknowledgement, Finding, FindingKind, FindingPolicy, FixAction, KeychainSnapshot, Severity,
 };
 use crate::model::{KeyRecord, KeyStatus};
-use crate::provider::{self, PurposeProfile};
+use crate::providers::{self, PurposeProfile};
 use crate::vault::is_reserved_account;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
-
-/// Kinds whose provider reports last use, so "never used" means something.
-const REPORTS_LAST_USE: &[(&str, &str)] = &[
-    ("posthog", "personal"),
-    ("posthog", "project_secret"),
-    ("cloudflare", "user_token"),
-    ("cloudflare", "account_token"),
-];
 
 fn days(n: u32) -> Duration {
     Duration::days(i64::from(n))
@@ -92,7 +84,7 @@ pub fn evaluate(
     for r in records.iter().filter(|r| r.status != KeyStatus::Revoked) {
         let settled = matches!(r.status, KeyStatus::Active | KeyStatus::Invalid);
         let env = policy.for_environment(&r.environment);
-        let profile = provider::profile(&r.provider);
+        let profile = providers::profile(&r.provider);
         let kind = profile.and_then(|p| p.kind(&r.kind));
         let outcome = r.verify_outcome.as_deref();
 
@@ -130,9 +122,9 @@ pub fn evaluate(
 
         // unused
         if settled {
-            let reports_use = REPORTS_LAST_USE
-                .iter()
-                .any(|(p, k)| *p == r.provider && *k == r.kind);
+            let reports_use = providers::profile(&r.provider)
+                .and_then(|p| p.kind(&r.kind))
+                .is_some_and(|k| k.reports_last_use);
             let checked = r.last_verified_at.is_some() || r.remote_id.is_some();
             let unused = match r.last_used_at {
                 Some(used) => (now - used >= days(env.unused_days)).then(|| {

@@ -3,7 +3,9 @@
 
 use super::Severity;
 use crate::model::KeyRecord;
-use crate::provider::{KeyKindProfile, Privilege, ProviderProfile, PurposeProfile};
+use crate::providers::{
+    self, ExcessSeverity, KeyKindProfile, Privilege, ProviderProfile, PurposeProfile,
+};
 
 /// What an over-privileged key grants beyond its purpose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,18 +102,6 @@ pub fn match_purpose(
     best.map(|(_, p)| p)
 }
 
-/// SendGrid adds these to every key; they grant nothing.
-const SENDGRID_IMPLICIT: &[&str] = &[
-    "2fa_exempt",
-    "2fa_required",
-    "sender_verification_eligible",
-    "sender_verification_exempt",
-    "sender_verification_legacy",
-];
-
-/// Scopes only a full-access SendGrid key holds.
-const SENDGRID_ADMIN_PREFIXES: &[&str] = &["api_keys.", "user.", "subusers.", "teammates."];
-
 fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -126,50 +116,32 @@ pub(super) fn over_privilege(
     kind: &'static KeyKindProfile,
     purpose: Option<&'static PurposeProfile>,
 ) -> Option<Excess> {
-    // Postman keys carry their user's full access whatever the purpose.
-    if provider.id == "postman" {
+    let granted: Vec<&str> = record.scopes.iter().map(String::as_str).collect();
+    let port = providers::get(provider.id);
+    // The provider's own rule first (Postman keys always carry the user's full access;
+    // a Cloudflare global key has no scopes at all; scope rules per provider).
+    if let Some(e) = port.and_then(|p| p.over_privilege(kind, &granted, purpose)) {
         return Some(Excess {
-            severity: Severity::Low,
-            excess: vec!["full access of the user".into()],
-            needed: Vec::new(),
-            suggested_kind: None,
-            reason:
-                "A Postman API key carries its user's full access; Postman keys have no scopes."
-                    .into(),
-            fix:
-                "Prefer a narrower credential: a key of a dedicated Postman user who sees only the \
-                  workspaces this task needs. Acknowledge this finding if this key already is one."
-                    .into(),
-        });
-    }
-    if provider.id == "cloudflare" && kind.id == "global_api_key" {
-        let suggested = purpose.map_or("account_token", |p| p.minimal_kind);
-        return Some(Excess {
-            severity: Severity::High,
-            excess: vec!["global API key: everything the user can do".into()],
-            needed: purpose.map(|p| strs(p.scopes)).unwrap_or_default(),
-            suggested_kind: Some(suggested.to_owned()),
-            reason: "A Cloudflare global API key has full access, with no scopes, IP conditions or expiry."
-                .into(),
-            fix: "Create a scoped API token with only the permissions this task needs, deploy it, \
-                  then change the global key."
-                .into(),
+            severity: match e.severity {
+                ExcessSeverity::Low => Severity::Low,
+                ExcessSeverity::Medium => Severity::Medium,
+                ExcessSeverity::High => Severity::High,
+            },
+            excess: e.excess,
+            needed: e.needed,
+            suggested_kind: e.suggested_kind,
+            reason: e.reason,
+            fix: e.fix,
         });
     }
     let purpose = purpose?;
     let needed = strs(purpose.scopes);
-    let granted: Vec<&str> = record.scopes.iter().map(String::as_str).collect();
 
     // A more privileged kind than the purpose's least privileged one.
     if let Some(minimal) = provider.kind(purpose.minimal_kind) {
         if minimal.id != kind.id && kind.privilege > minimal.privilege {
-            let excess = if provider.id == "postmark" && kind.id == "account_token" {
-                strs(&[
-                    "account-wide: every server",
-                    "domains",
-                    "sender signatures",
-                    "every server token",
-                ])
+            let excess = if let Some(words) = port.and_then(|p| p.broader_kind_excess(kind)) {
+                words
             } else {
                 let grants: Vec<String> = granted
                     .iter()
@@ -211,12 +183,7 @@ pub(super) fn over_privilege(
             });
         }
     }
-    match provider.id {
-        "posthog" if kind.id == "personal" => posthog_personal(&granted, purpose, &needed),
-        "cloudflare" => cloudflare(&granted, purpose, &needed),
-        "sendgrid" => sendgrid(&granted, purpose, &needed),
-        _ => None,
-    }
+    None
 }
 
 /// PostHog's `team:…`/`organization:…` entries limit a key; they grant nothing.
@@ -224,170 +191,8 @@ fn is_restriction_marker(scope: &str) -> bool {
     scope.starts_with("team:") || scope.starts_with("organization:")
 }
 
-fn posthog_personal(
-    granted: &[&str],
-    purpose: &PurposeProfile,
-    needed: &[String],
-) -> Option<Excess> {
-    // Empty = never verified: nothing known, nothing claimed.
-    if granted.is_empty() || needed.is_empty() {
-        return None;
-    }
-    let mut excess: Vec<String> = granted
-        .iter()
-        .filter(|g| !is_restriction_marker(g) && !needed.iter().any(|n| n == *g))
-        .map(|g| (*g).to_owned())
-        .collect();
-    let limited = granted.iter().any(|g| is_restriction_marker(g));
-    if !limited {
-        excess.push("all projects and organizations (no scoped teams or organizations)".into());
-    }
-    if excess.is_empty() {
-        return None;
-    }
-    let wildcard = granted.contains(&"*");
-    Some(Excess {
-        severity: if wildcard {
-            Severity::High
-        } else {
-            Severity::Medium
-        },
-        excess,
-        needed: needed.to_vec(),
-        suggested_kind: (purpose.minimal_kind != "personal")
-            .then(|| purpose.minimal_kind.to_owned()),
-        reason: format!(
-            "This personal key grants {} to {}, which needs only {}.",
-            if wildcard {
-                "full access (`*`)".to_owned()
-            } else {
-                "more than its purpose".to_owned()
-            },
-            purpose.label.to_lowercase(),
-            needed.join(", ")
-        ),
-        fix: if purpose.minimal_kind == "project_secret" {
-            format!(
-                "Create a project secret key (phs_) with {} only, deploy it, then revoke this personal key.",
-                needed.join(", ")
-            )
-        } else {
-            format!(
-                "Create a personal key limited to {} and to this project, deploy it, then revoke this one.",
-                needed.join(", ")
-            )
-        },
-    })
-}
 
-fn is_edit_permission(scope: &str) -> bool {
-    let s = scope.to_ascii_lowercase();
-    s.ends_with(" write") || s.ends_with(" edit") || s == "cache purge"
-}
 
-fn cloudflare(granted: &[&str], purpose: &PurposeProfile, needed: &[String]) -> Option<Excess> {
-    if granted.is_empty() || needed.is_empty() {
-        return None;
-    }
-    let read_purpose = needed
-        .iter()
-        .all(|n| n.to_ascii_lowercase().ends_with(" read"));
-    let wildcards: Vec<String> = granted
-        .iter()
-        .filter(|g| g.starts_with("resource:"))
-        .map(|g| (*g).to_owned())
-        .collect();
-    let extra: Vec<String> = granted
-        .iter()
-        .filter(|g| {
-            !g.starts_with("resource:") && !needed.iter().any(|n| n.eq_ignore_ascii_case(g))
-        })
-        .map(|g| (*g).to_owned())
-        .collect();
-    let edits: Vec<String> = extra
-        .iter()
-        .filter(|g| is_edit_permission(g))
-        .cloned()
-        .collect();
-    if extra.is_empty() {
-        return None;
-    }
-    let mut excess = extra.clone();
-    // Wildcard resources matter when the token can also change things it does not need to.
-    if !edits.is_empty() {
-        excess.extend(wildcards.iter().cloned());
-    }
-    let severity = if read_purpose && !edits.is_empty() && !wildcards.is_empty() {
-        Severity::High
-    } else {
-        Severity::Medium
-    };
-    Some(Excess {
-        severity,
-        excess,
-        needed: needed.to_vec(),
-        suggested_kind: None,
-        reason: if read_purpose && !edits.is_empty() {
-            format!(
-                "This token can change things ({}){} but is used to {}, which only reads.",
-                edits.join(", "),
-                if wildcards.is_empty() {
-                    ""
-                } else {
-                    " on every resource of its kind"
-                },
-                purpose.label.to_lowercase()
-            )
-        } else {
-            format!(
-                "This token holds permissions that {} does not need: {}.",
-                purpose.label.to_lowercase(),
-                extra.join(", ")
-            )
-        },
-        fix: format!(
-            "Create a token with {} only, limited to the zones or accounts it serves; deploy it, then revoke this one.",
-            needed.join(", ")
-        ),
-    })
-}
-
-fn sendgrid(granted: &[&str], purpose: &PurposeProfile, needed: &[String]) -> Option<Excess> {
-    if granted.is_empty() || needed.is_empty() {
-        return None;
-    }
-    let excess: Vec<String> = granted
-        .iter()
-        .filter(|g| !SENDGRID_IMPLICIT.contains(g) && !needed.iter().any(|n| n == *g))
-        .map(|g| (*g).to_owned())
-        .collect();
-    if excess.is_empty() {
-        return None;
-    }
-    let full = excess
-        .iter()
-        .any(|g| SENDGRID_ADMIN_PREFIXES.iter().any(|p| g.starts_with(p)));
-    Some(Excess {
-        severity: if full {
-            Severity::High
-        } else {
-            Severity::Medium
-        },
-        excess,
-        needed: needed.to_vec(),
-        suggested_kind: None,
-        reason: format!(
-            "This {}key is used to {}, which needs only {}.",
-            if full { "full-access " } else { "" },
-            purpose.label.to_lowercase(),
-            needed.join(", ")
-        ),
-        fix: format!(
-            "Create a restricted key with {} only, deploy it, then delete this one.",
-            needed.join(", ")
-        ),
-    })
-}
 
 /// Client-exposed: a secret-grade kind whose usage puts it on users' devices.
 pub(super) fn client_exposure(

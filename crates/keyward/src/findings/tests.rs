@@ -771,9 +771,9 @@ fn policy_lookup_and_validation() {
 
 #[test]
 fn purposes_match_by_id_label_scope_or_words() {
-    let posthog = crate::provider::profile("posthog").unwrap();
-    let sendgrid = crate::provider::profile("sendgrid").unwrap();
-    let postmark = crate::provider::profile("postmark").unwrap();
+    let posthog = crate::providers::profile("posthog").unwrap();
+    let sendgrid = crate::providers::profile("sendgrid").unwrap();
+    let postmark = crate::providers::profile("postmark").unwrap();
     let cases = [
         (
             posthog,

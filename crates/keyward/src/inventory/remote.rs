@@ -2,12 +2,11 @@
 //! provider's list). A key's stored state changes only on a definite answer from the provider.
 
 use super::{on_vault, Inventory, NewKey};
-use crate::client::http::{check_base_url, Http};
-use crate::client::{self, ClientError, Verification, VerifyOutcome, VerifyTarget};
-use crate::connection::{admin_kind, Connection, ConnectionOptions};
+use crate::providers::http::{check_base_url, Http};
+use crate::connection::{Connection, ConnectionOptions};
 use crate::error::{Error, Result};
 use crate::model::{AuditAction, KeyFilter, KeyRecord, KeyStatus};
-use crate::provider;
+use crate::providers::{self, ClientError, Verification, VerifyOutcome, VerifyTarget};
 use crate::secret::Secret;
 use crate::store::NewAuditEvent;
 use chrono::Utc;
@@ -20,6 +19,8 @@ pub struct NewConnection {
     pub provider: String,
     pub name: String,
     pub base_url: Option<String>,
+    /// One of the provider's hosted regions (`eu`), instead of a base URL.
+    pub region: Option<String>,
     pub options: ConnectionOptions,
     /// Environment the admin key is filed under.
     pub environment: String,
@@ -54,6 +55,9 @@ pub struct RemoteKey {
     pub known_key_id: Option<Uuid>,
     #[serde(skip)]
     pub value: Option<Secret>,
+    /// What the provider's list says of the key (Cloudflare: disabled, expired).
+    #[serde(skip)]
+    pub status: Option<VerifyOutcome>,
     #[serde(skip)]
     pub last_used_at: Option<chrono::DateTime<Utc>>,
     #[serde(skip)]
@@ -65,7 +69,7 @@ pub struct RemoteKey {
 struct VerifySetup {
     http: Http,
     connections: Vec<Connection>,
-    custom: Vec<crate::provider::CustomProviderSpec>,
+    custom: Vec<crate::providers::CustomProviderSpec>,
 }
 
 fn validate_connection_name(name: &str) -> Result<String> {
@@ -103,14 +107,40 @@ impl Inventory {
     pub async fn connect(&self, new: NewConnection, admin: Option<Secret>) -> Result<Connection> {
         let name = validate_connection_name(&new.name)?;
         let provider_id = new.provider.trim().to_ascii_lowercase();
-        let profile = provider::profile(&provider_id)
-            .ok_or_else(|| provider::ProviderError::UnknownProvider(provider_id.clone()))?;
-        let base_url = match new
+        let profile = providers::profile(&provider_id)
+            .ok_or_else(|| providers::ProviderError::UnknownProvider(provider_id.clone()))?;
+        let region = match new.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => Some(profile.region(r).ok_or_else(|| {
+                Error::invalid(
+                    "region",
+                    if profile.regions.is_empty() {
+                        format!("{} has one global API and no regions", profile.display_name)
+                    } else {
+                        format!(
+                            "{}'s regions are {}",
+                            profile.display_name,
+                            profile.regions.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+                        )
+                    },
+                )
+            })?),
+            None => None,
+        };
+        let chosen_base = new
             .base_url
             .as_deref()
             .map(str::trim)
-            .filter(|u| !u.is_empty())
-        {
+            .filter(|u| !u.is_empty());
+        if chosen_base.is_some() && region.is_some() {
+            return Err(Error::invalid(
+                "region",
+                "give a region or a base URL, not both",
+            ));
+        }
+        // A 401 proves an admin key invalid only where its region is known.
+        let base_url_chosen =
+            chosen_base.is_some() || region.is_some() || profile.regions.is_empty();
+        let base_url = match chosen_base.or(region.map(|r| r.base_url)) {
             Some(u) => u.trim_end_matches('/').to_owned(),
             None => profile.default_base_url.map(str::to_owned).ok_or_else(|| {
                 Error::invalid(
@@ -145,17 +175,17 @@ impl Inventory {
         let admin_key_id = match admin {
             None => None,
             Some(secret) => {
-                let kind = admin_kind(profile.id).map(str::to_owned);
+                let kind = profile.admin_kind.map(str::to_owned);
                 if new.test {
                     let target = VerifyTarget {
                         provider: profile.id,
                         kind: kind.as_deref().unwrap_or("api_key"),
                         base_url: Some(&base_url),
-                        probe_path: new.options.probe_path.as_deref(),
-                        account_id: new.options.account_id.as_deref(),
+                        base_url_chosen,
+                        options: &new.options,
                         custom: None,
                     };
-                    let v = client::verify(&self.http()?, &target, &secret).await?;
+                    let v = providers::verify(&self.http()?, &target, &secret).await?;
                     admin_remote_id = v.remote_id.clone();
                     if v.outcome != VerifyOutcome::Valid {
                         return Err(ClientError::Unauthorized(format!(
@@ -267,20 +297,12 @@ impl Inventory {
             .connection_id
             .and_then(|id| setup.connections.iter().find(|c| c.id == id));
         let spec = setup.custom.iter().find(|c| c.id == key.provider);
-        let default_base = provider::profile(&key.provider).and_then(|p| p.default_base_url);
-        let target = VerifyTarget {
-            provider: &key.provider,
-            kind: &key.kind,
-            base_url: connection.map(|c| c.base_url.as_str()).or(default_base),
-            probe_path: connection.and_then(|c| c.options.probe_path.as_deref()),
-            account_id: connection.and_then(|c| c.options.account_id.as_deref()),
-            custom: spec,
-        };
+        let target = VerifyTarget::for_key(&key.provider, &key.kind, connection, spec);
         let account = id.to_string();
         let secret = on_vault(&self.vault, move |v| v.get(&account))
             .await?
             .ok_or_else(|| Error::SecretMissing(key.name.clone()))?;
-        let verification = client::verify(&setup.http, &target, &secret).await?;
+        let verification = providers::verify(&setup.http, &target, &secret).await?;
         drop(secret);
         let updated = self.record_verification(key, &verification).await?;
         Ok((updated, verification))
@@ -414,136 +436,73 @@ impl Inventory {
             .await?
             .ok_or_else(|| Error::SecretMissing(format!("{} (admin)", c.name)))?;
         let http = self.http()?;
-        let base = c.base_url.as_str();
-        let mut remote: Vec<RemoteKey> = match c.provider.as_str() {
-            "postmark" => {
-                let servers = client::postmark::PostmarkClient {
-                    http: &http,
-                    base_url: base,
-                }
-                .list_servers(&admin)
-                .await?;
-                let mut out = Vec::new();
-                for s in servers {
-                    let many = s.tokens.len() > 1;
-                    for (i, token) in s.tokens.into_iter().enumerate() {
-                        out.push(RemoteKey {
-                            remote_id: format!("server-{}-{}", s.id, i + 1),
-                            name: if many {
-                                format!("{} #{}", s.name, i + 1)
-                            } else {
-                                s.name.clone()
-                            },
-                            kind: "server_token".into(),
-                            scopes: Vec::new(),
-                            // EXPOSE: the hint shows at most the last four characters.
-                            masked_hint: provider::masked_hint(token.expose()),
-                            has_value: true,
-                            known_key_id: None,
-                            value: Some(token),
-                            last_used_at: None,
-                            expires_at: None,
-                            created_at: None,
-                        });
-                    }
-                }
-                out
-            }
-            "posthog" => {
-                let project = c.options.project_id.as_deref().ok_or_else(|| {
-                    Error::invalid("connection", "a PostHog connection needs a project id to list its secret keys (--project)")
-                })?;
-                client::posthog::PostHogClient {
-                    http: &http,
-                    base_url: base,
-                }
-                .list_project_secret_keys(&admin, project)
-                .await?
-                .into_iter()
-                .map(|k| RemoteKey {
-                    remote_id: k.id,
-                    name: if k.label.is_empty() {
-                        "project secret key".into()
-                    } else {
-                        k.label
-                    },
-                    kind: "project_secret".into(),
-                    scopes: k.scopes,
-                    masked_hint: k.mask_value,
-                    has_value: false,
-                    known_key_id: None,
-                    value: None,
-                    last_used_at: k.last_used_at,
-                    expires_at: None,
-                    created_at: k.created_at,
-                })
-                .collect()
-            }
-            "cloudflare" => client::cloudflare::CloudflareClient {
+        let admin = providers::Admin {
+            at: providers::Endpoint {
                 http: &http,
-                base_url: base,
-            }
-            .list_tokens(&admin)
-            .await?
-            .into_iter()
-            .map(|t| RemoteKey {
-                remote_id: t.id,
-                name: if t.name.is_empty() {
-                    "API token".into()
-                } else {
-                    t.name
-                },
-                kind: "user_token".into(),
-                scopes: t.scopes,
-                masked_hint: "cfut_…".into(),
-                has_value: false,
-                known_key_id: None,
-                value: None,
-                last_used_at: t.last_used_on,
-                expires_at: t.expires_on,
-                created_at: t.issued_on,
-            })
-            .collect(),
-            "sendgrid" => client::sendgrid::SendGridClient {
-                http: &http,
-                base_url: base,
-            }
-            .list_keys(&admin)
-            .await?
+                base_url: &c.base_url,
+                options: &c.options,
+                region_guessed: false,
+            },
+            key: &admin,
+        };
+        let provider = providers::require(&c.provider)?;
+        let listed = provider.list(&admin).await?;
+        let mut remote: Vec<RemoteKey> = listed
             .into_iter()
             .map(|k| RemoteKey {
                 remote_id: k.id,
-                name: if k.name.is_empty() {
-                    "API key".into()
-                } else {
-                    k.name
+                name: k.name,
+                kind: k.kind,
+                scopes: k.scopes,
+                masked_hint: match &k.value {
+                    // EXPOSE: the hint shows at most the last four characters.
+                    Some(v) => providers::masked_hint(v.expose()),
+                    None if !k.mask.is_empty() => k.mask,
+                    None => "…".into(),
                 },
-                kind: "api_key".into(),
-                scopes: Vec::new(),
-                masked_hint: "SG.…".into(),
-                has_value: false,
+                has_value: k.value.is_some(),
                 known_key_id: None,
-                value: None,
-                last_used_at: None,
-                expires_at: None,
-                created_at: None,
+                value: k.value,
+                status: k.status,
+                last_used_at: k.last_used_at,
+                expires_at: k.expires_at,
+                created_at: k.created_at,
             })
-            .collect(),
-            other => {
-                return Err(ClientError::Unsupported(format!("{other} has no API that lists keys; add them with `keyward add` or import a file")).into());
-            }
-        };
+            .collect();
         let existing = self
             .list(&KeyFilter {
                 provider: Some(c.provider.clone()),
                 ..KeyFilter::default()
             })
             .await?;
+        // A listed value (Postmark) is matched by fingerprint: one remote id may stand for
+        // several values (a server's tokens), and a key added by value is the same key.
+        let fingerprinter = if remote.iter().any(|r| r.value.is_some()) {
+            Some(self.fingerprinter().await?)
+        } else {
+            None
+        };
         for r in &mut remote {
-            r.known_key_id = existing
-                .iter()
-                .find(|k| k.remote_id.as_deref() == Some(r.remote_id.as_str()))
-                .map(|k| k.id);
+            let by_value = match (&r.value, &fingerprinter) {
+                (Some(v), Some(f)) => {
+                    let fp = f.fingerprint(v);
+                    existing
+                        .iter()
+                        .find(|k| k.fingerprint.as_deref() == Some(fp.as_str()))
+                        .map(|k| k.id)
+                }
+                _ => None,
+            };
+            r.known_key_id = by_value.or_else(|| {
+                existing
+                    .iter()
+                    .find(|k| {
+                        k.remote_id.as_deref() == Some(r.remote_id.as_str())
+                            // A record with another value is another key of the same id.
+                            && (r.value.is_none() || k.fingerprint.is_none())
+                    })
+                    .map(|k| k.id)
+            });
         }
         // The admin key lists itself (PostHog/Cloudflare): never import it twice.
         remote.retain(|r| r.known_key_id.is_none() || r.known_key_id != c.admin_key_id);
@@ -574,6 +533,9 @@ impl Inventory {
                 };
                 key.last_used_at = r.last_used_at.or(key.last_used_at);
                 key.expires_at = r.expires_at.or(key.expires_at);
+                if let Some(status) = r.status {
+                    key.verify_outcome = Some(status.as_str().to_owned());
+                }
                 key.updated_at = Utc::now();
                 let event = self.audit(
                     AuditAction::Updated,
@@ -601,9 +563,13 @@ impl Inventory {
                 Some(value) => self.add(new, value).await?,
                 None => self.track_without_secret(new, &r.masked_hint).await?,
             };
-            if key.connection_id != Some(c.id) || r.last_used_at.is_some() {
+            let status = r.status.filter(|s| *s != VerifyOutcome::Valid);
+            if key.connection_id != Some(c.id) || r.last_used_at.is_some() || status.is_some() {
                 key.connection_id = Some(c.id);
                 key.last_used_at = r.last_used_at;
+                if let Some(status) = status {
+                    key.verify_outcome = Some(status.as_str().to_owned());
+                }
                 let event = self.audit(
                     AuditAction::Imported,
                     Some(&key),
@@ -653,7 +619,7 @@ impl Inventory {
             super::prepare_record(provider_less, &placeholder, &custom, None, Utc::now())?;
         record.provider = provider_id.unwrap_or(record.provider);
         record.kind = kind.unwrap_or(record.kind);
-        let prefix = provider::profile(&record.provider)
+        let prefix = providers::profile(&record.provider)
             .map(|p| p.env_prefix)
             .unwrap_or("KEY");
         record.env_var = new

@@ -180,7 +180,8 @@ async fn hostile_input_is_rejected_clearly_or_kept_verbatim() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "unknown_provider");
-    let err = inv
+    // A value of the wrong shape is stored (the provider decides validity) …
+    let odd = inv
         .add(
             NewKey {
                 provider: Some("postman".into()),
@@ -189,8 +190,16 @@ async fn hostile_input_is_rejected_clearly_or_kept_verbatim() {
             Secret::new(format!("PMAK-{CANARY}")),
         )
         .await
+        .unwrap();
+    let warning = keyward_warning(&odd, &format!("PMAK-{CANARY}"));
+    assert!(warning.contains("stored anyway") && !warning.contains(CANARY), "{warning}");
+    inv.remove(odd.id).await.unwrap();
+    // … while a value with a line break or control characters cannot be a key.
+    let err = inv
+        .add(new_key("two lines", "dev"), Secret::new(format!("{CANARY}\n{CANARY}")))
+        .await
         .unwrap_err();
-    assert_eq!(err.code(), "malformed_key");
+    assert!(err.to_string().contains("line break"), "{err}");
     assert!(!err.to_string().contains(CANARY), "{err}");
     let err = inv
         .add(new_key("blank", "dev"), Secret::new("\n".into()))
@@ -444,7 +453,7 @@ async fn custom_providers_are_detected_and_usable() {
     let spec = CustomProviderSpec {
         id: "acme".into(),
         display_name: "Acme".into(),
-        presentation: crate::provider::Presentation::Header,
+        presentation: crate::providers::Presentation::Header,
         presentation_name: "X-Acme-Key".into(),
         prefix: Some("acme_".into()),
         verify_url: Some("https://api.acme.example/v1/me".into()),
@@ -482,4 +491,9 @@ async fn custom_providers_are_detected_and_usable() {
         .await
         .unwrap();
     assert_eq!(k.provider, "acme");
+}
+
+fn keyward_warning(record: &KeyRecord, value: &str) -> String {
+    crate::providers::format_warning(&record.provider, &record.kind, &Secret::new(value.into()))
+        .unwrap_or_default()
 }

@@ -5,20 +5,21 @@
 
 use super::journal::RotationJournal;
 use super::lease::{self, Heartbeat};
-use super::remote::{self, KeyApi, NewRemoteValue};
+use super::remote::{self, KeyApi};
 use super::test_hooks::pause_after;
 use super::{
     pending_account, previous_account, CreateKeyRequest, CreatePlan, RecoveryAction,
     RecoveryReport, RevokeOutcome, RotateOptions, RotationError, RotationEvent, RotationEventKind,
     RotationFilter, RotationFlavour, RotationOutcome, RotationPlan, RotationRecord, RotationStep,
 };
-use crate::client::http::Http;
-use crate::client::{self, ClientError, Verification, VerifyOutcome, VerifyTarget};
+use crate::providers::http::Http;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::inventory::{on_vault, Inventory, NewKey};
 use crate::model::{AuditAction, KeyRecord, KeyStatus};
-use crate::provider::{self, OpMode};
+use crate::providers::{
+    self, ClientError, NewRemoteValue, OpMode, Verification, VerifyOutcome, VerifyTarget,
+};
 use crate::secret::Secret;
 use crate::store::NewAuditEvent;
 use chrono::{DateTime, Utc};
@@ -39,6 +40,8 @@ const WRITE_ATTEMPTS: u32 = 6;
 const MAX_WRITE_WAIT: Duration = Duration::from_secs(60);
 /// Overrides the provider HTTP timeout (seconds) for slow links; tests use it too.
 pub const HTTP_TIMEOUT_ENV: &str = "KEYWARD_HTTP_TIMEOUT_SECS";
+/// Overrides how long a revoked key may keep working before it is called alive.
+pub const REVOKE_PROPAGATION_ENV: &str = "KEYWARD_REVOKE_PROPAGATION_SECS";
 
 /// Shared by every rotation of one bulk run: when a provider answers 429, every task waits
 /// out its `Retry-After` before the next write to that provider, instead of each one
@@ -113,20 +116,29 @@ fn last4(s: &str) -> String {
 
 /// Provider + kind that Keyward creates, rolls and revokes through the API.
 fn api_managed(key: &KeyRecord) -> bool {
-    matches!(
-        (key.provider.as_str(), key.kind.as_str()),
-        ("posthog", "project_secret") | ("cloudflare", "user_token") | ("sendgrid", "api_key")
-    )
+    providers::api_managed(&key.provider, &key.kind)
 }
 
 /// The kind `key_create` makes through a provider's API.
 fn created_kind(provider: &str) -> Option<&'static str> {
-    match provider {
-        "posthog" => Some("project_secret"),
-        "cloudflare" => Some("user_token"),
-        "sendgrid" => Some("api_key"),
-        _ => None,
+    providers::profile(provider).and_then(|p| p.created_kind)
+}
+
+/// Whether a replacement keeps the old key's permissions without naming them as scopes.
+fn keeps_permissions(key: &KeyRecord) -> bool {
+    providers::get(&key.provider).is_some_and(|p| p.replacement_keeps_permissions())
+}
+
+/// How long a deleted key of this provider may go on working (a documented propagation
+/// delay); `KEYWARD_REVOKE_PROPAGATION_SECS` overrides it.
+fn revocation_propagation(key: &KeyRecord) -> Duration {
+    if let Some(secs) = std::env::var(REVOKE_PROPAGATION_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Duration::from_secs(secs);
     }
+    providers::get(&key.provider).map_or(Duration::ZERO, |p| p.revocation_propagation())
 }
 
 /// Picks the flavour for a key: native roll where the provider rolls in place (unless
@@ -139,7 +151,7 @@ pub(crate) fn choose_flavour(
     if key.status == KeyStatus::Revoked {
         return Err(RotationError::AlreadyRevoked);
     }
-    let Some(profile) = provider::profile(&key.provider) else {
+    let Some(profile) = providers::profile(&key.provider) else {
         return Ok(RotationFlavour::Guided); // custom providers: dashboard only
     };
     let Some(kind) = profile.kind(&key.kind) else {
@@ -174,7 +186,7 @@ pub(crate) fn choose_flavour(
 
 /// The least privilege a purpose needs (by purpose id or label), if the catalogue knows it.
 fn purpose_scopes(provider_id: &str, purpose: &str) -> Option<(String, Vec<String>)> {
-    let profile = provider::profile(provider_id)?;
+    let profile = providers::profile(provider_id)?;
     let p = purpose.trim();
     profile
         .purposes
@@ -189,7 +201,7 @@ fn purpose_scopes(provider_id: &str, purpose: &str) -> Option<(String, Vec<Strin
 }
 
 fn dashboard_url(key: &KeyRecord) -> String {
-    provider::profile(&key.provider)
+    providers::profile(&key.provider)
         .map(|p| {
             p.kind(&key.kind)
                 .map(|k| k.dashboard_url)
@@ -228,11 +240,7 @@ impl Ctx {
             ))
             .into());
         };
-        Ok(KeyApi {
-            http,
-            connection,
-            admin,
-        })
+        Ok(KeyApi::new(http, connection, admin, &self.key.kind)?)
     }
 }
 
@@ -363,66 +371,31 @@ impl Driver<'_> {
         let key = &ctx.key;
         // Reads wait out a rate limit another rotation of this run ran into, too.
         self.gate.wait(&key.provider).await;
-        if key.provider == "posthog" && key.kind == "project_secret" {
-            let api = ctx.api(&self.http)?;
-            let listed = api.list().await?;
-            // EXPOSE: the last four characters, compared with the provider's mask.
-            let tail = last4(value.expose());
-            // Without a remote id (a key added by value), the mask finds it.
-            let found = match remote_id {
-                Some(id) => listed.iter().find(|k| k.id == id),
-                None => listed.iter().find(|k| k.mask.ends_with(&tail)),
-            };
-            return Ok(match found {
-                None => Verification::invalid("PostHog no longer lists this key"),
-                Some(k) if k.mask.ends_with(&tail) => {
-                    let mut v = Verification::valid("PostHog lists this key with this value");
-                    v.remote_id = Some(k.id.clone());
-                    v.scopes = Some(k.scopes.clone());
-                    v
-                }
-                Some(_) => Verification::invalid(
-                    "PostHog lists this key with another value (it was rolled)",
-                ),
-            });
+        if ctx.connection.is_some() && ctx.admin.is_some() {
+            if let Some(v) = ctx.api(&self.http)?.verify_managed(remote_id, value).await {
+                return Ok(v?);
+            }
         }
         let custom = self.inv.custom_providers().await?;
         let spec = custom.iter().find(|c| c.id == key.provider);
-        let connection = ctx.connection.as_ref();
-        let default_base = provider::profile(&key.provider).and_then(|p| p.default_base_url);
-        let target = VerifyTarget {
-            provider: &key.provider,
-            kind: &key.kind,
-            base_url: connection.map(|c| c.base_url.as_str()).or(default_base),
-            probe_path: connection.and_then(|c| c.options.probe_path.as_deref()),
-            account_id: connection.and_then(|c| c.options.account_id.as_deref()),
-            custom: spec,
-        };
-        Ok(client::verify(&self.http, &target, value).await?)
+        let target = VerifyTarget::for_key(&key.provider, &key.kind, ctx.connection.as_ref(), spec);
+        Ok(providers::verify(&self.http, &target, value).await?)
     }
 
     /// Whether a native roll already happened at the provider (its answer lost): the old
     /// value no longer works, or PostHog shows another value / a later roll.
     async fn check_rolled(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<bool> {
         let old = self.vault_get(ctx.key.id.to_string()).await?;
-        if ctx.key.provider == "posthog" {
-            let api = ctx.api(&self.http)?;
-            let listed = api.list().await?;
-            let Some(k) = listed
-                .iter()
-                .find(|k| Some(k.id.as_str()) == rec.old_remote_id.as_deref())
-            else {
-                return Err(ClientError::NotFound.into());
-            };
-            if k.last_rolled_at.is_some_and(|t| t >= rec.created_at) {
-                return Ok(true);
-            }
+        if let Some(old_remote) = rec.old_remote_id.as_deref() {
             let old_tail = match &old {
                 // EXPOSE: the last four characters, compared with the provider's mask.
                 Some(v) => last4(v.expose()),
                 None => last4(&ctx.key.masked_hint),
             };
-            return Ok(!k.mask.ends_with(&old_tail));
+            let api = ctx.api(&self.http)?;
+            if let Some(rolled) = api.rolled_since(old_remote, rec.created_at, &old_tail).await {
+                return Ok(rolled?);
+            }
         }
         let Some(old) = old else {
             return Err(RotationError::Unsupported(
@@ -473,13 +446,6 @@ impl Driver<'_> {
                 ctx.key.name
             ))
         })?;
-        let mut cf_policies = None;
-        if rec.flavour == RotationFlavour::CreateRevoke
-            && provider == "cloudflare"
-            && rec.scopes.is_empty()
-        {
-            cf_policies = Some(api.cloudflare_token_policies(&old_remote).await?);
-        }
         let name = rec
             .remote_name
             .clone()
@@ -489,10 +455,7 @@ impl Driver<'_> {
             self.gate.wait(&provider).await;
             let result = match rec.flavour {
                 RotationFlavour::NativeRoll => api.roll(&old_remote).await,
-                _ => match &cf_policies {
-                    Some(p) => api.cloudflare_create_with(&name, p.clone()).await,
-                    None => api.create(&name, &rec.scopes).await,
-                },
+                _ => api.create_replacement(&name, &rec.scopes, &old_remote).await,
             };
             let err = match result {
                 Ok(v) => return Ok(v),
@@ -646,7 +609,7 @@ impl Driver<'_> {
         };
         if let Some(v) = &value_for_hint {
             // EXPOSE: the hint shows at most the last four characters.
-            masked_hint = provider::masked_hint(v.expose());
+            masked_hint = providers::masked_hint(v.expose());
         }
         if pending.is_some() {
             self.vault_delete(pending_account(key_id)).await?;
@@ -722,6 +685,39 @@ impl Driver<'_> {
         }
     }
 
+    /// [`Driver::old_is_dead`], polled with backoff for as long as the provider documents that
+    /// a deleted key may keep working (SendGrid's propagation delay): a revoked key is never
+    /// called alive after one look.
+    async fn old_is_dead_within(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<Option<bool>> {
+        let bound = revocation_propagation(&ctx.key);
+        let started = std::time::Instant::now();
+        let mut wait = Duration::from_millis(250);
+        let mut looks = 1u32;
+        loop {
+            let dead = self.old_is_dead(rec, ctx).await?;
+            if dead != Some(false) || started.elapsed() >= bound {
+                if dead == Some(false) && looks > 1 {
+                    tracing::info!(rotation = %rec.id, looks, "old key still answers after the propagation bound");
+                }
+                return Ok(dead);
+            }
+            if looks == 1 {
+                self.emit(
+                    rec,
+                    RotationEventKind::Waiting,
+                    format!(
+                        "the old key was deleted and still answers; {} documents a propagation delay, checking again for up to {} s",
+                        providers::profile(&ctx.key.provider).map_or("the provider", |p| p.display_name),
+                        bound.as_secs()
+                    ),
+                );
+            }
+            tokio::time::sleep(wait.min(bound.saturating_sub(started.elapsed()))).await;
+            wait = (wait * 2).min(Duration::from_secs(10));
+            looks += 1;
+        }
+    }
+
     /// `promoted` → `old_revoked` (API flavours; guided goes through `confirm_revoked`).
     async fn revoke_old(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
         if rec.flavour == RotationFlavour::CreateRevoke {
@@ -755,7 +751,7 @@ impl Driver<'_> {
             }
             pause_after("remote_revoked");
         }
-        match self.old_is_dead(rec, ctx).await? {
+        match self.old_is_dead_within(rec, ctx).await? {
             Some(true) => {}
             Some(false) => {
                 return Err(RotationError::OldKeyStillValid {
@@ -1218,7 +1214,7 @@ impl Inventory {
         let mut key = key.clone();
         let needs_learning = key.remote_id.is_none()
             || (flavour == RotationFlavour::CreateRevoke
-                && key.provider != "cloudflare"
+                && !keeps_permissions(&key)
                 && key.scopes.is_empty()
                 && opts.scopes.is_none()
                 && !opts.narrow);
@@ -1247,7 +1243,7 @@ impl Inventory {
         };
         if flavour == RotationFlavour::CreateRevoke
             && scopes.is_empty()
-            && key.provider != "cloudflare"
+            && !keeps_permissions(&key)
         {
             return Err(Error::invalid(
                 "scopes",
@@ -1754,11 +1750,7 @@ impl Inventory {
             .await?
             .ok_or_else(|| Error::SecretMissing(format!("{} (admin)", c.name)))?;
         let http = http()?;
-        let api = KeyApi {
-            http: &http,
-            connection: &c,
-            admin: &admin,
-        };
+        let api = KeyApi::new(&http, &c, &admin, &plan.kind)?;
         let remote_label = truncate(&plan.name, 40);
         let created = api.create(&remote_label, &plan.scopes).await?;
         pause_after("remote_created");
@@ -2018,8 +2010,8 @@ fn new_key_scopes(key: &KeyRecord, opts: &RotateOptions) -> Result<(Vec<String>,
             }
             proposed.clone()
         }
-        // Cloudflare keeps the old token's policies as they are (read at creation time).
-        (None, false) if key.provider == "cloudflare" => Vec::new(),
+        // A provider that copies the old key's permissions keeps them as they are.
+        (None, false) if keeps_permissions(key) => Vec::new(),
         (None, false) => key.scopes.clone(),
     };
     Ok((scopes, proposed))
@@ -2033,7 +2025,7 @@ fn truncate(s: &str, n: usize) -> String {
 fn check_value(
     key: &KeyRecord,
     secret: &Secret,
-    custom: &[crate::provider::CustomProviderSpec],
+    custom: &[crate::providers::CustomProviderSpec],
 ) -> Result<()> {
     let new = NewKey {
         provider: Some(key.provider.clone()),

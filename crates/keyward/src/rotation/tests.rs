@@ -6,7 +6,7 @@ use super::*;
 use crate::config::Config;
 use crate::inventory::{Inventory, NewKey};
 use crate::model::{KeyRecord, KeyStatus};
-use crate::provider::{CustomProviderSpec, Presentation};
+use crate::providers::{CustomProviderSpec, Presentation};
 use crate::secret::Secret;
 use crate::store::Store;
 use crate::vault::{MemoryVault, Vault};

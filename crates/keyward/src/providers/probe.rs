@@ -2,9 +2,9 @@
 //! providers: call one URL with the key presented the provider's way; 2xx = valid, 401/403 =
 //! invalid. Which URL is configurable (the seeds document no verify endpoint).
 
+use super::api::{error_for, ClientError, Verification};
 use super::http::{Auth, Http};
-use super::{error_for, ClientError, Verification};
-use crate::provider::Presentation;
+use super::Presentation;
 use crate::secret::Secret;
 use reqwest::Method;
 

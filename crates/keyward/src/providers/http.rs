@@ -3,7 +3,7 @@
 //! providers' own rate-limit headers. Errors never carry a URL (a query string may hold a key)
 //! nor a key value.
 
-use super::ClientError;
+use super::api::ClientError;
 use crate::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
@@ -87,21 +87,42 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Seconds to wait from `Retry-After` (seconds or HTTP date not supported → None), Postman's
-/// `X-RateLimit-RetryAfter`, or `X-RateLimit-Reset` as a delta.
+/// How long a 429 asks to wait (see [`retry_after_at`]).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    for name in ["retry-after", "x-ratelimit-retryafter"] {
-        if let Some(secs) = headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-        {
-            if secs.is_finite() && secs >= 0.0 {
-                return Some(Duration::from_secs_f64(secs));
-            }
+    retry_after_at(headers, chrono::Utc::now().timestamp())
+}
+
+/// How long a 429 asks to wait, from whichever header the provider sends: `Retry-After`
+/// (seconds; Cloudflare, PostHog), Postman's `X-RateLimit-RetryAfter` and its `RetryAfter`
+/// variant, the IETF draft's `RateLimit: …, reset=N` (newer Postman endpoints), and
+/// SendGrid's `X-RateLimit-Reset` (a Unix time; SendGrid sends no `Retry-After`).
+pub fn retry_after_at(headers: &HeaderMap, now_unix: i64) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let secs = |v: &str| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64)
+    };
+    for name in ["retry-after", "x-ratelimit-retryafter", "retryafter"] {
+        if let Some(d) = text(name).and_then(secs) {
+            return Some(d);
         }
     }
-    None
+    if let Some(reset) = text("ratelimit").and_then(|v| {
+        v.split([',', ';'])
+            .filter_map(|part| part.trim().strip_prefix("reset="))
+            .find_map(secs)
+    }) {
+        return Some(reset);
+    }
+    let reset = text("x-ratelimit-reset")?.parse::<i64>().ok()?;
+    // A Unix time (SendGrid) is far larger than any delay in seconds.
+    if reset > 1_000_000_000 {
+        Some(Duration::from_secs(u64::try_from(reset - now_unix).unwrap_or(0)))
+    } else {
+        u64::try_from(reset).ok().map(Duration::from_secs)
+    }
 }
 
 impl Http {
@@ -336,5 +357,29 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
         h.insert("retry-after", HeaderValue::from_static("1"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn retry_header_variants() {
+        let now = 1_800_000_000;
+        let one = |name: &'static str, value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(name, HeaderValue::from_static(value));
+            retry_after_at(&h, now)
+        };
+        // Postman's older variant and the IETF draft header of its newer endpoints.
+        assert_eq!(one("retryafter", "7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            one("ratelimit", "limit=300, remaining=0, reset=12"),
+            Some(Duration::from_secs(12))
+        );
+        // SendGrid: a Unix time, and no Retry-After.
+        assert_eq!(
+            one("x-ratelimit-reset", "1800000030"),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(one("x-ratelimit-reset", "1799999990"), Some(Duration::ZERO));
+        assert_eq!(one("x-ratelimit-reset", "5"), Some(Duration::from_secs(5)));
+        assert_eq!(one("x-ratelimit-reset", "soon"), None);
     }
 }

@@ -1,14 +1,7 @@
-//! Provider management APIs over HTTP: verify a key, list what a provider holds. One small
-//! client per provider on a shared [`http::Http`]; the profiles in `crate::provider` say which
-//! operations are API and which are manual.
+//! What every provider's API calls share: the error type, what a verification says, and the
+//! entry point that verifies a key through its provider's module.
 
-pub mod cloudflare;
-pub mod http;
-pub mod posthog;
-pub mod postman;
-pub mod postmark;
-pub mod probe;
-pub mod sendgrid;
+use super::http;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -42,6 +35,13 @@ pub enum ClientError {
     Malformed(String),
     #[error("{0}")]
     Unsupported(String),
+    /// The provider says this value cannot be a working key at all (Cloudflare 400/6003:
+    /// malformed Authorization header).
+    #[error("the provider says this value cannot work: {0}")]
+    UnusableValue(String),
+    /// A 401 from a region that was only guessed: the key may belong to another region.
+    #[error("could not verify: {0}")]
+    RegionUnknown(String),
 }
 
 impl ClientError {
@@ -61,6 +61,8 @@ impl ClientError {
             }
             ClientError::Malformed(_) => "provider_malformed",
             ClientError::Unsupported(_) => "manual_only",
+            ClientError::UnusableValue(_) => "provider_unusable_value",
+            ClientError::RegionUnknown(_) => "provider_region_unknown",
         }
     }
 }
@@ -171,22 +173,49 @@ fn missing_scope(message: &str) -> Option<String> {
     (!scope.is_empty()).then_some(scope)
 }
 
-pub(crate) fn parse_time(v: Option<&serde_json::Value>) -> Option<DateTime<Utc>> {
-    v.and_then(|v| v.as_str())
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
-}
 
 /// Where and how to verify one key.
 pub struct VerifyTarget<'a> {
     pub provider: &'a str,
     pub kind: &'a str,
-    /// The connection's base URL, else the provider's documented default.
+    /// The connection's base URL, or the key's region's; `None`: the provider's default.
     pub base_url: Option<&'a str>,
-    pub probe_path: Option<&'a str>,
-    /// Cloudflare account id: account-owned tokens (`cfat_`) verify under `/accounts/{id}`.
-    pub account_id: Option<&'a str>,
-    pub custom: Option<&'a crate::provider::CustomProviderSpec>,
+    /// Whether `base_url` was chosen (by the user, a connection or a region), not defaulted.
+    pub base_url_chosen: bool,
+    pub options: &'a crate::connection::ConnectionOptions,
+    pub custom: Option<&'a super::CustomProviderSpec>,
+}
+
+pub(super) static NO_OPTIONS: crate::connection::ConnectionOptions = crate::connection::ConnectionOptions {
+    project_id: None,
+    account_id: None,
+    probe_path: None,
+};
+
+impl<'a> VerifyTarget<'a> {
+    /// A key's target: its connection's base URL and options where it has one, else the
+    /// provider's default (a guessed region).
+    pub fn for_key(
+        provider: &'a str,
+        kind: &'a str,
+        connection: Option<&'a crate::connection::Connection>,
+        custom: Option<&'a super::CustomProviderSpec>,
+    ) -> VerifyTarget<'a> {
+        VerifyTarget {
+            provider,
+            kind,
+            base_url: connection.map(|c| c.base_url.as_str()),
+            base_url_chosen: connection.is_some(),
+            options: connection.map_or(&NO_OPTIONS, |c| &c.options),
+            custom,
+        }
+    }
+}
+
+/// Reads `null` as an empty string (PostHog answers `mask_value: null` for some keys).
+pub(super) fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Verifies a key the way its provider allows; `Unsupported` where only the dashboard can tell.
@@ -195,74 +224,39 @@ pub async fn verify(
     t: &VerifyTarget<'_>,
     key: &crate::Secret,
 ) -> Result<Verification, ClientError> {
-    use crate::provider::Presentation;
-    use reqwest::Method;
-
     if let Some(spec) = t.custom {
-        let url = spec.verify_url.as_deref().ok_or_else(|| {
-            ClientError::Unsupported(format!(
-                "no verify URL is known for '{}': describe one with `keyward provider add {} … --verify-url URL`",
-                spec.id, spec.id
-            ))
-        })?;
-        let probe = probe::Probe {
-            http,
-            base_url: url,
-            method: Method::GET,
-            path: "",
-            presentation: spec.presentation,
-            name: &spec.presentation_name,
-        };
-        return probe.verify(key).await;
+        return super::custom::verify_described(http, spec, key).await;
     }
-    let base = t.base_url.ok_or_else(|| {
+    let provider = super::get(t.provider).ok_or_else(|| {
         ClientError::Unsupported(format!(
-            "no API base URL is known for {}: connect it first (`keyward connect {} --base-url URL --name NAME`)",
-            t.provider, t.provider
+            "no provider '{}' is known",
+            t.provider.chars().take(40).collect::<String>()
         ))
     })?;
-    match (t.provider, t.kind) {
-        ("postmark", kind) => postmark::PostmarkClient { http, base_url: base }.verify_any(key, kind).await,
-        ("postman", _) => postman::PostmanClient { http, base_url: base }.verify(key).await,
-        ("posthog", "personal") => posthog::PostHogClient { http, base_url: base }.verify_personal(key).await,
-        ("cloudflare", "user_token") => cloudflare::CloudflareClient { http, base_url: base }.verify(key, None).await,
-        ("cloudflare", "account_token") => {
-            let account = t.account_id.ok_or_else(|| {
-                ClientError::Unsupported(
-                    "account-owned Cloudflare tokens verify under their account: give the connection's account id (--account)".into(),
-                )
-            })?;
-            cloudflare::CloudflareClient { http, base_url: base }.verify(key, Some(account)).await
-        }
-        ("sendgrid", _) => sendgrid::SendGridClient { http, base_url: base }.verify(key).await,
-        ("postmon", _) => {
-            probe::Probe {
-                http,
-                base_url: base,
-                method: Method::POST,
-                path: t.probe_path.unwrap_or("/v1/event"),
-                presentation: Presentation::BodyField,
-                name: "api_key",
-            }
-            .verify(key)
-            .await
-        }
-        ("postnomic", _) => {
-            probe::Probe {
-                http,
-                base_url: base,
-                method: Method::GET,
-                path: t.probe_path.unwrap_or("/api/v1/posts"),
-                presentation: Presentation::Header,
-                name: "X-Api-Key",
-            }
-            .verify(key)
-            .await
-        }
-        (provider, kind) => Err(ClientError::Unsupported(format!(
-            "{provider} offers no API call that verifies a {kind} key; check it in the provider's dashboard"
-        ))),
-    }
+    let profile = provider.profile();
+    let kind = profile.kind(t.kind).ok_or_else(|| {
+        ClientError::Unsupported(format!(
+            "{} has no key kind '{}'",
+            profile.display_name,
+            t.kind.chars().take(40).collect::<String>()
+        ))
+    })?;
+    let base = t.base_url.or(profile.default_base_url).ok_or_else(|| {
+        ClientError::Unsupported(format!(
+            "no API base URL is known for {}: connect it first (`keyward connect {} --base-url URL --name NAME`)",
+            profile.display_name, profile.id
+        ))
+    })?;
+    // A 401 proves the key invalid only where the region is known: a provider with one
+    // global API, a base URL somebody chose, or a region's own host.
+    let region_guessed = !profile.regions.is_empty() && !t.base_url_chosen;
+    let at = super::Endpoint {
+        http,
+        base_url: base,
+        options: t.options,
+        region_guessed,
+    };
+    provider.verify(&at, kind, key).await
 }
 
 #[cfg(test)]

@@ -291,65 +291,54 @@ fn check_format_accepts_good_values() {
     ];
     for (p, k, v) in cases {
         let (provider, kind) = lookup_kind(p, k).unwrap_or_else(|e| panic!("{e}"));
-        assert!(check_format(provider, kind, &v).is_ok(), "{p}/{k}");
+        assert_eq!(check_format(provider, kind, &v).ok(), Some(FormatCheck::Fits), "{p}/{k}");
     }
 }
 
 #[test]
-fn check_format_errors_never_contain_the_value() {
+fn check_format_refuses_only_what_cannot_be_a_key_and_never_quotes_it() {
     let canary = "CANARY_zq7";
-    let all_kinds = profiles()
-        .iter()
-        .flat_map(|p| p.kinds.iter().map(move |k| (p, k)));
+    let all_kinds = profiles().flat_map(|p| p.kinds.iter().map(move |k| (p, k)));
     for (provider, kind) in all_kinds {
         let prefix = kind.prefix.unwrap_or_default();
-        let rejected_everywhere = [
-            format!(" {canary} "),
+        // Not a key at all: a line break (two lines pasted), control characters, no value,
+        // a whole file.
+        let refused = [
             format!("{canary}\n"),
-            format!("{prefix}{canary} {canary}"),
-            format!("{prefix}{canary}é"),
+            format!("{prefix}{canary}\r\n{canary}"),
+            format!("{prefix}{canary}\u{7}"),
+            String::new(),
             format!("{prefix}{canary}{}", "z".repeat(9000)),
         ];
-        let rejected_by_patterns = [format!("{prefix}{canary}!{canary}"), canary.to_string()];
-        // Loose patterns (phc_, pk_, …) may accept this one; it must not leak if rejected.
-        let maybe = [format!("{prefix}{canary}")];
-        for (i, v) in rejected_everywhere
-            .iter()
-            .chain(&rejected_by_patterns)
-            .chain(&maybe)
-            .enumerate()
-        {
+        for v in &refused {
+            let e = check_format(provider, kind, v).expect_err("must be refused");
+            let msg = e.to_string();
+            assert!(!msg.contains(canary), "{}/{} leaks: {msg}", provider.id, kind.id);
+            assert!(matches!(e, ProviderError::MalformedKey { .. }));
+        }
+        // Odd shapes are stored with a warning: the provider decides validity.
+        let unusual = [
+            format!("{prefix}{canary} {canary}"),
+            format!("{prefix}{canary}é"),
+            format!("{prefix}{canary}!{canary}"),
+            canary.to_string(),
+        ];
+        for v in &unusual {
             match check_format(provider, kind, v) {
-                Err(e) => {
-                    let msg = e.to_string();
-                    assert!(
-                        !msg.contains(canary),
-                        "{}/{} leaks: {msg}",
-                        provider.id,
-                        kind.id
-                    );
-                    assert!(matches!(e, ProviderError::MalformedKey { .. }));
+                Ok(FormatCheck::Unusual(w)) => {
+                    assert!(!w.contains(canary), "{}/{} leaks: {w}", provider.id, kind.id);
+                    assert!(w.contains("stored anyway"), "{w}");
                 }
-                Ok(()) => {
-                    let must_reject = i < rejected_everywhere.len()
-                        || (i < rejected_everywhere.len() + rejected_by_patterns.len()
-                            && kind.pattern.is_some());
-                    assert!(
-                        !must_reject,
-                        "{}/{} accepted bad value #{i}",
-                        provider.id, kind.id
-                    );
-                }
+                Ok(FormatCheck::Fits) => assert!(
+                    kind.pattern.is_none(),
+                    "{}/{} says a mismatch fits",
+                    provider.id,
+                    kind.id
+                ),
+                Err(e) => panic!("{}/{} refused an unusual value: {e}", provider.id, kind.id),
             }
         }
     }
-    let (p, k) = lookup_kind("posthog", "personal").unwrap_or_else(|e| panic!("{e}"));
-    let msg = check_format(p, k, "phx_12345678").map_err(|e| e.to_string());
-    let msg = msg.err().unwrap_or_default();
-    assert!(
-        msg.contains("43–48") && msg.contains("8 characters after phx_"),
-        "{msg}"
-    );
 }
 
 #[test]
@@ -364,7 +353,7 @@ fn check_format_rejects_kind_of_other_provider() {
 
 #[test]
 fn profile_ids_are_exact_and_lookup_is_case_insensitive() {
-    let ids: Vec<&str> = profiles().iter().map(|p| p.id).collect();
+    let ids: Vec<&str> = profiles().map(|p| p.id).collect();
     assert_eq!(
         ids,
         [
@@ -415,8 +404,11 @@ fn ids_are_unique_and_data_is_consistent() {
                 assert_eq!(k.presentation_name, "Authorization");
             }
             if let (Some(pre), Some(pat)) = (k.prefix, k.pattern) {
+                let pre = pre.replace('.', "\\.");
+                // Either the prefix, or a group whose first form is the prefix (Cloudflare's
+                // unprefixed legacy tokens are the second form).
                 assert!(
-                    pat.starts_with(&format!("^{}", pre.replace('.', "\\."))),
+                    pat.starts_with(&format!("^{pre}")) || pat.starts_with(&format!("^(?:{pre}")),
                     "{}/{}",
                     p.id,
                     k.id

@@ -37,7 +37,6 @@ pub struct Detection {
 /// Compiled kind patterns, keyed by pattern text (kinds may share one).
 static PATTERNS: LazyLock<HashMap<&'static str, Regex>> = LazyLock::new(|| {
     profiles()
-        .iter()
         .flat_map(|p| p.kinds.iter())
         .filter_map(|k| k.pattern)
         .filter_map(|pat| Regex::new(pat).ok().map(|re| (pat, re)))
@@ -52,7 +51,6 @@ pub(super) fn kind_regex(kind: &KeyKindProfile) -> Option<&'static Regex> {
 static PREFIXED: LazyLock<Vec<(&'static ProviderProfile, &'static KeyKindProfile)>> =
     LazyLock::new(|| {
         let mut v: Vec<_> = profiles()
-            .iter()
             .flat_map(|p| p.kinds.iter().map(move |k| (p, k)))
             .filter(|(_, k)| k.prefix.is_some_and(|pre| !pre.is_empty()))
             .collect();
@@ -267,38 +265,54 @@ pub fn masked_hint(value: &str) -> String {
 /// Values longer than this are not keys (a whole file was pasted, say).
 const MAX_KEY_BYTES: usize = 8192;
 
-/// Validate a value against a kind's pattern. The error explains what is wrong without
-/// quoting the value.
+/// What a format check says of a value that can be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormatCheck {
+    /// Fits one of the kind's known formats (or the kind has none).
+    Fits,
+    /// Does not look like this kind; stored anyway, since only the provider can tell
+    /// whether a value works. The message does not quote the value.
+    Unusual(String),
+}
+
+impl FormatCheck {
+    pub fn warning(&self) -> Option<&str> {
+        match self {
+            FormatCheck::Fits => None,
+            FormatCheck::Unusual(w) => Some(w),
+        }
+    }
+}
+
+/// Checks a value against a kind's known formats. Detection suggests, it never blocks: only
+/// values that cannot be a key at all (empty, with line breaks or control characters, or
+/// larger than any key) are refused; anything else that does not fit is a warning, and the
+/// provider decides validity. Messages explain without quoting the value.
 pub fn check_format(
     provider: &ProviderProfile,
     kind: &KeyKindProfile,
     value: &str,
-) -> Result<(), ProviderError> {
+) -> Result<FormatCheck, ProviderError> {
     if provider.kind(kind.id).is_none() {
         return Err(ProviderError::UnknownKind {
             provider: provider.id.into(),
             kind: kind.id.into(),
         });
     }
-    let malformed = |reason: String| ProviderError::MalformedKey {
-        provider: provider.id.into(),
-        kind: kind.id.into(),
-        reason,
-    };
+    if let Some(problem) = unusable(value) {
+        return Err(ProviderError::MalformedKey {
+            provider: provider.id.into(),
+            kind: kind.id.into(),
+            reason: format!("this value {problem}"),
+        });
+    }
     let Some(re) = kind_regex(kind) else {
-        // No known format (custom): only reject what cannot be a key at all.
-        return match basic_problem(value) {
-            Some(problem) => Err(malformed(format!("this value {problem}"))),
-            None => Ok(()),
-        };
+        // No known format (custom): anything storable fits.
+        return Ok(FormatCheck::Fits);
     };
     if re.is_match(value) {
-        return Ok(());
+        return Ok(FormatCheck::Fits);
     }
-    let expected = format!(
-        "a {} {} {}",
-        provider.display_name, kind.display_name, kind.shape
-    );
     let observed = basic_problem(value)
         .or_else(|| {
             kind.prefix
@@ -320,7 +334,30 @@ pub fn check_format(
                 format!("has {n} characters after {prefix} and does not fit that shape")
             }
         });
-    Err(malformed(format!("{expected}; this value {observed}")))
+    Ok(FormatCheck::Unusual(format!(
+        "this does not look like a {} {} (expected a value that {}; this value {observed}); \
+         stored anyway — {} decides whether it works",
+        provider.display_name, kind.display_name, kind.shape, provider.display_name
+    )))
+}
+
+/// What makes a value impossible as a key, whatever the provider: nothing, line breaks or
+/// control characters (a pasted block of text), or a size no key has.
+fn unusable(value: &str) -> Option<String> {
+    if value.is_empty() {
+        Some("is empty".into())
+    } else if value.len() > MAX_KEY_BYTES {
+        Some(format!(
+            "is {} bytes long, longer than any API key",
+            value.len()
+        ))
+    } else if value.chars().any(|c| c == '\n' || c == '\r') {
+        Some("contains a line break (more than one line was pasted?)".into())
+    } else if value.chars().any(char::is_control) {
+        Some("contains control characters".into())
+    } else {
+        None
+    }
 }
 
 /// Problems any key value can have, described without quoting it.

@@ -1,20 +1,10 @@
-//! Static knowledge about the providers Keyward manages keys for, and key detection.
-//!
-//! Everything here is data plus pure functions: no I/O, no secrets kept. Facts come from
-//! `reference/providers.md` and the seed documents; where a source says "not found" the
-//! operation is `Manual` or `Unsupported` and the kind's `notes` say so.
-
-mod custom;
-mod detect;
-mod profiles;
-
-#[cfg(test)]
-mod tests;
+//! The static half of a provider: its profile (kinds, formats, presentation, privileges,
+//! purposes, regions). Data plus pure functions: no I/O, no secrets kept. Each provider's
+//! module holds its own `PROFILE`; facts and their sources are in `docs/providers.md`.
 
 use serde::{Deserialize, Serialize};
 
-pub use custom::CustomProviderSpec;
-pub use detect::{check_format, detect, masked_hint, Confidence, Detection};
+use super::detect;
 
 /// How a key travels in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,6 +71,8 @@ pub struct KeyKindProfile {
     /// May live in client-side code (web pages, mobile apps).
     pub client_safe: bool,
     pub operations: Operations,
+    /// The provider reports when the key was last used, so "never used" means something.
+    pub reports_last_use: bool,
     pub dashboard_url: &'static str,
     pub notes: &'static str,
 }
@@ -107,6 +99,21 @@ pub struct ProviderProfile {
     pub purposes: &'static [PurposeProfile],
     /// Upper-case stem for environment variable names, e.g. `POSTMARK`.
     pub env_prefix: &'static str,
+    /// The kind a connection's admin key is (the management API's credential), if any.
+    pub admin_kind: Option<&'static str>,
+    /// The kind Keyward creates through the management API, if any.
+    pub created_kind: Option<&'static str>,
+    /// Hosted regions; a key belongs to one, and a 401 from another proves nothing.
+    /// Empty: one global API.
+    pub regions: &'static [Region],
+}
+
+/// One hosted region of a provider's API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub base_url: &'static str,
 }
 
 impl ProviderProfile {
@@ -120,6 +127,19 @@ impl ProviderProfile {
         self.purposes.iter().find(|p| p.id.eq_ignore_ascii_case(id))
     }
 
+    /// Region by id (case-insensitive).
+    pub fn region(&self, id: &str) -> Option<&'static Region> {
+        self.regions.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The region whose documented base URL this is (trailing slashes ignored).
+    pub fn region_of_base(&self, base_url: &str) -> Option<&'static Region> {
+        let base = base_url.trim_end_matches('/');
+        self.regions
+            .iter()
+            .find(|r| r.base_url.trim_end_matches('/').eq_ignore_ascii_case(base))
+    }
+
     /// The least privileged kind that serves `purpose_id`.
     pub fn minimal_kind_for(&self, purpose_id: &str) -> Option<&KeyKindProfile> {
         self.purpose(purpose_id)
@@ -127,16 +147,52 @@ impl ProviderProfile {
     }
 }
 
-/// All built-in providers: the five seed services, Cloudflare, SendGrid and `custom`.
-pub fn profiles() -> &'static [ProviderProfile] {
-    profiles::PROFILES
+/// Every built-in provider's profile: the five seed services, Cloudflare, SendGrid, `custom`.
+pub fn profiles() -> impl Iterator<Item = &'static ProviderProfile> {
+    super::registry().iter().map(|p| p.profile())
 }
 
 /// Built-in provider by id (case-insensitive).
 pub fn profile(id: &str) -> Option<&'static ProviderProfile> {
-    profiles::PROFILES
-        .iter()
-        .find(|p| p.id.eq_ignore_ascii_case(id))
+    profiles().find(|p| p.id.eq_ignore_ascii_case(id))
+}
+
+pub(super) const fn ops(
+    list: OpMode,
+    create: OpMode,
+    roll: OpMode,
+    revoke: OpMode,
+    verify: OpMode,
+) -> Operations {
+    Operations {
+        list,
+        create,
+        roll,
+        revoke,
+        verify,
+    }
+}
+
+pub(super) const ALL_MANUAL: Operations = ops(
+    OpMode::Manual,
+    OpMode::Manual,
+    OpMode::Manual,
+    OpMode::Manual,
+    OpMode::Manual,
+);
+
+pub(super) const fn purpose(
+    id: &'static str,
+    label: &'static str,
+    minimal_kind: &'static str,
+    scopes: &'static [&'static str],
+) -> PurposeProfile {
+    PurposeProfile {
+        id,
+        label,
+        minimal_kind,
+        scopes,
+    }
 }
 
 /// Provider and kind by id, with errors that list the valid choices.
@@ -184,8 +240,7 @@ pub enum ProviderError {
 }
 
 fn known_provider_ids() -> String {
-    profiles::PROFILES
-        .iter()
+    profiles()
         .map(|p| p.id)
         .collect::<Vec<_>>()
         .join(", ")
