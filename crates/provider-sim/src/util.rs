@@ -40,9 +40,19 @@ pub fn postman_key() -> String {
     format!("PMAK-{}-{}", hex(24), hex(34))
 }
 
-/// `phx_` personal key (47 characters after the prefix, inside trufflehog's 43..=48).
+/// The base57 alphabet (no `0 1 I O l`) PostHog's keys are written in.
+pub const BASE57: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// `phx_` personal key as PostHog makes them today: 35 random bytes in base57, 48
+/// characters after the prefix, about 3 % of them 49 (providers.md; older base62 keys have
+/// 43, sometimes 42, and seeds may hold those).
 pub fn posthog_personal_key() -> String {
-    format!("phx_{}", alnum(47))
+    let mut rng = rand::thread_rng();
+    let len = if rng.gen_ratio(3, 100) { 49 } else { 48 };
+    let body: String = (0..len)
+        .map(|_| char::from(BASE57[rng.gen_range(0..BASE57.len())]))
+        .collect();
+    format!("phx_{body}")
 }
 
 /// `phs_` project secret key.
@@ -79,6 +89,24 @@ pub fn cloudflare_token(account_owned: bool) -> String {
     let body = format!("{prefix}{}", alnum(40));
     let sum = crc32(body.as_bytes());
     format!("{body}{sum:08x}")
+}
+
+/// Whether a bearer value has one of Cloudflare's token shapes: `cf[ua]t_` + 40
+/// alphanumerics + 8 hex, or the unprefixed legacy 40 characters of `[A-Za-z0-9_-]`
+/// (https://developers.cloudflare.com/fundamentals/api/get-started/token-formats/).
+/// Anything else is what Cloudflare answers with 400 / 6003 / 6111.
+pub fn cloudflare_token_well_formed(value: &str) -> bool {
+    let prefixed = (value.starts_with("cfut_") || value.starts_with("cfat_"))
+        && value.len() == 53
+        && value[5..45].bytes().all(|b| b.is_ascii_alphanumeric())
+        && value[45..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let legacy = value.len() == 40
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    prefixed || legacy
 }
 
 /// A Cloudflare object id: 32 hex.
@@ -244,5 +272,17 @@ mod tests {
         assert_eq!(pm.len(), 5 + 24 + 1 + 34);
         assert_eq!(posthog_mask("phx_abcdefgh1234"), "phx_...1234");
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert!(cloudflare_token_well_formed(&cf));
+        assert!(cloudflare_token_well_formed(
+            "8M7wS6hCpXVc-DoRnPPY_UCWPgy8aea4Wy6kCe5T"
+        ));
+        assert!(!cloudflare_token_well_formed("8M7wS6hCpXVc-DoRnPPY"));
+        assert!(!cloudflare_token_well_formed(&cf[..50]));
+        for _ in 0..200 {
+            let k = posthog_personal_key();
+            let body = &k[4..];
+            assert!(body.len() == 48 || body.len() == 49, "{k}");
+            assert!(body.bytes().all(|b| BASE57.contains(&b)));
+        }
     }
 }
