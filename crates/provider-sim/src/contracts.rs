@@ -49,6 +49,10 @@ pub struct FixtureRequest {
     /// A fault the harness installs for this request only (e.g. a 429).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<Fault>,
+    /// Behaviour switches the harness sets first (`PATCH /_control/options` body, e.g.
+    /// `{"postman_rate_limit_headers": "ratelimit"}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Value>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

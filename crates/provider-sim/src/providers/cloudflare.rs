@@ -518,12 +518,18 @@ fn do_verify(sim: &SimHandle, headers: &HeaderMap, ip: std::net::IpAddr, owner: 
         let mut result = Map::new();
         result.insert("id".into(), json!(t.id));
         result.insert("status".into(), serde_json::to_value(status).unwrap_or(Value::Null));
-        if let Some(nb) = &t.not_before {
-            result.insert("not_before".into(), time(nb));
-        }
-        if let Some(e) = &t.expires_on {
-            result.insert("expires_on".into(), time(e));
-        }
+        // `{id, status, not_before, expires_on}` (Verify Token; the troubleshooting page's
+        // example carries all four). Unset times are null. A disabled or expired token still
+        // gets 200 with that `status` (the documented enum active|disabled|expired); what
+        // Cloudflare really answers for those is not stated beyond the schema.
+        result.insert(
+            "not_before".into(),
+            t.not_before.as_ref().map_or(Value::Null, time),
+        );
+        result.insert(
+            "expires_on".into(),
+            t.expires_on.as_ref().map_or(Value::Null, time),
+        );
         let messages = if status == CloudflareStatus::Active {
             json!([{"code": 10000, "message": "This API Token is valid and active", "type": null}])
         } else {
