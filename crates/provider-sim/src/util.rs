@@ -40,29 +40,45 @@ pub fn postman_key() -> String {
     format!("PMAK-{}-{}", hex(24), hex(34))
 }
 
-/// The base57 alphabet (no `0 1 I O l`) PostHog's keys are written in.
+/// The base57 alphabet of PostHog's tokens: base62 minus `0 1 O I l`
+/// (PostHog source, posthog/models/utils.py `generate_random_token`).
 pub const BASE57: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/// `phx_` personal key as PostHog makes them today: 35 random bytes in base57, 48
-/// characters after the prefix, about 3 % of them 49 (providers.md; older base62 keys have
-/// 43, sometimes 42, and seeds may hold those).
-pub fn posthog_personal_key() -> String {
+/// A PostHog token body as `generate_random_token(nbytes)` makes it today: `nbytes` random
+/// bytes with the top bit forced on, written in base57. For 35 bytes that is 48 characters,
+/// 49 for the ~2.9 % of values at or above 57^48; for 32 bytes always 44. Length and
+/// alphabet are drawn to that distribution (the value itself need not be a real integer's
+/// digits for a test double).
+fn posthog_token(nbytes: usize) -> String {
     let mut rng = rand::thread_rng();
-    let len = if rng.gen_ratio(3, 100) { 49 } else { 48 };
-    let body: String = (0..len)
+    let len = match nbytes {
+        // 57^48 ≈ 2^279.979: P(49 digits) = 2 - 2^0.979 ≈ 0.029.
+        35 if rng.gen_ratio(29, 1000) => 49,
+        35 => 48,
+        _ => 44,
+    };
+    (0..len)
         .map(|_| char::from(BASE57[rng.gen_range(0..BASE57.len())]))
-        .collect();
-    format!("phx_{body}")
+        .collect()
 }
 
-/// `phs_` project secret key.
+/// `phx_` personal key: 35 bytes in base57, 48 characters after the prefix, ~3 % 49
+/// (`generate_random_token_personal`; providers.md). Older base62 keys have 43, sometimes
+/// 42, and seeds may hold those.
+pub fn posthog_personal_key() -> String {
+    format!("phx_{}", posthog_token(35))
+}
+
+/// `phs_` project secret key: same generator as personal keys
+/// (`generate_random_token_secret`).
 pub fn posthog_secret_key() -> String {
-    format!("phs_{}", alnum(43))
+    format!("phs_{}", posthog_token(35))
 }
 
-/// `phc_` project (ingestion) key.
+/// `phc_` project (ingestion) key: 32 bytes in base57, 44 characters
+/// (`generate_random_token_project`).
 pub fn posthog_project_key() -> String {
-    format!("phc_{}", alnum(43))
+    format!("phc_{}", posthog_token(32))
 }
 
 /// PostHog's `mask_value`: the first four and last four characters (`phx_...abcd`).
@@ -279,10 +295,13 @@ mod tests {
         assert!(!cloudflare_token_well_formed("8M7wS6hCpXVc-DoRnPPY"));
         assert!(!cloudflare_token_well_formed(&cf[..50]));
         for _ in 0..200 {
-            let k = posthog_personal_key();
-            let body = &k[4..];
-            assert!(body.len() == 48 || body.len() == 49, "{k}");
-            assert!(body.bytes().all(|b| BASE57.contains(&b)));
+            for k in [posthog_personal_key(), posthog_secret_key()] {
+                let body = &k[4..];
+                assert!(body.len() == 48 || body.len() == 49, "{k}");
+                assert!(body.bytes().all(|b| BASE57.contains(&b)));
+            }
+            assert_eq!(posthog_project_key().len(), 4 + 44);
         }
+        assert_eq!(BASE57.len(), 57);
     }
 }

@@ -4,10 +4,13 @@
 //! keys — API-managed ones and the older per-project feature-flags secure key — authenticate
 //! on the feature-flag read endpoints; errors are `{type, code, detail, attr}`.
 //!
-//! Lists use DRF `LimitOffsetPagination` (PostHog's REST_FRAMEWORK default, page size 100):
-//! `{count, next, previous, results}`, `?limit=&offset=`, `next`/`previous` absolute URLs
-//! or null (PostHog's generated client types the key list
-//! `PaginatedProjectSecretAPIKeyListApi`; providers.md).
+//! Lists use DRF `LimitOffsetPagination` (PostHog's REST_FRAMEWORK default in
+//! posthog/settings/web.py: `DEFAULT_PAGINATION_CLASS` LimitOffsetPagination, `PAGE_SIZE`
+//! 100; errors through `exceptions_hog`): `{count, next, previous, results}`,
+//! `?limit=&offset=`, `next`/`previous` absolute URLs or null (PostHog's generated client
+//! types the key list `PaginatedProjectSecretAPIKeyListApi`; providers.md). The personal-key
+//! list is the exception: `PersonalAPIKeyViewSet.list` returns a bare array
+//! (posthog/api/personal_api_key.py) — moot here, as it answers a personal key with 403.
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
