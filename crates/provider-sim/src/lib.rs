@@ -330,6 +330,9 @@ async fn sim_middleware(State(sim): State<SimHandle>, mut req: Request, next: Ne
         if provider.sends_ratelimit_headers() {
             add_ratelimit_headers(&mut resp, limit, 0, reset_epoch, &cfg, style);
         }
+        if provider == Provider::Cloudflare {
+            add_cloudflare_ratelimit_headers(&mut resp, limit, 0, reset_in.as_secs(), &cfg);
+        }
         return finish(resp, Some("rate_limiter"));
     }
 
@@ -356,8 +359,33 @@ async fn sim_middleware(State(sim): State<SimHandle>, mut req: Request, next: Ne
             let style = postman_style(&sim, provider);
             add_ratelimit_headers(&mut resp, limit, remaining, reset_epoch, &cfg, style);
         }
+        if provider == Provider::Cloudflare {
+            add_cloudflare_ratelimit_headers(&mut resp, limit, remaining, reset_in.as_secs(), &cfg);
+        }
     }
     finish(resp, label)
+}
+
+/// Cloudflare's rate-limit headers on REST answers: `Ratelimit: "default";r=<remaining>;t=<secs
+/// to reset>` and `Ratelimit-Policy: "default";q=<quota>;w=<window secs>`; `retry-after` only
+/// once the limit is exceeded (https://developers.cloudflare.com/fundamentals/api/reference/limits/).
+fn add_cloudflare_ratelimit_headers(
+    resp: &mut Response,
+    limit: u32,
+    remaining: u32,
+    reset_in_secs: u64,
+    cfg: &RateLimitConfig,
+) {
+    set_header(
+        resp,
+        "ratelimit",
+        &format!("\"default\";r={remaining};t={reset_in_secs}"),
+    );
+    set_header(
+        resp,
+        "ratelimit-policy",
+        &format!("\"default\";q={limit};w={}", cfg.window_secs.max(1)),
+    );
 }
 
 /// Postman's configured header family (other providers: the default, unused).
@@ -463,6 +491,9 @@ async fn terminal_response(
         add_retry_header(&mut resp, provider, &cfg, secs, style);
         if provider.sends_ratelimit_headers() {
             add_ratelimit_headers(&mut resp, cfg.requests, 0, reset_epoch, &cfg, style);
+        }
+        if provider == Provider::Cloudflare {
+            add_cloudflare_ratelimit_headers(&mut resp, cfg.requests, 0, secs, &cfg);
         }
         return (resp, "rate_limit");
     }

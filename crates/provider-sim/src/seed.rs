@@ -484,7 +484,8 @@ pub struct CloudflareData {
     /// (https://developers.cloudflare.com/fundamentals/api/reference/permissions/).
     pub permission_group_scopes: BTreeMap<String, Vec<String>>,
     pub tokens: Vec<CloudflareToken>,
-    /// Cloudflare's token quotas (providers.md: 50 user tokens, 500 account tokens).
+    /// Cloudflare's token quotas: "User API token quota 50", "Account API token quota 500"
+    /// (https://developers.cloudflare.com/fundamentals/api/reference/limits/).
     pub max_user_tokens: usize,
     pub max_account_tokens: usize,
     /// The error a create over quota gets. Cloudflare's code and message for it are not

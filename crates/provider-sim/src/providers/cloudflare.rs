@@ -633,8 +633,9 @@ fn do_create(
             Owner::Account(a) => Some(a.clone()),
             Owner::User => None,
         };
-        // Quotas: 50 user tokens, 500 account tokens (providers.md); the error Cloudflare
-        // sends is not published, so it is the seed's `quota_error`.
+        // Quotas: "User API token quota 50, Account API token quota 500"
+        // (https://developers.cloudflare.com/fundamentals/api/reference/limits/); the error
+        // Cloudflare sends is not published, so it is the seed's `quota_error`.
         let caller_user = d.cloudflare.tokens[caller].user_id.clone();
         let (held, max) = match &owner {
             Owner::Account(a) => (
