@@ -389,6 +389,10 @@ fn personal_on_project(
     let key = d.posthog.personal_keys[k].clone();
     require_scope(&key.scopes, scope)?;
     let p = project_index(d, project_id)?;
+    // A project lives in one cloud: the other region's host does not know it.
+    if !in_region(&d.posthog.projects[p].region, request_region(headers)) {
+        return Err(not_found());
+    }
     check_key_reaches(&key, &d.posthog.projects[p])?;
     check_membership(&d.posthog.projects[p], key.user_id, level)?;
     Ok(p)
