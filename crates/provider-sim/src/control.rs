@@ -29,6 +29,11 @@ pub(crate) fn router() -> Router<SimHandle> {
         .route("/keys", get(keys))
         .route("/state", get(state))
         .route("/rate_limits", get(get_rate_limits).put(set_rate_limits))
+        .route("/options", get(get_options).patch(set_options))
+        .route(
+            "/cloudflare/effective_permissions",
+            get(cloudflare_effective_permissions),
+        )
         .fallback(|| async { bad(StatusCode::NOT_FOUND, "no such control endpoint") })
 }
 
@@ -155,4 +160,75 @@ async fn set_rate_limits(State(sim): State<SimHandle>, body: Bytes) -> Response 
         sim.set_rate_limit(&provider, cfg);
     }
     get_rate_limits(State(sim)).await
+}
+
+/// The behaviour switches that are not data (see the crate docs).
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct Options {
+    posthog_legacy_list: Option<bool>,
+    sendgrid_delete_propagation_ms: Option<u64>,
+    sendgrid_get_key_shape: Option<crate::seed::SendGridGetKeyShape>,
+    postman_rate_limit_headers: Option<crate::seed::PostmanRateLimitHeaders>,
+    cloudflare_max_user_tokens: Option<usize>,
+    cloudflare_max_account_tokens: Option<usize>,
+}
+
+async fn get_options(State(sim): State<SimHandle>) -> Response {
+    let body = sim.with_data(|d| {
+        json!({
+            "posthog_legacy_list": d.posthog.legacy_list,
+            "sendgrid_delete_propagation_ms": d.sendgrid.delete_propagation_ms,
+            "sendgrid_get_key_shape": d.sendgrid.get_key_shape,
+            "postman_rate_limit_headers": d.postman.rate_limit_headers,
+            "cloudflare_max_user_tokens": d.cloudflare.max_user_tokens,
+            "cloudflare_max_account_tokens": d.cloudflare.max_account_tokens,
+        })
+    });
+    json_response(StatusCode::OK, body)
+}
+
+/// `{"posthog_legacy_list": true, "sendgrid_delete_propagation_ms": 0, …}`: sets those.
+async fn set_options(State(sim): State<SimHandle>, body: Bytes) -> Response {
+    let o: Options = match serde_json::from_slice(&body) {
+        Ok(o) => o,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &format!("invalid options: {e}")),
+    };
+    sim.with_data(|d| {
+        if let Some(v) = o.posthog_legacy_list {
+            d.posthog.legacy_list = v;
+        }
+        if let Some(v) = o.sendgrid_delete_propagation_ms {
+            d.sendgrid.delete_propagation_ms = v;
+        }
+        if let Some(v) = o.sendgrid_get_key_shape {
+            d.sendgrid.get_key_shape = v;
+        }
+        if let Some(v) = o.postman_rate_limit_headers {
+            d.postman.rate_limit_headers = v;
+        }
+        if let Some(v) = o.cloudflare_max_user_tokens {
+            d.cloudflare.max_user_tokens = v;
+        }
+        if let Some(v) = o.cloudflare_max_account_tokens {
+            d.cloudflare.max_account_tokens = v;
+        }
+    });
+    get_options(State(sim)).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenQuery {
+    token_id: String,
+}
+
+async fn cloudflare_effective_permissions(
+    State(sim): State<SimHandle>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    match sim.cloudflare_effective_permissions(&q.token_id) {
+        Some(p) => json_response(StatusCode::OK, json!({"effective_permissions": p})),
+        None => bad(StatusCode::NOT_FOUND, "no such token"),
+    }
 }

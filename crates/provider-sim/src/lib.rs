@@ -6,6 +6,27 @@
 //! Every provider lives under its own path prefix, so a client's base URL is
 //! `http://127.0.0.1:PORT/<prefix>` (see [`Provider::prefix`]):
 //!
+//! ## Regions
+//!
+//! PostHog, Postman and SendGrid keys belong to one region (`us`, the default, or `eu`;
+//! the seed's `region` field). The EU hosts are played by their own prefixes
+//! (`/posthog-eu`, `/postman-eu`, `/sendgrid-eu/v3`, see [`Provider::prefix_in`]); get one
+//! with [`RunningSim::base_url_region`]. A key checked on the other region's prefix gets the
+//! provider's 401, as on the real hosts.
+//!
+//! ## Behaviour switches
+//!
+//! Seed fields, also settable at run time (`PATCH /_control/options` or the
+//! [`SimHandle`] setters): `posthog.legacy_list` (bare array instead of the paginated
+//! envelope), `sendgrid.delete_propagation_ms` (how long a deleted key still works),
+//! `sendgrid.get_key_shape`, `postman.rate_limit_headers` (which documented header family),
+//! `cloudflare.max_user_tokens` / `max_account_tokens`.
+//!
+//! ## Contracts
+//!
+//! `contracts/<provider>.json` hold request/response fixtures written from each
+//! provider's published docs; [`contracts`] loads them and compares response shapes.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use provider_sim::{Fault, Seed, Simulator};
@@ -34,6 +55,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
+pub mod contracts;
 mod control;
 pub mod faults;
 // Handlers bail out with the provider's ready-made error response (`Result<_, Response>`);
@@ -53,6 +75,7 @@ pub use state::{KeySummary, RequestRecord, SimHandle};
 
 use providers::{set_header, PeerAddr};
 use ratelimit::Decision;
+use seed::PostmanRateLimitHeaders;
 use state::RequestRecord as Record;
 
 /// How long a graceful shutdown waits for requests in flight.
@@ -125,6 +148,16 @@ impl RunningSim {
         }
     }
 
+    /// The base URL of `provider`'s host in `region` (`us` or `eu`), e.g.
+    /// `http://127.0.0.1:PORT/posthog-eu`. A provider without that region gets its only
+    /// base URL (Cloudflare, Postmark, … have one host).
+    pub fn base_url_region(&self, provider: &str, region: &str) -> String {
+        match Provider::from_name(provider).and_then(|p| p.prefix_in(region)) {
+            Some(prefix) => format!("{}{}", self.url(), prefix),
+            None => self.base_url(provider),
+        }
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -168,7 +201,9 @@ struct ConnKill(Arc<Notify>);
 fn app(handle: SimHandle) -> Router {
     let mut router = Router::new().nest("/_control", control::router());
     for p in Provider::ALL {
-        router = router.nest(p.prefix(), p.router());
+        for (_, prefix) in p.prefixes() {
+            router = router.nest(prefix, p.router());
+        }
     }
     router
         .fallback(|| async { providers::unknown_route() })
@@ -230,13 +265,22 @@ async fn serve(listener: tokio::net::TcpListener, app: Router, mut stop: watch::
 }
 
 /// Counting, faults, the rate limiter and rate-limit headers, around every provider route.
-async fn sim_middleware(State(sim): State<SimHandle>, req: Request, next: Next) -> Response {
+async fn sim_middleware(State(sim): State<SimHandle>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if path == "/_control" || path.starts_with("/_control/") {
         return next.run(req).await;
     }
     let method = req.method().as_str().to_owned();
-    let provider = Provider::from_path(&path);
+    let region_of = Provider::region_from_path(&path);
+    let provider = region_of.map(|(p, _)| p);
+    // Handlers learn the region from this header; a client cannot choose it.
+    req.headers_mut().remove(providers::REGION_HEADER);
+    if let Some((_, region)) = region_of {
+        req.headers_mut().insert(
+            providers::REGION_HEADER,
+            axum::http::HeaderValue::from_static(region),
+        );
+    }
     sim.count(&method, &path);
     let kill = req.extensions().get::<ConnKill>().cloned();
 
@@ -281,9 +325,13 @@ async fn sim_middleware(State(sim): State<SimHandle>, req: Request, next: Next) 
         let reset_epoch =
             Utc::now().timestamp() + i64::try_from(reset_in.as_secs()).unwrap_or(0) + 1;
         let mut resp = provider.rate_limited(retry_after_secs, reset_epoch);
-        add_retry_header(&mut resp, provider, &cfg, retry_after_secs);
+        let style = postman_style(&sim, provider);
+        add_retry_header(&mut resp, provider, &cfg, retry_after_secs, style);
         if provider.sends_ratelimit_headers() {
-            add_ratelimit_headers(&mut resp, limit, 0, reset_epoch);
+            add_ratelimit_headers(&mut resp, limit, 0, reset_epoch, &cfg, style);
+        }
+        if provider == Provider::Cloudflare {
+            add_cloudflare_ratelimit_headers(&mut resp, limit, 0, reset_in.as_secs(), &cfg);
         }
         return finish(resp, Some("rate_limiter"));
     }
@@ -308,17 +356,65 @@ async fn sim_middleware(State(sim): State<SimHandle>, req: Request, next: Next) 
         if provider.sends_ratelimit_headers() {
             let reset_epoch =
                 Utc::now().timestamp() + i64::try_from(reset_in.as_secs()).unwrap_or(0) + 1;
-            add_ratelimit_headers(&mut resp, limit, remaining, reset_epoch);
+            let style = postman_style(&sim, provider);
+            add_ratelimit_headers(&mut resp, limit, remaining, reset_epoch, &cfg, style);
+        }
+        if provider == Provider::Cloudflare {
+            add_cloudflare_ratelimit_headers(&mut resp, limit, remaining, reset_in.as_secs(), &cfg);
         }
     }
     finish(resp, label)
 }
 
-fn add_retry_header(resp: &mut Response, provider: Provider, cfg: &RateLimitConfig, secs: u64) {
+/// Cloudflare's rate-limit headers on REST answers: `Ratelimit: "default";r=<remaining>;t=<secs
+/// to reset>` and `Ratelimit-Policy: "default";q=<quota>;w=<window secs>`; `retry-after` only
+/// once the limit is exceeded (https://developers.cloudflare.com/fundamentals/api/reference/limits/).
+fn add_cloudflare_ratelimit_headers(
+    resp: &mut Response,
+    limit: u32,
+    remaining: u32,
+    reset_in_secs: u64,
+    cfg: &RateLimitConfig,
+) {
+    set_header(
+        resp,
+        "ratelimit",
+        &format!("\"default\";r={remaining};t={reset_in_secs}"),
+    );
+    set_header(
+        resp,
+        "ratelimit-policy",
+        &format!("\"default\";q={limit};w={}", cfg.window_secs.max(1)),
+    );
+}
+
+/// Postman's configured header family (other providers: the default, unused).
+fn postman_style(sim: &SimHandle, provider: Provider) -> PostmanRateLimitHeaders {
+    if provider == Provider::Postman {
+        sim.with_data(|d| d.postman.rate_limit_headers)
+    } else {
+        PostmanRateLimitHeaders::default()
+    }
+}
+
+fn add_retry_header(
+    resp: &mut Response,
+    provider: Provider,
+    cfg: &RateLimitConfig,
+    secs: u64,
+    style: PostmanRateLimitHeaders,
+) {
+    let default = match (provider, style) {
+        // Postman: "X-RateLimit-RetryAfter, RetryAfter" — which one depends on the API.
+        (Provider::Postman, PostmanRateLimitHeaders::XRateLimit) => "X-RateLimit-RetryAfter",
+        (Provider::Postman, _) => "RetryAfter",
+        _ => provider.default_retry_header(),
+    };
     let name = match cfg.retry_header.as_deref() {
         Some("") => return,
         Some(h) => h.to_owned(),
-        None => provider.default_retry_header().to_owned(),
+        None if default.is_empty() => return,
+        None => default.to_owned(),
     };
     if let (Ok(n), Ok(v)) = (
         axum::http::HeaderName::from_bytes(name.as_bytes()),
@@ -328,7 +424,30 @@ fn add_retry_header(resp: &mut Response, provider: Provider, cfg: &RateLimitConf
     }
 }
 
-fn add_ratelimit_headers(resp: &mut Response, limit: u32, remaining: u32, reset_epoch: i64) {
+fn add_ratelimit_headers(
+    resp: &mut Response,
+    limit: u32,
+    remaining: u32,
+    reset_epoch: i64,
+    cfg: &RateLimitConfig,
+    style: PostmanRateLimitHeaders,
+) {
+    if style == PostmanRateLimitHeaders::RateLimit {
+        // Postman's newer family: `RateLimit: limit=300, remaining=###, reset=##` (reset in
+        // seconds) and `RateLimit-Policy: 300;w=60`.
+        let reset_in = (reset_epoch - Utc::now().timestamp()).max(0);
+        set_header(
+            resp,
+            "ratelimit",
+            &format!("limit={limit}, remaining={remaining}, reset={reset_in}"),
+        );
+        set_header(
+            resp,
+            "ratelimit-policy",
+            &format!("{limit};w={}", cfg.window_secs.max(1)),
+        );
+        return;
+    }
     set_header(resp, "x-ratelimit-limit", &limit.to_string());
     set_header(resp, "x-ratelimit-remaining", &remaining.to_string());
     set_header(resp, "x-ratelimit-reset", &reset_epoch.to_string());
@@ -368,9 +487,13 @@ async fn terminal_response(
     if let Some(secs) = retry {
         let reset_epoch = Utc::now().timestamp() + i64::try_from(secs).unwrap_or(0);
         let mut resp = provider.rate_limited(secs, reset_epoch);
-        add_retry_header(&mut resp, provider, &cfg, secs);
+        let style = postman_style(sim, provider);
+        add_retry_header(&mut resp, provider, &cfg, secs, style);
         if provider.sends_ratelimit_headers() {
-            add_ratelimit_headers(&mut resp, cfg.requests, 0, reset_epoch);
+            add_ratelimit_headers(&mut resp, cfg.requests, 0, reset_epoch, &cfg, style);
+        }
+        if provider == Provider::Cloudflare {
+            add_cloudflare_ratelimit_headers(&mut resp, cfg.requests, 0, secs, &cfg);
         }
         return (resp, "rate_limit");
     }

@@ -102,6 +102,16 @@ impl Seed {
             for p in &mut t.policies {
                 fill_id(&mut p.id, util::cloudflare_id);
                 for g in &mut p.permission_groups {
+                    if g.id.is_empty() {
+                        if let Some(known) = self
+                            .cloudflare
+                            .permission_groups
+                            .iter()
+                            .find(|k| k.name == g.name)
+                        {
+                            g.id.clone_from(&known.id);
+                        }
+                    }
                     if g.name.is_empty() {
                         if let Some(known) = self
                             .cloudflare
@@ -258,6 +268,27 @@ impl Default for PostmarkServer {
 pub struct PostmanData {
     pub users: Vec<PostmanUser>,
     pub keys: Vec<PostmanKey>,
+    /// Which rate-limit headers the API sends. Postman: "The response headers vary,
+    /// depending on the API called" (X-RateLimit-* with X-RateLimit-RetryAfter, or
+    /// RetryAfter, or RateLimit/RateLimit-Policy) —
+    /// https://learning.postman.com/docs/developer/postman-api/postman-api-rate-limits/
+    pub rate_limit_headers: PostmanRateLimitHeaders,
+}
+
+/// The rate-limit header families Postman documents (see [`PostmanData::rate_limit_headers`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostmanRateLimitHeaders {
+    /// `X-RateLimit-Limit/Remaining/Reset`, and `X-RateLimit-RetryAfter` on a 429.
+    #[default]
+    #[serde(rename = "x_ratelimit")]
+    XRateLimit,
+    /// `X-RateLimit-Limit/Remaining/Reset`, and `RetryAfter` (no `X-`) on a 429.
+    RetryAfter,
+    /// `RateLimit: limit=N, remaining=N, reset=S` and `RateLimit-Policy: N;w=S`, and
+    /// `RetryAfter` on a 429.
+    #[serde(rename = "ratelimit")]
+    RateLimit,
 }
 
 /// The `user` object of `GET /me`.
@@ -290,6 +321,10 @@ pub struct PostmanKey {
     pub last_used: Option<DateTime<Utc>>,
     pub expires: Option<DateTime<Utc>>,
     pub owner: Option<String>,
+    /// `us` (default, `api.getpostman.com`) or `eu` (`api.eu.postman.com`): a key answers
+    /// only on its own region's prefix (providers.md: "a key checked on the wrong host
+    /// gets 401").
+    pub region: String,
 }
 
 impl PostmanKey {
@@ -314,9 +349,14 @@ pub struct PostHogData {
     /// The read scopes a `phs_` key may be given (the list grows between PostHog
     /// versions, so it is configurable).
     pub secret_key_allowed_scopes: Vec<String>,
-    /// At most this many `phs_` keys per project (10 per providers.md; newer PostHog
-    /// source says 50).
+    /// At most this many `phs_` keys per project. PostHog source:
+    /// `MAX_PROJECT_SECRET_API_KEYS_PER_TEAM = 50` in posthog/api/project_secret_api_key.py
+    /// (older versions: 10).
     pub max_secret_keys_per_project: usize,
+    /// Answer the `phs_` key list with a bare JSON array (older self-hosted PostHog)
+    /// instead of the paginated `{count, next, previous, results}` envelope of today's
+    /// DRF `LimitOffsetPagination`.
+    pub legacy_list: bool,
 }
 
 impl Default for PostHogData {
@@ -332,7 +372,8 @@ impl Default for PostHogData {
                 "endpoint:read".to_owned(),
                 "feature_flag:read".to_owned(),
             ],
-            max_secret_keys_per_project: 10,
+            max_secret_keys_per_project: 50,
+            legacy_list: false,
         }
     }
 }
@@ -360,6 +401,13 @@ pub struct PostHogProject {
     pub admins: Vec<i64>,
     /// Users who are plain members.
     pub members: Vec<i64>,
+    /// The older per-project "feature flags secure API key" (`Team.secret_api_token`),
+    /// also `phs_…`: it authenticates local evaluation and remote config only (PostHog
+    /// source: `TeamSecretTokenAuthentication` in posthog/auth.py).
+    pub secret_api_token: Option<String>,
+    /// `us` (default, us.posthog.com) or `eu` (eu.posthog.com): the project's keys (`phs_`,
+    /// the secure key) answer only on that region's prefix.
+    pub region: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -388,6 +436,9 @@ pub struct PostHogPersonalKey {
     pub last_used: Option<DateTime<Utc>>,
     pub last_rolled: Option<DateTime<Utc>>,
     pub status: KeyStatus,
+    /// `us` (default) or `eu`: PostHog's US and EU clouds are separate hosts and a key
+    /// belongs to one of them (providers.md).
+    pub region: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -427,7 +478,38 @@ pub struct CloudflareData {
     /// "API Tokens Read"/"API Tokens Write" for `/user/tokens`, "Account API Tokens
     /// Read"/"Account API Tokens Write" for `/accounts/{id}/tokens`.
     pub permission_groups: Vec<CloudflarePermissionGroup>,
+    /// Each permission group's `scopes` (by group id), as `GET /user/tokens/permission_groups`
+    /// returns them: `com.cloudflare.api.account.zone`, `com.cloudflare.api.account` or
+    /// `com.cloudflare.api.user`. A group grants only on resources of its scope
+    /// (https://developers.cloudflare.com/fundamentals/api/reference/permissions/).
+    pub permission_group_scopes: BTreeMap<String, Vec<String>>,
     pub tokens: Vec<CloudflareToken>,
+    /// Cloudflare's token quotas: "User API token quota 50", "Account API token quota 500"
+    /// (https://developers.cloudflare.com/fundamentals/api/reference/limits/).
+    pub max_user_tokens: usize,
+    pub max_account_tokens: usize,
+    /// The error a create over quota gets. Cloudflare's code and message for it are not
+    /// published (not found), so they are configurable.
+    pub quota_error: CloudflareQuotaError,
+}
+
+/// See [`CloudflareData::quota_error`].
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CloudflareQuotaError {
+    pub status: u16,
+    pub code: i64,
+    pub message: String,
+}
+
+impl Default for CloudflareQuotaError {
+    fn default() -> Self {
+        CloudflareQuotaError {
+            status: 400,
+            code: 1001,
+            message: "Maximum number of API tokens reached".to_owned(),
+        }
+    }
 }
 
 impl Default for CloudflareData {
@@ -435,37 +517,114 @@ impl Default for CloudflareData {
         CloudflareData {
             users: Vec::new(),
             accounts: Vec::new(),
-            permission_groups: default_cf_permission_groups(),
+            permission_groups: default_cf_permission_groups()
+                .into_iter()
+                .map(|(id, name, _)| CloudflarePermissionGroup {
+                    id: id.to_owned(),
+                    name: name.to_owned(),
+                })
+                .collect(),
+            permission_group_scopes: default_cf_permission_groups()
+                .into_iter()
+                .map(|(id, _, scope)| (id.to_owned(), vec![scope.to_owned()]))
+                .collect(),
             tokens: Vec::new(),
+            max_user_tokens: 50,
+            max_account_tokens: 500,
+            quota_error: CloudflareQuotaError::default(),
         }
     }
 }
 
-fn default_cf_permission_groups() -> Vec<CloudflarePermissionGroup> {
-    // Ids of the first six are Cloudflare's published ids; the account-token ones are
-    // placeholders (only names are used for authorization).
-    [
-        ("0cc3a61731504c89b99ec1be78b77aa0", "API Tokens Read"),
-        ("686d18d5ac6c441c867cbf6771e58a0a", "API Tokens Write"),
-        ("c8fed203ed3043cba015a93ad1616f1f", "Zone Read"),
-        ("82e64a83756745bbbb1c9c2701bf816b", "DNS Read"),
-        ("4755a26eedb94da69e1066d98aa820be", "DNS Write"),
-        ("e086da7e2179491d91ee5f35b3ca210a", "Workers Scripts Write"),
+impl CloudflareData {
+    /// The scopes of a group referenced by a policy: by id, else by name through the
+    /// catalogue. Empty for a group the catalogue does not know.
+    pub fn group_scopes(&self, group: &CloudflarePermissionGroup) -> Vec<String> {
+        let id = if group.id.is_empty() {
+            self.permission_groups
+                .iter()
+                .find(|g| g.name == group.name)
+                .map(|g| g.id.as_str())
+                .unwrap_or_default()
+        } else {
+            group.id.as_str()
+        };
+        self.permission_group_scopes
+            .get(id)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+const CF_ZONE: &str = "com.cloudflare.api.account.zone";
+const CF_ACCOUNT: &str = "com.cloudflare.api.account";
+const CF_USER: &str = "com.cloudflare.api.user";
+
+/// Permission groups with Cloudflare's published ids and scopes, from the list Cloudflare
+/// published with its API token docs ("API Tokens Permissions": the
+/// `GET /user/tokens/permission_groups` answer, id/name/scopes; current names and scopes:
+/// https://developers.cloudflare.com/fundamentals/api/reference/permissions/). The two
+/// "Account API Tokens" ids are NOT published anywhere we found: placeholders (authorization
+/// goes by name and scope, never by these ids).
+fn default_cf_permission_groups() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        (
+            "0cc3a61731504c89b99ec1be78b77aa0",
+            "API Tokens Read",
+            CF_USER,
+        ),
+        (
+            "686d18d5ac6c441c867cbf6771e58a0a",
+            "API Tokens Write",
+            CF_USER,
+        ),
+        (
+            "3518d0f75557482e952c6762d3e64903",
+            "Memberships Read",
+            CF_USER,
+        ),
+        (
+            "8acbe5bb0d54464ab867149d7f7cf8ac",
+            "User Details Read",
+            CF_USER,
+        ),
+        ("c8fed203ed3043cba015a93ad1616f1f", "Zone Read", CF_ZONE),
+        ("e6d2666161e84845a636613608cee8d5", "Zone Write", CF_ZONE),
+        ("82e64a83756745bbbb1c9c2701bf816b", "DNS Read", CF_ZONE),
+        ("4755a26eedb94da69e1066d98aa820be", "DNS Write", CF_ZONE),
+        ("e17beae8b8cb423a99b1730f21238bed", "Cache Purge", CF_ZONE),
+        (
+            "9c88f9c5bce24ce7af9a958ba9c504db",
+            "Analytics Read",
+            CF_ZONE,
+        ),
+        (
+            "c1fde68c7bcc44588cbb6ddbc16d6480",
+            "Account Settings Read",
+            CF_ACCOUNT,
+        ),
+        (
+            "1a71c399035b4950a1bd1466bbe4f420",
+            "Workers Scripts Read",
+            CF_ACCOUNT,
+        ),
+        (
+            "e086da7e2179491d91ee5f35b3ca210a",
+            "Workers Scripts Write",
+            CF_ACCOUNT,
+        ),
+        // Placeholder id (see above).
         (
             "5bc3f8b21c554832afc660159ab75fa4",
             "Account API Tokens Read",
+            CF_ACCOUNT,
         ),
         (
             "a1c0fec57cf94af79479a6d827fa518c",
             "Account API Tokens Write",
+            CF_ACCOUNT,
         ),
     ]
-    .into_iter()
-    .map(|(id, name)| CloudflarePermissionGroup {
-        id: id.to_owned(),
-        name: name.to_owned(),
-    })
-    .collect()
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -564,6 +723,26 @@ pub struct SendGridData {
     pub full_access_scopes: Vec<String>,
     /// SendGrid's documented limit: 100 keys, then 403.
     pub max_keys: usize,
+    /// How long a deleted key keeps authenticating. SendGrid: "Authentications using this
+    /// API Key will fail after this request is made, with some small propagation delay"
+    /// (Delete API keys, https://www.twilio.com/docs/sendgrid/api-reference/api-keys/delete-api-keys;
+    /// the sentence as published in sendgrid/sendgrid-csharp USAGE.md). The length is not
+    /// published: 3 s by default, 0 allowed.
+    pub delete_propagation_ms: u64,
+    /// The body of `GET /api_keys/{id}`: `result_array` = `{"result":[{api_key_id, name,
+    /// scopes}]}` as SendGrid's OpenAPI types it (twilio/sendgrid-oai
+    /// spec/json/tsg_api_keys_v3.json, GetApiKey); `object` = the bare `{api_key_id, name,
+    /// scopes}` object.
+    pub get_key_shape: SendGridGetKeyShape,
+}
+
+/// See [`SendGridData::get_key_shape`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendGridGetKeyShape {
+    #[default]
+    ResultArray,
+    Object,
 }
 
 impl Default for SendGridData {
@@ -572,6 +751,8 @@ impl Default for SendGridData {
             keys: Vec::new(),
             full_access_scopes: default_sendgrid_scopes(),
             max_keys: 100,
+            delete_propagation_ms: 3000,
+            get_key_shape: SendGridGetKeyShape::default(),
         }
     }
 }
@@ -617,6 +798,12 @@ pub struct SendGridKey {
     pub status: KeyStatus,
     pub created: Option<DateTime<Utc>>,
     pub last_used: Option<DateTime<Utc>>,
+    /// When `DELETE /api_keys/{id}` revoked it (the key still authenticates for
+    /// [`SendGridData::delete_propagation_ms`] after this).
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// `us` (default, api.sendgrid.com) or `eu` (api.eu.sendgrid.com, "for EU regional
+    /// subusers" — servers of twilio/sendgrid-oai spec/json/tsg_api_keys_v3.json).
+    pub region: String,
 }
 
 // ---------------------------------------------------------------- Postmon / Postnomic
@@ -726,6 +913,8 @@ mod demo {
 
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     const HEX: &[u8] = b"0123456789abcdef";
+    const BASE57: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    const LEGACY_CF: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
     /// `prefix` + `tag` + deterministic filler from `alphabet` (seeded by the tag, so every
     /// demo key has its own tail and masked hint) up to `len` characters after the prefix.
@@ -833,6 +1022,15 @@ mod demo {
             ..Default::default()
         });
         seed.postman.keys.push(PostmanKey {
+            id: "pm-eu".to_owned(),
+            name: "EU workspace runs".to_owned(),
+            value: fixed("PMAK-", "e0e0", HEX, 24) + "-" + &fixed("", "e1e1", HEX, 34),
+            user_id: 12_345_678,
+            created: Some(now - days(50)),
+            region: "eu".to_owned(),
+            ..Default::default()
+        });
+        seed.postman.keys.push(PostmanKey {
             id: "pm-old".to_owned(),
             name: "Old laptop".to_owned(),
             value: fixed("PMAK-", "dead", HEX, 24) + "-" + &fixed("", "beef", HEX, 34),
@@ -861,6 +1059,9 @@ mod demo {
                 api_token: fixed("phc_", tag, ALNUM, 43),
                 admins: vec![1],
                 members: vec![2],
+                // The older feature-flags secure key: also `phs_`, not an API-managed key.
+                secret_api_token: (id == 1).then(|| fixed("phs_", "legacySecure", ALNUM, 43)),
+                region: String::new(),
             });
         }
         seed.posthog.users.push(PostHogUser {
@@ -932,6 +1133,17 @@ mod demo {
                 ..Default::default()
             });
         }
+        // A key of PostHog's EU cloud: 401 on the US prefix.
+        seed.posthog.personal_keys.push(PostHogPersonalKey {
+            id: fixed("", "idphxEu", ALNUM, 32),
+            label: "EU cloud key".to_owned(),
+            value: fixed("phx_", "phxEuCloud", BASE57, 48),
+            user_id: 1,
+            scopes: vec!["project:read".to_owned()],
+            created: Some(now - days(20)),
+            region: "eu".to_owned(),
+            ..Default::default()
+        });
         seed.posthog.project_secret_keys.push(PostHogSecretKey {
             id: fixed("", "idPhsFlags", ALNUM, 32),
             project_id: 1,
@@ -1064,6 +1276,35 @@ mod demo {
                 account_id: account_owned.then(|| account.clone()),
             });
         }
+        // Tokens made before the `cfut_`/`cfat_` formats: 40 characters of [A-Za-z0-9_-],
+        // no prefix, still working (Cloudflare docs, fundamentals/api/get-started/token-formats).
+        seed.cloudflare.tokens.push(CloudflareToken {
+            name: "Legacy deploy token".to_owned(),
+            value: fixed("", "legacyCfTok", LEGACY_CF, 40),
+            issued_on: Some(now - days(900)),
+            modified_on: Some(now - days(900)),
+            last_used_on: Some(now - days(3)),
+            policies: vec![policy(
+                dns,
+                json!({"com.cloudflare.api.account.zone.023e105f4ecef8ad9ca31a8372d0c353": "*"}),
+            )],
+            user_id: Some(user.clone()),
+            ..Default::default()
+        });
+        // Accepted by create as Cloudflare does, but grants nothing: DNS Write is a zone
+        // group put on an account resource (fundamentals/api/how-to/create-via-api).
+        seed.cloudflare.tokens.push(CloudflareToken {
+            name: "Mis-scoped DNS token".to_owned(),
+            value: cf_value("cfMisScoped", false),
+            issued_on: Some(now - days(30)),
+            modified_on: Some(now - days(30)),
+            policies: vec![policy(
+                dns,
+                json!({ format!("com.cloudflare.api.account.{account}"): "*" }),
+            )],
+            user_id: Some(user.clone()),
+            ..Default::default()
+        });
         // Fixed ids, so a demo script can address them.
         for (i, t) in seed.cloudflare.tokens.iter_mut().enumerate() {
             t.id = format!("{:0>32x}", 0xc0ffee00_u64 + i as u64);
@@ -1095,6 +1336,18 @@ mod demo {
                 ..Default::default()
             });
         }
+
+        // An EU regional subuser's key: answers on the EU prefix only.
+        seed.sendgrid.keys.push(SendGridKey {
+            api_key_id: "EuSubuserMailKey000001".to_owned(),
+            name: "EU subuser mail".to_owned(),
+            value: sg_value("EuSubuserMailKey000001", "demoEuSecret"),
+            scopes: vec!["mail.send".to_owned(), "api_keys.read".to_owned()],
+            user: "acme-eu".to_owned(),
+            created: Some(now - days(45)),
+            region: "eu".to_owned(),
+            ..Default::default()
+        });
 
         // Postmon: a live project key and a deactivated one.
         seed.postmon.keys.push(ProbeKey {
@@ -1170,12 +1423,13 @@ mod tests {
             assert!(a.chars().chain(b.chars()).all(|c| c.is_ascii_hexdigit()));
         }
         for k in &demo.posthog.personal_keys {
-            assert!(k.value.starts_with("phx_") && (43..=48).contains(&(k.value.len() - 4)));
+            assert!(k.value.starts_with("phx_") && (42..=49).contains(&(k.value.len() - 4)));
         }
         for t in &demo.cloudflare.tokens {
-            assert_eq!(t.value.len(), 53, "{}", t.name);
-            assert!(t.value[45..].chars().all(|c| c.is_ascii_hexdigit()));
+            // Prefixed (`cf[ua]t_` + 40 + 8 hex) or legacy (40 of [A-Za-z0-9_-]).
+            assert!(util::cloudflare_token_well_formed(&t.value), "{}", t.name);
         }
+        assert!(demo.cloudflare.tokens.iter().any(|t| t.value.len() == 40));
         let ids: std::collections::HashSet<_> =
             demo.cloudflare.tokens.iter().map(|t| &t.id).collect();
         assert_eq!(ids.len(), demo.cloudflare.tokens.len());

@@ -223,6 +223,38 @@ impl SimHandle {
         hit.is_some()
     }
 
+    // ---- behaviour switches (also `PATCH /_control/options`)
+
+    /// PostHog `phs_` key list as a bare array (older self-hosted) instead of the paginated
+    /// envelope.
+    pub fn set_posthog_legacy_list(&self, legacy: bool) {
+        self.lock().data.posthog.legacy_list = legacy;
+    }
+
+    /// How long a deleted SendGrid key keeps authenticating (0 = dies at once).
+    pub fn set_sendgrid_delete_propagation(&self, delay: std::time::Duration) {
+        self.lock().data.sendgrid.delete_propagation_ms =
+            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    }
+
+    /// Which documented rate-limit header family Postman answers with.
+    pub fn set_postman_rate_limit_headers(&self, style: crate::seed::PostmanRateLimitHeaders) {
+        self.lock().data.postman.rate_limit_headers = style;
+    }
+
+    /// The permissions a Cloudflare token really has (groups on resources of their own
+    /// scope), by token id; `None` when no such token exists.
+    pub fn cloudflare_effective_permissions(
+        &self,
+        token_id: &str,
+    ) -> Option<Vec<crate::providers::cloudflare::EffectivePermission>> {
+        let g = self.lock();
+        let t = g.data.cloudflare.tokens.iter().find(|t| t.id == token_id)?;
+        Some(crate::providers::cloudflare::effective_permissions(
+            &g.data, t,
+        ))
+    }
+
     // ---- used by the middleware
 
     pub(crate) fn count(&self, method: &str, path: &str) {
@@ -379,6 +411,8 @@ fn all_keys(d: &Seed) -> Vec<KeySummary> {
         );
     }
     for k in &d.sendgrid.keys {
+        // A deleted key stays listed here as `revoked` (it may still authenticate during
+        // the propagation delay).
         push(
             "sendgrid",
             "api_key",

@@ -40,19 +40,45 @@ pub fn postman_key() -> String {
     format!("PMAK-{}-{}", hex(24), hex(34))
 }
 
-/// `phx_` personal key (47 characters after the prefix, inside trufflehog's 43..=48).
+/// The base57 alphabet of PostHog's tokens: base62 minus `0 1 O I l`
+/// (PostHog source, posthog/models/utils.py `generate_random_token`).
+pub const BASE57: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// A PostHog token body as `generate_random_token(nbytes)` makes it today: `nbytes` random
+/// bytes with the top bit forced on, written in base57. For 35 bytes that is 48 characters,
+/// 49 for the ~2.9 % of values at or above 57^48; for 32 bytes always 44. Length and
+/// alphabet are drawn to that distribution (the value itself need not be a real integer's
+/// digits for a test double).
+fn posthog_token(nbytes: usize) -> String {
+    let mut rng = rand::thread_rng();
+    let len = match nbytes {
+        // 57^48 ≈ 2^279.979: P(49 digits) = 2 - 2^0.979 ≈ 0.029.
+        35 if rng.gen_ratio(29, 1000) => 49,
+        35 => 48,
+        _ => 44,
+    };
+    (0..len)
+        .map(|_| char::from(BASE57[rng.gen_range(0..BASE57.len())]))
+        .collect()
+}
+
+/// `phx_` personal key: 35 bytes in base57, 48 characters after the prefix, ~3 % 49
+/// (`generate_random_token_personal`; providers.md). Older base62 keys have 43, sometimes
+/// 42, and seeds may hold those.
 pub fn posthog_personal_key() -> String {
-    format!("phx_{}", alnum(47))
+    format!("phx_{}", posthog_token(35))
 }
 
-/// `phs_` project secret key.
+/// `phs_` project secret key: same generator as personal keys
+/// (`generate_random_token_secret`).
 pub fn posthog_secret_key() -> String {
-    format!("phs_{}", alnum(43))
+    format!("phs_{}", posthog_token(35))
 }
 
-/// `phc_` project (ingestion) key.
+/// `phc_` project (ingestion) key: 32 bytes in base57, 44 characters
+/// (`generate_random_token_project`).
 pub fn posthog_project_key() -> String {
-    format!("phc_{}", alnum(43))
+    format!("phc_{}", posthog_token(32))
 }
 
 /// PostHog's `mask_value`: the first four and last four characters (`phx_...abcd`).
@@ -79,6 +105,24 @@ pub fn cloudflare_token(account_owned: bool) -> String {
     let body = format!("{prefix}{}", alnum(40));
     let sum = crc32(body.as_bytes());
     format!("{body}{sum:08x}")
+}
+
+/// Whether a bearer value has one of Cloudflare's token shapes: `cf[ua]t_` + 40
+/// alphanumerics + 8 hex, or the unprefixed legacy 40 characters of `[A-Za-z0-9_-]`
+/// (https://developers.cloudflare.com/fundamentals/api/get-started/token-formats/).
+/// Anything else is what Cloudflare answers with 400 / 6003 / 6111.
+pub fn cloudflare_token_well_formed(value: &str) -> bool {
+    let prefixed = (value.starts_with("cfut_") || value.starts_with("cfat_"))
+        && value.len() == 53
+        && value[5..45].bytes().all(|b| b.is_ascii_alphanumeric())
+        && value[45..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let legacy = value.len() == 40
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    prefixed || legacy
 }
 
 /// A Cloudflare object id: 32 hex.
@@ -244,5 +288,20 @@ mod tests {
         assert_eq!(pm.len(), 5 + 24 + 1 + 34);
         assert_eq!(posthog_mask("phx_abcdefgh1234"), "phx_...1234");
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert!(cloudflare_token_well_formed(&cf));
+        assert!(cloudflare_token_well_formed(
+            "8M7wS6hCpXVc-DoRnPPY_UCWPgy8aea4Wy6kCe5T"
+        ));
+        assert!(!cloudflare_token_well_formed("8M7wS6hCpXVc-DoRnPPY"));
+        assert!(!cloudflare_token_well_formed(&cf[..50]));
+        for _ in 0..200 {
+            for k in [posthog_personal_key(), posthog_secret_key()] {
+                let body = &k[4..];
+                assert!(body.len() == 48 || body.len() == 49, "{k}");
+                assert!(body.bytes().all(|b| BASE57.contains(&b)));
+            }
+            assert_eq!(posthog_project_key().len(), 4 + 44);
+        }
+        assert_eq!(BASE57.len(), 57);
     }
 }

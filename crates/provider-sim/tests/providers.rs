@@ -518,7 +518,13 @@ async fn posthog_missing_scope_team_scoping_and_roles() {
         .unwrap(),
     )
     .await;
-    assert_eq!((status, body), (200, json!([])));
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            json!({"count": 0, "next": null, "previous": null, "results": []})
+        )
+    );
     // Unknown project.
     let admin = key(&sim, "posthog", "Keyward admin");
     let (status, body) = json(
@@ -573,7 +579,9 @@ async fn posthog_project_secret_key_create_list_roll_delete() {
         )
         .await;
         assert_eq!(status, 200);
-        let items = list.as_array().unwrap();
+        // DRF LimitOffsetPagination envelope.
+        assert_eq!(list["count"], 3);
+        let items = list["results"].as_array().unwrap();
         assert_eq!(items.len(), 3);
         assert_eq!(items[0]["id"], id.as_str());
         for item in items {
@@ -785,8 +793,9 @@ async fn posthog_project_secret_key_validation() {
         "Project secret API key with label 'Backend flag evaluation' already exists."
     );
 
-    // At most 10 per project (the demo project has 2 already).
-    for i in 0..8 {
+    // At most 50 per project (MAX_PROJECT_SECRET_API_KEYS_PER_TEAM; the demo project has
+    // 2 already).
+    for i in 0..48 {
         let resp = create(json!({"label": format!("k{i}"), "scopes": ["endpoint:read"]}))
             .await
             .unwrap();
@@ -801,7 +810,7 @@ async fn posthog_project_secret_key_validation() {
     assert_eq!(status, 400);
     assert_eq!(
         body["detail"],
-        "You can only have 10 project secret API keys. Remove an existing key before creating a new one."
+        "You can only have 50 project secret API keys. Remove an existing key before creating a new one."
     );
 }
 
@@ -968,10 +977,10 @@ async fn cloudflare_list_needs_the_api_tokens_permission() {
     let tokens = body["result"].as_array().unwrap();
     assert_eq!(
         tokens.len(),
-        5,
-        "the user's tokens, not the account-owned one"
+        7,
+        "the user's tokens (legacy and mis-scoped ones too), not the account-owned one"
     );
-    assert_eq!(body["result_info"]["total_count"], 5);
+    assert_eq!(body["result_info"]["total_count"], 7);
     for t in tokens {
         for field in [
             "id",
@@ -1365,6 +1374,9 @@ async fn sendgrid_scopes_list_and_auth_errors() {
 #[tokio::test]
 async fn sendgrid_create_read_update_delete() {
     let sim = demo();
+    // No propagation delay here (tests/contracts.rs covers the delay).
+    sim.state()
+        .set_sendgrid_delete_propagation(std::time::Duration::ZERO);
     let base = sim.base_url("sendgrid");
     let c = client();
     let admin = bearer(&key(&sim, "sendgrid", "Keyward admin"));

@@ -1,6 +1,13 @@
 //! Cloudflare API tokens (`https://api.cloudflare.com/client/v4`): verify, list, create,
 //! update, delete, roll (`PUT …/value`, old value dies at once), for user tokens under
-//! `/user/tokens` and account-owned tokens under `/accounts/{account_id}/tokens`.
+//! `/user/tokens` and account-owned tokens under `/accounts/{account_id}/tokens` (same
+//! shapes: https://developers.cloudflare.com/api/resources/accounts/subresources/tokens/).
+//!
+//! Authorization follows *effective* permissions: a policy's permission group grants only on
+//! resources of the group's scope (zone groups on zones, account groups on accounts, user
+//! groups on the user). Create accepts a mismatched policy, as Cloudflare does, but it grants
+//! nothing (https://developers.cloudflare.com/fundamentals/api/how-to/create-via-api/,
+//! https://developers.cloudflare.com/fundamentals/api/reference/permissions/).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -9,17 +16,27 @@ use axum::response::Response;
 use axum::routing::{get, put};
 use axum::{Extension, Router};
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{bearer, json_response, parse_json, peer_ip, PeerAddr};
+use super::{header, json_response, parse_json, peer_ip, PeerAddr};
 use crate::seed::{
     CloudflareCondition, CloudflarePermissionGroup, CloudflarePolicy, CloudflareStatus,
     CloudflareToken, Seed,
 };
+
+pub use crate::seed::CloudflareQuotaError;
 use crate::state::SimHandle;
 use crate::util;
 
 const INVALID_TOKEN: (i64, &str) = (1000, "Invalid API Token");
+/// A malformed or truncated bearer value: 400 with this code and the chained 6111, verify
+/// included. Text as Cloudflare answers it:
+/// `{"code":6003,"message":"Invalid request headers","error_chain":[{"code":6111,
+/// "message":"Invalid format for Authorization header"}]}`
+/// (https://community.cloudflare.com/t/api-authentication-failing/110430; providers.md).
+const BAD_HEADERS: (i64, &str) = (6003, "Invalid request headers");
+const BAD_AUTH_FORMAT: (i64, &str) = (6111, "Invalid format for Authorization header");
 const MISSING_AUTH: (i64, &str) = (
     9106,
     "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
@@ -77,6 +94,22 @@ pub(crate) fn error(status: StatusCode, code: i64, message: &str) -> Response {
 
 fn err(status: StatusCode, (code, message): (i64, &str)) -> Response {
     error(status, code, message)
+}
+
+/// 400 / 6003 with `error_chain` 6111: the Authorization header cannot be a token.
+fn bad_authorization_format() -> Response {
+    json_response(
+        StatusCode::BAD_REQUEST,
+        json!({
+            "success": false,
+            "errors": [{
+                "code": BAD_HEADERS.0, "message": BAD_HEADERS.1,
+                "error_chain": [{"code": BAD_AUTH_FORMAT.0, "message": BAD_AUTH_FORMAT.1}],
+            }],
+            "messages": [],
+            "result": null,
+        }),
+    )
 }
 
 fn ok(result: Value) -> Response {
@@ -160,11 +193,21 @@ fn check_condition(t: &CloudflareToken, ip: std::net::IpAddr) -> Result<(), Resp
 }
 
 /// Finds the presented token among the ones this route verifies (verify answers for any
-/// status; other calls only for usable tokens).
+/// status; other calls only for usable tokens). No Authorization header: 400 / 9106. A
+/// header that is not `Bearer <token shape>`: 400 / 6003 (a value the seed holds always
+/// has a usable shape). A well-formed unknown token: 401 / 1000.
 fn lookup(d: &Seed, headers: &HeaderMap, owner: Option<&Owner>) -> Result<usize, Response> {
-    let Some(value) = bearer(headers) else {
+    let Some(auth) = header(headers, "authorization") else {
         return Err(err(StatusCode::BAD_REQUEST, MISSING_AUTH));
     };
+    let value = match auth.split_once(' ') {
+        Some((scheme, v)) if scheme.eq_ignore_ascii_case("bearer") => v.trim(),
+        _ => return Err(bad_authorization_format()),
+    };
+    let known = d.cloudflare.tokens.iter().any(|t| t.value == value);
+    if !known && !util::cloudflare_token_well_formed(value) {
+        return Err(bad_authorization_format());
+    }
     d.cloudflare
         .tokens
         .iter()
@@ -196,24 +239,85 @@ fn authenticate(
     Ok(i)
 }
 
-fn has_permission(t: &CloudflareToken, groups: &[&str], resource: Option<&str>) -> bool {
-    let names = |p: &CloudflarePolicy| {
-        p.permission_groups
-            .iter()
-            .any(|g| groups.contains(&g.name.as_str()))
+/// Which of Cloudflare's three resource kinds a resource key names.
+fn resource_scope(key: &str) -> Option<&'static str> {
+    if key.starts_with("com.cloudflare.api.account.zone.") {
+        Some("com.cloudflare.api.account.zone")
+    } else if key.starts_with("com.cloudflare.api.account.") {
+        Some("com.cloudflare.api.account")
+    } else if key.starts_with("com.cloudflare.api.user.") {
+        Some("com.cloudflare.api.user")
+    } else {
+        None
+    }
+}
+
+/// One permission a token really has: a group on a resource of the group's scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EffectivePermission {
+    pub policy_id: String,
+    /// `allow` or `deny`.
+    pub effect: String,
+    pub group_id: String,
+    pub group_name: String,
+    /// The resource key, e.g. `com.cloudflare.api.account.zone.<id>` (a `*` glob allowed).
+    pub resource: String,
+    /// The group's (and resource's) scope.
+    pub scope: String,
+}
+
+/// The permissions `t`'s policies really grant. A group is effective only on resources of
+/// its own scope: top-level keys, and for the nested form
+/// `{"com.cloudflare.api.account.<id>": {"com.cloudflare.api.account.zone.*": "*"}}` the
+/// inner zone keys. DNS Write on `com.cloudflare.api.account.<id>` grants nothing.
+pub fn effective_permissions(d: &Seed, t: &CloudflareToken) -> Vec<EffectivePermission> {
+    let mut out = Vec::new();
+    for p in &t.policies {
+        let mut resources: Vec<&str> = Vec::new();
+        for (k, v) in &p.resources {
+            match v {
+                Value::Object(inner) => resources.extend(inner.keys().map(String::as_str)),
+                _ => resources.push(k),
+            }
+        }
+        for g in &p.permission_groups {
+            let scopes = d.cloudflare.group_scopes(g);
+            for r in &resources {
+                let Some(scope) = resource_scope(r) else {
+                    continue;
+                };
+                if scopes.iter().any(|s| s == scope) {
+                    out.push(EffectivePermission {
+                        policy_id: p.id.clone(),
+                        effect: if p.effect.is_empty() {
+                            "allow".to_owned()
+                        } else {
+                            p.effect.clone()
+                        },
+                        group_id: g.id.clone(),
+                        group_name: g.name.clone(),
+                        resource: (*r).to_owned(),
+                        scope: scope.to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `t` effectively holds one of `groups` on `resource` (any resource of the
+/// groups' scope when `None`).
+fn has_permission(d: &Seed, t: &CloudflareToken, groups: &[&str], resource: Option<&str>) -> bool {
+    let eff = effective_permissions(d, t);
+    let hits = |effect_deny: bool| {
+        eff.iter().any(|e| {
+            (e.effect == "deny") == effect_deny
+                && groups.contains(&e.group_name.as_str())
+                && resource.is_none_or(|r| e.resource == r || util::glob_match(&e.resource, r))
+        })
     };
-    let covers = |p: &CloudflarePolicy| {
-        resource.is_none_or(|r| p.resources.keys().any(|k| k == r || util::glob_match(k, r)))
-    };
-    let denied = t
-        .policies
-        .iter()
-        .any(|p| p.effect == "deny" && names(p) && covers(p));
-    let allowed = t
-        .policies
-        .iter()
-        .any(|p| p.effect != "deny" && names(p) && covers(p));
-    allowed && !denied
+    hits(false) && !hits(true)
 }
 
 /// Authenticates the caller and checks it may read (or write) the tokens of `owner`:
@@ -242,7 +346,7 @@ fn authorize(
         Owner::User => t.account_id.is_none(),
         Owner::Account(_) => true,
     };
-    if !user_ok || !has_permission(t, groups, owner.resource().as_deref()) {
+    if !user_ok || !has_permission(d, t, groups, owner.resource().as_deref()) {
         return Err(err(StatusCode::FORBIDDEN, UNAUTHORIZED));
     }
     Ok(i)
@@ -260,6 +364,8 @@ fn token_json(t: &CloudflareToken) -> Value {
         "status".into(),
         serde_json::to_value(t.effective_status()).unwrap_or(Value::Null),
     );
+    // Every documented field, null when unset (the OpenAPI marks the timestamps optional;
+    // a client must not depend on their absence either way).
     for (k, v) in [
         ("issued_on", &t.issued_on),
         ("modified_on", &t.modified_on),
@@ -267,16 +373,13 @@ fn token_json(t: &CloudflareToken) -> Value {
         ("not_before", &t.not_before),
         ("expires_on", &t.expires_on),
     ] {
-        if let Some(v) = v {
-            o.insert(k.into(), time(v));
-        }
+        o.insert(k.into(), v.as_ref().map_or(Value::Null, time));
     }
-    if let Some(c) = &t.condition {
-        o.insert(
-            "condition".into(),
-            serde_json::to_value(c).unwrap_or(Value::Null),
-        );
-    }
+    let condition = match &t.condition {
+        Some(c) => serde_json::to_value(c).unwrap_or(Value::Null),
+        None => json!({}),
+    };
+    o.insert("condition".into(), condition);
     o.insert(
         "policies".into(),
         serde_json::to_value(&t.policies).unwrap_or(Value::Null),
@@ -415,12 +518,18 @@ fn do_verify(sim: &SimHandle, headers: &HeaderMap, ip: std::net::IpAddr, owner: 
         let mut result = Map::new();
         result.insert("id".into(), json!(t.id));
         result.insert("status".into(), serde_json::to_value(status).unwrap_or(Value::Null));
-        if let Some(nb) = &t.not_before {
-            result.insert("not_before".into(), time(nb));
-        }
-        if let Some(e) = &t.expires_on {
-            result.insert("expires_on".into(), time(e));
-        }
+        // `{id, status, not_before, expires_on}` (Verify Token; the troubleshooting page's
+        // example carries all four). Unset times are null. A disabled or expired token still
+        // gets 200 with that `status` (the documented enum active|disabled|expired); what
+        // Cloudflare really answers for those is not stated beyond the schema.
+        result.insert(
+            "not_before".into(),
+            t.not_before.as_ref().map_or(Value::Null, time),
+        );
+        result.insert(
+            "expires_on".into(),
+            t.expires_on.as_ref().map_or(Value::Null, time),
+        );
         let messages = if status == CloudflareStatus::Active {
             json!([{"code": 10000, "message": "This API Token is valid and active", "type": null}])
         } else {
@@ -472,9 +581,11 @@ fn do_list(
             StatusCode::OK,
             json!({
                 "success": true, "errors": [], "messages": [], "result": items.clone(),
+                // Documented `result_info`: page, per_page, count, total_count — no
+                // total_pages (providers.md; Cloudflare API reference, List Tokens).
                 "result_info": {
                     "page": page_no, "per_page": per_page, "count": items.len(),
-                    "total_count": total, "total_pages": total.div_ceil(per_page).max(1),
+                    "total_count": total,
                 }
             }),
         )
@@ -522,6 +633,36 @@ fn do_create(
             Owner::Account(a) => Some(a.clone()),
             Owner::User => None,
         };
+        // Quotas: "User API token quota 50, Account API token quota 500"
+        // (https://developers.cloudflare.com/fundamentals/api/reference/limits/); the error
+        // Cloudflare sends is not published, so it is the seed's `quota_error`.
+        let caller_user = d.cloudflare.tokens[caller].user_id.clone();
+        let (held, max) = match &owner {
+            Owner::Account(a) => (
+                d.cloudflare
+                    .tokens
+                    .iter()
+                    .filter(|t| t.account_id.as_deref() == Some(a.as_str()))
+                    .count(),
+                d.cloudflare.max_account_tokens,
+            ),
+            Owner::User => (
+                d.cloudflare
+                    .tokens
+                    .iter()
+                    .filter(|t| owner.owns(t, caller_user.as_deref()))
+                    .count(),
+                d.cloudflare.max_user_tokens,
+            ),
+        };
+        if held >= max {
+            let q = &d.cloudflare.quota_error;
+            return error(
+                StatusCode::from_u16(q.status).unwrap_or(StatusCode::BAD_REQUEST),
+                q.code,
+                &q.message,
+            );
+        }
         let mut t = CloudflareToken {
             id: util::cloudflare_id(),
             value: util::cloudflare_token(account.is_some()),
@@ -641,9 +782,17 @@ fn do_permission_groups(
         if let Err(r) = authorize(d, headers, ip, &owner, false) {
             return r;
         }
-        let groups: Vec<&CloudflarePermissionGroup> =
-            d.cloudflare.permission_groups.iter().collect();
-        ok(serde_json::to_value(groups).unwrap_or(Value::Null))
+        // `{id, name, scopes}` per group (List Token Permission Groups,
+        // https://developers.cloudflare.com/api/resources/user/subresources/tokens/subresources/permission_groups/).
+        let groups: Vec<Value> = d
+            .cloudflare
+            .permission_groups
+            .iter()
+            .map(|g: &CloudflarePermissionGroup| {
+                json!({"id": g.id, "name": g.name, "scopes": d.cloudflare.group_scopes(g)})
+            })
+            .collect();
+        ok(Value::Array(groups))
     })
 }
 

@@ -68,16 +68,58 @@ impl Provider {
         }
     }
 
+    /// Whether the provider has separate regional hosts (US and EU): PostHog
+    /// (`us.posthog.com` / `eu.posthog.com`), Postman (`api.getpostman.com` /
+    /// `api.eu.postman.com`), SendGrid (`api.sendgrid.com` / `api.eu.sendgrid.com`).
+    pub fn has_regions(self) -> bool {
+        matches!(
+            self,
+            Provider::PostHog | Provider::Postman | Provider::SendGrid
+        )
+    }
+
+    /// The prefix that plays the provider's host in `region` (`us` = [`Provider::prefix`],
+    /// `eu` = `/posthog-eu`, `/postman-eu`, `/sendgrid-eu/v3`); `None` for a region the
+    /// provider does not have.
+    pub fn prefix_in(self, region: &str) -> Option<&'static str> {
+        match (self, region) {
+            (_, "us" | "") => Some(self.prefix()),
+            (Provider::PostHog, "eu") => Some("/posthog-eu"),
+            (Provider::Postman, "eu") => Some("/postman-eu"),
+            (Provider::SendGrid, "eu") => Some("/sendgrid-eu/v3"),
+            _ => None,
+        }
+    }
+
+    /// Every prefix the provider is served under, with its region.
+    pub fn prefixes(self) -> Vec<(&'static str, &'static str)> {
+        REGIONS
+            .iter()
+            .filter_map(|r| self.prefix_in(r).map(|p| (*r, p)))
+            .collect()
+    }
+
     pub fn from_name(name: &str) -> Option<Provider> {
         Provider::ALL
             .into_iter()
             .find(|p| p.name().eq_ignore_ascii_case(name))
     }
 
-    /// The provider a request path belongs to (by its first segment).
+    /// The provider a request path belongs to (by its first segment; `posthog-eu` is
+    /// PostHog).
     pub fn from_path(path: &str) -> Option<Provider> {
+        Provider::region_from_path(path).map(|(p, _)| p)
+    }
+
+    /// The provider and region (`us`/`eu`) a request path belongs to.
+    pub fn region_from_path(path: &str) -> Option<(Provider, &'static str)> {
         let first = path.trim_start_matches('/').split('/').next()?;
-        Provider::from_name(first)
+        if let Some(base) = first.strip_suffix("-eu") {
+            return Provider::from_name(base)
+                .filter(|p| p.has_regions())
+                .map(|p| (p, "eu"));
+        }
+        Provider::from_name(first).map(|p| (p, "us"))
     }
 
     pub(crate) fn router(self) -> Router<SimHandle> {
@@ -122,12 +164,17 @@ impl Provider {
         }
     }
 
-    /// The header that carries retry-after seconds on a 429. Postman's is documented as
-    /// `X-RateLimit-RetryAfter`; PostHog's and Cloudflare's as `Retry-After`; the others
-    /// document none, so they get the standard `Retry-After` (configurable per seed).
+    /// The header that carries retry-after seconds on a 429 (`""` = none). Postman's is
+    /// documented as `X-RateLimit-RetryAfter` (its other variants: see
+    /// `PostmanData::rate_limit_headers`); PostHog's and Cloudflare's as `Retry-After`.
+    /// SendGrid sends none: its 429 carries only `X-RateLimit-Limit/Remaining/Reset`
+    /// (https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/rate-limits).
+    /// The others document nothing, so they get the standard `Retry-After` (configurable
+    /// per seed).
     pub fn default_retry_header(self) -> &'static str {
         match self {
             Provider::Postman => "X-RateLimit-RetryAfter",
+            Provider::SendGrid => "",
             _ => "Retry-After",
         }
     }
@@ -152,6 +199,29 @@ impl Provider {
             Provider::Postmon => h("X-Api-Key").or_else(|| query_param(query, "api_key")),
         }
     }
+}
+
+/// The regions a key may belong to.
+pub const REGIONS: [&str; 2] = ["us", "eu"];
+
+/// Internal header the middleware sets on every provider request: the region of the prefix
+/// it came in on (any value a client sends is replaced). Handlers read it with
+/// [`request_region`].
+pub(crate) const REGION_HEADER: &str = "x-provider-sim-region";
+
+/// The region of the prefix a request came in on (`us` unless the middleware said `eu`).
+pub(crate) fn request_region(headers: &HeaderMap) -> &str {
+    header(headers, REGION_HEADER).unwrap_or("us")
+}
+
+/// Whether a key of `key_region` (empty = `us`) answers on `request_region`.
+pub(crate) fn in_region(key_region: &str, request_region: &str) -> bool {
+    let key = if key_region.is_empty() {
+        "us"
+    } else {
+        key_region
+    };
+    key.eq_ignore_ascii_case(request_region)
 }
 
 /// A JSON response.
@@ -283,6 +353,16 @@ mod tests {
             Some(Provider::PostHog)
         );
         assert_eq!(Provider::from_path("/nope"), None);
+        assert_eq!(
+            Provider::region_from_path("/posthog-eu/api/x/"),
+            Some((Provider::PostHog, "eu"))
+        );
+        assert_eq!(
+            Provider::region_from_path("/sendgrid-eu/v3/scopes"),
+            Some((Provider::SendGrid, "eu"))
+        );
+        assert_eq!(Provider::region_from_path("/cloudflare-eu/client/v4"), None);
+        assert_eq!(Provider::Cloudflare.prefix_in("eu"), None);
     }
 
     #[test]

@@ -1,18 +1,29 @@
-//! PostHog (`https://us.posthog.com`): personal keys (`phx_`, Bearer) may only read
-//! themselves (`@current`); project secret keys (`phs_`) are managed with a personal key
-//! holding `project:read`/`project:write` by a project admin; `phs_` keys authenticate on
-//! the feature-flag read endpoints; errors are `{type, code, detail, attr}`.
+//! PostHog (`https://us.posthog.com`, EU `https://eu.posthog.com`): personal keys (`phx_`,
+//! Bearer) may only read themselves (`@current`); project secret keys (`phs_`) are managed
+//! with a personal key holding `project:read`/`project:write` by a project admin; `phs_`
+//! keys — API-managed ones and the older per-project feature-flags secure key — authenticate
+//! on the feature-flag read endpoints; errors are `{type, code, detail, attr}`.
+//!
+//! Lists use DRF `LimitOffsetPagination` (PostHog's REST_FRAMEWORK default in
+//! posthog/settings/web.py: `DEFAULT_PAGINATION_CLASS` LimitOffsetPagination, `PAGE_SIZE`
+//! 100; errors through `exceptions_hog`): `{count, next, previous, results}`,
+//! `?limit=&offset=`, `next`/`previous` absolute URLs or null (PostHog's generated client
+//! types the key list `PaginatedProjectSecretAPIKeyListApi`; providers.md). The personal-key
+//! list is the exception: `PersonalAPIKeyViewSet.list` returns a bare array
+//! (posthog/api/personal_api_key.py) — moot here, as it answers a personal key with 403.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::Router;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::{bearer, empty, json_response, parse_json};
+use super::{
+    bearer, empty, header, in_region, json_response, parse_json, query_param, request_region,
+};
 use crate::seed::{PostHogPersonalKey, PostHogProject, PostHogSecretKey, Seed};
 use crate::state::SimHandle;
 use crate::util;
@@ -22,6 +33,8 @@ const BAD_PERSONAL_KEY: &str = "Personal API key found in request Authorization 
 const BAD_SECRET_KEY: &str =
     "Project secret API key found in request Authorization header is invalid.";
 const PERSONAL_KEY_NOT_SUPPORTED: &str = "This action does not support Personal API Key access";
+const BAD_PROJECT_TOKEN: &str =
+    "Project API key invalid. You can find your project API key in PostHog project settings.";
 const NO_PROJECT_ACCESS: &str = "You don't have access to the project.";
 const NOT_PROJECT_ADMIN: &str = "You don't have sufficient permissions in the project.";
 
@@ -83,6 +96,17 @@ pub(crate) fn router() -> Router<SimHandle> {
         .route(
             "/api/personal_api_keys/{id}/roll/",
             post(personal_key_unsupported),
+        )
+        // What the server SDKs poll for local evaluation (posthog-python `_load_feature_flags`:
+        // `GET /api/feature_flag/local_evaluation/?token=<phc_ project key>&send_cohorts`
+        // with `Authorization: Bearer <personal key or phs_ key>`).
+        .route(
+            "/api/feature_flag/local_evaluation/",
+            get(local_evaluation_by_token),
+        )
+        .route(
+            "/api/feature_flag/local_evaluation",
+            get(local_evaluation_by_token),
         )
         .route("/api/projects/{project_id}/", get(get_project))
         .route(
@@ -224,29 +248,53 @@ pub(crate) fn error_for_status(status: StatusCode) -> Response {
 enum Caller {
     Personal(usize),
     Secret(usize),
+    /// The older per-project feature-flags secure key (`Team.secret_api_token`): the
+    /// project's index.
+    LegacySecure(usize),
 }
 
-/// Authenticates the Bearer token: a personal key, or (where `allow_secret`) a `phs_` key.
+fn project_region(d: &Seed, project_id: i64) -> &str {
+    d.posthog
+        .projects
+        .iter()
+        .find(|p| p.id == project_id)
+        .map_or("", |p| p.region.as_str())
+}
+
+/// Authenticates the Bearer token: a personal key, or (where `allow_secret`) a `phs_` key —
+/// an API-managed project secret key or, failing that, a project's legacy secure key (PostHog
+/// tries `ProjectSecretAPIKeyAuthentication` and `TeamSecretTokenAuthentication`, both on
+/// `phs_` bearer values; posthog/auth.py). Keys answer only on their region's prefix.
 fn authenticate(d: &mut Seed, headers: &HeaderMap, allow_secret: bool) -> Result<Caller, Response> {
     let Some(token) = bearer(headers) else {
         return Err(unauthenticated("not_authenticated", NOT_PROVIDED));
     };
+    let region = request_region(headers).to_owned();
     let now = Utc::now();
     if allow_secret && token.starts_with("phs_") {
-        let i = d
+        let psak =
+            d.posthog.project_secret_keys.iter().position(|k| {
+                k.value == token && in_region(project_region(d, k.project_id), &region)
+            });
+        if let Some(i) = psak {
+            d.posthog.project_secret_keys[i].last_used = Some(now);
+            return Ok(Caller::Secret(i));
+        }
+        return d
             .posthog
-            .project_secret_keys
+            .projects
             .iter()
-            .position(|k| k.value == token)
-            .ok_or_else(|| unauthenticated("authentication_failed", BAD_SECRET_KEY))?;
-        d.posthog.project_secret_keys[i].last_used = Some(now);
-        return Ok(Caller::Secret(i));
+            .position(|p| {
+                p.secret_api_token.as_deref() == Some(token) && in_region(&p.region, &region)
+            })
+            .map(Caller::LegacySecure)
+            .ok_or_else(|| unauthenticated("authentication_failed", BAD_SECRET_KEY));
     }
     let i = d
         .posthog
         .personal_keys
         .iter()
-        .position(|k| k.status.is_active() && k.value == token)
+        .position(|k| k.status.is_active() && k.value == token && in_region(&k.region, &region))
         .filter(|&i| {
             let uid = d.posthog.personal_keys[i].user_id;
             d.posthog.users.iter().any(|u| u.id == uid)
@@ -341,6 +389,10 @@ fn personal_on_project(
     let key = d.posthog.personal_keys[k].clone();
     require_scope(&key.scopes, scope)?;
     let p = project_index(d, project_id)?;
+    // A project lives in one cloud: the other region's host does not know it.
+    if !in_region(&d.posthog.projects[p].region, request_region(headers)) {
+        return Err(not_found());
+    }
     check_key_reaches(&key, &d.posthog.projects[p])?;
     check_membership(&d.posthog.projects[p], key.user_id, level)?;
     Ok(p)
@@ -434,7 +486,9 @@ async fn current_personal_key(State(sim): State<SimHandle>, headers: HeaderMap) 
             StatusCode::OK,
             personal_key_json(&d.posthog.personal_keys[k]),
         ),
-        Ok(Caller::Secret(_)) => unauthenticated("authentication_failed", BAD_PERSONAL_KEY),
+        Ok(Caller::Secret(_) | Caller::LegacySecure(_)) => {
+            unauthenticated("authentication_failed", BAD_PERSONAL_KEY)
+        }
         Err(r) => r,
     })
 }
@@ -448,7 +502,7 @@ async fn retrieve_personal_key(
     sim.with_data(|d| {
         let k = match authenticate(d, &headers, false) {
             Ok(Caller::Personal(k)) => k,
-            Ok(Caller::Secret(_)) => {
+            Ok(Caller::Secret(_) | Caller::LegacySecure(_)) => {
                 return unauthenticated("authentication_failed", BAD_PERSONAL_KEY)
             }
             Err(r) => return r,
@@ -519,9 +573,34 @@ fn find_secret(d: &Seed, project: i64, id: &str) -> Result<usize, Response> {
         .ok_or_else(not_found)
 }
 
+/// DRF `LimitOffsetPagination`: `?limit=` (default 100) and `?offset=`; `next` and
+/// `previous` are absolute URLs (built from the `Host` header and the original path) or
+/// null.
+fn drf_page(items: Vec<Value>, uri: &Uri, headers: &HeaderMap) -> Value {
+    let q = uri.query();
+    let num = |name: &str| query_param(q, name).and_then(|v| v.parse::<usize>().ok());
+    let limit = num("limit").filter(|l| *l > 0).unwrap_or(100);
+    let offset = num("offset").unwrap_or(0);
+    let count = items.len();
+    let host = header(headers, "host").unwrap_or("127.0.0.1");
+    let base = format!("http://{host}{}", uri.path());
+    let next =
+        (offset + limit < count).then(|| format!("{base}?limit={limit}&offset={}", offset + limit));
+    let previous = (offset > 0).then(|| {
+        if offset <= limit {
+            format!("{base}?limit={limit}")
+        } else {
+            format!("{base}?limit={limit}&offset={}", offset - limit)
+        }
+    });
+    let results: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    json!({"count": count, "next": next, "previous": previous, "results": results})
+}
+
 async fn list_secret_keys(
     State(sim): State<SimHandle>,
     headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
     Path(project_id): Path<String>,
 ) -> Response {
     sim.with_data(|d| {
@@ -538,7 +617,11 @@ async fn list_secret_keys(
             .collect();
         keys.sort_by_key(|k| std::cmp::Reverse(k.created));
         let list: Vec<Value> = keys.into_iter().map(|k| secret_key_json(d, k)).collect();
-        json_response(StatusCode::OK, Value::Array(list))
+        if d.posthog.legacy_list {
+            // Older self-hosted versions answer with a bare array.
+            return json_response(StatusCode::OK, Value::Array(list));
+        }
+        json_response(StatusCode::OK, drf_page(list, &uri, &headers))
     })
 }
 
@@ -872,6 +955,17 @@ fn flag_reader(d: &mut Seed, headers: &HeaderMap, project_id: &str) -> Result<us
             }
             Ok(p)
         }
+        Caller::LegacySecure(p) => {
+            let own = d.posthog.projects[p].id;
+            let asked = project_index(d, project_id)?;
+            if d.posthog.projects[asked].id != own {
+                return Err(forbidden(&format!(
+                    "API key does not have access to the requested project: ID {}.",
+                    d.posthog.projects[asked].id
+                )));
+            }
+            Ok(asked)
+        }
     }
 }
 
@@ -891,6 +985,7 @@ fn flag_json(f: &crate::seed::PostHogFeatureFlag) -> Value {
 async fn list_feature_flags(
     State(sim): State<SimHandle>,
     headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
     Path(project_id): Path<String>,
 ) -> Response {
     sim.with_data(|d| {
@@ -906,10 +1001,70 @@ async fn list_feature_flags(
             .filter(|f| f.project_id == pid)
             .map(flag_json)
             .collect();
-        json_response(
-            StatusCode::OK,
-            json!({"count": results.len(), "next": null, "previous": null, "results": results}),
-        )
+        json_response(StatusCode::OK, drf_page(results, &uri, &headers))
+    })
+}
+
+fn local_evaluation_body(d: &Seed, p: usize) -> Response {
+    let pid = d.posthog.projects[p].id;
+    let flags: Vec<Value> = d
+        .posthog
+        .feature_flags
+        .iter()
+        .filter(|f| f.project_id == pid)
+        .map(flag_json)
+        .collect();
+    json_response(
+        StatusCode::OK,
+        json!({"flags": flags, "group_type_mapping": {}, "cohorts": {}}),
+    )
+}
+
+/// `GET /api/feature_flag/local_evaluation/?token=<phc_…>`: a `phs_` key (API-managed with
+/// `feature_flag:read`, or the legacy secure key) reads its own project's flags; a personal
+/// key with `feature_flag:read` reads the project the `token` names. A read-only probe for
+/// any `phs_` value. (A personal key without a valid `token` gets a 401 here: PostHog's
+/// exact answer to that is not documented.)
+async fn local_evaluation_by_token(
+    State(sim): State<SimHandle>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let token = query_param(uri.query(), "token");
+    sim.with_data(|d| {
+        let p = match authenticate(d, &headers, true) {
+            Ok(Caller::Secret(k)) => {
+                let key = d.posthog.project_secret_keys[k].clone();
+                if let Err(r) = require_scope(&key.scopes, "feature_flag:read") {
+                    return r;
+                }
+                match d
+                    .posthog
+                    .projects
+                    .iter()
+                    .position(|p| p.id == key.project_id)
+                {
+                    Some(p) => p,
+                    None => return not_found(),
+                }
+            }
+            Ok(Caller::LegacySecure(p)) => p,
+            Ok(Caller::Personal(_)) => {
+                let Some(p) = token
+                    .as_deref()
+                    .and_then(|t| d.posthog.projects.iter().position(|p| p.api_token == t))
+                else {
+                    return unauthenticated("authentication_failed", BAD_PROJECT_TOKEN);
+                };
+                let id = d.posthog.projects[p].id.to_string();
+                match personal_on_project(d, &headers, &id, "feature_flag:read", Level::Member) {
+                    Ok(p) => p,
+                    Err(r) => return r,
+                }
+            }
+            Err(r) => return r,
+        };
+        local_evaluation_body(d, p)
     })
 }
 
@@ -923,18 +1078,7 @@ async fn local_evaluation(
             Ok(p) => p,
             Err(r) => return r,
         };
-        let pid = d.posthog.projects[p].id;
-        let flags: Vec<Value> = d
-            .posthog
-            .feature_flags
-            .iter()
-            .filter(|f| f.project_id == pid)
-            .map(flag_json)
-            .collect();
-        json_response(
-            StatusCode::OK,
-            json!({"flags": flags, "group_type_mapping": {}, "cohorts": {}}),
-        )
+        local_evaluation_body(d, p)
     })
 }
 

@@ -1,5 +1,9 @@
-//! Postman (`https://api.getpostman.com`): `X-Api-Key: PMAK-…`, verify with `GET /me`.
-//! No key-management API. Rate-limit headers on every response (added by the middleware).
+//! Postman (`https://api.getpostman.com`, EU `https://api.eu.postman.com`):
+//! `X-Api-Key: PMAK-…`, verify with `GET /me` (`{user: {id, username, email, fullName,
+//! avatar, isPublic, teamId, teamName, teamDomain, roles}, operations: [{name, limit, usage,
+//! overage}]}` — https://learning.postman.com/api-docs/api-reference/users/get-authenticated-user,
+//! "Get authenticated user"). No key-management API. Rate-limit headers on every response
+//! (added by the middleware; family per `PostmanData::rate_limit_headers`).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -9,7 +13,7 @@ use axum::Router;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::{header, json_response};
+use super::{header, in_region, json_response, request_region};
 use crate::state::SimHandle;
 
 /// The documented 401 body, byte for byte.
@@ -96,12 +100,14 @@ async fn me(State(sim): State<SimHandle>, headers: HeaderMap) -> Response {
     let Some(given) = header(&headers, "X-Api-Key") else {
         return unauthorized();
     };
+    let region = request_region(&headers).to_owned();
     sim.with_data(|d| {
+        // A key of the other region's host is unknown here: the same 401.
         let Some(key) = d
             .postman
             .keys
             .iter_mut()
-            .find(|k| k.is_live() && k.value == given)
+            .find(|k| k.is_live() && k.value == given && in_region(&k.region, &region))
         else {
             return unauthorized();
         };

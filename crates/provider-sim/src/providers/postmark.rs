@@ -1,6 +1,15 @@
 //! Postmark (`https://api.postmarkapp.com`): server tokens (`X-Postmark-Server-Token`) and
 //! account tokens (`X-Postmark-Account-Token`); the account token manages servers, and
-//! every server object carries its server tokens in `ApiTokens`, in plain text.
+//! every server object carries its server tokens in `ApiTokens`, in plain text
+//! (https://postmarkapp.com/developer/api/servers-api: `GET /servers?count=&offset=` →
+//! `{TotalCount, Servers: [{ID, Name, ApiTokens, …}]}`; server token `GET /server`,
+//! https://postmarkapp.com/developer/api/server-api).
+//!
+//! Remote ids: Postmark gives a server an `ID` but gives a server *token* no id at all (it
+//! is only a string in `ApiTokens`). The one scheme, used by [`crate::SimHandle::keys`] and
+//! to be used by clients: a server token's remote id is `server:<ID>:<index in ApiTokens>`,
+//! and the server itself is `<ID>`. Account tokens have no API at all (no id published);
+//! the seed's `id` is the simulator's own.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};

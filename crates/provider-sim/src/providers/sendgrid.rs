@@ -1,5 +1,8 @@
-//! SendGrid (`https://api.sendgrid.com/v3`): `Authorization: Bearer SG.…`; scopes via
-//! `GET /scopes`; keys via `/api_keys` (no roll). Errors `{"errors":[{field, message}]}`.
+//! SendGrid (`https://api.sendgrid.com/v3`, EU subusers `https://api.eu.sendgrid.com/v3`):
+//! `Authorization: Bearer SG.…`; scopes via `GET /scopes`; keys via `/api_keys` (no roll).
+//! Errors `{"errors":[{field, message}]}`. Shapes per SendGrid's OpenAPI:
+//! twilio/sendgrid-oai spec/json/tsg_api_keys_v3.json (list `{result:[{api_key_id, name}]}`,
+//! create 201 `{api_key, api_key_id, name, scopes}`, delete 204).
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -10,8 +13,8 @@ use axum::Router;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::{bearer, empty, json_response, parse_json, query_param};
-use crate::seed::{KeyStatus, Seed, SendGridKey};
+use super::{bearer, empty, in_region, json_response, parse_json, query_param, request_region};
+use crate::seed::{KeyStatus, Seed, SendGridGetKeyShape, SendGridKey};
 use crate::state::SimHandle;
 use crate::util;
 
@@ -61,14 +64,34 @@ fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "unable to find API Key")
 }
 
-/// The caller's key index, if it is live and holds `scope` (when given).
+/// Whether a key authenticates now: active, or deleted less than the propagation delay
+/// ago ("Authentications using this API Key will fail after this request is made, with
+/// some small propagation delay" — SendGrid, Delete API keys).
+fn authenticates(k: &SendGridKey, delay_ms: u64, now: chrono::DateTime<Utc>) -> bool {
+    match (k.status, k.deleted_at) {
+        (KeyStatus::Active, _) => true,
+        (KeyStatus::Revoked, Some(at)) => {
+            (now - at).num_milliseconds() < i64::try_from(delay_ms).unwrap_or(i64::MAX)
+        }
+        _ => false,
+    }
+}
+
+/// The caller's key index, if it authenticates on this region's host and holds `scope`
+/// (when given). A key of the other region gets the plain 401 ("EU regional subusers" use
+/// api.eu.sendgrid.com).
 fn authorize(d: &mut Seed, headers: &HeaderMap, scope: Option<&str>) -> Result<usize, Response> {
     let token = bearer(headers).ok_or_else(unauthorized)?;
+    let region = request_region(headers);
+    let now = Utc::now();
+    let delay = d.sendgrid.delete_propagation_ms;
     let i = d
         .sendgrid
         .keys
         .iter()
-        .position(|k| k.status == KeyStatus::Active && k.value == token)
+        .position(|k| {
+            k.value == token && authenticates(k, delay, now) && in_region(&k.region, region)
+        })
         .ok_or_else(unauthorized)?;
     d.sendgrid.keys[i].last_used = Some(Utc::now());
     if let Some(s) = scope {
@@ -179,6 +202,8 @@ async fn create(State(sim): State<SimHandle>, headers: HeaderMap, body: Bytes) -
             status: KeyStatus::Active,
             created: Some(Utc::now()),
             last_used: None,
+            deleted_at: None,
+            region: d.sendgrid.keys[i].region.clone(),
         };
         let out = json!({
             "api_key": key.value,
@@ -205,10 +230,14 @@ async fn retrieve(
         match find(d, &user, &id) {
             Ok(k) => {
                 let k = &d.sendgrid.keys[k];
-                json_response(
-                    StatusCode::OK,
-                    json!({"result": [{"api_key_id": k.api_key_id, "name": k.name, "scopes": k.scopes}]}),
-                )
+                let key = json!({"api_key_id": k.api_key_id, "name": k.name, "scopes": k.scopes});
+                // SendGrid's OpenAPI types this answer `{result: [ApiKeyScopesResponse]}`;
+                // the bare object is the other shape seen in older docs (configurable).
+                let body = match d.sendgrid.get_key_shape {
+                    SendGridGetKeyShape::ResultArray => json!({ "result": [key] }),
+                    SendGridGetKeyShape::Object => key,
+                };
+                json_response(StatusCode::OK, body)
             }
             Err(r) => r,
         }
@@ -297,7 +326,11 @@ async fn delete(
         let user = d.sendgrid.keys[i].user.clone();
         match find(d, &user, &id) {
             Ok(k) => {
-                d.sendgrid.keys.remove(k);
+                // Kept (revoked) so it can go on authenticating for the propagation delay;
+                // list, get and the 100-key limit no longer see it.
+                let key = &mut d.sendgrid.keys[k];
+                key.status = KeyStatus::Revoked;
+                key.deleted_at = Some(Utc::now());
                 empty(StatusCode::NO_CONTENT)
             }
             Err(r) => r,
