@@ -109,7 +109,8 @@ fn samples() -> Value {
     };
     let (finding, policy, review) = findings_samples(at);
     json!({
-        "key": key,
+        "key": key.clone(),
+        "key_added": KeyAddedDto { key: key.clone(), warning: Some("this does not look like a Postmark Server API token; stored anyway".into()) },
         "finding": finding,
         "audit_event": audit,
         "key_detail": KeyDetailDto { key: sample_key(), audit: vec![], secret_present: Some(true) },

@@ -2,8 +2,8 @@
 //! core call and returns a DTO or an [`AppError`]. No logic lives here.
 
 use crate::dto::{
-    CopyDto, DetectionDto, ImportOptionsDto, ImportPreviewDto, ImportResultDto, KeyDetailDto,
-    KeyDto, KeyPatchDto, NewKeyInput, ProviderDto, SettingsDto, SettingsPatch,
+    CopyDto, DetectionDto, ImportOptionsDto, ImportPreviewDto, ImportResultDto, KeyAddedDto,
+    KeyDetailDto, KeyDto, KeyPatchDto, NewKeyInput, ProviderDto, SettingsDto, SettingsPatch,
 };
 use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
 use crate::error::AppError;
@@ -52,10 +52,14 @@ pub async fn key_detect(state: State<'_, AppState>, value: String) -> Result<Det
 }
 
 #[tauri::command]
-pub async fn key_add(state: State<'_, AppState>, input: NewKeyInput) -> Result<KeyDto> {
+pub async fn key_add(state: State<'_, AppState>, input: NewKeyInput) -> Result<KeyAddedDto> {
     let (new, secret) = input.into_parts();
-    let key = state.inventory.add(new, secret).await?;
-    Ok(key_dto(&state.inventory, key).await)
+    let key = state.inventory.add(new, secret.clone()).await?;
+    let warning = keyward::providers::format_warning(&key.provider, &key.kind, &secret);
+    Ok(KeyAddedDto {
+        key: key_dto(&state.inventory, key).await,
+        warning,
+    })
 }
 
 #[tauri::command]
@@ -124,8 +128,7 @@ pub async fn import_commit(
 #[tauri::command]
 pub async fn providers_list(state: State<'_, AppState>) -> Result<Vec<ProviderDto>> {
     let custom = state.inventory.custom_providers().await?;
-    let built_in = keyward::providers::profiles()
-        .map(ProviderDto::built_in);
+    let built_in = keyward::providers::profiles().map(ProviderDto::built_in);
     Ok(built_in
         .chain(custom.iter().map(ProviderDto::custom))
         .collect())

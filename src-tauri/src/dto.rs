@@ -19,6 +19,14 @@ pub struct KeyDto {
     pub findings: Vec<FindingDto>,
 }
 
+/// What `key_add` answers: the key, and a warning when its value does not look like the
+/// provider's keys (stored anyway: the provider decides validity; never the value).
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyAddedDto {
+    pub key: KeyDto,
+    pub warning: Option<String>,
+}
+
 impl From<KeyRecord> for KeyDto {
     fn from(key: KeyRecord) -> KeyDto {
         KeyDto {

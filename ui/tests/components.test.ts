@@ -306,7 +306,7 @@ describe('add key dialog', () => {
 
   it('submits key_add with the form and clears the value afterwards', async () => {
     const added = makeKey({ name: 'Mail' });
-    const { secret, onadded } = setup({ key_add: () => added });
+    const { secret, onadded } = setup({ key_add: () => ({ key: added, warning: null }) });
     await fireEvent.input(secret, { target: { value: UUID } });
     await screen.findByTestId('detected-provider');
     await fireEvent.input(screen.getByTestId('add-name'), { target: { value: 'Mail' } });
@@ -314,7 +314,7 @@ describe('add key dialog', () => {
     await fireEvent.input(screen.getByTestId('add-owner'), { target: { value: 'ops' } });
     await fireEvent.input(screen.getByTestId('add-tags'), { target: { value: 'email, prod' } });
     await fireEvent.click(screen.getByTestId('add-submit'));
-    await waitFor(() => expect(onadded).toHaveBeenCalledWith(added));
+    await waitFor(() => expect(onadded).toHaveBeenCalledWith(added, null));
     expect(calls('key_add')[0][1]).toEqual({
       input: {
         secret: UUID,

@@ -8,7 +8,7 @@ describe('demo backend', () => {
     const secret = `phx_${canary}${canary}0123456789abcdefg`;
     const detection = await call('key_detect', { value: secret });
     expect(detection).toMatchObject({ provider: 'posthog', kind: 'personal', masked_hint: 'phx_…defg' });
-    const key = await call('key_add', {
+    const { key } = await call('key_add', {
       input: { secret, provider: 'posthog', kind: 'personal', name: 'probe', environment: 'dev', purpose: '', owner: null, tags: [], scopes: [], env_var: null },
     });
     const answers = [

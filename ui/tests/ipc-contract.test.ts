@@ -19,6 +19,7 @@ import type {
   ImportResultDto,
   ImportRowDto,
   KeyDetailDto,
+  KeyAddedDto,
   KeyDto,
   KeychainStatusDto,
   KindDto,
@@ -55,6 +56,7 @@ function keysOf<T>() {
 }
 
 const contract: Record<string, readonly string[]> = {
+  key_added: keysOf<KeyAddedDto>()(['key', 'warning']),
   key: keysOf<KeyDto>()([
     'id', 'provider', 'kind', 'name', 'environment', 'purpose', 'owner', 'tags', 'scopes', 'remote_id', 'env_var',
     'created_at', 'last_rotated_at', 'last_used_at', 'last_verified_at', 'expires_at', 'status', 'fingerprint',

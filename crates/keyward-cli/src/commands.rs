@@ -225,7 +225,12 @@ async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
     };
     let secret = read_secret("Key value (input hidden): ")?;
     let detection = inv.detect(&secret).await?;
-    let key = inv.add(new, secret).await?;
+    let key = inv.add(new, secret.clone()).await?;
+    // Detection suggests, it never blocks: an unusual shape is stored, with a warning.
+    if let Some(w) = keyward::providers::format_warning(&key.provider, &key.kind, &secret) {
+        eprintln!("warning: {}", clean(&w, 400));
+    }
+    drop(secret);
     if a.format == Format::Json {
         print_json(&key)?;
     } else {
@@ -343,6 +348,11 @@ async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
         return Err(Error::Import(plan.errors).into());
     }
     let preview: Vec<keyward::KeyRecord> = plan.rows.iter().map(|r| r.record.clone()).collect();
+    for row in &plan.rows {
+        if let Some(w) = &row.warning {
+            eprintln!("warning: line {}: {}", row.line, clean(w, 400));
+        }
+    }
     for (line, name) in &plan.skipped {
         eprintln!(
             "skipped line {line}: {} (not a recognized key format)",
@@ -541,7 +551,9 @@ async fn doctor(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
 async fn providers(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
     let custom = inv.custom_providers().await?;
     if format == Format::Json {
-        print_json(&serde_json::json!({ "built_in": providers::profiles().collect::<Vec<_>>(), "custom": custom }))?;
+        print_json(
+            &serde_json::json!({ "built_in": providers::profiles().collect::<Vec<_>>(), "custom": custom }),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     for p in providers::profiles() {

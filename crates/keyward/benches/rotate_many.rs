@@ -118,6 +118,7 @@ async fn inventory(
                     provider: provider.into(),
                     name: provider.into(),
                     base_url: Some(sim.base_url(provider)),
+                    region: None,
                     options: ConnectionOptions::default(),
                     environment: "prod".into(),
                     test: false,

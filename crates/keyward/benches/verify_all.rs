@@ -74,6 +74,7 @@ async fn inventory(sim: &RunningSim, values: &[String]) -> (Inventory, Vec<Uuid>
                 provider: "postman".into(),
                 name: "sim".into(),
                 base_url: Some(sim.base_url("postman")),
+                region: None,
                 options: ConnectionOptions::default(),
                 environment: "prod".into(),
                 test: false,

@@ -1,11 +1,11 @@
 //! The core's error: wraps each module's error and gives every case a stable code that the
 //! window and the CLI switch on (never the message text). No variant carries a secret.
 
-use crate::providers::ClientError;
 use crate::clipboard::ClipboardError;
 use crate::config::ConfigError;
 use crate::findings::FindingsError;
 use crate::import::LineError;
+use crate::providers::ClientError;
 use crate::providers::ProviderError;
 use crate::rotation::RotationError;
 use crate::store::StoreError;

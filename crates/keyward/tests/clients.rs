@@ -9,6 +9,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
+use keyward::connection::ConnectionOptions;
 use keyward::providers::cloudflare::CloudflareClient;
 use keyward::providers::http::{check_base_url, Auth, Http};
 use keyward::providers::posthog::PostHogClient;
@@ -18,7 +19,6 @@ use keyward::providers::probe::Probe;
 use keyward::providers::sendgrid::SendGridClient;
 use keyward::providers::{self, ClientError, VerifyOutcome, VerifyTarget};
 use keyward::providers::{CustomProviderSpec, Presentation};
-use keyward::connection::ConnectionOptions;
 use keyward::Secret;
 
 static NO_OPTIONS: ConnectionOptions = ConnectionOptions {
@@ -181,8 +181,8 @@ async fn postmark_verifies_server_and_account_tokens_and_tells_them_apart() {
     let v = pm.verify_server_token(&server).await.unwrap();
     assert_eq!(v.outcome, VerifyOutcome::Valid);
     assert_eq!(v.kind.as_deref(), Some("server_token"));
-    // One remote-id scheme for verify and sync: the server's, `server-<ID>`.
-    assert_eq!(v.remote_id.as_deref(), Some("server-11002"));
+    // One remote-id scheme for verify and sync: `server-<ID>-<place in ApiTokens>`.
+    assert_eq!(v.remote_id.as_deref(), Some("server-11002-1"));
     assert!(v.detail.contains("Acme Staging"), "{}", v.detail);
 
     // The wrong kind on each route is a definite 401: Invalid, not an error.
@@ -738,6 +738,8 @@ async fn cloudflare_lists_tokens_with_permission_groups_and_resource_markers() {
             "All zones DNS",
             "DNS edit - prod",
             "Keyward admin",
+            "Legacy deploy token",
+            "Mis-scoped DNS token",
             "Old CI deploy",
             "Paused integration",
             "Token auditor (read)"
@@ -771,7 +773,7 @@ async fn cloudflare_lists_tokens_with_permission_groups_and_resource_markers() {
 
     // A token with "API Tokens Read" may list; one without gets a 403 (Forbidden).
     let reader = secret(&value(&sim, "cloudflare", "Token auditor (read)"));
-    assert_eq!(cf.list_tokens(&reader).await.unwrap().len(), 6);
+    assert_eq!(cf.list_tokens(&reader).await.unwrap().len(), 8);
     let dns_value = value(&sim, "cloudflare", "DNS edit - prod");
     let e = cf.list_tokens(&secret(&dns_value)).await.err().unwrap();
     assert!(matches!(e, ClientError::Forbidden(_)), "{e:?}");
@@ -812,7 +814,8 @@ async fn cloudflare_list_tokens_reads_every_page() {
     };
     let admin = secret(&value(&sim, "cloudflare", "Keyward admin"));
     let tokens = cf.list_tokens(&admin).await.unwrap();
-    assert_eq!(tokens.len(), 5 + 54, "every user token, across pages");
+    // The demo's 7 user tokens and 54 more: pages of 50 without `total_pages`.
+    assert_eq!(tokens.len(), 7 + 54, "every user token, across pages");
 }
 
 // ---------------------------------------------------------------- SendGrid

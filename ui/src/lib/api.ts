@@ -20,6 +20,7 @@ import type {
   ImportOptions,
   ImportPreviewDto,
   ImportResultDto,
+  KeyAddedDto,
   KeyDetailDto,
   KeyDto,
   KeyPatch,
@@ -67,7 +68,7 @@ export interface Commands {
   keys_list: { args: Record<string, never>; result: KeyDto[] };
   key_show: { args: { id: string }; result: KeyDetailDto };
   key_detect: { args: { value: string }; result: DetectionDto };
-  key_add: { args: { input: NewKeyInput }; result: KeyDto };
+  key_add: { args: { input: NewKeyInput }; result: KeyAddedDto };
   key_update: { args: { id: string; patch: KeyPatch }; result: KeyDto };
   key_remove: { args: { id: string }; result: null };
   key_copy: { args: { id: string }; result: CopyDto };

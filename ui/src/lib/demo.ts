@@ -545,7 +545,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     key_add: ({ input }) => {
       requireKeychain();
       if (!PROVIDERS.some((p) => p.id === input.provider)) throw new AppError('unknown_provider', input.provider);
-      if (input.secret.trim().length < 8) throw new AppError('malformed_key', 'too short');
+      if (!input.secret.trim()) throw new AppError('malformed_key', 'empty');
       if (duplicate(input.name, input.environment)) throw new AppError('duplicate', 'name taken');
       const t = new Date().toISOString();
       const d = detect(input.secret);
@@ -578,7 +578,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       };
       keys = [...keys, key];
       record('created', key, 'added in the window');
-      return { ...key };
+      return { key: { ...key }, warning: null };
     },
     key_update: ({ id, patch }) => {
       const key = find(id);

@@ -123,6 +123,13 @@ export interface ImportOptions {
   purpose: string | null;
 }
 
+/** `key_add`'s answer: the key, and a warning when the value does not look like the provider's keys. */
+export interface KeyAddedDto {
+  key: KeyDto;
+  /** "This does not look like a … ; stored anyway" (never the value); `null` when it fits. */
+  warning: string | null;
+}
+
 export interface ImportRowDto {
   line: number;
   name: string;

@@ -191,9 +191,6 @@ fn is_restriction_marker(scope: &str) -> bool {
     scope.starts_with("team:") || scope.starts_with("organization:")
 }
 
-
-
-
 /// Client-exposed: a secret-grade kind whose usage puts it on users' devices.
 pub(super) fn client_exposure(
     record: &KeyRecord,

@@ -170,9 +170,16 @@ fn csv_errors_per_line() {
     assert!(p.errors[2].message.contains("name"));
     let short = p.rows.iter().find(|r| r.line == 4).expect("row 4 imported");
     let warning = short.warning.as_deref().expect("a format warning");
-    assert!(warning.contains("Postman") && warning.contains("stored anyway"), "{warning}");
+    assert!(
+        warning.contains("Postman") && warning.contains("stored anyway"),
+        "{warning}"
+    );
     assert!(!warning.contains(CANARY), "{warning}");
-    assert!(p.rows.iter().find(|r| r.line == 2).is_some_and(|r| r.warning.is_none()));
+    assert!(p
+        .rows
+        .iter()
+        .find(|r| r.line == 2)
+        .is_some_and(|r| r.warning.is_none()));
     assert_no_canary(&p);
 }
 

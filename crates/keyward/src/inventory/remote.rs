@@ -2,10 +2,10 @@
 //! provider's list). A key's stored state changes only on a definite answer from the provider.
 
 use super::{on_vault, Inventory, NewKey};
-use crate::providers::http::{check_base_url, Http};
 use crate::connection::{Connection, ConnectionOptions};
 use crate::error::{Error, Result};
 use crate::model::{AuditAction, KeyFilter, KeyRecord, KeyStatus};
+use crate::providers::http::{check_base_url, Http};
 use crate::providers::{self, ClientError, Verification, VerifyOutcome, VerifyTarget};
 use crate::secret::Secret;
 use crate::store::NewAuditEvent;
@@ -109,7 +109,12 @@ impl Inventory {
         let provider_id = new.provider.trim().to_ascii_lowercase();
         let profile = providers::profile(&provider_id)
             .ok_or_else(|| providers::ProviderError::UnknownProvider(provider_id.clone()))?;
-        let region = match new.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        let region = match new
+            .region
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
             Some(r) => Some(profile.region(r).ok_or_else(|| {
                 Error::invalid(
                     "region",
@@ -119,7 +124,12 @@ impl Inventory {
                         format!(
                             "{}'s regions are {}",
                             profile.display_name,
-                            profile.regions.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+                            profile
+                                .regions
+                                .iter()
+                                .map(|r| r.id)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )
                     },
                 )
@@ -446,6 +456,9 @@ impl Inventory {
             key: &admin,
         };
         let provider = providers::require(&c.provider)?;
+        if let Some(why) = provider.missing_option(&c.options) {
+            return Err(Error::invalid("connection", why));
+        }
         let listed = provider.list(&admin).await?;
         let mut remote: Vec<RemoteKey> = listed
             .into_iter()
@@ -475,8 +488,8 @@ impl Inventory {
                 ..KeyFilter::default()
             })
             .await?;
-        // A listed value (Postmark) is matched by fingerprint: one remote id may stand for
-        // several values (a server's tokens), and a key added by value is the same key.
+        // A listed value (Postmark) is matched by fingerprint first: a key added by value is
+        // the same key, whatever place the provider lists it at now.
         let fingerprinter = if remote.iter().any(|r| r.value.is_some()) {
             Some(self.fingerprinter().await?)
         } else {

@@ -192,11 +192,17 @@ async fn hostile_input_is_rejected_clearly_or_kept_verbatim() {
         .await
         .unwrap();
     let warning = keyward_warning(&odd, &format!("PMAK-{CANARY}"));
-    assert!(warning.contains("stored anyway") && !warning.contains(CANARY), "{warning}");
+    assert!(
+        warning.contains("stored anyway") && !warning.contains(CANARY),
+        "{warning}"
+    );
     inv.remove(odd.id).await.unwrap();
     // … while a value with a line break or control characters cannot be a key.
     let err = inv
-        .add(new_key("two lines", "dev"), Secret::new(format!("{CANARY}\n{CANARY}")))
+        .add(
+            new_key("two lines", "dev"),
+            Secret::new(format!("{CANARY}\n{CANARY}")),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("line break"), "{err}");

@@ -173,7 +173,6 @@ fn missing_scope(message: &str) -> Option<String> {
     (!scope.is_empty()).then_some(scope)
 }
 
-
 /// Where and how to verify one key.
 pub struct VerifyTarget<'a> {
     pub provider: &'a str,
@@ -186,11 +185,12 @@ pub struct VerifyTarget<'a> {
     pub custom: Option<&'a super::CustomProviderSpec>,
 }
 
-pub(super) static NO_OPTIONS: crate::connection::ConnectionOptions = crate::connection::ConnectionOptions {
-    project_id: None,
-    account_id: None,
-    probe_path: None,
-};
+pub(super) static NO_OPTIONS: crate::connection::ConnectionOptions =
+    crate::connection::ConnectionOptions {
+        project_id: None,
+        account_id: None,
+        probe_path: None,
+    };
 
 impl<'a> VerifyTarget<'a> {
     /// A key's target: its connection's base URL and options where it has one, else the

@@ -18,7 +18,8 @@ use serde_json::{json, Map, Value};
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
 use super::http::{Auth, Http, Reply};
 use super::{
-    path_segment, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec, NewRemoteValue, Provider,
+    path_segment, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec, NewRemoteValue,
+    Provider,
 };
 use crate::secret::Secret;
 
@@ -165,7 +166,9 @@ fn unusable_value(reply: &Reply) -> bool {
 }
 
 /// The `result` of a successful answer; any other answer as the error it is.
-fn result<T: serde::de::DeserializeOwned>(reply: &Reply) -> Result<(T, Option<ResultInfo>), ClientError> {
+fn result<T: serde::de::DeserializeOwned>(
+    reply: &Reply,
+) -> Result<(T, Option<ResultInfo>), ClientError> {
     if unusable_value(reply) {
         return Err(ClientError::UnusableValue(
             "Cloudflare answered 400 (6003: invalid format for the Authorization header)".into(),
@@ -181,7 +184,9 @@ fn result<T: serde::de::DeserializeOwned>(reply: &Reply) -> Result<(T, Option<Re
             .first()
             .map(|e| e.message.chars().take(200).collect::<String>())
             .unwrap_or_default();
-        return Err(ClientError::Malformed(format!("success is not true: {msg}")));
+        return Err(ClientError::Malformed(format!(
+            "success is not true: {msg}"
+        )));
     }
     let r = env
         .result
@@ -282,11 +287,18 @@ pub async fn list_tokens(admin: &Admin<'_>) -> Result<Vec<(Token, &'static str)>
         .collect();
     if admin.at.options.account_id.is_some() {
         // Without `include_expired` the account list leaves expired tokens out.
-        let base = format!("{}?include_expired=true", tokens_base(&admin.at, "account_token")?);
+        let base = format!(
+            "{}?include_expired=true",
+            tokens_base(&admin.at, "account_token")?
+        );
         match list_under(admin, &base).await {
             Ok(list) => out.extend(list.into_iter().map(|t| (t, "account_token"))),
             // An admin token without "Account API Tokens Read" still syncs user tokens.
-            Err(ClientError::Forbidden(_) | ClientError::MissingScope { .. } | ClientError::NotFound) => {
+            Err(
+                ClientError::Forbidden(_)
+                | ClientError::MissingScope { .. }
+                | ClientError::NotFound,
+            ) => {
                 tracing::debug!("the admin token may not list the account's own tokens");
             }
             Err(e) => return Err(e),
@@ -340,7 +352,10 @@ async fn user_id(admin: &Admin<'_>) -> Result<String, ClientError> {
 /// Policies for permission group names: each group on the kind of resource its `scopes`
 /// say, one policy per kind — zones (of the connection's account, else every zone), the
 /// account (the connection's, else every account), or the user.
-pub async fn policies_for(admin: &Admin<'_>, scopes: &[String]) -> Result<Vec<Policy>, ClientError> {
+pub async fn policies_for(
+    admin: &Admin<'_>,
+    scopes: &[String],
+) -> Result<Vec<Policy>, ClientError> {
     let groups = permission_groups(admin).await?;
     let mut by_resource: Vec<(&'static str, Vec<GroupRef>)> = Vec::new();
     for s in scopes {
@@ -402,7 +417,10 @@ pub async fn policies_for(admin: &Admin<'_>, scopes: &[String]) -> Result<Vec<Po
                 resources.insert(format!("{ZONE_SCOPE}.*"), json!("*"));
             }
             (USER_SCOPE, _) => {
-                resources.insert(format!("{USER_SCOPE}.{}", user_id(admin).await?), json!("*"));
+                resources.insert(
+                    format!("{USER_SCOPE}.{}", user_id(admin).await?),
+                    json!("*"),
+                );
             }
             (_, Some(a)) => {
                 resources.insert(format!("{ACCOUNT_SCOPE}.{a}"), json!("*"));
@@ -436,8 +454,10 @@ fn scopes_of(t: &Token) -> Vec<String> {
 }
 
 fn is_nested_wildcard(v: &Value) -> bool {
-    v.as_object()
-        .is_some_and(|o| o.iter().any(|(k, v)| k.ends_with(".*") && v.as_str() == Some("*")))
+    v.as_object().is_some_and(|o| {
+        o.iter()
+            .any(|(k, v)| k.ends_with(".*") && v.as_str() == Some("*"))
+    })
 }
 
 fn outcome_of(status: Option<&str>) -> Option<VerifyOutcome> {
@@ -534,7 +554,10 @@ impl Provider for Cloudflare {
                 // are unknown to `/user/tokens/verify`: ask the account before "invalid".
                 // EXPOSE: the prefix tells whether the owner is known from the value.
                 let prefixed = key.expose().starts_with("cfut_");
-                if v.outcome == VerifyOutcome::Invalid && !prefixed && at.options.account_id.is_some() {
+                if v.outcome == VerifyOutcome::Invalid
+                    && !prefixed
+                    && at.options.account_id.is_some()
+                {
                     let mut as_account = verify_token(at, "account_token", key).await?;
                     if as_account.outcome != VerifyOutcome::Invalid {
                         as_account.kind = Some("account_token".into());
@@ -628,7 +651,12 @@ impl Provider for Cloudflare {
         })
     }
 
-    async fn delete(&self, admin: &Admin<'_>, kind: &str, remote_id: &str) -> Result<(), ClientError> {
+    async fn delete(
+        &self,
+        admin: &Admin<'_>,
+        kind: &str,
+        remote_id: &str,
+    ) -> Result<(), ClientError> {
         let id = path_segment(remote_id)?;
         let path = format!("{}/{id}", tokens_base(&admin.at, kind)?);
         let reply = call(&admin.at, admin.key, Method::DELETE, &path, None).await?;
@@ -747,8 +775,9 @@ fn token_excess(granted: &[&str], purpose: &'static PurposeProfile) -> Option<Ex
 
 #[allow(unused_imports)]
 use super::profile::{
-    ops, purpose, KeyKindProfile, OpMode::{Api, Manual, Unsupported}, Operations, Presentation, Privilege,
-    ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
 };
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
@@ -862,4 +891,3 @@ const CLOUDFLARE_PURPOSES: &[PurposeProfile] = &[
         &["API Tokens Write"],
     ),
 ];
-

@@ -10,9 +10,7 @@ use reqwest::Method;
 use super::api::{ClientError, Verification};
 use super::http::Http;
 use super::probe::Probe;
-use super::{
-    profile, Provider, ProviderError,
-};
+use super::{profile, Provider, ProviderError};
 use crate::secret::Secret;
 
 /// The built-in `custom` entry: the generic profile of a service the user describes. Each
@@ -284,8 +282,9 @@ fn is_hostname(name: &str) -> bool {
 
 #[allow(unused_imports)]
 use super::profile::{
-    ops, purpose, KeyKindProfile, OpMode::{Api, Manual, Unsupported}, Operations, Presentation, Privilege,
-    ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
 };
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {

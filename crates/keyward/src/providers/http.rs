@@ -97,7 +97,12 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// variant, the IETF draft's `RateLimit: …, reset=N` (newer Postman endpoints), and
 /// SendGrid's `X-RateLimit-Reset` (a Unix time; SendGrid sends no `Retry-After`).
 pub fn retry_after_at(headers: &HeaderMap, now_unix: i64) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     let secs = |v: &str| {
         v.parse::<f64>()
             .ok()
@@ -119,7 +124,9 @@ pub fn retry_after_at(headers: &HeaderMap, now_unix: i64) -> Option<Duration> {
     let reset = text("x-ratelimit-reset")?.parse::<i64>().ok()?;
     // A Unix time (SendGrid) is far larger than any delay in seconds.
     if reset > 1_000_000_000 {
-        Some(Duration::from_secs(u64::try_from(reset - now_unix).unwrap_or(0)))
+        Some(Duration::from_secs(
+            u64::try_from(reset - now_unix).unwrap_or(0),
+        ))
     } else {
         u64::try_from(reset).ok().map(Duration::from_secs)
     }

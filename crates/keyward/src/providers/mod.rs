@@ -134,6 +134,13 @@ pub enum ExcessSeverity {
 pub trait Provider: Send + Sync {
     fn profile(&self) -> &'static ProviderProfile;
 
+    /// What a connection's options lack for listing and managing keys (PostHog: a project),
+    /// in words for the user; `None` when they are enough.
+    fn missing_option(&self, options: &ConnectionOptions) -> Option<String> {
+        let _ = options;
+        None
+    }
+
     /// Verifies `key` as a key of `kind`. `Unsupported` where only the dashboard can tell.
     async fn verify(
         &self,

@@ -11,7 +11,8 @@ use serde_json::json;
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
 use super::http::{Auth, Http};
 use super::{
-    path_segment, unauthorized, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec, NewRemoteValue, Provider,
+    path_segment, unauthorized, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec,
+    NewRemoteValue, Provider,
 };
 use crate::secret::Secret;
 
@@ -118,7 +119,9 @@ pub async fn verify_personal(at: &Endpoint<'_>, key: &Secret) -> Result<Verifica
                 scopes.push("*".into()); // PostHog: empty scopes = full access
             }
             let label = |v: &serde_json::Value| {
-                v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
             };
             let teams: Vec<String> = k.scoped_teams.iter().flatten().map(label).collect();
             let orgs: Vec<String> = k.scoped_organizations.iter().flatten().map(label).collect();
@@ -234,6 +237,12 @@ impl PostHogClient<'_> {
 impl Provider for PostHog {
     fn profile(&self) -> &'static ProviderProfile {
         &PROFILE
+    }
+
+    fn missing_option(&self, options: &crate::connection::ConnectionOptions) -> Option<String> {
+        options.project_id.is_none().then(|| {
+            "a PostHog connection needs a project id to list its secret keys (--project)".into()
+        })
     }
 
     async fn verify(
@@ -499,8 +508,9 @@ fn personal_excess(granted: &[&str], purpose: &'static PurposeProfile) -> Option
 
 #[allow(unused_imports)]
 use super::profile::{
-    ops, purpose, KeyKindProfile, OpMode::{Api, Manual, Unsupported}, Operations, Presentation, Privilege,
-    ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
 };
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
@@ -694,4 +704,3 @@ const POSTHOG_PURPOSES: &[PurposeProfile] = &[
         &["project:write"],
     ),
 ];
-

@@ -9,9 +9,7 @@ use serde::Deserialize;
 
 use super::api::{error_for, ClientError, Verification};
 use super::http::{Auth, Http};
-use super::{
-    unauthorized, Endpoint, Excess, ExcessSeverity, Provider,
-};
+use super::{unauthorized, Endpoint, Excess, ExcessSeverity, Provider};
 use crate::secret::Secret;
 
 pub(super) struct Postman;
@@ -97,19 +95,22 @@ impl Provider for Postman {
             excess: vec!["full access of the user".into()],
             needed: Vec::new(),
             suggested_kind: None,
-            reason: "A Postman API key carries its user's full access; Postman keys have no scopes."
-                .into(),
-            fix: "Prefer a narrower credential: a key of a dedicated Postman user who sees only the \
+            reason:
+                "A Postman API key carries its user's full access; Postman keys have no scopes."
+                    .into(),
+            fix:
+                "Prefer a narrower credential: a key of a dedicated Postman user who sees only the \
                   workspaces this task needs. Acknowledge this finding if this key already is one."
-                .into(),
+                    .into(),
         })
     }
 }
 
 #[allow(unused_imports)]
 use super::profile::{
-    ops, purpose, KeyKindProfile, OpMode::{Api, Manual, Unsupported}, Operations, Presentation, Privilege,
-    ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
 };
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
@@ -175,4 +176,3 @@ const POSTMAN_PURPOSES: &[PurposeProfile] = &[
     ),
     purpose("read_workspaces", "Read workspace data", "api_key", &[]),
 ];
-

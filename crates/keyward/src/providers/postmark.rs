@@ -2,9 +2,10 @@
 //! `GET /servers?count=1&offset=0`; an account token lists every server with its server
 //! tokens in plain text (`ApiTokens`). No endpoint creates, rolls or deletes one token.
 //!
-//! Remote ids: a token has no id of its own at Postmark, so a server token's remote id is its
-//! server's, `server-<ID>`, in verify and in sync alike; sync tells two tokens of one server
-//! apart by their fingerprints.
+//! Remote ids: a token has no id of its own at Postmark (the servers API documents none), so
+//! a server token's remote id is `server-<server ID>-<n>`, n its 1-based place in the server's
+//! `ApiTokens` — in verify (`GET /server` lists `ApiTokens` too) and in sync alike. Sync
+//! matches known keys by fingerprint first, so a shifted place never makes a second record.
 
 use async_trait::async_trait;
 use reqwest::Method;
@@ -12,9 +13,7 @@ use serde::Deserialize;
 
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
 use super::http::{Auth, Http};
-use super::{
-    Admin, Endpoint, ListedKey, Provider,
-};
+use super::{Admin, Endpoint, ListedKey, Provider};
 use crate::secret::Secret;
 
 pub const SERVER_HEADER: &str = "X-Postmark-Server-Token";
@@ -43,9 +42,9 @@ struct ServerList {
     servers: Vec<Server>,
 }
 
-/// The remote id of a server token: its server's (tokens have no id of their own).
-pub fn server_remote_id(server_id: i64) -> String {
-    format!("server-{server_id}")
+/// The remote id of the `index`-th (0-based) token of a server.
+pub fn token_remote_id(server_id: i64, index: usize) -> String {
+    format!("server-{server_id}-{}", index + 1)
 }
 
 pub async fn verify_server_token(
@@ -70,7 +69,11 @@ pub async fn verify_server_token(
                 server.name.chars().take(80).collect::<String>()
             ));
             out.kind = Some("server_token".into());
-            out.remote_id = Some(server_remote_id(server.id));
+            out.remote_id = server
+                .tokens
+                .iter()
+                .position(|t| t == token)
+                .map(|i| token_remote_id(server.id, i));
             Ok(out)
         }
         401 => Ok(Verification::invalid(
@@ -164,9 +167,7 @@ impl PostmarkClient<'_> {
         token: &Secret,
         expected_kind: &str,
     ) -> Result<Verification, ClientError> {
-        let kind = PROFILE
-            .kind(expected_kind)
-            .unwrap_or(&POSTMARK_KINDS[0]);
+        let kind = PROFILE.kind(expected_kind).unwrap_or(&POSTMARK_KINDS[0]);
         Postmark.verify(&self.at(), kind, token).await
     }
 
@@ -211,7 +212,7 @@ impl Provider for Postmark {
             let many = server.tokens.len() > 1;
             for (i, token) in server.tokens.into_iter().enumerate() {
                 out.push(ListedKey {
-                    id: server_remote_id(server.id),
+                    id: token_remote_id(server.id, i),
                     name: if many {
                         format!("{} #{}", server.name, i + 1)
                     } else {
@@ -242,8 +243,9 @@ impl Provider for Postmark {
 
 #[allow(unused_imports)]
 use super::profile::{
-    ops, purpose, KeyKindProfile, OpMode::{Api, Manual, Unsupported}, Operations, Presentation, Privilege,
-    ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
 };
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
@@ -343,4 +345,3 @@ const POSTMARK_PURPOSES: &[PurposeProfile] = &[
         &[],
     ),
 ];
-

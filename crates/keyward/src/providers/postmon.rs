@@ -7,9 +7,7 @@ use reqwest::Method;
 
 use super::api::{ClientError, Verification};
 use super::probe::Probe;
-use super::{
-    Endpoint, Provider,
-};
+use super::{Endpoint, Provider};
 use crate::secret::Secret;
 
 pub(super) struct Postmon;
@@ -42,8 +40,9 @@ impl Provider for Postmon {
 
 #[allow(unused_imports)]
 use super::profile::{
-    ops, purpose, KeyKindProfile, OpMode::{Api, Manual, Unsupported}, Operations, Presentation, Privilege,
-    ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
 };
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
@@ -105,4 +104,3 @@ const POSTMON_PURPOSES: &[PurposeProfile] = &[
         &[],
     ),
 ];
-

@@ -7,9 +7,7 @@ use reqwest::Method;
 
 use super::api::{ClientError, Verification};
 use super::probe::Probe;
-use super::{
-    Endpoint, Provider,
-};
+use super::{Endpoint, Provider};
 use crate::secret::Secret;
 
 pub(super) struct Postnomic;
@@ -41,8 +39,9 @@ impl Provider for Postnomic {
 
 #[allow(unused_imports)]
 use super::profile::{
-    ops, purpose, KeyKindProfile, OpMode::{Api, Manual, Unsupported}, Operations, Presentation, Privilege,
-    ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
 };
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
@@ -89,4 +88,3 @@ const POSTNOMIC_PURPOSES: &[PurposeProfile] = &[purpose(
     "blog_key",
     &[],
 )];
-

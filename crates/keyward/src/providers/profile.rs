@@ -240,10 +240,7 @@ pub enum ProviderError {
 }
 
 fn known_provider_ids() -> String {
-    profiles()
-        .map(|p| p.id)
-        .collect::<Vec<_>>()
-        .join(", ")
+    profiles().map(|p| p.id).collect::<Vec<_>>().join(", ")
 }
 
 fn kind_choices(provider: &str) -> String {

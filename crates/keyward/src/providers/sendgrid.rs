@@ -14,7 +14,8 @@ use serde_json::json;
 use super::api::{error_for, ClientError, Verification};
 use super::http::{Auth, Http};
 use super::{
-    path_segment, unauthorized, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec, NewRemoteValue, Provider,
+    path_segment, unauthorized, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec,
+    NewRemoteValue, Provider,
 };
 use crate::secret::Secret;
 
@@ -329,8 +330,9 @@ fn key_excess(granted: &[&str], purpose: &'static PurposeProfile) -> Option<Exce
 
 #[allow(unused_imports)]
 use super::profile::{
-    ops, purpose, KeyKindProfile, OpMode::{Api, Manual, Unsupported}, Operations, Presentation, Privilege,
-    ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
 };
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
@@ -410,4 +412,3 @@ const SENDGRID_PURPOSES: &[PurposeProfile] = &[
         ],
     ),
 ];
-

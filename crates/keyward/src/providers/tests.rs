@@ -291,7 +291,11 @@ fn check_format_accepts_good_values() {
     ];
     for (p, k, v) in cases {
         let (provider, kind) = lookup_kind(p, k).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(check_format(provider, kind, &v).ok(), Some(FormatCheck::Fits), "{p}/{k}");
+        assert_eq!(
+            check_format(provider, kind, &v).ok(),
+            Some(FormatCheck::Fits),
+            "{p}/{k}"
+        );
     }
 }
 
@@ -313,7 +317,12 @@ fn check_format_refuses_only_what_cannot_be_a_key_and_never_quotes_it() {
         for v in &refused {
             let e = check_format(provider, kind, v).expect_err("must be refused");
             let msg = e.to_string();
-            assert!(!msg.contains(canary), "{}/{} leaks: {msg}", provider.id, kind.id);
+            assert!(
+                !msg.contains(canary),
+                "{}/{} leaks: {msg}",
+                provider.id,
+                kind.id
+            );
             assert!(matches!(e, ProviderError::MalformedKey { .. }));
         }
         // Odd shapes are stored with a warning: the provider decides validity.
@@ -326,7 +335,12 @@ fn check_format_refuses_only_what_cannot_be_a_key_and_never_quotes_it() {
         for v in &unusual {
             match check_format(provider, kind, v) {
                 Ok(FormatCheck::Unusual(w)) => {
-                    assert!(!w.contains(canary), "{}/{} leaks: {w}", provider.id, kind.id);
+                    assert!(
+                        !w.contains(canary),
+                        "{}/{} leaks: {w}",
+                        provider.id,
+                        kind.id
+                    );
                     assert!(w.contains("stored anyway"), "{w}");
                 }
                 Ok(FormatCheck::Fits) => assert!(

@@ -12,11 +12,11 @@ use super::{
     RecoveryReport, RevokeOutcome, RotateOptions, RotationError, RotationEvent, RotationEventKind,
     RotationFilter, RotationFlavour, RotationOutcome, RotationPlan, RotationRecord, RotationStep,
 };
-use crate::providers::http::Http;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::inventory::{on_vault, Inventory, NewKey};
 use crate::model::{AuditAction, KeyRecord, KeyStatus};
+use crate::providers::http::Http;
 use crate::providers::{
     self, ClientError, NewRemoteValue, OpMode, Verification, VerifyOutcome, VerifyTarget,
 };
@@ -139,6 +139,34 @@ fn revocation_propagation(key: &KeyRecord) -> Duration {
         return Duration::from_secs(secs);
     }
     providers::get(&key.provider).map_or(Duration::ZERO, |p| p.revocation_propagation())
+}
+
+/// Asks `look` whether a deleted key is dead, again and again with backoff for up to `bound`
+/// while it still answers (`Some(false)`): a provider with a propagation delay (SendGrid) is
+/// never called alive after one look. `on_wait` runs once, before the first wait.
+async fn poll_until_dead<F, Fut>(
+    bound: Duration,
+    mut look: F,
+    on_wait: impl FnOnce(Duration),
+) -> Result<Option<bool>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<bool>>>,
+{
+    let started = std::time::Instant::now();
+    let mut wait = Duration::from_millis(250);
+    let mut on_wait = Some(on_wait);
+    loop {
+        let dead = look().await?;
+        if dead != Some(false) || started.elapsed() >= bound {
+            return Ok(dead);
+        }
+        if let Some(f) = on_wait.take() {
+            f(bound);
+        }
+        tokio::time::sleep(wait.min(bound.saturating_sub(started.elapsed()))).await;
+        wait = (wait * 2).min(Duration::from_secs(10));
+    }
 }
 
 /// Picks the flavour for a key: native roll where the provider rolls in place (unless
@@ -393,7 +421,10 @@ impl Driver<'_> {
                 None => last4(&ctx.key.masked_hint),
             };
             let api = ctx.api(&self.http)?;
-            if let Some(rolled) = api.rolled_since(old_remote, rec.created_at, &old_tail).await {
+            if let Some(rolled) = api
+                .rolled_since(old_remote, rec.created_at, &old_tail)
+                .await
+            {
                 return Ok(rolled?);
             }
         }
@@ -455,7 +486,10 @@ impl Driver<'_> {
             self.gate.wait(&provider).await;
             let result = match rec.flavour {
                 RotationFlavour::NativeRoll => api.roll(&old_remote).await,
-                _ => api.create_replacement(&name, &rec.scopes, &old_remote).await,
+                _ => {
+                    api.create_replacement(&name, &rec.scopes, &old_remote)
+                        .await
+                }
             };
             let err = match result {
                 Ok(v) => return Ok(v),
@@ -685,37 +719,21 @@ impl Driver<'_> {
         }
     }
 
-    /// [`Driver::old_is_dead`], polled with backoff for as long as the provider documents that
-    /// a deleted key may keep working (SendGrid's propagation delay): a revoked key is never
-    /// called alive after one look.
+    /// [`Driver::old_is_dead`], polled for as long as the provider documents that a deleted
+    /// key may keep working (see [`poll_until_dead`]).
     async fn old_is_dead_within(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<Option<bool>> {
-        let bound = revocation_propagation(&ctx.key);
-        let started = std::time::Instant::now();
-        let mut wait = Duration::from_millis(250);
-        let mut looks = 1u32;
-        loop {
-            let dead = self.old_is_dead(rec, ctx).await?;
-            if dead != Some(false) || started.elapsed() >= bound {
-                if dead == Some(false) && looks > 1 {
-                    tracing::info!(rotation = %rec.id, looks, "old key still answers after the propagation bound");
-                }
-                return Ok(dead);
-            }
-            if looks == 1 {
-                self.emit(
-                    rec,
-                    RotationEventKind::Waiting,
-                    format!(
-                        "the old key was deleted and still answers; {} documents a propagation delay, checking again for up to {} s",
-                        providers::profile(&ctx.key.provider).map_or("the provider", |p| p.display_name),
-                        bound.as_secs()
-                    ),
-                );
-            }
-            tokio::time::sleep(wait.min(bound.saturating_sub(started.elapsed()))).await;
-            wait = (wait * 2).min(Duration::from_secs(10));
-            looks += 1;
-        }
+        poll_until_dead(revocation_propagation(&ctx.key), || self.old_is_dead(rec, ctx), |bound| {
+            self.emit(
+                rec,
+                RotationEventKind::Waiting,
+                format!(
+                    "the old key was deleted and still answers; {} documents a propagation delay, checking again for up to {} s",
+                    providers::profile(&ctx.key.provider).map_or("the provider", |p| p.display_name),
+                    bound.as_secs()
+                ),
+            );
+        })
+        .await
     }
 
     /// `promoted` → `old_revoked` (API flavours; guided goes through `confirm_revoked`).
@@ -1241,9 +1259,7 @@ impl Inventory {
         } else {
             (Vec::new(), Vec::new())
         };
-        if flavour == RotationFlavour::CreateRevoke
-            && scopes.is_empty()
-            && !keeps_permissions(&key)
+        if flavour == RotationFlavour::CreateRevoke && scopes.is_empty() && !keeps_permissions(&key)
         {
             return Err(Error::invalid(
                 "scopes",
@@ -1902,22 +1918,28 @@ impl Inventory {
         })?;
         ctx.api(&driver.http)?.delete(&remote_id).await?;
         pause_after("remote_revoked");
-        let dead = match &current {
-            Some(v) => {
-                driver
-                    .verify_value(&ctx, Some(&remote_id), v)
+        let look = || async {
+            Ok(Some(match &current {
+                Some(v) => {
+                    driver
+                        .verify_value(&ctx, Some(&remote_id), v)
+                        .await?
+                        .outcome
+                        != VerifyOutcome::Valid
+                }
+                None => !ctx
+                    .api(&driver.http)?
+                    .list()
                     .await?
-                    .outcome
-                    != VerifyOutcome::Valid
-            }
-            None => !ctx
-                .api(&driver.http)?
-                .list()
-                .await?
-                .iter()
-                .any(|k| k.id == remote_id),
+                    .iter()
+                    .any(|k| k.id == remote_id),
+            }))
         };
-        if !dead {
+        let dead = poll_until_dead(revocation_propagation(&key), look, |bound| {
+            tracing::info!(key_id = %key.id, secs = bound.as_secs(), "deleted key still answers; polling through the provider's propagation delay");
+        })
+        .await?;
+        if dead != Some(true) {
             return Err(RotationError::OldKeyStillValid {
                 dashboard: dashboard_url(&key),
             }

@@ -85,7 +85,9 @@ impl<'a> KeyApi<'a> {
     }
 
     pub async fn delete(&self, remote_id: &str) -> Result<(), ClientError> {
-        self.provider.delete(&self.admin, self.kind, remote_id).await
+        self.provider
+            .delete(&self.admin, self.kind, remote_id)
+            .await
     }
 
     pub async fn list(&self) -> Result<Vec<ListedKey>, ClientError> {
@@ -136,6 +138,10 @@ pub(crate) fn token_marker(token: &str) -> String {
 /// characters at most (PostHog's `label` limit, the smallest of the providers').
 pub(crate) fn remote_name(base: &str, token: &str) -> String {
     let room = 40usize.saturating_sub(token_marker(token).chars().count() + 1);
-    let base: String = base.chars().filter(|c| !c.is_control()).take(room).collect();
+    let base: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(room)
+        .collect();
     format!("{} {}", base.trim(), token_marker(token))
 }
