@@ -312,10 +312,55 @@ impl Inventory {
         let secret = on_vault(&self.vault, move |v| v.get(&account))
             .await?
             .ok_or_else(|| Error::SecretMissing(key.name.clone()))?;
-        let verification = providers::verify(&setup.http, &target, &secret).await?;
+        let verification = match self
+            .verify_managed(setup, &key, connection, &secret)
+            .await?
+        {
+            Some(v) => v,
+            None => providers::verify(&setup.http, &target, &secret).await?,
+        };
         drop(secret);
         let updated = self.record_verification(key, &verification).await?;
         Ok((updated, verification))
+    }
+
+    /// Verification through the key's connection, where the provider's only evidence is
+    /// there (PostHog `phs_`: the project's list, or local evaluation); `None`: verify the
+    /// usual way.
+    async fn verify_managed(
+        &self,
+        setup: &VerifySetup,
+        key: &KeyRecord,
+        connection: Option<&Connection>,
+        secret: &Secret,
+    ) -> Result<Option<Verification>> {
+        let (Some(c), Some(provider)) = (connection, providers::get(&key.provider)) else {
+            return Ok(None);
+        };
+        let (Some(admin_id), Some(kind)) = (c.admin_key_id, provider.profile().kind(&key.kind))
+        else {
+            return Ok(None);
+        };
+        let account = admin_id.to_string();
+        let Some(admin) = on_vault(&self.vault, move |v| v.get(&account)).await? else {
+            return Ok(None);
+        };
+        let admin = providers::Admin {
+            at: providers::Endpoint {
+                http: &setup.http,
+                base_url: &c.base_url,
+                options: &c.options,
+                region_guessed: false,
+            },
+            key: &admin,
+        };
+        match provider
+            .verify_managed(&admin, kind, key.remote_id.as_deref(), secret)
+            .await
+        {
+            Some(v) => Ok(Some(v?)),
+            None => Ok(None),
+        }
     }
 
     async fn record_verification(&self, mut key: KeyRecord, v: &Verification) -> Result<KeyRecord> {

@@ -168,18 +168,39 @@ fn prefixed(p: &ProviderProfile, k: &KeyKindProfile, v: &str) -> Detection {
             ),
         );
     }
-    let confidence = if SHARED_PREFIXES.contains(&prefix) {
+    // Kinds of the same provider with the same prefix (PostHog's `phs_`: project secret key or
+    // the older feature-flags secure key) cannot be told apart by the value.
+    let siblings: Vec<&KeyKindProfile> = p
+        .kinds
+        .iter()
+        .filter(|o| o.id != k.id && o.prefix == k.prefix)
+        .collect();
+    let confidence = if SHARED_PREFIXES.contains(&prefix) || !siblings.is_empty() {
         Confidence::Medium
     } else {
         Confidence::High
     };
     let mut reason = format!("Starts with {prefix} and has the shape of a {what}.");
-    if confidence == Confidence::Medium {
+    if SHARED_PREFIXES.contains(&prefix) {
         reason.push_str(&format!(
             " Other services also use {prefix}, so please confirm."
         ));
     }
-    detection(p.id, k.id, confidence, Vec::new(), reason)
+    if !siblings.is_empty() {
+        let names: Vec<&str> = siblings.iter().map(|o| o.display_name).collect();
+        reason.push_str(&format!(
+            " A {} {} starts with {prefix} too: please confirm (verifying through a connection tells them apart).",
+            p.display_name,
+            names.join(" or ")
+        ));
+    }
+    detection(
+        p.id,
+        k.id,
+        confidence,
+        siblings.iter().map(|o| o.id.to_owned()).collect(),
+        reason,
+    )
 }
 
 fn detect_custom(v: &str, custom: &[CustomProviderSpec]) -> Option<Detection> {

@@ -194,6 +194,68 @@ pub async fn list_project_secret_keys(
     ))
 }
 
+/// `GET /api/projects/{id}/`: the project's public `api_token` (`phc_`), which local
+/// evaluation takes as `token`.
+#[derive(Deserialize)]
+struct Project {
+    api_token: String,
+}
+
+/// Verifies a `phs_` value read-only through feature-flag local evaluation
+/// (`GET /api/feature_flag/local_evaluation/?token=<phc_>`, the call PostHog's server SDKs
+/// make with a secure key or project secret key; `posthog/auth.py`
+/// `TeamSecretTokenAuthentication`, `ProjectSecretAPIKeyAuthentication`). 200: it works;
+/// 401: it does not.
+async fn verify_by_local_evaluation(
+    admin: &Admin<'_>,
+    key: &Secret,
+) -> Result<Verification, ClientError> {
+    let project = project(&admin.at)?;
+    let reply = admin
+        .at
+        .http
+        .send(
+            Method::GET,
+            admin.at.base_url,
+            &format!("/api/projects/{project}/"),
+            Auth::Bearer(admin.key),
+            None,
+        )
+        .await?;
+    if reply.status.as_u16() != 200 {
+        return Err(error_for(&reply));
+    }
+    let p: Project = reply.json()?;
+    if path_segment(&p.api_token).is_err() {
+        return Err(ClientError::Malformed(
+            "the project's api_token is not a token".into(),
+        ));
+    }
+    let reply = admin
+        .at
+        .http
+        .send(
+            Method::GET,
+            admin.at.base_url,
+            &format!("/api/feature_flag/local_evaluation/?token={}", p.api_token),
+            Auth::Bearer(key),
+            None,
+        )
+        .await?;
+    match reply.status.as_u16() {
+        200 => {
+            let mut v =
+                Verification::valid("works for feature-flag local evaluation (read-only check)");
+            v.kind = Some("flags_secure_key".into());
+            Ok(v)
+        }
+        401 | 403 => Ok(Verification::invalid(
+            "PostHog refused this key for feature-flag local evaluation",
+        )),
+        _ => Err(error_for(&reply)),
+    }
+}
+
 fn tail4(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     chars[chars.len().saturating_sub(4)..].iter().collect()
@@ -272,8 +334,10 @@ impl Provider for PostHog {
         remote_id: Option<&str>,
         key: &Secret,
     ) -> Option<Result<Verification, ClientError>> {
-        if kind.id != "project_secret" {
-            return None;
+        match kind.id {
+            "project_secret" => {}
+            "flags_secure_key" => return Some(verify_by_local_evaluation(admin, key).await),
+            _ => return None,
         }
         let listed = match list_project_secret_keys(admin).await {
             Ok(l) => l,
@@ -288,6 +352,12 @@ impl Provider for PostHog {
             None => listed.iter().find(|k| mask(k).ends_with(&tail)),
         };
         Some(Ok(match found {
+            // Not a listed project secret key: maybe the project's older secure key, which
+            // shares the prefix.
+            None if remote_id.is_none() => match verify_by_local_evaluation(admin, key).await {
+                Ok(v) => v,
+                Err(e) => return Some(Err(e)),
+            },
             None => Verification::invalid("PostHog no longer lists this key"),
             Some(k) if mask(k).ends_with(&tail) => {
                 let mut v = Verification::valid("PostHog lists this key with this value");
@@ -600,6 +670,26 @@ const POSTHOG_KINDS: &[KeyKindProfile] = &[
                 The value is shown once (create, roll); roll kills the old value at once. At most \
                 10 per project. No verify endpoint was found; `last_used_at` comes from the list. \
                 The body length is not documented, so the format check is loose.",
+    },
+    KeyKindProfile {
+        id: "flags_secure_key",
+        display_name: "Feature flags secure API key (older)",
+        presentation: Presentation::Bearer,
+        presentation_name: "Authorization",
+        prefix: Some("phs_"),
+        pattern: Some(r"^phs_[A-Za-z0-9_-]{8,128}$"),
+        shape: "starts with phs_ followed by letters, digits, underscores or hyphens",
+        privilege: Privilege::ReadOnly,
+        client_safe: false,
+        // One per project (`Team.secret_api_token`), reset in Project settings; not listed or
+        // managed by the project secret keys API.
+        operations: ops(Unsupported, Unsupported, Manual, Unsupported, Api),
+        reports_last_use: false,
+        dashboard_url: POSTHOG_DASHBOARD,
+        notes: "The project's older feature-flags secure key: it shares the phs_ prefix with \
+                project secret keys but is one per project and reset (not rolled) in Project \
+                settings. It authenticates local evaluation of feature flags only, which is how \
+                Keyward verifies it (read-only, needs the project's connection).",
     },
     KeyKindProfile {
         id: "oauth_access",
