@@ -253,7 +253,7 @@ fn lifecycle_samples() -> Value {
             rotation_id: Uuid::nil(),
             key_id: Uuid::nil(),
             key_name: "transactional".into(),
-            action: "resumed".into(),
+            action: keyward::rotation::RecoveryKind::Resumed,
             step: RotationStep::Done,
             detail: "finished".into(),
         }),

@@ -8,7 +8,9 @@ use crate::lifecycle_dto::{
     RotateInput, RotationDto, RotationEventDto, RotationOutcomeDto, RotationPlanDto,
 };
 use crate::state::AppState;
-use keyward::rotation::{CreateKeyRequest, RotateOptions, RotationEvent, RotationFilter};
+use keyward::rotation::{
+    CreateKeyRequest, RevokeState, RotateOptions, RotationEvent, RotationFilter,
+};
 use keyward::{KeyFilter, Secret, SecretUse};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -93,13 +95,10 @@ pub async fn key_create(
             let secret = input
                 .secret
                 .ok_or_else(|| AppError::invalid("paste the new key's value"))?;
-            let proposed: Vec<&str> = purpose.map(|p| p.scopes.to_vec()).unwrap_or_default();
-            let widened_scopes = input
-                .scopes
-                .iter()
-                .filter(|s| !proposed.contains(&s.as_str()))
-                .cloned()
-                .collect::<Vec<_>>();
+            let widened_scopes = keyward::rotation::widened_scopes(
+                &input.scopes,
+                &keyward::rotation::purpose_least_scopes(&input.provider, &input.purpose),
+            );
             let new = keyward::NewKey {
                 provider: Some(input.provider),
                 kind: Some(input.kind),
@@ -113,11 +112,7 @@ pub async fn key_create(
             let key = inv.key_create_guided(new, secret).await?;
             Ok(CreatedKeyDto {
                 key: crate::findings::key_dto(inv, key).await,
-                widened_scopes: if proposed.is_empty() {
-                    Vec::new()
-                } else {
-                    widened_scopes
-                },
+                widened_scopes,
                 reveal_token: None,
             })
         }
@@ -281,12 +276,12 @@ pub async fn key_revoke(
         return Err(AppError::confirm_mismatch());
     }
     let mut outcome = state.inventory.key_revoke(id).await?;
-    if outcome.state == "awaiting_user" {
+    if outcome.state == RevokeState::AwaitingUser {
         // The wizard showed the dashboard step first: the user says it is revoked there.
         outcome = state.inventory.key_revoke_confirm(id).await?;
     }
     Ok(RevokeResultDto {
-        confirmed_dead: outcome.state == "revoked",
+        confirmed_dead: outcome.state == RevokeState::Revoked,
         message: outcome.message,
         key: crate::findings::key_dto(&state.inventory, outcome.key).await,
     })

@@ -6,8 +6,8 @@
 use crate::dto::KeyDto;
 use chrono::{DateTime, Utc};
 use keyward::rotation::{
-    RecoveryAction, RotationEvent, RotationEventKind, RotationFlavour, RotationOutcome,
-    RotationPlan, RotationRecord, RotationStep,
+    RecoveryAction, RecoveryKind, RotationEvent, RotationEventKind, RotationFlavour,
+    RotationOutcome, RotationPlan, RotationRecord, RotationStep,
 };
 use keyward::Secret;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -237,7 +237,7 @@ pub struct RecoveryDto {
     pub rotation_id: Uuid,
     pub key_id: Uuid,
     pub key_name: String,
-    pub action: String,
+    pub action: RecoveryKind,
     pub step: RotationStep,
     pub detail: String,
 }
@@ -264,9 +264,9 @@ impl RecoveryDto {
             key_id: o.key_id,
             key_name: o.key_name,
             action: if o.error_code.is_none() {
-                "old_key_revoked".into()
+                RecoveryKind::OldKeyRevoked
             } else {
-                "stopped".into()
+                RecoveryKind::Stopped
             },
             step: r.step,
             detail: o.message,

@@ -513,7 +513,7 @@ pub async fn revoke(inv: &Inventory, a: RevokeArgs) -> anyhow::Result<ExitCode> 
     let out = inv.key_revoke(key.id).await?;
     if a.format == Format::Json {
         print_json(&out)?;
-    } else if out.state == "awaiting_user" {
+    } else if out.state == keyward::rotation::RevokeState::AwaitingUser {
         println!(
             "{}\nThen run: keyward revoke --confirm {}",
             clean(&out.message, 400),

@@ -8,9 +8,10 @@ use super::lease::{self, Heartbeat};
 use super::remote::{self, KeyApi};
 use super::test_hooks::pause_after;
 use super::{
-    pending_account, previous_account, CreateKeyRequest, CreatePlan, RecoveryAction,
-    RecoveryReport, RevokeOutcome, RotateOptions, RotationError, RotationEvent, RotationEventKind,
-    RotationFilter, RotationFlavour, RotationOutcome, RotationPlan, RotationRecord, RotationStep,
+    pending_account, previous_account, CreateKeyRequest, CreatePlan, RecoveryAction, RecoveryKind,
+    RecoveryReport, RevokeMode, RevokeOutcome, RevokeState, RotateOptions, RotationError,
+    RotationEvent, RotationEventKind, RotationFilter, RotationFlavour, RotationOutcome,
+    RotationPlan, RotationRecord, RotationStep,
 };
 use crate::connection::Connection;
 use crate::error::{Error, Result};
@@ -213,6 +214,28 @@ pub(crate) fn choose_flavour(
 }
 
 /// The least privilege a purpose needs (by purpose id or label), if the catalogue knows it.
+/// The scopes beyond a purpose's least privilege (`proposed`); none when the purpose has no
+/// known least privilege. The one place a widening is computed (plans, records, the window's
+/// guided create).
+pub fn widened_scopes(scopes: &[String], proposed: &[String]) -> Vec<String> {
+    if proposed.is_empty() {
+        return Vec::new();
+    }
+    scopes
+        .iter()
+        .filter(|s| !proposed.contains(s))
+        .cloned()
+        .collect()
+}
+
+/// A purpose's least-privilege scopes, by the purpose's id or label in the provider's
+/// catalogue (empty when it is not there).
+pub fn purpose_least_scopes(provider_id: &str, purpose: &str) -> Vec<String> {
+    purpose_scopes(provider_id, purpose)
+        .map(|(_, s)| s)
+        .unwrap_or_default()
+}
+
 fn purpose_scopes(provider_id: &str, purpose: &str) -> Option<(String, Vec<String>)> {
     let profile = providers::profile(provider_id)?;
     let p = purpose.trim();
@@ -881,7 +904,7 @@ impl Driver<'_> {
     /// Start-up recovery of one unfinished rotation whose process is gone.
     async fn recover_one(&self, rec: &mut RotationRecord) -> Result<Option<RecoveryAction>> {
         let ctx = self.ctx(rec.key_id).await?;
-        let action = |rec: &RotationRecord, action: &str, detail: String| RecoveryAction {
+        let action = |rec: &RotationRecord, action: RecoveryKind, detail: String| RecoveryAction {
             rotation_id: rec.id,
             key_id: rec.key_id,
             key_name: rec.key_name.clone(),
@@ -894,12 +917,12 @@ impl Driver<'_> {
             return Ok(Some(match self.drive(rec).await {
                 Ok(()) => action(
                     rec,
-                    "resumed",
+                    RecoveryKind::Resumed,
                     format!("resumed from {}: {}", from.as_str(), step_message(rec)),
                 ),
                 Err(e) => action(
                     rec,
-                    "stopped",
+                    RecoveryKind::Stopped,
                     format!("resumed from {} but stopped: {e}", from.as_str()),
                 ),
             }));
@@ -921,16 +944,20 @@ impl Driver<'_> {
                         );
                         self.advance(rec, RotationStep::Created, None, &[]).await?;
                         let r = self.drive(rec).await;
-                        return Ok(Some(action(rec, "adopted", outcome_text(rec, r))));
+                        return Ok(Some(action(
+                            rec,
+                            RecoveryKind::Adopted,
+                            outcome_text(rec, r),
+                        )));
                     }
                     self.vault_delete(pending_account(ctx.key.id)).await?;
                 }
                 if self.check_rolled(rec, &ctx).await? {
                     rec.note = Some("the roll happened but its answer was lost; rolled again through the connection and kept that value".into());
                     let r = self.drive(rec).await;
-                    let mut a = action(rec, "rolled_again", outcome_text(rec, r));
+                    let mut a = action(rec, RecoveryKind::RolledAgain, outcome_text(rec, r));
                     if rec.step == RotationStep::Planned {
-                        a.action = "flagged".into();
+                        a.action = RecoveryKind::Flagged;
                         a.detail = format!(
                             "the old value of '{}' is dead (rolled) and the new value was lost; Keyward could not roll it again yet: {}",
                             rec.key_name, a.detail
@@ -944,7 +971,7 @@ impl Driver<'_> {
                     .await?;
                 Ok(Some(action(
                     rec,
-                    "rolled_back",
+                    RecoveryKind::RolledBack,
                     "interrupted before the roll; the old key stays current".into(),
                 )))
             }
@@ -962,7 +989,11 @@ impl Driver<'_> {
                         );
                         self.advance(rec, RotationStep::Created, None, &[]).await?;
                         let r = self.drive(rec).await;
-                        return Ok(Some(action(rec, "adopted", outcome_text(rec, r))));
+                        return Ok(Some(action(
+                            rec,
+                            RecoveryKind::Adopted,
+                            outcome_text(rec, r),
+                        )));
                     }
                 }
                 let n = self.revoke_orphans(rec, &ctx, None).await?;
@@ -975,9 +1006,9 @@ impl Driver<'_> {
                 Ok(Some(action(
                     rec,
                     if n > 0 {
-                        "revoked_orphan"
+                        RecoveryKind::RevokedOrphan
                     } else {
-                        "rolled_back"
+                        RecoveryKind::RolledBack
                     },
                     format!(
                         "{}; the old key stays current",
@@ -1125,14 +1156,7 @@ impl Inventory {
             RotationFlavour::CreateRevoke => {
                 plan.grace_secs = opts.grace.map_or(0, |g| g.as_secs() as i64);
                 let (scopes, proposed) = new_key_scopes(&key, opts)?;
-                plan.widened = scopes
-                    .iter()
-                    .filter(|s| !proposed.contains(s))
-                    .cloned()
-                    .collect();
-                if proposed.is_empty() {
-                    plan.widened.clear();
-                }
+                plan.widened = widened_scopes(&scopes, &proposed);
                 plan.scopes = scopes;
                 plan.proposed_scopes = proposed;
                 plan.notes.push(format!(
@@ -1300,20 +1324,12 @@ impl Inventory {
             updated_at: now,
             finished_at: None,
         };
-        let widened: Vec<&String> = if proposed.is_empty() {
-            Vec::new()
-        } else {
-            scopes.iter().filter(|s| !proposed.contains(s)).collect()
-        };
+        let widened = widened_scopes(&scopes, &proposed);
         let mut detail = format!("rotation started ({})", flavour.as_str());
         if !widened.is_empty() {
             detail.push_str(&format!(
                 "; scopes widened beyond the purpose's least privilege: {}",
-                widened
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                widened.join(", ")
             ));
         }
         let event = self.audit(AuditAction::Rotated, Some(&key), detail);
@@ -1630,7 +1646,7 @@ impl Inventory {
                         rotation_id: rec.id,
                         key_id: rec.key_id,
                         key_name: rec.key_name.clone(),
-                        action: "stopped".into(),
+                        action: RecoveryKind::Stopped,
                         step: rec.step,
                         detail: format!("could not recover yet: {e}"),
                     });
@@ -1718,11 +1734,7 @@ impl Inventory {
                 "the purpose is not in the provider's catalogue, so no least privilege is known: give the scopes (--scopes)",
             ));
         }
-        let widened = scopes
-            .iter()
-            .filter(|s| !proposed.contains(s))
-            .cloned()
-            .collect();
+        let widened = widened_scopes(&scopes, &proposed);
         let name = match &req.name {
             Some(n) => {
                 crate::inventory::validate_text("name", n, crate::inventory::MAX_NAME_LEN, true)?
@@ -1898,8 +1910,8 @@ impl Inventory {
                     key.name
                 ),
                 key,
-                mode: "guided".into(),
-                state: "awaiting_user".into(),
+                mode: RevokeMode::Guided,
+                state: RevokeState::AwaitingUser,
                 dashboard_url: Some(url),
             });
         }
@@ -1950,8 +1962,8 @@ impl Inventory {
             .await?;
         Ok(RevokeOutcome {
             key: record,
-            mode: "api".into(),
-            state: "revoked".into(),
+            mode: RevokeMode::Api,
+            state: RevokeState::Revoked,
             dashboard_url: None,
             message:
                 "revoked at the provider, confirmed dead (401), value deleted from the keychain"
@@ -1990,8 +2002,8 @@ impl Inventory {
         let record = self.mark_revoked(key, note).await?;
         Ok(RevokeOutcome {
             key: record,
-            mode: "guided".into(),
-            state: "revoked".into(),
+            mode: RevokeMode::Guided,
+            state: RevokeState::Revoked,
             dashboard_url: None,
             message: note.into(),
         })

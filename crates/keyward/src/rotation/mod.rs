@@ -29,7 +29,10 @@ pub mod test_hooks;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{EventSink, RateGate, HTTP_TIMEOUT_ENV};
+pub use engine::{
+    purpose_least_scopes, widened_scopes, EventSink, RateGate, HTTP_TIMEOUT_ENV,
+    REVOKE_PROPAGATION_ENV,
+};
 pub use journal::{JournalError, RotationJournal};
 
 use chrono::{DateTime, Utc};
@@ -299,9 +302,7 @@ pub struct RecoveryAction {
     pub rotation_id: Uuid,
     pub key_id: Uuid,
     pub key_name: String,
-    /// `resumed`, `rolled_back`, `adopted`, `rolled_again`, `flagged`, `revoked_orphan`,
-    /// `stopped`.
-    pub action: String,
+    pub action: RecoveryKind,
     /// The step reached afterwards.
     pub step: RotationStep,
     pub detail: String,
@@ -342,15 +343,84 @@ pub struct CreatePlan {
     pub widened: Vec<String>,
 }
 
+/// What recovery did with an open rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryKind {
+    Resumed,
+    RolledBack,
+    Adopted,
+    RolledAgain,
+    Flagged,
+    RevokedOrphan,
+    Stopped,
+    /// A scheduled revocation ran (the grace period ended).
+    OldKeyRevoked,
+}
+
+impl RecoveryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecoveryKind::Resumed => "resumed",
+            RecoveryKind::RolledBack => "rolled_back",
+            RecoveryKind::Adopted => "adopted",
+            RecoveryKind::RolledAgain => "rolled_again",
+            RecoveryKind::Flagged => "flagged",
+            RecoveryKind::RevokedOrphan => "revoked_orphan",
+            RecoveryKind::Stopped => "stopped",
+            RecoveryKind::OldKeyRevoked => "old_key_revoked",
+        }
+    }
+}
+
+impl std::fmt::Display for RecoveryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a revocation went through the API or waits for the user in the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeMode {
+    Api,
+    Guided,
+}
+
+/// Where a revocation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeState {
+    /// Confirmed dead at the provider; the value left the keychain.
+    Revoked,
+    /// Guided: revoke it in the dashboard, then confirm.
+    AwaitingUser,
+}
+
+impl RevokeMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokeMode::Api => "api",
+            RevokeMode::Guided => "guided",
+        }
+    }
+}
+
+impl RevokeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokeState::Revoked => "revoked",
+            RevokeState::AwaitingUser => "awaiting_user",
+        }
+    }
+}
+
 /// How a key is (being) revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RevokeOutcome {
     pub key: crate::KeyRecord,
-    /// `api` or `guided`.
-    pub mode: String,
-    /// `revoked` (confirmed dead, secret deleted) or `awaiting_user` (guided: revoke it in
-    /// the dashboard, then confirm).
-    pub state: String,
+    pub mode: RevokeMode,
+    pub state: RevokeState,
     pub dashboard_url: Option<String>,
     pub message: String,
 }

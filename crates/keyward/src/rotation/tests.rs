@@ -419,7 +419,7 @@ async fn promote_after_a_crash_between_keychain_writes_never_loses_the_old_value
 
     let report = inv.rotations_recover().await.unwrap();
     assert_eq!(report.actions.len(), 1, "{report:?}");
-    assert_eq!(report.actions[0].action, "resumed");
+    assert_eq!(report.actions[0].action, RecoveryKind::Resumed);
     let r = inv.rotation(rec.id).await.unwrap();
     assert_eq!(
         r.step,
@@ -453,14 +453,14 @@ async fn guided_revocation_and_rotation_refuse_revoked_keys() {
     let (inv, vault) = inventory().await;
     let key = custom_key(&inv).await;
     let out = inv.key_revoke(key.id).await.unwrap();
-    assert_eq!(out.state, "awaiting_user");
+    assert_eq!(out.state, RevokeState::AwaitingUser);
     assert_eq!(
         inv.get(key.id).await.unwrap().status,
         KeyStatus::Active,
         "nothing changes before the confirmation"
     );
     let out = inv.key_revoke_confirm(key.id).await.unwrap();
-    assert_eq!(out.state, "revoked");
+    assert_eq!(out.state, RevokeState::Revoked);
     assert_eq!(out.key.status, KeyStatus::Revoked, "kept as history");
     assert!(
         vault.get(&key.id.to_string()).unwrap().is_none(),
