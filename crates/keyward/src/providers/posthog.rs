@@ -668,8 +668,10 @@ const POSTHOG_KINDS: &[KeyKindProfile] = &[
                 be a project admin) under `/api/environments/{env_id}/project_secret_api_keys/`. \
                 Only an allow-list of read scopes (e.g. `feature_flag:read`); `*` is rejected. \
                 The value is shown once (create, roll); roll kills the old value at once. At most \
-                10 per project. No verify endpoint was found; `last_used_at` comes from the list. \
-                The body length is not documented, so the format check is loose.",
+                50 per project (10 on older versions). No verify call of its own: Keyward checks \
+                it against the project's list (its mask) through the connection; `last_used_at` \
+                comes from the list. Shares the phs_ prefix with the older feature-flags secure \
+                key.",
     },
     KeyKindProfile {
         id: "flags_secure_key",
