@@ -292,6 +292,9 @@ impl Http {
 
 /// A provider (or a proxy) that echoes the key it was sent must not carry it into an error
 /// message or a log: every occurrence in the reply is replaced before anything reads it.
+/// What [`scrub`] leaves where the key was.
+pub const REDACTED: &str = "[REDACTED]";
+
 fn scrub(body: bytes::Bytes, secret: Option<&Secret>) -> bytes::Bytes {
     let Some(secret) = secret else {
         return body;
@@ -305,7 +308,7 @@ fn scrub(body: bytes::Bytes, secret: Option<&Secret>) -> bytes::Bytes {
     let mut i = 0;
     while i < body.len() {
         if body[i..].starts_with(needle) {
-            out.extend_from_slice(b"[REDACTED]");
+            out.extend_from_slice(REDACTED.as_bytes());
             i += needle.len();
         } else {
             out.push(body[i]);

@@ -69,10 +69,17 @@ pub async fn verify_server_token(
                 server.name.chars().take(80).collect::<String>()
             ));
             out.kind = Some("server_token".into());
+            // The HTTP layer scrubs the token we sent from every reply, so its place in
+            // `ApiTokens` is the scrubbed entry (or, Postmark comparing tokens
+            // case-insensitively, one that differs only in case).
+            // EXPOSE: comparing with the server's own list of its tokens; nothing is kept.
             out.remote_id = server
                 .tokens
                 .iter()
-                .position(|t| t == token)
+                .position(|t| {
+                    t.expose() == super::http::REDACTED
+                        || t.expose().eq_ignore_ascii_case(token.expose())
+                })
                 .map(|i| token_remote_id(server.id, i));
             Ok(out)
         }

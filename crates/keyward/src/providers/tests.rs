@@ -48,11 +48,12 @@ fn every_prefix_detects_its_provider_and_kind() {
             "project_key",
             Confidence::High,
         ),
+        // phs_ is also the older feature-flags secure key: a guess to confirm.
         (
             format!("phs_{}", rep("y", 40)),
             "posthog",
             "project_secret",
-            Confidence::High,
+            Confidence::Medium,
         ),
         (
             format!("pha_{}", rep("z", 40)),
@@ -99,6 +100,19 @@ fn every_prefix_detects_its_provider_and_kind() {
             Confidence::Low,
         ),
         ("SG.abc.def".into(), "sendgrid", "api_key", Confidence::Low),
+        // Today's phx_ keys: 48 characters after the prefix, about 3 % 49; older ones 42–47.
+        (
+            format!("phx_{}", rep("A", 49)),
+            "posthog",
+            "personal",
+            Confidence::High,
+        ),
+        (
+            format!("phx_{}", rep("A", 42)),
+            "posthog",
+            "personal",
+            Confidence::High,
+        ),
         // Surrounding whitespace is trimmed.
         (
             format!("  {}\n", phx()),

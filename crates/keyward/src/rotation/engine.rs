@@ -3,15 +3,16 @@
 //! can run again after a crash (keychain writes are checked by fingerprint first, provider
 //! writes by listing keys by the idempotency token or verifying the old value first).
 
+use super::gate::RateGate;
 use super::journal::RotationJournal;
 use super::lease::{self, Heartbeat};
+use super::plan::{api_managed, choose_flavour, keeps_permissions, new_key_scopes, widened_scopes};
 use super::remote::{self, KeyApi};
 use super::test_hooks::pause_after;
 use super::{
-    pending_account, previous_account, CreateKeyRequest, CreatePlan, RecoveryAction, RecoveryKind,
-    RecoveryReport, RevokeMode, RevokeOutcome, RevokeState, RotateOptions, RotationError,
-    RotationEvent, RotationEventKind, RotationFilter, RotationFlavour, RotationOutcome,
-    RotationPlan, RotationRecord, RotationStep,
+    pending_account, previous_account, RotateOptions, RotationError, RotationEvent,
+    RotationEventKind, RotationFilter, RotationFlavour, RotationOutcome, RotationRecord,
+    RotationStep,
 };
 use crate::connection::Connection;
 use crate::error::{Error, Result};
@@ -19,15 +20,13 @@ use crate::inventory::{on_vault, Inventory, NewKey};
 use crate::model::{AuditAction, KeyRecord, KeyStatus};
 use crate::providers::http::Http;
 use crate::providers::{
-    self, ClientError, NewRemoteValue, OpMode, Verification, VerifyOutcome, VerifyTarget,
+    self, ClientError, NewRemoteValue, Verification, VerifyOutcome, VerifyTarget,
 };
 use crate::secret::Secret;
 use crate::store::NewAuditEvent;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures_util::stream::{self, StreamExt};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -36,53 +35,15 @@ pub type EventSink<'a> = &'a (dyn Fn(&RotationEvent) + Send + Sync);
 
 /// Attempts of one provider write when it is rate limited (each after checking the
 /// provider's state, never blindly).
-const WRITE_ATTEMPTS: u32 = 6;
+pub(super) const WRITE_ATTEMPTS: u32 = 6;
 /// Longest wait honoured from a `Retry-After` on the write path.
-const MAX_WRITE_WAIT: Duration = Duration::from_secs(60);
+pub(super) const MAX_WRITE_WAIT: Duration = Duration::from_secs(60);
 /// Overrides the provider HTTP timeout (seconds) for slow links; tests use it too.
 pub const HTTP_TIMEOUT_ENV: &str = "KEYWARD_HTTP_TIMEOUT_SECS";
 /// Overrides how long a revoked key may keep working before it is called alive.
 pub const REVOKE_PROPAGATION_ENV: &str = "KEYWARD_REVOKE_PROPAGATION_SECS";
 
-/// Shared by every rotation of one bulk run: when a provider answers 429, every task waits
-/// out its `Retry-After` before the next write to that provider, instead of each one
-/// collecting its own 429.
-#[derive(Default)]
-pub struct RateGate {
-    until: Mutex<HashMap<String, tokio::time::Instant>>,
-    limited: AtomicUsize,
-}
-
-impl RateGate {
-    async fn wait(&self, provider: &str) {
-        let at = self
-            .until
-            .lock()
-            .ok()
-            .and_then(|m| m.get(provider).copied());
-        if let Some(at) = at {
-            tokio::time::sleep_until(at).await;
-        }
-    }
-
-    fn hold(&self, provider: &str, wait: Duration) {
-        self.limited.fetch_add(1, Ordering::Relaxed);
-        let at = tokio::time::Instant::now() + wait;
-        if let Ok(mut m) = self.until.lock() {
-            let slot = m.entry(provider.to_owned()).or_insert(at);
-            if *slot < at {
-                *slot = at;
-            }
-        }
-    }
-
-    /// Rate-limit answers (429) received on the write path so far.
-    pub fn limited_count(&self) -> usize {
-        self.limited.load(Ordering::Relaxed)
-    }
-}
-
-fn http() -> Result<Http> {
+pub(super) fn http() -> Result<Http> {
     let total = std::env::var(HTTP_TIMEOUT_ENV)
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
@@ -96,7 +57,7 @@ fn http() -> Result<Http> {
 }
 
 /// Errors after which a provider write may or may not have happened.
-fn ambiguous(e: &ClientError) -> bool {
+pub(super) fn ambiguous(e: &ClientError) -> bool {
     matches!(
         e,
         ClientError::Server { .. }
@@ -106,33 +67,18 @@ fn ambiguous(e: &ClientError) -> bool {
     )
 }
 
-fn new_token() -> String {
+pub(super) fn new_token() -> String {
     Uuid::new_v4().simple().to_string()[..10].to_owned()
 }
 
-fn last4(s: &str) -> String {
+pub(super) fn last4(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
-/// Provider + kind that Keyward creates, rolls and revokes through the API.
-fn api_managed(key: &KeyRecord) -> bool {
-    providers::api_managed(&key.provider, &key.kind)
-}
-
-/// The kind `key_create` makes through a provider's API.
-fn created_kind(provider: &str) -> Option<&'static str> {
-    providers::profile(provider).and_then(|p| p.created_kind)
-}
-
-/// Whether a replacement keeps the old key's permissions without naming them as scopes.
-fn keeps_permissions(key: &KeyRecord) -> bool {
-    providers::get(&key.provider).is_some_and(|p| p.replacement_keeps_permissions())
-}
-
 /// How long a deleted key of this provider may go on working (a documented propagation
 /// delay); `KEYWARD_REVOKE_PROPAGATION_SECS` overrides it.
-fn revocation_propagation(key: &KeyRecord) -> Duration {
+pub(super) fn revocation_propagation(key: &KeyRecord) -> Duration {
     if let Some(secs) = std::env::var(REVOKE_PROPAGATION_ENV)
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
@@ -145,7 +91,7 @@ fn revocation_propagation(key: &KeyRecord) -> Duration {
 /// Asks `look` whether a deleted key is dead, again and again with backoff for up to `bound`
 /// while it still answers (`Some(false)`): a provider with a propagation delay (SendGrid) is
 /// never called alive after one look. `on_wait` runs once, before the first wait.
-async fn poll_until_dead<F, Fut>(
+pub(super) async fn poll_until_dead<F, Fut>(
     bound: Duration,
     mut look: F,
     on_wait: impl FnOnce(Duration),
@@ -170,88 +116,7 @@ where
     }
 }
 
-/// Picks the flavour for a key: native roll where the provider rolls in place (unless
-/// overlap or other scopes are asked for and it can also create + revoke), create + revoke
-/// where it can create and delete, guided where the dashboard is the only way.
-pub(crate) fn choose_flavour(
-    key: &KeyRecord,
-    opts: &RotateOptions,
-) -> std::result::Result<RotationFlavour, RotationError> {
-    if key.status == KeyStatus::Revoked {
-        return Err(RotationError::AlreadyRevoked);
-    }
-    let Some(profile) = providers::profile(&key.provider) else {
-        return Ok(RotationFlavour::Guided); // custom providers: dashboard only
-    };
-    let Some(kind) = profile.kind(&key.kind) else {
-        return Ok(RotationFlavour::Guided);
-    };
-    let ops = kind.operations;
-    if api_managed(key) {
-        let wants_new_key =
-            opts.grace.is_some_and(|g| !g.is_zero()) || opts.narrow || opts.scopes.is_some();
-        let can_create_revoke = ops.create == OpMode::Api && ops.revoke == OpMode::Api;
-        if ops.roll == OpMode::Api && !(wants_new_key && can_create_revoke) {
-            return Ok(RotationFlavour::NativeRoll);
-        }
-        if can_create_revoke {
-            return Ok(RotationFlavour::CreateRevoke);
-        }
-    }
-    if matches!(ops.roll, OpMode::Manual) || matches!(ops.create, OpMode::Manual) {
-        return Ok(RotationFlavour::Guided);
-    }
-    Err(RotationError::Unsupported(format!(
-        "Keyward cannot rotate {} {} keys: {}",
-        profile.display_name,
-        kind.display_name,
-        if ops.roll == OpMode::Api {
-            "the provider's roll call for this kind is not supported by Keyward yet"
-        } else {
-            "the provider offers no way to replace them"
-        }
-    )))
-}
-
-/// The least privilege a purpose needs (by purpose id or label), if the catalogue knows it.
-/// The scopes beyond a purpose's least privilege (`proposed`); none when the purpose has no
-/// known least privilege. The one place a widening is computed (plans, records, the window's
-/// guided create).
-pub fn widened_scopes(scopes: &[String], proposed: &[String]) -> Vec<String> {
-    if proposed.is_empty() {
-        return Vec::new();
-    }
-    scopes
-        .iter()
-        .filter(|s| !proposed.contains(s))
-        .cloned()
-        .collect()
-}
-
-/// A purpose's least-privilege scopes, by the purpose's id or label in the provider's
-/// catalogue (empty when it is not there).
-pub fn purpose_least_scopes(provider_id: &str, purpose: &str) -> Vec<String> {
-    purpose_scopes(provider_id, purpose)
-        .map(|(_, s)| s)
-        .unwrap_or_default()
-}
-
-fn purpose_scopes(provider_id: &str, purpose: &str) -> Option<(String, Vec<String>)> {
-    let profile = providers::profile(provider_id)?;
-    let p = purpose.trim();
-    profile
-        .purposes
-        .iter()
-        .find(|x| x.id.eq_ignore_ascii_case(p) || x.label.eq_ignore_ascii_case(p))
-        .map(|x| {
-            (
-                x.label.to_owned(),
-                x.scopes.iter().map(|s| (*s).to_owned()).collect(),
-            )
-        })
-}
-
-fn dashboard_url(key: &KeyRecord) -> String {
+pub(super) fn dashboard_url(key: &KeyRecord) -> String {
     providers::profile(&key.provider)
         .map(|p| {
             p.kind(&key.kind)
@@ -263,27 +128,15 @@ fn dashboard_url(key: &KeyRecord) -> String {
         .unwrap_or_default()
 }
 
-fn steps_of(flavour: RotationFlavour) -> Vec<RotationStep> {
-    let _ = flavour;
-    vec![
-        RotationStep::Planned,
-        RotationStep::Created,
-        RotationStep::Verified,
-        RotationStep::Promoted,
-        RotationStep::OldRevoked,
-        RotationStep::Done,
-    ]
-}
-
 /// What one rotation needs from the inventory: the key, its connection and admin key.
-struct Ctx {
-    key: KeyRecord,
-    connection: Option<Connection>,
-    admin: Option<Secret>,
+pub(super) struct Ctx {
+    pub(super) key: KeyRecord,
+    pub(super) connection: Option<Connection>,
+    pub(super) admin: Option<Secret>,
 }
 
 impl Ctx {
-    fn api<'a>(&'a self, http: &'a Http) -> Result<KeyApi<'a>> {
+    pub(super) fn api<'a>(&'a self, http: &'a Http) -> Result<KeyApi<'a>> {
         let (Some(connection), Some(admin)) = (&self.connection, &self.admin) else {
             return Err(RotationError::Unsupported(format!(
                 "key '{}' has no connection with an admin key: connect the provider (`keyward connect`) and link the key (`keyward sync`) first",
@@ -296,18 +149,23 @@ impl Ctx {
 }
 
 /// One run of the engine (a single rotation, a bulk run, or start-up recovery).
-struct Driver<'a> {
-    inv: &'a Inventory,
-    journal: RotationJournal,
-    http: Http,
-    gate: &'a RateGate,
-    on_event: EventSink<'a>,
-    done: &'a AtomicUsize,
-    total: usize,
+pub(super) struct Driver<'a> {
+    pub(super) inv: &'a Inventory,
+    pub(super) journal: RotationJournal,
+    pub(super) http: Http,
+    pub(super) gate: &'a RateGate,
+    pub(super) on_event: EventSink<'a>,
+    pub(super) done: &'a AtomicUsize,
+    pub(super) total: usize,
 }
 
 impl Driver<'_> {
-    fn emit(&self, rec: &RotationRecord, kind: RotationEventKind, message: impl Into<String>) {
+    pub(super) fn emit(
+        &self,
+        rec: &RotationRecord,
+        kind: RotationEventKind,
+        message: impl Into<String>,
+    ) {
         (self.on_event)(&RotationEvent {
             rotation_id: rec.id,
             key_id: rec.key_id,
@@ -321,13 +179,18 @@ impl Driver<'_> {
         });
     }
 
-    fn event(&self, action: AuditAction, key: &KeyRecord, detail: String) -> NewAuditEvent {
+    pub(super) fn event(
+        &self,
+        action: AuditAction,
+        key: &KeyRecord,
+        detail: String,
+    ) -> NewAuditEvent {
         self.inv.audit(action, Some(key), detail)
     }
 
     /// Commits the move to `to` (with the key update and audit events, atomically), then
     /// reports it and honours a test pause point.
-    async fn advance(
+    pub(super) async fn advance(
         &self,
         rec: &mut RotationRecord,
         to: RotationStep,
@@ -355,7 +218,7 @@ impl Driver<'_> {
     }
 
     /// Records why the rotation stopped (it stays at its step, resumable) and returns the error.
-    async fn stop(&self, rec: &mut RotationRecord, err: Error) -> Error {
+    pub(super) async fn stop(&self, rec: &mut RotationRecord, err: Error) -> Error {
         rec.attempts += 1;
         rec.error_code = Some(err.code().to_owned());
         rec.error_message = Some(err.to_string().chars().take(500).collect());
@@ -368,7 +231,7 @@ impl Driver<'_> {
         err
     }
 
-    async fn ctx(&self, key_id: Uuid) -> Result<Ctx> {
+    pub(super) async fn ctx(&self, key_id: Uuid) -> Result<Ctx> {
         let key = self.inv.get(key_id).await?;
         let connection = match key.connection_id {
             Some(id) => self
@@ -393,27 +256,27 @@ impl Driver<'_> {
         })
     }
 
-    async fn vault_get(&self, account: String) -> Result<Option<Secret>> {
+    pub(super) async fn vault_get(&self, account: String) -> Result<Option<Secret>> {
         on_vault(&self.inv.vault, move |v| v.get(&account)).await
     }
 
-    async fn vault_set(&self, account: String, value: &Secret) -> Result<()> {
+    pub(super) async fn vault_set(&self, account: String, value: &Secret) -> Result<()> {
         let value = value.clone();
         on_vault(&self.inv.vault, move |v| v.set(&account, &value)).await
     }
 
-    async fn vault_delete(&self, account: String) -> Result<()> {
+    pub(super) async fn vault_delete(&self, account: String) -> Result<()> {
         on_vault(&self.inv.vault, move |v| v.delete(&account)).await
     }
 
-    async fn fingerprint(&self, value: &Secret) -> Result<String> {
+    pub(super) async fn fingerprint(&self, value: &Secret) -> Result<String> {
         Ok(self.inv.fingerprinter().await?.fingerprint(value))
     }
 
     /// Asks the provider whether `value` works as the key `ctx.key` (`remote_id`: which
     /// remote key it should be). PostHog project secret keys have no verify call: the
     /// connection's list must show that id with this value's mask.
-    async fn verify_value(
+    pub(super) async fn verify_value(
         &self,
         ctx: &Ctx,
         remote_id: Option<&str>,
@@ -435,7 +298,7 @@ impl Driver<'_> {
 
     /// Whether a native roll already happened at the provider (its answer lost): the old
     /// value no longer works, or PostHog shows another value / a later roll.
-    async fn check_rolled(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<bool> {
+    pub(super) async fn check_rolled(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<bool> {
         let old = self.vault_get(ctx.key.id.to_string()).await?;
         if let Some(old_remote) = rec.old_remote_id.as_deref() {
             let old_tail = match &old {
@@ -464,7 +327,7 @@ impl Driver<'_> {
     }
 
     /// Deletes every remote key carrying this rotation's token except `keep`; returns how many.
-    async fn revoke_orphans(
+    pub(super) async fn revoke_orphans(
         &self,
         rec: &mut RotationRecord,
         ctx: &Ctx,
@@ -491,7 +354,11 @@ impl Driver<'_> {
     /// The provider write of `planned`: roll, or create the new remote key. A 429 is waited
     /// out (shared gate) and the provider's state is checked before the write is tried again;
     /// an answer that may have been lost is reconciled the same way.
-    async fn remote_write(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<NewRemoteValue> {
+    pub(super) async fn remote_write(
+        &self,
+        rec: &mut RotationRecord,
+        ctx: &Ctx,
+    ) -> Result<NewRemoteValue> {
         let api = ctx.api(&self.http)?;
         let provider = ctx.key.provider.clone();
         let old_remote = rec.old_remote_id.clone().ok_or_else(|| {
@@ -572,7 +439,7 @@ impl Driver<'_> {
     }
 
     /// `planned` → `created` for API flavours.
-    async fn create_new(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+    pub(super) async fn create_new(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
         let new = self.remote_write(rec, ctx).await?;
         pause_after("remote_created");
         // The only copy of the new value is in memory: keychain first, nothing in between.
@@ -588,7 +455,7 @@ impl Driver<'_> {
     }
 
     /// `created` → `verified`: the new value works with the expected privilege.
-    async fn verify_new(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+    pub(super) async fn verify_new(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
         let Some(new) = self.vault_get(pending_account(ctx.key.id)).await? else {
             return Err(Error::SecretMissing(format!(
                 "{} (pending value)",
@@ -637,7 +504,7 @@ impl Driver<'_> {
     /// `verified` → `promoted`: the new value becomes current, the old one previous. Each
     /// keychain write is checked by fingerprint first, so running this again after a crash
     /// never overwrites the old value with the new one.
-    async fn promote(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+    pub(super) async fn promote(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
         let key_id = ctx.key.id;
         let pending = self.vault_get(pending_account(key_id)).await?;
         let current = self.vault_get(key_id.to_string()).await?;
@@ -718,7 +585,11 @@ impl Driver<'_> {
     }
 
     /// Whether the old value is dead at the provider. `None` when it cannot be told.
-    async fn old_is_dead(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<Option<bool>> {
+    pub(super) async fn old_is_dead(
+        &self,
+        rec: &RotationRecord,
+        ctx: &Ctx,
+    ) -> Result<Option<bool>> {
         let old = self.vault_get(previous_account(ctx.key.id)).await?;
         let api_key = api_managed(&ctx.key);
         match (old, rec.flavour) {
@@ -744,7 +615,11 @@ impl Driver<'_> {
 
     /// [`Driver::old_is_dead`], polled for as long as the provider documents that a deleted
     /// key may keep working (see [`poll_until_dead`]).
-    async fn old_is_dead_within(&self, rec: &RotationRecord, ctx: &Ctx) -> Result<Option<bool>> {
+    pub(super) async fn old_is_dead_within(
+        &self,
+        rec: &RotationRecord,
+        ctx: &Ctx,
+    ) -> Result<Option<bool>> {
         poll_until_dead(revocation_propagation(&ctx.key), || self.old_is_dead(rec, ctx), |bound| {
             self.emit(
                 rec,
@@ -760,7 +635,7 @@ impl Driver<'_> {
     }
 
     /// `promoted` → `old_revoked` (API flavours; guided goes through `confirm_revoked`).
-    async fn revoke_old(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+    pub(super) async fn revoke_old(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
         if rec.flavour == RotationFlavour::CreateRevoke {
             let api = ctx.api(&self.http)?;
             let old = rec.old_remote_id.clone().ok_or_else(|| {
@@ -818,7 +693,7 @@ impl Driver<'_> {
     }
 
     /// `old_revoked` → `done`: the previous value leaves the keychain.
-    async fn finish(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
+    pub(super) async fn finish(&self, rec: &mut RotationRecord, ctx: &Ctx) -> Result<()> {
         self.vault_delete(previous_account(ctx.key.id)).await?;
         self.vault_delete(pending_account(ctx.key.id)).await?;
         self.advance(rec, RotationStep::Done, None, &[]).await
@@ -826,7 +701,7 @@ impl Driver<'_> {
 
     /// Drives a rotation as far as it can go now (done, promoted in grace, or waiting for the
     /// user). Errors leave it at its step with the error recorded.
-    async fn drive(&self, rec: &mut RotationRecord) -> Result<()> {
+    pub(super) async fn drive(&self, rec: &mut RotationRecord) -> Result<()> {
         let ctx = match self.ctx(rec.key_id).await {
             Ok(c) => c,
             Err(e) => return Err(self.stop(rec, e).await),
@@ -865,7 +740,12 @@ impl Driver<'_> {
     /// A new value that does not verify: create + revoke rolls back (the new remote key is
     /// deleted); guided goes back to waiting for a paste; a native roll cannot go back (the
     /// old value is dead) and stays at `created`, flagged.
-    async fn reject_new(&self, rec: &mut RotationRecord, ctx: &Ctx, why: String) -> Error {
+    pub(super) async fn reject_new(
+        &self,
+        rec: &mut RotationRecord,
+        ctx: &Ctx,
+        why: String,
+    ) -> Error {
         let err = Error::Rotation(RotationError::NewKeyInvalid(why.clone()));
         match rec.flavour {
             RotationFlavour::CreateRevoke => {
@@ -900,132 +780,6 @@ impl Driver<'_> {
             RotationFlavour::NativeRoll => self.stop(rec, err).await,
         }
     }
-
-    /// Start-up recovery of one unfinished rotation whose process is gone.
-    async fn recover_one(&self, rec: &mut RotationRecord) -> Result<Option<RecoveryAction>> {
-        let ctx = self.ctx(rec.key_id).await?;
-        let action = |rec: &RotationRecord, action: RecoveryKind, detail: String| RecoveryAction {
-            rotation_id: rec.id,
-            key_id: rec.key_id,
-            key_name: rec.key_name.clone(),
-            action: action.to_owned(),
-            step: rec.step,
-            detail,
-        };
-        if rec.step != RotationStep::Planned || rec.flavour == RotationFlavour::Guided {
-            let from = rec.step;
-            return Ok(Some(match self.drive(rec).await {
-                Ok(()) => action(
-                    rec,
-                    RecoveryKind::Resumed,
-                    format!("resumed from {}: {}", from.as_str(), step_message(rec)),
-                ),
-                Err(e) => action(
-                    rec,
-                    RecoveryKind::Stopped,
-                    format!("resumed from {} but stopped: {e}", from.as_str()),
-                ),
-            }));
-        }
-        // Planned: a create or roll may have happened without reaching the journal.
-        let pending = self.vault_get(pending_account(ctx.key.id)).await?;
-        match rec.flavour {
-            RotationFlavour::NativeRoll => {
-                if let Some(p) = pending {
-                    let v = self
-                        .verify_value(&ctx, rec.old_remote_id.as_deref(), &p)
-                        .await?;
-                    if v.outcome == VerifyOutcome::Valid {
-                        rec.new_fingerprint = Some(self.fingerprint(&p).await?);
-                        rec.new_remote_id = rec.old_remote_id.clone();
-                        rec.note = Some(
-                            "the rolled value was in the keychain but not yet journaled; adopted"
-                                .into(),
-                        );
-                        self.advance(rec, RotationStep::Created, None, &[]).await?;
-                        let r = self.drive(rec).await;
-                        return Ok(Some(action(
-                            rec,
-                            RecoveryKind::Adopted,
-                            outcome_text(rec, r),
-                        )));
-                    }
-                    self.vault_delete(pending_account(ctx.key.id)).await?;
-                }
-                if self.check_rolled(rec, &ctx).await? {
-                    rec.note = Some("the roll happened but its answer was lost; rolled again through the connection and kept that value".into());
-                    let r = self.drive(rec).await;
-                    let mut a = action(rec, RecoveryKind::RolledAgain, outcome_text(rec, r));
-                    if rec.step == RotationStep::Planned {
-                        a.action = RecoveryKind::Flagged;
-                        a.detail = format!(
-                            "the old value of '{}' is dead (rolled) and the new value was lost; Keyward could not roll it again yet: {}",
-                            rec.key_name, a.detail
-                        );
-                    }
-                    return Ok(Some(a));
-                }
-                rec.note =
-                    Some("interrupted before the roll; nothing changed at the provider".into());
-                self.advance(rec, RotationStep::RolledBack, None, &[])
-                    .await?;
-                Ok(Some(action(
-                    rec,
-                    RecoveryKind::RolledBack,
-                    "interrupted before the roll; the old key stays current".into(),
-                )))
-            }
-            RotationFlavour::CreateRevoke => {
-                let api = ctx.api(&self.http)?;
-                let found = api.find_by_token(&rec.token).await?;
-                if let (Some(p), [only]) = (&pending, found.as_slice()) {
-                    let v = self.verify_value(&ctx, Some(&only.id), p).await?;
-                    if v.outcome == VerifyOutcome::Valid {
-                        rec.new_fingerprint = Some(self.fingerprint(p).await?);
-                        rec.new_remote_id = Some(only.id.clone());
-                        rec.note = Some(
-                            "the new key was created and stored but not yet journaled; adopted"
-                                .into(),
-                        );
-                        self.advance(rec, RotationStep::Created, None, &[]).await?;
-                        let r = self.drive(rec).await;
-                        return Ok(Some(action(
-                            rec,
-                            RecoveryKind::Adopted,
-                            outcome_text(rec, r),
-                        )));
-                    }
-                }
-                let n = self.revoke_orphans(rec, &ctx, None).await?;
-                self.vault_delete(pending_account(ctx.key.id)).await?;
-                if n == 0 {
-                    rec.note = Some("interrupted before the new key was created; nothing changed at the provider".into());
-                }
-                self.advance(rec, RotationStep::RolledBack, None, &[])
-                    .await?;
-                Ok(Some(action(
-                    rec,
-                    if n > 0 {
-                        RecoveryKind::RevokedOrphan
-                    } else {
-                        RecoveryKind::RolledBack
-                    },
-                    format!(
-                        "{}; the old key stays current",
-                        rec.note.clone().unwrap_or_default()
-                    ),
-                )))
-            }
-            RotationFlavour::Guided => Ok(None),
-        }
-    }
-}
-
-fn outcome_text(rec: &RotationRecord, r: Result<()>) -> String {
-    match r {
-        Ok(()) => step_message(rec),
-        Err(e) => format!("stopped at {}: {e}", rec.step.as_str()),
-    }
 }
 
 /// One sentence about where a rotation stands.
@@ -1056,14 +810,14 @@ pub(crate) fn step_message(rec: &RotationRecord) -> String {
     }
 }
 
-fn no_events(_: &RotationEvent) {}
+pub(super) fn no_events(_: &RotationEvent) {}
 
 impl Inventory {
-    fn journal(&self) -> RotationJournal {
+    pub(super) fn journal(&self) -> RotationJournal {
         RotationJournal::new(self.store())
     }
 
-    fn driver<'a>(
+    pub(super) fn driver<'a>(
         &'a self,
         gate: &'a RateGate,
         on_event: EventSink<'a>,
@@ -1081,7 +835,7 @@ impl Inventory {
         })
     }
 
-    async fn lease(&self, id: Uuid) -> Result<(RotationRecord, Heartbeat)> {
+    pub(super) async fn lease(&self, id: Uuid) -> Result<(RotationRecord, Heartbeat)> {
         let now = Utc::now();
         let rec = self
             .journal()
@@ -1096,7 +850,7 @@ impl Inventory {
         Ok((rec, Heartbeat::start(self.journal(), id)))
     }
 
-    async fn release(&self, id: Uuid) {
+    pub(super) async fn release(&self, id: Uuid) {
         if let Err(e) = self
             .journal()
             .release_lease(id, lease::this_process())
@@ -1107,87 +861,16 @@ impl Inventory {
     }
 
     /// Drives an existing rotation under its lease.
-    async fn drive_leased(&self, id: Uuid, driver: &Driver<'_>) -> Result<RotationRecord> {
+    pub(super) async fn drive_leased(
+        &self,
+        id: Uuid,
+        driver: &Driver<'_>,
+    ) -> Result<RotationRecord> {
         let (mut rec, hb) = self.lease(id).await?;
         let out = driver.drive(&mut rec).await;
         drop(hb);
         self.release(id).await;
         out.map(|()| rec)
-    }
-
-    /// What rotating `key_id` would do: flavour, steps, grace, scopes, notes. Changes nothing.
-    pub async fn rotation_plan(&self, key_id: Uuid, opts: &RotateOptions) -> Result<RotationPlan> {
-        let key = self.get(key_id).await?;
-        let open = self.journal().open_for_key(key_id).await?;
-        let dashboard = dashboard_url(&key);
-        let mut plan = RotationPlan {
-            key_id,
-            key_name: key.name.clone(),
-            provider: key.provider.clone(),
-            kind: key.kind.clone(),
-            flavour: RotationFlavour::Guided,
-            steps: Vec::new(),
-            grace_secs: 0,
-            scopes: Vec::new(),
-            proposed_scopes: Vec::new(),
-            widened: Vec::new(),
-            dashboard_url: dashboard,
-            notes: Vec::new(),
-            blocked: None,
-            open_rotation: open.as_ref().map(|r| r.id),
-        };
-        match choose_flavour(&key, opts) {
-            Ok(f) => plan.flavour = f,
-            Err(e) => {
-                plan.blocked = Some(e.to_string());
-                return Ok(plan);
-            }
-        }
-        plan.steps = steps_of(plan.flavour);
-        match plan.flavour {
-            RotationFlavour::NativeRoll => {
-                plan.notes.push("the provider rolls the value in place: the old value stops working at once (no grace period)".into());
-                if opts.grace.is_some_and(|g| !g.is_zero()) {
-                    plan.notes
-                        .push("a grace period cannot apply to a native roll".into());
-                }
-                plan.scopes = key.scopes.clone();
-            }
-            RotationFlavour::CreateRevoke => {
-                plan.grace_secs = opts.grace.map_or(0, |g| g.as_secs() as i64);
-                let (scopes, proposed) = new_key_scopes(&key, opts)?;
-                plan.widened = widened_scopes(&scopes, &proposed);
-                plan.scopes = scopes;
-                plan.proposed_scopes = proposed;
-                plan.notes.push(format!(
-                    "a new key is created, verified and made current; the old key is revoked {}",
-                    if plan.grace_secs > 0 {
-                        format!("after {} s", plan.grace_secs)
-                    } else {
-                        "right after".into()
-                    }
-                ));
-            }
-            RotationFlavour::Guided => {
-                plan.notes.push(format!(
-                    "create a new key in the provider's dashboard ({}), paste it; Keyward verifies it and makes it current; then revoke the old key there and confirm",
-                    plan.dashboard_url
-                ));
-            }
-        }
-        if plan.flavour != RotationFlavour::Guided && key.connection_id.is_none() {
-            plan.blocked = Some(format!(
-                "key '{}' has no connection: connect the provider (`keyward connect`) and link the key (`keyward sync`) first",
-                key.name
-            ));
-        }
-        if let Some(o) = &open {
-            plan.notes.push(format!(
-                "an unfinished rotation ({}) exists; rotating resumes it",
-                o.step.as_str()
-            ));
-        }
-        Ok(plan)
     }
 
     /// Rotates one key through the API (native roll or create + revoke) as far as it can go
@@ -1206,7 +889,7 @@ impl Inventory {
         self.rotate_with(key_id, opts, &driver).await
     }
 
-    async fn rotate_with(
+    pub(super) async fn rotate_with(
         &self,
         key_id: Uuid,
         opts: &RotateOptions,
@@ -1243,7 +926,7 @@ impl Inventory {
 
     /// Journals a new API rotation (`planned`, lease ours). Learns the old key's remote id
     /// and scopes from the provider first when the inventory lacks them.
-    async fn plan_record(
+    pub(super) async fn plan_record(
         &self,
         key: &KeyRecord,
         flavour: RotationFlavour,
@@ -1606,457 +1289,17 @@ impl Inventory {
         Ok(self.journal().list(filter).await?)
     }
 
-    /// Start-up recovery: every unfinished rotation whose process is gone is resumed (from
-    /// `created` on), rolled back (`planned`: orphaned remote keys revoked, or adopted when
-    /// their value reached the keychain), or — a roll whose answer was lost — rolled again and
-    /// kept. Rotations waiting for the user or for their grace period, and those another live
-    /// process drives, are left alone. One query when there is nothing to do.
-    pub async fn rotations_recover(&self) -> Result<RecoveryReport> {
-        let open = self.journal().open().await?;
-        let mut report = RecoveryReport::default();
-        if open.is_empty() {
-            return Ok(report);
-        }
-        let gate = RateGate::default();
-        let done = AtomicUsize::new(0);
-        let driver = self.driver(&gate, &no_events, &done, open.len())?;
-        let now = Utc::now();
-        for candidate in open {
-            if candidate.waits_for_user() || candidate.waits_for_grace(now) {
-                report.waiting += 1;
-                continue;
-            }
-            let (mut rec, hb) = match self.lease(candidate.id).await {
-                Ok(x) => x,
-                Err(Error::Rotation(RotationError::Leased { .. })) => {
-                    report.leased_elsewhere += 1;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let result = driver.recover_one(&mut rec).await;
-            drop(hb);
-            self.release(rec.id).await;
-            match result {
-                Ok(Some(a)) => report.actions.push(a),
-                Ok(None) => report.waiting += 1,
-                Err(e) => {
-                    let e = driver.stop(&mut rec, e).await;
-                    report.actions.push(RecoveryAction {
-                        rotation_id: rec.id,
-                        key_id: rec.key_id,
-                        key_name: rec.key_name.clone(),
-                        action: RecoveryKind::Stopped,
-                        step: rec.step,
-                        detail: format!("could not recover yet: {e}"),
-                    });
-                }
-            }
-        }
-        Ok(report)
-    }
-
-    /// Revokes the old keys whose grace period ended by `now` (create + revoke rotations at
-    /// `promoted`). Run at start-up and by `keyward rotations --run-due`.
-    pub async fn revocations_run_due(
-        &self,
-        now: DateTime<Utc>,
-        on_event: EventSink<'_>,
-    ) -> Result<Vec<RotationOutcome>> {
-        let due: Vec<RotationRecord> = self
-            .journal()
-            .open()
-            .await?
-            .into_iter()
-            .filter(|r| {
-                r.flavour == RotationFlavour::CreateRevoke
-                    && r.step == RotationStep::Promoted
-                    && r.revoke_after.is_some_and(|t| t <= now)
-            })
-            .collect();
-        let gate = RateGate::default();
-        let done = AtomicUsize::new(0);
-        let driver = self.driver(&gate, on_event, &done, due.len())?;
-        let mut out = Vec::new();
-        for r in due {
-            let result = self.drive_leased(r.id, &driver).await;
-            done.fetch_add(1, Ordering::Relaxed);
-            out.push(match result {
-                Ok(rec) => RotationOutcome {
-                    key_id: rec.key_id,
-                    key_name: rec.key_name.clone(),
-                    message: step_message(&rec),
-                    rotation: Some(rec),
-                    error_code: None,
-                },
-                Err(e) => RotationOutcome {
-                    key_id: r.key_id,
-                    key_name: r.key_name.clone(),
-                    rotation: self.journal().get(r.id).await.ok().flatten(),
-                    error_code: Some(e.code().to_owned()),
-                    message: e.to_string(),
-                },
-            });
-        }
-        Ok(out)
-    }
-
     // ---- create ----
 
-    /// What `key_create` would do: provider, kind, the least privilege the purpose needs, what
-    /// will be granted, and what is beyond the purpose (widening).
-    pub async fn key_create_plan(&self, req: &CreateKeyRequest) -> Result<CreatePlan> {
-        let c = self.connection(&req.connection).await?;
-        let kind = created_kind(&c.provider).ok_or_else(|| {
-            RotationError::Unsupported(format!(
-                "{} keys are created in its dashboard: use guided creation (`keyward add` after creating it there)",
-                c.provider
-            ))
-        })?;
-        let environment = crate::inventory::validate_environment(&req.environment)?;
-        let (purpose, proposed) = match purpose_scopes(&c.provider, &req.purpose) {
-            Some((label, scopes)) => (label, scopes),
-            None => (req.purpose.trim().to_owned(), Vec::new()),
-        };
-        let purpose = crate::inventory::validate_text(
-            "purpose",
-            &purpose,
-            crate::inventory::MAX_PURPOSE_LEN,
-            true,
-        )?;
-        let scopes = match &req.scopes {
-            Some(s) => crate::inventory::validate_scopes(s.clone())?,
-            None => proposed.clone(),
-        };
-        if scopes.is_empty() {
-            return Err(Error::invalid(
-                "scopes",
-                "the purpose is not in the provider's catalogue, so no least privilege is known: give the scopes (--scopes)",
-            ));
-        }
-        let widened = widened_scopes(&scopes, &proposed);
-        let name = match &req.name {
-            Some(n) => {
-                crate::inventory::validate_text("name", n, crate::inventory::MAX_NAME_LEN, true)?
-            }
-            None => format!("{purpose} ({environment})"),
-        };
-        Ok(CreatePlan {
-            connection: c.name,
-            provider: c.provider,
-            kind: kind.to_owned(),
-            name,
-            environment,
-            purpose,
-            proposed_scopes: proposed,
-            scopes,
-            widened,
-        })
-    }
-
-    /// Creates a key through a connection's API with the least privilege its purpose needs
-    /// (or the scopes given; widening is recorded). The new value goes to the keychain before
-    /// the record. Returned once, for an explicit reveal/copy; never stored elsewhere.
-    pub async fn key_create(&self, req: CreateKeyRequest) -> Result<(KeyRecord, Secret)> {
-        let plan = self.key_create_plan(&req).await?;
-        self.require_keychain().await?;
-        let c = self.connection(&req.connection).await?;
-        let probe = KeyRecord {
-            name: plan.name.clone(),
-            environment: plan.environment.clone(),
-            ..placeholder_record()
-        };
-        self.ensure_name_free(&probe).await?;
-        let admin_id = c.admin_key_id.ok_or_else(|| {
-            Error::invalid(
-                "connection",
-                format!("'{}' has no admin key to create keys with", c.name),
-            )
-        })?;
-        let account = admin_id.to_string();
-        let admin = on_vault(&self.vault, move |v| v.get(&account))
-            .await?
-            .ok_or_else(|| Error::SecretMissing(format!("{} (admin)", c.name)))?;
-        let http = http()?;
-        let api = KeyApi::new(&http, &c, &admin, &plan.kind)?;
-        let remote_label = truncate(&plan.name, 40);
-        let created = api.create(&remote_label, &plan.scopes).await?;
-        pause_after("remote_created");
-        let new = NewKey {
-            provider: Some(plan.provider.clone()),
-            kind: Some(plan.kind.clone()),
-            name: plan.name.clone(),
-            environment: plan.environment.clone(),
-            purpose: plan.purpose.clone(),
-            owner: req.owner.clone(),
-            tags: req.tags.clone(),
-            scopes: if created.scopes.is_empty() {
-                plan.scopes.clone()
-            } else {
-                created.scopes.clone()
-            },
-            remote_id: Some(created.remote_id.clone()),
-            connection_id: Some(c.id),
-            ..NewKey::default()
-        };
-        let secret = created.value.clone();
-        let record = match self.add(new, created.value).await {
-            Ok(r) => r,
-            Err(e) => {
-                // Nothing of ours holds the new key: take it back at the provider.
-                if let Err(undo) = api.delete(&created.remote_id).await {
-                    tracing::warn!(error = %undo, "could not revoke a created key whose record failed");
-                }
-                return Err(e);
-            }
-        };
-        let mut detail = format!(
-            "created through connection '{}' with scopes {}",
-            c.name,
-            plan.scopes.join(", ")
-        );
-        if !plan.widened.is_empty() {
-            detail.push_str(&format!(
-                "; widened beyond the purpose's least privilege ({}): {}",
-                if plan.proposed_scopes.is_empty() {
-                    "none known".to_owned()
-                } else {
-                    plan.proposed_scopes.join(", ")
-                },
-                plan.widened.join(", ")
-            ));
-        }
-        self.store()
-            .append_audit(&self.audit(AuditAction::Created, Some(&record), detail))
-            .await?;
-        Ok((record, secret))
-    }
-
-    /// Guided creation (dashboard-only providers): the user created the key in the dashboard
-    /// and pasted it; Keyward verifies it before saving anything.
-    pub async fn key_create_guided(&self, new: NewKey, secret: Secret) -> Result<KeyRecord> {
-        let custom = self.custom_providers().await?;
-        let probe =
-            crate::inventory::prepare_record(new.clone(), &secret, &custom, None, Utc::now())?;
-        let connection = match new.connection_id {
-            Some(id) => self.connections().await?.into_iter().find(|c| c.id == id),
-            None => None,
-        };
-        let gate = RateGate::default();
-        let done = AtomicUsize::new(0);
-        let driver = self.driver(&gate, &no_events, &done, 1)?;
-        let ctx = Ctx {
-            key: probe,
-            connection,
-            admin: None,
-        };
-        let v = driver.verify_value(&ctx, None, &secret).await?;
-        if v.outcome != VerifyOutcome::Valid {
-            return Err(RotationError::NewKeyInvalid(format!(
-                "{} ({})",
-                v.outcome.as_str(),
-                v.detail
-            ))
-            .into());
-        }
-        let mut new = new;
-        if new.remote_id.is_none() {
-            new.remote_id = v.remote_id.clone();
-        }
-        if new.scopes.is_empty() {
-            new.scopes = v.scopes.clone().unwrap_or_default();
-        }
-        let record = self.add(new, secret).await?;
-        let mut updated = record.clone();
-        updated.last_verified_at = Some(Utc::now());
-        updated.verify_outcome = Some("valid".into());
-        updated.verify_detail = Some(v.detail.chars().take(300).collect());
-        let event = self.audit(
-            AuditAction::Verified,
-            Some(&updated),
-            "verified before saving (guided creation)",
-        );
-        self.store().update_key(&updated, &event).await?;
-        Ok(updated)
-    }
-
     // ---- revoke ----
-
-    /// Revokes a key: through the API where the provider has one (then confirms it answers
-    /// 401 before marking it revoked and deleting its value), else guided (`awaiting_user`:
-    /// revoke it in the dashboard, then [`Inventory::key_revoke_confirm`]).
-    pub async fn key_revoke(&self, key_id: Uuid) -> Result<RevokeOutcome> {
-        let key = self.get(key_id).await?;
-        if key.status == KeyStatus::Revoked {
-            return Err(RotationError::AlreadyRevoked.into());
-        }
-        if let Some(open) = self.journal().open_for_key(key_id).await? {
-            return Err(RotationError::InProgress {
-                key: key.name,
-                step: open.step.as_str().into(),
-            }
-            .into());
-        }
-        let gate = RateGate::default();
-        let done = AtomicUsize::new(0);
-        let driver = self.driver(&gate, &no_events, &done, 1)?;
-        let ctx = driver.ctx(key_id).await?;
-        let by_api = api_managed(&key) && ctx.connection.is_some() && ctx.admin.is_some();
-        if !by_api {
-            let url = dashboard_url(&key);
-            return Ok(RevokeOutcome {
-                message: format!(
-                    "revoke '{}' in the provider's dashboard ({url}), then confirm: Keyward checks that it answers 401",
-                    key.name
-                ),
-                key,
-                mode: RevokeMode::Guided,
-                state: RevokeState::AwaitingUser,
-                dashboard_url: Some(url),
-            });
-        }
-        let mut remote_id = key.remote_id.clone();
-        let current = driver.vault_get(key_id.to_string()).await?;
-        if remote_id.is_none() {
-            if let Some(v) = &current {
-                remote_id = driver.verify_value(&ctx, None, v).await?.remote_id;
-            }
-        }
-        let remote_id = remote_id.ok_or_else(|| {
-            RotationError::Unsupported(format!(
-                "the provider's id of key '{}' is unknown: run `keyward sync` for its connection first",
-                key.name
-            ))
-        })?;
-        ctx.api(&driver.http)?.delete(&remote_id).await?;
-        pause_after("remote_revoked");
-        let look = || async {
-            Ok(Some(match &current {
-                Some(v) => {
-                    driver
-                        .verify_value(&ctx, Some(&remote_id), v)
-                        .await?
-                        .outcome
-                        != VerifyOutcome::Valid
-                }
-                None => !ctx
-                    .api(&driver.http)?
-                    .list()
-                    .await?
-                    .iter()
-                    .any(|k| k.id == remote_id),
-            }))
-        };
-        let dead = poll_until_dead(revocation_propagation(&key), look, |bound| {
-            tracing::info!(key_id = %key.id, secs = bound.as_secs(), "deleted key still answers; polling through the provider's propagation delay");
-        })
-        .await?;
-        if dead != Some(true) {
-            return Err(RotationError::OldKeyStillValid {
-                dashboard: dashboard_url(&key),
-            }
-            .into());
-        }
-        let record = self
-            .mark_revoked(key, "revoked through the API and confirmed dead")
-            .await?;
-        Ok(RevokeOutcome {
-            key: record,
-            mode: RevokeMode::Api,
-            state: RevokeState::Revoked,
-            dashboard_url: None,
-            message:
-                "revoked at the provider, confirmed dead (401), value deleted from the keychain"
-                    .into(),
-        })
-    }
-
-    /// Guided revocation: the user revoked the key in the dashboard; Keyward confirms that it
-    /// answers 401 before marking it revoked and deleting its value.
-    pub async fn key_revoke_confirm(&self, key_id: Uuid) -> Result<RevokeOutcome> {
-        let key = self.get(key_id).await?;
-        if key.status == KeyStatus::Revoked {
-            return Err(RotationError::AlreadyRevoked.into());
-        }
-        let gate = RateGate::default();
-        let done = AtomicUsize::new(0);
-        let driver = self.driver(&gate, &no_events, &done, 1)?;
-        let ctx = driver.ctx(key_id).await?;
-        let current = driver.vault_get(key_id.to_string()).await?;
-        let mut note = "revoked in the dashboard and confirmed dead (401)";
-        if let Some(v) = &current {
-            match driver.verify_value(&ctx, key.remote_id.as_deref(), v).await {
-                Ok(ver) if ver.outcome == VerifyOutcome::Valid => {
-                    return Err(RotationError::OldKeyStillValid {
-                        dashboard: dashboard_url(&key),
-                    }
-                    .into())
-                }
-                Ok(_) => {}
-                Err(Error::Client(ClientError::Unsupported(_))) => {
-                    note = "revoked in the dashboard (the provider cannot confirm it)";
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let record = self.mark_revoked(key, note).await?;
-        Ok(RevokeOutcome {
-            key: record,
-            mode: RevokeMode::Guided,
-            state: RevokeState::Revoked,
-            dashboard_url: None,
-            message: note.into(),
-        })
-    }
-
-    /// Marks a key revoked (history: the record stays) and deletes its value.
-    async fn mark_revoked(&self, mut key: KeyRecord, detail: &str) -> Result<KeyRecord> {
-        let now = Utc::now();
-        key.status = KeyStatus::Revoked;
-        key.verify_outcome = Some("invalid".into());
-        key.verify_detail = Some(detail.to_owned());
-        key.last_verified_at = Some(now);
-        key.updated_at = now;
-        let event = self.audit(AuditAction::Revoked, Some(&key), detail);
-        self.store().update_key(&key, &event).await?;
-        let account = key.id.to_string();
-        on_vault(&self.vault, move |v| v.delete(&account)).await?;
-        Ok(key)
-    }
 }
 
-/// The scopes a create + revoke gives the new key, and the purpose's least privilege.
-fn new_key_scopes(key: &KeyRecord, opts: &RotateOptions) -> Result<(Vec<String>, Vec<String>)> {
-    let proposed = purpose_scopes(&key.provider, &key.purpose)
-        .map(|(_, s)| s)
-        .unwrap_or_default();
-    let scopes = match (&opts.scopes, opts.narrow) {
-        (Some(s), _) => crate::inventory::validate_scopes(s.clone())?,
-        (None, true) => {
-            if proposed.is_empty() {
-                return Err(Error::invalid(
-                    "purpose",
-                    format!(
-                        "'{}' is not a purpose in the provider's catalogue, so no least privilege is known: give --scopes",
-                        key.purpose
-                    ),
-                ));
-            }
-            proposed.clone()
-        }
-        // A provider that copies the old key's permissions keeps them as they are.
-        (None, false) if keeps_permissions(key) => Vec::new(),
-        (None, false) => key.scopes.clone(),
-    };
-    Ok((scopes, proposed))
-}
-
-fn truncate(s: &str, n: usize) -> String {
+pub(super) fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
 /// A format check of a pasted value against the key's provider and kind.
-fn check_value(
+pub(super) fn check_value(
     key: &KeyRecord,
     secret: &Secret,
     custom: &[crate::providers::CustomProviderSpec],
@@ -2071,7 +1314,7 @@ fn check_value(
     crate::inventory::prepare_record(new, secret, custom, None, Utc::now()).map(|_| ())
 }
 
-fn placeholder_record() -> KeyRecord {
+pub(super) fn placeholder_record() -> KeyRecord {
     let now = Utc::now();
     KeyRecord {
         id: Uuid::new_v4(),

@@ -20,20 +20,23 @@
 //!
 //! Front ends follow progress through a callback receiving [`RotationEvent`]s.
 
+mod create_revoke;
 mod engine;
+mod gate;
 mod journal;
 mod lease;
+mod plan;
+mod recovery;
 mod remote;
 pub mod test_hooks;
 
 #[cfg(test)]
 mod tests;
 
-pub use engine::{
-    purpose_least_scopes, widened_scopes, EventSink, RateGate, HTTP_TIMEOUT_ENV,
-    REVOKE_PROPAGATION_ENV,
-};
+pub use engine::{EventSink, HTTP_TIMEOUT_ENV, REVOKE_PROPAGATION_ENV};
+pub use gate::RateGate;
 pub use journal::{JournalError, RotationJournal};
+pub use plan::{purpose_least_scopes, widened_scopes};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! Unit tests of the journal state machine (in-memory store and vault). The provider side is
 //! covered end to end against provider-sim in keyward-cli/tests/rotation.rs.
 
-use super::engine::choose_flavour;
+use super::plan::choose_flavour;
 use super::*;
 use crate::config::Config;
 use crate::inventory::{Inventory, NewKey};
