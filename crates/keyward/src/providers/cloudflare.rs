@@ -17,6 +17,11 @@ use serde_json::{json, Map, Value};
 
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
 use super::http::{Auth, Http, Reply};
+use super::profile::{
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Presentation, Privilege, ProviderProfile, PurposeProfile,
+};
 use super::{
     path_segment, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec, NewRemoteValue,
     Provider,
@@ -772,13 +777,6 @@ fn token_excess(granted: &[&str], purpose: &'static PurposeProfile) -> Option<Ex
         ),
     })
 }
-
-#[allow(unused_imports)]
-use super::profile::{
-    ops, purpose, KeyKindProfile,
-    OpMode::{Api, Manual, Unsupported},
-    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
-};
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
     id: "cloudflare",

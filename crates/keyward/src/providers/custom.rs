@@ -10,6 +10,9 @@ use reqwest::Method;
 use super::api::{ClientError, Verification};
 use super::http::Http;
 use super::probe::Probe;
+use super::profile::{
+    purpose, KeyKindProfile, Presentation, Privilege, ProviderProfile, PurposeProfile, ALL_MANUAL,
+};
 use super::{profile, Provider, ProviderError};
 use crate::secret::Secret;
 
@@ -279,13 +282,6 @@ fn is_hostname(name: &str) -> bool {
                 && !label.ends_with('-')
         })
 }
-
-#[allow(unused_imports)]
-use super::profile::{
-    ops, purpose, KeyKindProfile,
-    OpMode::{Api, Manual, Unsupported},
-    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
-};
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
     id: "custom",

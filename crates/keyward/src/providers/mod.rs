@@ -69,6 +69,28 @@ pub struct Admin<'a> {
     pub key: &'a Secret,
 }
 
+impl Admin<'_> {
+    /// One call of the management API with the admin key as a bearer token (PostHog,
+    /// Cloudflare, SendGrid).
+    pub(crate) async fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<http::Reply, ClientError> {
+        self.at
+            .http
+            .send(
+                method,
+                self.at.base_url,
+                path,
+                http::Auth::Bearer(self.key),
+                body,
+            )
+            .await
+    }
+}
+
 /// A key as the provider lists it. Values come only where the provider hands them out in
 /// its list (Postmark server tokens); everything else is metadata.
 #[derive(Debug, Clone, Default)]

@@ -10,6 +10,11 @@ use serde_json::json;
 
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
 use super::http::{Auth, Http};
+use super::profile::{
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual, Unsupported},
+    Presentation, Privilege, ProviderProfile, PurposeProfile, Region,
+};
 use super::{
     path_segment, unauthorized, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec,
     NewRemoteValue, Provider,
@@ -160,13 +165,9 @@ pub async fn list_project_secret_keys(
     // Bounded: 1,000 pages of 100 is far past PostHog's per-project quota.
     for _ in 0..1000 {
         let reply = admin
-            .at
-            .http
-            .send(
+            .bearer(
                 Method::GET,
-                admin.at.base_url,
                 &format!("{path}?limit={PAGE}&offset={}", out.len()),
-                Auth::Bearer(admin.key),
                 None,
             )
             .await?;
@@ -212,15 +213,7 @@ async fn verify_by_local_evaluation(
 ) -> Result<Verification, ClientError> {
     let project = project(&admin.at)?;
     let reply = admin
-        .at
-        .http
-        .send(
-            Method::GET,
-            admin.at.base_url,
-            &format!("/api/projects/{project}/"),
-            Auth::Bearer(admin.key),
-            None,
-        )
+        .bearer(Method::GET, &format!("/api/projects/{project}/"), None)
         .await?;
     if reply.status.as_u16() != 200 {
         return Err(error_for(&reply));
@@ -408,13 +401,9 @@ impl Provider for PostHog {
             spec.scopes.to_vec()
         };
         let reply = admin
-            .at
-            .http
-            .send(
+            .bearer(
                 Method::POST,
-                admin.at.base_url,
                 &keys_path(&admin.at)?,
-                Auth::Bearer(admin.key),
                 Some(json!({"label": spec.name, "scopes": scopes})),
             )
             .await?;
@@ -438,13 +427,9 @@ impl Provider for PostHog {
     ) -> Result<NewRemoteValue, ClientError> {
         let id = path_segment(remote_id)?;
         let reply = admin
-            .at
-            .http
-            .send(
+            .bearer(
                 Method::POST,
-                admin.at.base_url,
                 &format!("{}{id}/roll/", keys_path(&admin.at)?),
-                Auth::Bearer(admin.key),
                 None,
             )
             .await?;
@@ -467,13 +452,9 @@ impl Provider for PostHog {
     ) -> Result<(), ClientError> {
         let id = path_segment(remote_id)?;
         let reply = admin
-            .at
-            .http
-            .send(
+            .bearer(
                 Method::DELETE,
-                admin.at.base_url,
                 &format!("{}{id}/", keys_path(&admin.at)?),
-                Auth::Bearer(admin.key),
                 None,
             )
             .await?;
@@ -575,13 +556,6 @@ fn personal_excess(granted: &[&str], purpose: &'static PurposeProfile) -> Option
         },
     })
 }
-
-#[allow(unused_imports)]
-use super::profile::{
-    ops, purpose, KeyKindProfile,
-    OpMode::{Api, Manual, Unsupported},
-    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
-};
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
     id: "posthog",

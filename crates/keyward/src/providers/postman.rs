@@ -9,6 +9,11 @@ use serde::Deserialize;
 
 use super::api::{error_for, ClientError, Verification};
 use super::http::{Auth, Http};
+use super::profile::{
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual},
+    Presentation, Privilege, ProviderProfile, PurposeProfile, Region,
+};
 use super::{unauthorized, Endpoint, Excess, ExcessSeverity, Provider};
 use crate::secret::Secret;
 
@@ -105,13 +110,6 @@ impl Provider for Postman {
         })
     }
 }
-
-#[allow(unused_imports)]
-use super::profile::{
-    ops, purpose, KeyKindProfile,
-    OpMode::{Api, Manual, Unsupported},
-    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
-};
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
     id: "postman",

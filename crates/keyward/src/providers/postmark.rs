@@ -13,6 +13,11 @@ use serde::Deserialize;
 
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
 use super::http::{Auth, Http};
+use super::profile::{
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Manual},
+    Presentation, Privilege, ProviderProfile, PurposeProfile,
+};
 use super::{Admin, Endpoint, ListedKey, Provider};
 use crate::secret::Secret;
 
@@ -247,13 +252,6 @@ impl Provider for Postmark {
         })
     }
 }
-
-#[allow(unused_imports)]
-use super::profile::{
-    ops, purpose, KeyKindProfile,
-    OpMode::{Api, Manual, Unsupported},
-    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
-};
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
     id: "postmark",

@@ -7,6 +7,9 @@ use reqwest::Method;
 
 use super::api::{ClientError, Verification};
 use super::probe::Probe;
+use super::profile::{
+    purpose, KeyKindProfile, Presentation, Privilege, ProviderProfile, PurposeProfile, ALL_MANUAL,
+};
 use super::{Endpoint, Provider};
 use crate::secret::Secret;
 
@@ -36,13 +39,6 @@ impl Provider for Postnomic {
         .await
     }
 }
-
-#[allow(unused_imports)]
-use super::profile::{
-    ops, purpose, KeyKindProfile,
-    OpMode::{Api, Manual, Unsupported},
-    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
-};
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
     id: "postnomic",

@@ -13,6 +13,11 @@ use serde_json::json;
 
 use super::api::{error_for, ClientError, Verification};
 use super::http::{Auth, Http};
+use super::profile::{
+    ops, purpose, KeyKindProfile,
+    OpMode::{Api, Unsupported},
+    Presentation, Privilege, ProviderProfile, PurposeProfile, Region,
+};
 use super::{
     path_segment, unauthorized, Admin, Endpoint, Excess, ExcessSeverity, ListedKey, NewKeySpec,
     NewRemoteValue, Provider,
@@ -84,17 +89,7 @@ pub async fn verify_key(at: &Endpoint<'_>, key: &Secret) -> Result<Verification,
 }
 
 pub async fn list_keys(admin: &Admin<'_>) -> Result<Vec<KeyInfo>, ClientError> {
-    let reply = admin
-        .at
-        .http
-        .send(
-            Method::GET,
-            admin.at.base_url,
-            "/api_keys",
-            Auth::Bearer(admin.key),
-            None,
-        )
-        .await?;
+    let reply = admin.bearer(Method::GET, "/api_keys", None).await?;
     if reply.status.as_u16() != 200 {
         return Err(error_for(&reply));
     }
@@ -113,13 +108,9 @@ enum OneKey {
 
 pub async fn get_key(admin: &Admin<'_>, id: &str) -> Result<Option<KeyInfo>, ClientError> {
     let reply = admin
-        .at
-        .http
-        .send(
+        .bearer(
             Method::GET,
-            admin.at.base_url,
             &format!("/api_keys/{}", path_segment(id)?),
-            Auth::Bearer(admin.key),
             None,
         )
         .await?;
@@ -213,13 +204,9 @@ impl Provider for SendGrid {
             });
         }
         let reply = admin
-            .at
-            .http
-            .send(
+            .bearer(
                 Method::POST,
-                admin.at.base_url,
                 "/api_keys",
-                Auth::Bearer(admin.key),
                 Some(json!({"name": spec.name, "scopes": spec.scopes})),
             )
             .await?;
@@ -247,15 +234,7 @@ impl Provider for SendGrid {
             return Ok(());
         }
         let reply = admin
-            .at
-            .http
-            .send(
-                Method::DELETE,
-                admin.at.base_url,
-                &format!("/api_keys/{id}"),
-                Auth::Bearer(admin.key),
-                None,
-            )
+            .bearer(Method::DELETE, &format!("/api_keys/{id}"), None)
             .await?;
         match reply.status.as_u16() {
             200 | 202 | 204 | 404 => Ok(()),
@@ -327,13 +306,6 @@ fn key_excess(granted: &[&str], purpose: &'static PurposeProfile) -> Option<Exce
         ),
     })
 }
-
-#[allow(unused_imports)]
-use super::profile::{
-    ops, purpose, KeyKindProfile,
-    OpMode::{Api, Manual, Unsupported},
-    Operations, Presentation, Privilege, ProviderProfile, PurposeProfile, Region, ALL_MANUAL,
-};
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {
     id: "sendgrid",
