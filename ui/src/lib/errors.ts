@@ -78,6 +78,9 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   provider_unavailable: 'The provider could not be reached or did not answer in time. Check the base URL and the network, then try again.',
   provider_malformed: 'The provider answered with something its API does not document. Check the base URL.',
   manual_only: 'This provider has no API for that; do it in its dashboard.',
+  provider_unusable_value: 'The provider says this value is not a well-formed key, so it cannot work: check that the whole key was copied.',
+  provider_region_unknown:
+    'Could not verify: the provider answered 401 on its default region, and the key may belong to another one (EU). Choose the key’s region on its connection, then verify again.',
   // issue 5: create / rotate / revoke
   rotation_in_progress: 'This key has an unfinished rotation. Finish it (Rotations) before starting another.',
   rotation_unsupported: 'Keyward cannot do this for this kind of key.',
@@ -112,6 +115,7 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
+  'provider_region_unknown',
   'rotation_unsupported',
   'rotation_lost_roll',
   'new_key_invalid',
@@ -185,11 +189,13 @@ export function errorField(code: ErrorCode, form: Form): string {
         case 'provider_not_found':
         case 'provider_unavailable':
         case 'provider_malformed':
+        case 'provider_region_unknown':
           return 'base_url';
         case 'malformed_key':
         case 'provider_unauthorized':
         case 'provider_forbidden':
         case 'provider_missing_scope':
+        case 'provider_unusable_value':
           return 'admin_secret';
         default:
           return 'general';

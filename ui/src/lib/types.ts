@@ -492,6 +492,9 @@ export const ERROR_CODES = [
   'provider_unavailable',
   'provider_malformed',
   'manual_only',
+  // issue 12: the provider decides validity; regions
+  'provider_unusable_value',
+  'provider_region_unknown',
   // issue 5: create / rotate / revoke
   'rotation_in_progress',
   'rotation_unsupported',
