@@ -282,34 +282,44 @@ async fn list_under(admin: &Admin<'_>, base: &str) -> Result<Vec<Token>, ClientE
     Ok(tokens)
 }
 
-/// Every user token, plus the account's own tokens where the connection names an account
-/// and the admin token may read them.
+/// Every user token, plus the account's own tokens where the connection names an account.
+/// The admin token may be a user token without "Account API Tokens Read", or an account
+/// token, which `/user/tokens` does not know: a refusal on one side leaves the other's list.
 pub async fn list_tokens(admin: &Admin<'_>) -> Result<Vec<(Token, &'static str)>, ClientError> {
-    let mut out: Vec<(Token, &'static str)> = list_under(admin, "/user/tokens")
-        .await?
-        .into_iter()
-        .map(|t| (t, "user_token"))
-        .collect();
-    if admin.at.options.account_id.is_some() {
-        // Without `include_expired` the account list leaves expired tokens out.
-        let base = format!(
-            "{}?include_expired=true",
-            tokens_base(&admin.at, "account_token")?
-        );
-        match list_under(admin, &base).await {
-            Ok(list) => out.extend(list.into_iter().map(|t| (t, "account_token"))),
-            // An admin token without "Account API Tokens Read" still syncs user tokens.
-            Err(
-                ClientError::Forbidden(_)
+    let refused = |e: &ClientError| {
+        matches!(
+            e,
+            ClientError::Unauthorized(_)
+                | ClientError::Forbidden(_)
                 | ClientError::MissingScope { .. }
-                | ClientError::NotFound,
-            ) => {
-                tracing::debug!("the admin token may not list the account's own tokens");
-            }
-            Err(e) => return Err(e),
+                | ClientError::NotFound
+        )
+    };
+    let users = list_under(admin, "/user/tokens").await;
+    let accounts = match admin.at.options.account_id {
+        // Without `include_expired` the account list leaves expired tokens out.
+        Some(_) => {
+            let base = format!(
+                "{}?include_expired=true",
+                tokens_base(&admin.at, "account_token")?
+            );
+            Some(list_under(admin, &base).await)
         }
+        None => None,
+    };
+    let tag = |list: Vec<Token>, kind: &'static str| list.into_iter().map(move |t| (t, kind));
+    match (users, accounts) {
+        (Ok(u), None) => Ok(tag(u, "user_token").collect()),
+        (Ok(u), Some(Ok(a))) => Ok(tag(u, "user_token")
+            .chain(tag(a, "account_token"))
+            .collect()),
+        (Ok(u), Some(Err(e))) if refused(&e) => {
+            tracing::debug!("the admin token may not list the account's own tokens");
+            Ok(tag(u, "user_token").collect())
+        }
+        (Err(e), Some(Ok(a))) if refused(&e) => Ok(tag(a, "account_token").collect()),
+        (Err(e), _) | (Ok(_), Some(Err(e))) => Err(e),
     }
-    Ok(out)
 }
 
 pub async fn get_token(admin: &Admin<'_>, kind: &str, id: &str) -> Result<Token, ClientError> {
@@ -318,15 +328,14 @@ pub async fn get_token(admin: &Admin<'_>, kind: &str, id: &str) -> Result<Token,
     Ok(result::<Token>(&reply)?.0)
 }
 
-pub async fn permission_groups(admin: &Admin<'_>) -> Result<Vec<PermissionGroup>, ClientError> {
-    let reply = call(
-        &admin.at,
-        admin.key,
-        Method::GET,
-        "/user/tokens/permission_groups",
-        None,
-    )
-    .await?;
+/// The permission groups a token of `kind` may be given (an account token's come from its
+/// account, which is also where an account admin token may ask).
+pub async fn permission_groups(
+    admin: &Admin<'_>,
+    kind: &str,
+) -> Result<Vec<PermissionGroup>, ClientError> {
+    let path = format!("{}/permission_groups", tokens_base(&admin.at, kind)?);
+    let reply = call(&admin.at, admin.key, Method::GET, &path, None).await?;
     Ok(result::<Vec<PermissionGroup>>(&reply)?.0)
 }
 
@@ -359,9 +368,10 @@ async fn user_id(admin: &Admin<'_>) -> Result<String, ClientError> {
 /// account (the connection's, else every account), or the user.
 pub async fn policies_for(
     admin: &Admin<'_>,
+    kind: &str,
     scopes: &[String],
 ) -> Result<Vec<Policy>, ClientError> {
-    let groups = permission_groups(admin).await?;
+    let groups = permission_groups(admin, kind).await?;
     let mut by_resource: Vec<(&'static str, Vec<GroupRef>)> = Vec::new();
     for s in scopes {
         let g = groups
@@ -614,7 +624,7 @@ impl Provider for Cloudflare {
         };
         let policies = match (&old, spec.scopes.is_empty()) {
             (Some(old), true) => old.policies.clone(),
-            _ => policies_for(admin, spec.scopes).await?,
+            _ => policies_for(admin, spec.kind, spec.scopes).await?,
         };
         let mut body = json!({"name": spec.name, "policies": policies});
         if let (Some(old), Some(obj)) = (&old, body.as_object_mut()) {

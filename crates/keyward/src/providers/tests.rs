@@ -729,3 +729,29 @@ fn custom_spec_validation() {
     }
     assert_eq!(custom_spec("my-svc-2", None).env_prefix(), "MY_SVC_2");
 }
+
+#[test]
+fn legacy_cloudflare_formats_fit_and_no_format_refuses_a_storable_value() {
+    let (p, user) = lookup_kind("cloudflare", "user_token").unwrap();
+    let global = p.kind("global_api_key").unwrap();
+    // Tokens made before 2026: 40 of [A-Za-z0-9_-], no prefix; legacy Global keys: 37–45 hex.
+    let legacy_token = format!("{}-_{}", "Ab3".repeat(12), "x9");
+    assert_eq!(legacy_token.len(), 40);
+    assert_eq!(
+        check_format(p, user, &legacy_token).unwrap(),
+        FormatCheck::Fits
+    );
+    for n in [37, 45] {
+        let key = "0123456789abcdef".repeat(3)[..n].to_owned();
+        assert_eq!(
+            check_format(p, global, &key).unwrap(),
+            FormatCheck::Fits,
+            "{n}"
+        );
+    }
+    // Anything else storable is a warning, never a refusal.
+    assert!(matches!(
+        check_format(p, user, "not-a-cloudflare-token"),
+        Ok(FormatCheck::Unusual(_))
+    ));
+}

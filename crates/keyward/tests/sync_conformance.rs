@@ -1,0 +1,236 @@
+//! Sync and connections against `provider-sim` on loopback, through the inventory (with the
+//! in-memory vault; the real keychain is covered by the CLI's tests): Postmark's one remote-id
+//! scheme, Cloudflare statuses and account-owned tokens, regions chosen for a connection.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::sync::Arc;
+
+use keyward::connection::ConnectionOptions;
+use keyward::inventory::NewConnection;
+use keyward::providers::{self, Admin, Endpoint, VerifyOutcome};
+use keyward::store::Store;
+use keyward::vault::MemoryVault;
+use keyward::{Config, Inventory, KeyFilter, NewKey, Secret};
+use provider_sim::{RunningSim, Seed, Simulator};
+
+const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+
+async fn inventory() -> Inventory {
+    let store = Store::open_in_memory().await.unwrap();
+    let config = Config::at(std::env::temp_dir().join("keyward-sync-conformance-never-written"));
+    Inventory::with_store(store, Arc::new(MemoryVault::new()), config).await
+}
+
+fn value(sim: &RunningSim, provider: &str, name: &str) -> Secret {
+    Secret::new(
+        sim.state()
+            .keys(Some(provider))
+            .into_iter()
+            .find(|k| k.name == name)
+            .unwrap_or_else(|| panic!("no {provider} key named {name:?}"))
+            .value,
+    )
+}
+
+fn connection(provider: &str, base: String, options: ConnectionOptions) -> NewConnection {
+    NewConnection {
+        provider: provider.into(),
+        name: format!("{provider}-sim"),
+        base_url: Some(base),
+        region: None,
+        options,
+        environment: "prod".into(),
+        test: true,
+    }
+}
+
+#[tokio::test]
+async fn postmark_verify_then_sync_never_makes_a_second_record() {
+    let sim = Simulator::start(Seed::demo()).unwrap();
+    let inv = inventory().await;
+    let c = inv
+        .connect(
+            connection(
+                "postmark",
+                sim.base_url("postmark"),
+                ConnectionOptions::default(),
+            ),
+            Some(value(&sim, "postmark", "Account admin")),
+        )
+        .await
+        .unwrap();
+    // A server token added by value and verified first …
+    let key = inv
+        .add(
+            NewKey {
+                provider: Some("postmark".into()),
+                kind: Some("server_token".into()),
+                name: "staging mail".into(),
+                environment: "staging".into(),
+                connection_id: Some(c.id),
+                ..NewKey::default()
+            },
+            value(&sim, "postmark", "Acme Staging"),
+        )
+        .await
+        .unwrap();
+    let (verified, v) = inv.verify(key.id).await.unwrap();
+    assert_eq!(v.outcome, VerifyOutcome::Valid);
+    let remote = verified
+        .remote_id
+        .clone()
+        .expect("verify learns the remote id");
+    // … is the same key the sync lists: refreshed, not imported again.
+    let (_, listed) = inv.sync_preview(&c.name).await.unwrap();
+    let same = listed
+        .iter()
+        .find(|r| r.remote_id == remote)
+        .expect("sync lists it under the same remote id");
+    assert_eq!(same.known_key_id, Some(key.id));
+    let (imported, refreshed) = inv.sync_commit(&c.name, "prod", None).await.unwrap();
+    assert!(refreshed.iter().any(|k| k.id == key.id));
+    assert!(!imported
+        .iter()
+        .any(|k| k.remote_id.as_deref() == Some(remote.as_str())));
+    let all = inv.list(&KeyFilter::default()).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .filter(|k| k.remote_id.as_deref() == Some(remote.as_str()))
+            .count(),
+        1,
+        "one record for the token"
+    );
+}
+
+#[tokio::test]
+async fn cloudflare_sync_records_disabled_and_expired_tokens_as_the_provider_says() {
+    let sim = Simulator::start(Seed::demo()).unwrap();
+    let inv = inventory().await;
+    let c = inv
+        .connect(
+            connection(
+                "cloudflare",
+                sim.base_url("cloudflare"),
+                ConnectionOptions::default(),
+            ),
+            Some(value(&sim, "cloudflare", "Keyward admin")),
+        )
+        .await
+        .unwrap();
+    let (imported, _) = inv.sync_commit(&c.name, "prod", None).await.unwrap();
+    let outcome = |name: &str| {
+        imported
+            .iter()
+            .find(|k| k.name == name)
+            .unwrap_or_else(|| panic!("{name} imported"))
+            .verify_outcome
+            .clone()
+    };
+    assert_eq!(outcome("Paused integration").as_deref(), Some("disabled"));
+    assert_eq!(outcome("Old CI deploy").as_deref(), Some("expired"));
+    assert_eq!(
+        outcome("DNS edit - prod"),
+        None,
+        "active tokens carry no verdict"
+    );
+}
+
+#[tokio::test]
+async fn cloudflare_account_tokens_are_listed_rolled_and_deleted_under_their_account() {
+    let sim = Simulator::start(Seed::demo()).unwrap();
+    let http = providers::http::Http::new().unwrap();
+    let base = sim.base_url("cloudflare");
+    let options = ConnectionOptions {
+        account_id: Some(ACCOUNT.into()),
+        ..ConnectionOptions::default()
+    };
+    let admin_key = value(&sim, "cloudflare", "Account token admin");
+    let admin = Admin {
+        at: Endpoint {
+            http: &http,
+            base_url: &base,
+            options: &options,
+            region_guessed: false,
+        },
+        key: &admin_key,
+    };
+    let cf = providers::get("cloudflare").unwrap();
+    // An account token as the admin: `/user/tokens` does not know it, the account does.
+    let listed = cf.list(&admin).await.unwrap();
+    let own = listed
+        .iter()
+        .find(|k| k.name == "Account token admin")
+        .expect("the account's tokens are listed");
+    assert_eq!(own.kind, "account_token");
+    // A new account token, rolled and deleted where it lives.
+    let created = cf
+        .create(
+            &admin,
+            &providers::NewKeySpec {
+                name: "acct deploy [kw-test]",
+                kind: "account_token",
+                scopes: &["Workers Scripts Write".to_owned()],
+                replaces: None,
+            },
+        )
+        .await
+        .unwrap();
+    let kind = cf.profile().kind("account_token").unwrap();
+    let at = Endpoint {
+        http: &http,
+        base_url: &base,
+        options: &options,
+        region_guessed: false,
+    };
+    assert_eq!(
+        cf.verify(&at, kind, &created.value).await.unwrap().outcome,
+        VerifyOutcome::Valid
+    );
+    let rolled = cf
+        .roll(&admin, "account_token", &created.remote_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        cf.verify(&at, kind, &created.value).await.unwrap().outcome,
+        VerifyOutcome::Invalid,
+        "the old value died with the roll"
+    );
+    assert_eq!(
+        cf.verify(&at, kind, &rolled.value).await.unwrap().outcome,
+        VerifyOutcome::Valid
+    );
+    cf.delete(&admin, "account_token", &created.remote_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        cf.verify(&at, kind, &rolled.value).await.unwrap().outcome,
+        VerifyOutcome::Invalid,
+        "deleted under its account"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_takes_a_region_or_a_base_url_and_says_which() {
+    let inv = inventory().await;
+    let mut new = connection("posthog", String::new(), ConnectionOptions::default());
+    new.base_url = None;
+    new.region = Some("eu".into());
+    new.test = false;
+    let c = inv.connect(new, None).await.unwrap();
+    assert_eq!(c.base_url, "https://eu.posthog.com");
+    let mut both = connection(
+        "sendgrid",
+        "https://api.sendgrid.com/v3".into(),
+        ConnectionOptions::default(),
+    );
+    both.region = Some("eu".into());
+    both.test = false;
+    let e = inv.connect(both, None).await.unwrap_err();
+    assert_eq!(e.code(), "invalid_input", "{e}");
+    let mut none = connection("cloudflare", String::new(), ConnectionOptions::default());
+    none.base_url = None;
+    none.region = Some("eu".into());
+    none.test = false;
+    let e = inv.connect(none, None).await.unwrap_err();
+    assert!(e.to_string().contains("no regions"), "{e}");
+}
