@@ -42,6 +42,7 @@ fn sample_key() -> KeyDto {
         verify_outcome: None,
         verify_detail: None,
         usage: None,
+        region: None,
     })
 }
 

@@ -110,6 +110,9 @@ pub struct NewKeyInput {
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(default)]
     pub last_rotated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// One of the provider's regions (`eu`) for a key without a connection.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 impl NewKeyInput {
@@ -126,6 +129,7 @@ impl NewKeyInput {
             env_var: self.env_var,
             created_at: self.created_at,
             last_rotated_at: self.last_rotated_at,
+            region: self.region,
             ..keyward::NewKey::default()
         };
         (new, self.secret)

@@ -221,6 +221,7 @@ async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
             Some(name) => Some(inv.connection(name).await?.id),
             None => None,
         },
+        region: a.region,
         ..NewKey::default()
     };
     let secret = read_secret("Key value (input hidden): ")?;

@@ -241,6 +241,10 @@ pub struct AddArgs {
     /// Where the key is used: server, web, mobile, desktop, ci or local.
     #[arg(long)]
     pub usage: Option<String>,
+    /// The provider's hosted region the key belongs to (PostHog, Postman, SendGrid: us or eu),
+    /// for a key without a connection: verify asks that region's host.
+    #[arg(long)]
+    pub region: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

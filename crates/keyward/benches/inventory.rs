@@ -67,6 +67,7 @@ fn record(i: usize) -> KeyRecord {
         verify_outcome: None,
         verify_detail: None,
         usage: None,
+        region: None,
     }
 }
 

@@ -46,6 +46,8 @@ pub struct NewKey {
     pub connection_id: Option<Uuid>,
     /// Where the key is used (`--usage web`); `None` = not stated.
     pub usage: Option<KeyUsage>,
+    /// One of the provider's hosted regions (`eu`), for a key without a connection.
+    pub region: Option<String>,
 }
 
 /// A change to a key's metadata; `None` leaves a field as it is.
@@ -1053,6 +1055,40 @@ pub(crate) fn prepare_record(
         }
     };
 
+    let region = match new
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        None => None,
+        Some(r) => {
+            let profile = providers::profile(&provider_id).filter(|p| !p.regions.is_empty());
+            let Some(profile) = profile else {
+                return Err(Error::invalid(
+                    "region",
+                    "this provider has one global API and no regions",
+                ));
+            };
+            let found = profile.region(r).ok_or_else(|| {
+                Error::invalid(
+                    "region",
+                    format!(
+                        "{}'s regions are {}",
+                        profile.display_name,
+                        profile
+                            .regions
+                            .iter()
+                            .map(|x| x.id)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+            Some(found.id.to_owned())
+        }
+    };
+
     let env_var = match new.env_var {
         Some(v) if !v.trim().is_empty() => validate_env_var(&v)?,
         _ => default_env_var(&env_prefix, &name),
@@ -1098,6 +1134,7 @@ pub(crate) fn prepare_record(
         verify_outcome: None,
         verify_detail: None,
         usage: new.usage,
+        region,
     })
 }
 

@@ -77,6 +77,10 @@ pub struct KeyRecord {
     /// Where the key is used; client-side usage of a secret-grade kind is a finding.
     #[serde(default)]
     pub usage: Option<KeyUsage>,
+    /// The provider's hosted region the key belongs to (`eu`), where it has several and the
+    /// key has no connection to say so; `None`: not chosen.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// Where a key is used. `Web` and `Mobile` ship the value to users' devices, where only a

@@ -234,3 +234,53 @@ async fn a_connection_takes_a_region_or_a_base_url_and_says_which() {
     let e = inv.connect(none, None).await.unwrap_err();
     assert!(e.to_string().contains("no regions"), "{e}");
 }
+
+#[tokio::test]
+async fn a_key_without_a_connection_knows_its_region() {
+    let inv = inventory().await;
+    let phx = Secret::new(format!("phx_{}", "Z".repeat(48)));
+    let key = inv
+        .add(
+            NewKey {
+                provider: Some("posthog".into()),
+                kind: Some("personal".into()),
+                name: "eu analytics".into(),
+                environment: "prod".into(),
+                region: Some("EU".into()),
+                ..NewKey::default()
+            },
+            phx.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(key.region.as_deref(), Some("eu"), "stored, normalised");
+    assert_eq!(inv.get(key.id).await.unwrap().region.as_deref(), Some("eu"));
+    // Verify asks that region's host, and a 401 there is a verdict (the region is known).
+    let t = providers::VerifyTarget::for_key(&key, None, None);
+    assert_eq!(t.base_url, Some("https://eu.posthog.com"));
+    assert!(t.base_url_chosen);
+    // Without a region the default host is a guess.
+    let mut guessed = key.clone();
+    guessed.region = None;
+    let t = providers::VerifyTarget::for_key(&guessed, None, None);
+    assert_eq!(t.base_url, None);
+    assert!(!t.base_url_chosen);
+    // A region the provider does not have, or a provider without regions: a clear error.
+    for (provider, region) in [("posthog", "mars"), ("cloudflare", "eu")] {
+        let e = inv
+            .add(
+                NewKey {
+                    provider: Some(provider.into()),
+                    name: format!("{provider} {region}"),
+                    environment: "prod".into(),
+                    region: Some(region.into()),
+                    ..NewKey::default()
+                },
+                Secret::new(format!("kw-{}", "q".repeat(40))),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_input", "{e}");
+        assert!(e.to_string().contains("region"), "{e}");
+    }
+}

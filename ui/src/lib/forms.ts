@@ -66,6 +66,8 @@ export interface AddForm {
   /** Keys that existed before Keyward: YYYY-MM-DD from date inputs, '' = not given. */
   created: string;
   rotated: string;
+  /** The provider's region the key belongs to (`eu`), '' = not chosen. */
+  region?: string;
 }
 
 export const EMPTY_ADD_FORM: AddForm = {
@@ -112,6 +114,7 @@ export function toNewKeyInput(form: AddForm, provider?: ProviderDto): NewKeyInpu
     // Only when given: absent means "now" to the backend.
     ...(form.created.trim() ? { created_at: dayToRfc3339(form.created) } : {}),
     ...(form.rotated.trim() ? { last_rotated_at: dayToRfc3339(form.rotated) } : {}),
+    ...(form.region && provider?.regions?.some((r) => r.id === form.region) ? { region: form.region } : {}),
   };
 }
 

@@ -53,6 +53,8 @@ export interface KeyDto {
   verify_detail: string | null;
   /** Where the key is used; web/mobile/desktop on a secret kind is a client-exposed finding. */
   usage: KeyUsage | null;
+  /** The provider's region the key belongs to (`eu`) when it has no connection; absent/`null`: not chosen. */
+  region?: string | null;
   /** The key's findings, acknowledged ones included (marked). */
   findings: Finding[];
 }
@@ -98,6 +100,8 @@ export interface NewKeyInput {
   /** For keys that existed before Keyward (RFC 3339); absent/`null`: now. */
   created_at?: string | null;
   last_rotated_at?: string | null;
+  /** One of the provider's regions (`eu`) for a key without a connection. */
+  region?: string | null;
 }
 
 export interface KeyPatch {

@@ -40,6 +40,7 @@ fn record(provider: &str, kind: &str, env: &str) -> KeyRecord {
         verify_outcome: None,
         verify_detail: None,
         usage: None,
+        region: None,
     }
 }
 

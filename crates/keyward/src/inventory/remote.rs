@@ -307,7 +307,7 @@ impl Inventory {
             .connection_id
             .and_then(|id| setup.connections.iter().find(|c| c.id == id));
         let spec = setup.custom.iter().find(|c| c.id == key.provider);
-        let target = VerifyTarget::for_key(&key.provider, &key.kind, connection, spec);
+        let target = VerifyTarget::for_key(&key, connection, spec);
         let account = id.to_string();
         let secret = on_vault(&self.vault, move |v| v.get(&account))
             .await?

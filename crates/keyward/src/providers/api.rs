@@ -193,19 +193,24 @@ pub(super) static NO_OPTIONS: crate::connection::ConnectionOptions =
     };
 
 impl<'a> VerifyTarget<'a> {
-    /// A key's target: its connection's base URL and options where it has one, else the
-    /// provider's default (a guessed region).
+    /// A key's target: its connection's base URL and options where it has one, else its
+    /// chosen region's host, else the provider's default (a guessed region).
     pub fn for_key(
-        provider: &'a str,
-        kind: &'a str,
+        key: &'a crate::KeyRecord,
         connection: Option<&'a crate::connection::Connection>,
         custom: Option<&'a super::CustomProviderSpec>,
     ) -> VerifyTarget<'a> {
+        let region_base = key
+            .region
+            .as_deref()
+            .and_then(|r| super::profile(&key.provider)?.region(r))
+            .map(|r| r.base_url);
+        let base_url = connection.map(|c| c.base_url.as_str()).or(region_base);
         VerifyTarget {
-            provider,
-            kind,
-            base_url: connection.map(|c| c.base_url.as_str()),
-            base_url_chosen: connection.is_some(),
+            provider: &key.provider,
+            kind: &key.kind,
+            base_url,
+            base_url_chosen: base_url.is_some(),
             options: connection.map_or(&NO_OPTIONS, |c| &c.options),
             custom,
         }

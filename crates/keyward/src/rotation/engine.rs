@@ -292,7 +292,7 @@ impl Driver<'_> {
         }
         let custom = self.inv.custom_providers().await?;
         let spec = custom.iter().find(|c| c.id == key.provider);
-        let target = VerifyTarget::for_key(&key.provider, &key.kind, ctx.connection.as_ref(), spec);
+        let target = VerifyTarget::for_key(key, ctx.connection.as_ref(), spec);
         Ok(providers::verify(&self.http, &target, value).await?)
     }
 
@@ -1341,5 +1341,6 @@ pub(super) fn placeholder_record() -> KeyRecord {
         verify_outcome: None,
         verify_detail: None,
         usage: None,
+        region: None,
     }
 }

@@ -214,6 +214,7 @@ fn key(provider: &str, kind: &str) -> KeyRecord {
         verify_outcome: None,
         verify_detail: None,
         usage: None,
+        region: None,
     }
 }
 

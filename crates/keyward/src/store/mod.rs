@@ -70,13 +70,13 @@ fn map_unique(err: sqlx::Error, rec: &KeyRecord) -> StoreError {
 
 const KEY_COLUMNS: &str = "k.id, k.provider, k.kind, k.name, k.environment, k.purpose, k.owner, \
     k.tags, k.scopes, k.remote_id, k.env_var, k.created_at, k.last_rotated_at, k.last_used_at, \
-    k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at, k.connection_id, k.verify_outcome, k.verify_detail, k.usage";
+    k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at, k.connection_id, k.verify_outcome, k.verify_detail, k.usage, k.region";
 
 /// Every column but `id`, in the order [`bind_record`] binds them.
 const RECORD_FIELDS: &str = "provider, kind, name, environment, purpose, owner, tags, scopes, remote_id, \
     env_var, created_at, last_rotated_at, last_used_at, last_verified_at, expires_at, status, fingerprint, \
-    masked_hint, updated_at, connection_id, verify_outcome, verify_detail, usage";
-const RECORD_FIELD_COUNT: usize = 23;
+    masked_hint, updated_at, connection_id, verify_outcome, verify_detail, usage, region";
+const RECORD_FIELD_COUNT: usize = 24;
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
@@ -109,7 +109,8 @@ fn bind_record<'q>(
         .bind(rec.connection_id.map(|c| c.to_string()))
         .bind(&rec.verify_outcome)
         .bind(&rec.verify_detail)
-        .bind(rec.usage.map(|u| u.as_str())))
+        .bind(rec.usage.map(|u| u.as_str()))
+        .bind(&rec.region))
 }
 
 /// Environments named by a key exist (appended after the configured ones).
@@ -170,6 +171,7 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
                     .ok_or_else(|| StoreError::Corrupt(format!("usage '{u}' of {id}")))?,
             ),
         },
+        region: row.try_get("region")?,
     })
 }
 

@@ -28,6 +28,7 @@ fn record(name: &str, env: &str, purpose: &str) -> KeyRecord {
         verify_outcome: None,
         verify_detail: None,
         usage: None,
+        region: None,
     }
 }
 
