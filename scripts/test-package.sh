@@ -173,8 +173,8 @@ package_of() { # the package that installed file $1 (merged /usr: dpkg may know 
     return 0
   done
 }
-# The whole cache once, read into a variable: `ldconfig -p | awk '… exit'` under pipefail dies
-# of SIGPIPE whenever awk stops before ldconfig has finished writing.
+# The whole cache once, read into a variable: piped straight into an awk that exits at the
+# first match, ldconfig dies of SIGPIPE under pipefail whenever awk stops before it is done.
 ld_cache=$(ldconfig -p)
 for bin in keyward keyward-desktop; do
   for lib in $(readelf -d "$tmp/deb/usr/bin/$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do

@@ -341,6 +341,11 @@ impl Inventory {
         else {
             return Ok(None);
         };
+        // The admin key is read from the keychain only where the provider uses it: `verify
+        // --all` over connected keys must not cost a second keychain read per key.
+        if !provider.verifies_through_connection(kind) {
+            return Ok(None);
+        }
         let account = admin_id.to_string();
         let Some(admin) = on_vault(&self.vault, move |v| v.get(&account)).await? else {
             return Ok(None);

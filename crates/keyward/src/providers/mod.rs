@@ -174,6 +174,13 @@ pub trait Provider: Send + Sync {
         Err(no_verify(self.profile(), kind))
     }
 
+    /// Whether keys of `kind` are verified through the connection ([`Provider::verify_managed`]),
+    /// so a caller fetches the admin key only where it is used.
+    fn verifies_through_connection(&self, kind: &'static KeyKindProfile) -> bool {
+        let _ = kind;
+        false
+    }
+
     /// Verification that needs the management connection (PostHog project secret keys: the
     /// list's mask is the only evidence). `None`: [`Provider::verify`] is the way.
     async fn verify_managed(

@@ -318,6 +318,10 @@ impl Provider for PostHog {
         }
     }
 
+    fn verifies_through_connection(&self, kind: &'static KeyKindProfile) -> bool {
+        matches!(kind.id, "project_secret" | "flags_secure_key")
+    }
+
     /// Project secret keys have no verify call: the project's list must show the key with
     /// this value's mask (`phs_...abcd`).
     async fn verify_managed(

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use reqwest::Method;
 
 use super::api::{ClientError, Verification};
-use super::probe::Probe;
+use super::probe;
 use super::profile::{
     purpose, KeyKindProfile, Presentation, Privilege, ProviderProfile, PurposeProfile, ALL_MANUAL,
 };
@@ -27,16 +27,15 @@ impl Provider for Postmon {
         _kind: &'static KeyKindProfile,
         key: &Secret,
     ) -> Result<Verification, ClientError> {
-        Probe {
-            http: at.http,
-            base_url: at.base_url,
-            method: Method::POST,
-            // The seed's ingestion endpoint; a connection may name another.
-            path: at.options.probe_path.as_deref().unwrap_or("/v1/event"),
-            presentation: super::Presentation::BodyField,
-            name: "api_key",
-        }
-        .verify(key)
+        // The seed's ingestion endpoint; a connection may name another.
+        probe::verify_at(
+            at,
+            Method::POST,
+            "/v1/event",
+            Presentation::BodyField,
+            "api_key",
+            key,
+        )
         .await
     }
 }

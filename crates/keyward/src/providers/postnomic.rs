@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use reqwest::Method;
 
 use super::api::{ClientError, Verification};
-use super::probe::Probe;
+use super::probe;
 use super::profile::{
     purpose, KeyKindProfile, Presentation, Privilege, ProviderProfile, PurposeProfile, ALL_MANUAL,
 };
@@ -27,15 +27,14 @@ impl Provider for Postnomic {
         _kind: &'static KeyKindProfile,
         key: &Secret,
     ) -> Result<Verification, ClientError> {
-        Probe {
-            http: at.http,
-            base_url: at.base_url,
-            method: Method::GET,
-            path: at.options.probe_path.as_deref().unwrap_or("/api/v1/posts"),
-            presentation: super::Presentation::Header,
-            name: "X-Api-Key",
-        }
-        .verify(key)
+        probe::verify_at(
+            at,
+            Method::GET,
+            "/api/v1/posts",
+            Presentation::Header,
+            "X-Api-Key",
+            key,
+        )
         .await
     }
 }

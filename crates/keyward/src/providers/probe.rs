@@ -17,6 +17,27 @@ pub struct Probe<'a> {
     pub name: &'a str,
 }
 
+/// A seed provider's probe: `default_path` unless the connection configures its own.
+pub(super) async fn verify_at(
+    at: &super::Endpoint<'_>,
+    method: Method,
+    default_path: &str,
+    presentation: Presentation,
+    name: &str,
+    key: &Secret,
+) -> Result<Verification, ClientError> {
+    Probe {
+        http: at.http,
+        base_url: at.base_url,
+        method,
+        path: at.options.probe_path.as_deref().unwrap_or(default_path),
+        presentation,
+        name,
+    }
+    .verify(key)
+    .await
+}
+
 impl Probe<'_> {
     pub async fn verify(&self, key: &Secret) -> Result<Verification, ClientError> {
         let (auth, body) = match self.presentation {
