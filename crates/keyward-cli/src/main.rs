@@ -12,6 +12,13 @@ mod rotation_cmd;
 mod secret_input;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Every freed heap block is wiped before it is reused (see docs/security.md): copies of a key
+/// made inside libraries (hyper's buffers, serde_json's strings, the D-Bus messages of the
+/// keychain) do not outlive their use.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -295,8 +295,15 @@ impl Cmd<'_> {
     }
 
     pub fn run(self) -> Out {
+        let (command, stdin, label, timeout) = self.build(Path::new(env!("CARGO_BIN_EXE_keyward")));
+        run_with_timeout(command, &stdin, timeout, label)
+    }
+
+    /// The command as `run` would start it, with `binary` as the program (the memory test
+    /// runs the release build): (command, stdin, label, timeout).
+    pub fn build(self, binary: &Path) -> (Command, Vec<u8>, String, Duration) {
         let label = format!("keyward {}", shown_args(&self.args));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_keyward"));
+        let mut command = Command::new(binary);
         command
             .args(&self.args)
             .env_clear()
@@ -315,7 +322,7 @@ impl Cmd<'_> {
         for (k, v) in &self.vars {
             command.env(k, v);
         }
-        run_with_timeout(command, &self.stdin, self.timeout, label)
+        (command, self.stdin, label, self.timeout)
     }
 }
 
