@@ -105,6 +105,17 @@ fn traced_cmd<T>(op: &'static str, cmd: Cmd<'_>, inspect: impl FnMut(i32) -> T) 
         "{label}: the control value in the process's environment was not found in the memory \
          read, so the scan read the wrong memory (or none): {control}"
     );
+    // Every operation here handles a key value: its pages were locked (and stay locked).
+    let locked_kib: u64 = traced
+        .status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmLck:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    assert!(
+        locked_kib > 0,
+        "{label}: no memory locked (VmLck 0 kB): secrets' pages must be mlocked"
+    );
     (
         Measured {
             operation: op,

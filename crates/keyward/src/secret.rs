@@ -20,6 +20,7 @@ impl Secret {
             // left behind beyond the new length.
             value.drain(..start);
         }
+        crate::memory_lock::lock(value.as_ptr(), value.capacity());
         Secret(SecretBox::new(Box::new(value)))
     }
 
