@@ -48,6 +48,8 @@ else
   if bash scripts/test-package.sh </dev/null; then
     # The e2e tests then drive the very binaries that went into the packages.
     e2e_env=(KEYWARD_APP="$PWD/target/release/keyward-desktop" KEYWARD_CLI="$PWD/target/release/keyward")
+    # The memory test (crates/keyward-cli/tests/memory.rs) measures the shipped CLI too.
+    export KEYWARD_MEMORY_CLI="$PWD/target/release/keyward"
   else
     failed+=(package)
   fi
@@ -81,6 +83,9 @@ unset WAYLAND_DISPLAY XAUTHORITY
 # nowhere keeps a stray test off the user's keychain, and stops libdbus from autolaunching
 # a bus (and a locked keyring) on our $DISPLAY.
 export DBUS_SESSION_BUS_ADDRESS="unix:path=$tmp/no-session-bus"
+# The memory test's counts per operation (docs/security.md).
+mkdir -p artifacts/memory
+export KEYWARD_MEMORY_REPORT="$PWD/artifacts/memory/cli.json"
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test: FAILED before the Rust tests: ${failed[*]}" >&2

@@ -15,7 +15,8 @@
 # data dir (see lib/harness.mjs for how the environment reaches the app). Screenshots go to
 # artifacts/e2e/; on failure the daemons' logs too.
 #
-# Environment: KEYWARD_APP, KEYWARD_CLI, KEYWARD_PROVIDER_SIM (default target/debug/...),
+# Environment: KEYWARD_APP, KEYWARD_CLI, KEYWARD_PROVIDER_SIM, KEYWARD_MEMORY_SCAN (default
+# target/debug/...),
 # KEYWARD_SIM_SEED (default fixtures/sim-seed.json), TAURI_DRIVER (default
 # .tools/bin/tauri-driver, else PATH), WEBKIT_WEBDRIVER (default: WebKitWebDriver on PATH),
 # KEYWARD_E2E_ARTIFACTS (default artifacts/e2e), KEYWARD_E2E_KEEP=1 keeps the temp dir,
@@ -34,12 +35,15 @@ die() {
 app=${KEYWARD_APP:-$root/target/debug/keyward-desktop}
 cli=${KEYWARD_CLI:-$root/target/debug/keyward}
 sim=${KEYWARD_PROVIDER_SIM:-$root/target/debug/provider-sim}
-for bin in "$app" "$cli" "$sim"; do
+# The memory test's reader of /proc/PID/mem (crates/memory-scan).
+memory_scan=${KEYWARD_MEMORY_SCAN:-$root/target/debug/memory-scan}
+for bin in "$app" "$cli" "$sim" "$memory_scan"; do
   [ -x "$bin" ] || die "$bin is missing: build first (make build, or: npm run build --prefix ui && cargo build --workspace --bins). This script builds nothing."
 done
 app=$(realpath "$app")
 cli=$(realpath "$cli")
 sim=$(realpath "$sim")
+memory_scan=$(realpath "$memory_scan")
 sim_seed=${KEYWARD_SIM_SEED:-$here/fixtures/sim-seed.json}
 [ -f "$sim_seed" ] || die "the simulator's seed file $sim_seed is missing"
 sim_seed=$(realpath "$sim_seed")
@@ -287,7 +291,7 @@ echo "e2e: display $display, driver 127.0.0.1:$driver_port, provider-sim $sim_ur
 (
   cd "$here"
   exec env \
-    KEYWARD_APP="$app" KEYWARD_CLI="$cli" \
+    KEYWARD_APP="$app" KEYWARD_CLI="$cli" KEYWARD_MEMORY_SCAN="$memory_scan" \
     DISPLAY="$display" DBUS_SESSION_BUS_ADDRESS="$keychain_bus" \
     KEYWARD_E2E_NO_KEYCHAIN_BUS="$nokeychain_bus" \
     KEYWARD_E2E_DRIVER_PORT="$driver_port" \
@@ -295,7 +299,7 @@ echo "e2e: display $display, driver 127.0.0.1:$driver_port, provider-sim $sim_ur
     KEYWARD_E2E_TMP="$tmp/data" KEYWARD_E2E_FILES="$tmp/files" \
     KEYWARD_E2E_APP_LOG="$tmp/tauri-driver.log" \
     KEYWARD_SIM="$sim_url" KEYWARD_SIM_SEED="$sim_seed" KEYWARD_E2E_SIM_LOG="$tmp/provider-sim.log" \
-    node --test --test-concurrency=1 --test-reporter=tap "$@" keyward.test.mjs about.test.mjs rotation.test.mjs findings.test.mjs
+    node --test --test-concurrency=1 --test-reporter=tap "$@" keyward.test.mjs about.test.mjs rotation.test.mjs findings.test.mjs memory.test.mjs
 ) </dev/null &
 started+=($!)
 status=0

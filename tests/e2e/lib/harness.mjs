@@ -234,7 +234,7 @@ export function newDataDir(name) {
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** PIDs of processes whose environment holds KEYWARD_DATA_DIR=dataDir (the app, its WebKit children). */
-function processesUsing(dataDir) {
+export function processesUsing(dataDir) {
   const marker = Buffer.from(`KEYWARD_DATA_DIR=${dataDir}\0`);
   const pids = [];
   for (const entry of readdirSync('/proc')) {
