@@ -126,9 +126,11 @@ impl Verification {
     }
 }
 
-/// Turns a non-success reply into an error, reading the provider's own error body.
+/// Turns a non-success reply into an error, reading the provider's own error body: only a
+/// scrubbed, length-capped excerpt of its text travels on (errors reach the window, the
+/// CLI's output, the log and `rotations.error_message`).
 pub(crate) fn error_for(reply: &http::Reply) -> ClientError {
-    let message = error_message(&reply.body);
+    let message = reply.excerpt(&error_message(&reply.body));
     match reply.status.as_u16() {
         401 => ClientError::Unauthorized(message),
         403 => match missing_scope(&message) {
@@ -158,7 +160,7 @@ fn error_message(body: &[u8]) -> String {
         .or_else(|| v.get("message"))
         .and_then(|m| m.as_str())
         .unwrap_or("no message");
-    text.chars().filter(|c| !c.is_control()).take(300).collect()
+    super::redact::excerpt(text, super::redact::EXCERPT_CHARS)
 }
 
 /// PostHog: `API key missing required scope 'dashboard:write'`.
