@@ -12,6 +12,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -164,7 +165,8 @@ fn unusable_value(reply: &Reply) -> bool {
     if reply.status.as_u16() != 400 {
         return false;
     }
-    let Ok(env) = serde_json::from_slice::<Envelope<Value>>(&reply.body) else {
+    // `IgnoredAny`: an error body's `result` is skipped, never held as a tree.
+    let Ok(env) = serde_json::from_slice::<Envelope<IgnoredAny>>(&reply.body) else {
         return false;
     };
     env.errors.iter().any(|e| {
@@ -236,7 +238,7 @@ pub async fn verify_token(
                 other => {
                     return Err(ClientError::Malformed(format!(
                         "unknown token status '{}'",
-                        reply.excerpt(&super::redact::excerpt(other, 20))
+                        super::redact::excerpt(&reply.excerpt(other), 20)
                     )))
                 }
             };
@@ -259,7 +261,7 @@ pub async fn verify_token(
 }
 
 fn has_code(reply: &Reply, code: i64) -> bool {
-    serde_json::from_slice::<Envelope<Value>>(&reply.body)
+    serde_json::from_slice::<Envelope<IgnoredAny>>(&reply.body)
         .is_ok_and(|env| env.errors.iter().any(|e| e.code == code))
 }
 

@@ -691,6 +691,124 @@ mod tests {
         ));
     }
 
+    #[tokio::test]
+    async fn send_refuses_a_final_url_off_the_base_host_before_connecting() {
+        // The last line of defence: whatever built the URL, the one place that sends checks
+        // it against the base. A listener stands where the stray request would go.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let http = Http::new().unwrap();
+        let key = Secret::new("kw-canary-final-url-0123456789".into());
+        let base = check_base_url("http://localhost:9").unwrap();
+        for stray in [
+            format!("http://127.0.0.1:{port}/x"),
+            format!("http://localhost:{port}/x"),
+            "http://user@localhost:9/x".to_owned(),
+            "https://localhost:9/x".to_owned(),
+        ] {
+            let url = Url::parse(&stray).unwrap();
+            let e = http
+                .send_to(Method::GET, &base, url, Auth::Bearer(&key), None)
+                .await
+                .err()
+                .unwrap();
+            assert_eq!(e.code(), "invalid_url", "{stray}: {e:?}");
+            assert!(!format!("{e:?}").contains("canary"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            listener.accept().is_err(),
+            "a request left for another host"
+        );
+    }
+
+    #[test]
+    fn dynamic_segments_never_change_host_or_path() {
+        let base = check_base_url("https://api.example.com/v3").unwrap();
+        for id in [
+            "a/b",
+            "a?b",
+            "a#b",
+            "@evil.example",
+            "..%2f",
+            "a\\b",
+            "x y",
+            ":80",
+        ] {
+            let url = ApiPath::new("/keys")
+                .seg(id)
+                .unwrap()
+                .lit("roll")
+                .url_under(&base);
+            assert_eq!(url.host_str(), Some("api.example.com"), "{id}");
+            assert_eq!(url.query(), None, "{id}");
+            assert_eq!(url.fragment(), None, "{id}");
+            let segs: Vec<_> = url.path_segments().unwrap().collect();
+            assert_eq!(segs.len(), 4, "{id}: {url}");
+            assert_eq!((segs[0], segs[1], segs[3]), ("v3", "keys", "roll"), "{id}");
+        }
+        for id in ["", ".", ".."] {
+            assert!(ApiPath::new("/keys").seg(id).is_err(), "{id:?}");
+        }
+        let url = ApiPath::new("/servers")
+            .query("count", 100)
+            .query("token", "a&b=c")
+            .url_under(&base);
+        assert_eq!(
+            url.as_str(),
+            "https://api.example.com/v3/servers?count=100&token=a%26b%3Dc"
+        );
+    }
+
+    #[test]
+    fn probe_paths_are_paths_below_the_base() {
+        let base = check_base_url("http://localhost:9/blog").unwrap();
+        let url = ApiPath::probe("/api/v1/posts?limit=1")
+            .unwrap()
+            .url_under(&base);
+        assert_eq!(url.as_str(), "http://localhost:9/blog/api/v1/posts?limit=1");
+        assert_eq!(
+            ApiPath::probe("").unwrap().url_under(&base).as_str(),
+            "http://localhost:9/blog"
+        );
+        for bad in [
+            ".evil.example/",
+            "@evil.example/x",
+            "x",
+            "/a/../b",
+            "/./b",
+            "/a//b",
+            "/%2e%2e/b",
+            "/a#b",
+            "/a b",
+            "/a\\b",
+        ] {
+            let e = ApiPath::probe(bad).err().unwrap_or_else(|| panic!("{bad}"));
+            assert!(matches!(e, ClientError::InvalidUrl(_)), "{bad}: {e:?}");
+            assert!(format!("{e}").contains("probe path"), "{e}");
+        }
+        assert!(check_probe_path("").is_err());
+        assert!(check_probe_path("/v1/ping").is_ok());
+    }
+
+    #[test]
+    fn base_urls_the_parser_would_repair_are_refused() {
+        for raw in [
+            "https:///nohost",
+            "https://exa\tmple.com",
+            "https://example.com\\@evil.test",
+            "https://a b.test",
+            "https://bad_host.test",
+        ] {
+            assert!(check_base_url(raw).is_err(), "{raw}");
+        }
+        assert!(matches!(
+            check_base_url("http://0.0.0.0:1"),
+            Err(ClientError::InsecureUrl(_))
+        ));
+    }
+
     #[test]
     fn retry_headers() {
         let mut h = HeaderMap::new();
