@@ -724,6 +724,31 @@ mod tests {
     }
 
     #[test]
+    fn key_buffers_are_shared_not_copied() {
+        // The comment on `secret_header` says a clone per attempt shares the zeroizing buffer.
+        let key = Secret::new("kw-canary-header-0123456789".into());
+        let v = secret_header(b"Bearer ", &key).unwrap();
+        let c = v.clone();
+        assert!(v.is_sensitive() && c.is_sensitive());
+        assert_eq!(
+            v.as_bytes().as_ptr(),
+            c.as_bytes().as_ptr(),
+            "a clone copied the key"
+        );
+        assert_eq!(v.as_bytes(), b"Bearer kw-canary-header-0123456789");
+        // The body is serialized once, the key merged as the provider's field.
+        let body =
+            body_with_secret(Some(serde_json::json!({"a": 1, "k": "x"})), "k", &key).unwrap();
+        let again = body.clone();
+        assert_eq!(body.as_ptr(), again.as_ptr());
+        let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({"a": 1, "k": "kw-canary-header-0123456789"})
+        );
+    }
+
+    #[test]
     fn dynamic_segments_never_change_host_or_path() {
         let base = check_base_url("https://api.example.com/v3").unwrap();
         for id in [
