@@ -1475,3 +1475,29 @@ fn connection_and_imported_values_appear_nowhere_but_the_keychain() {
         "a non-empty log was written (KEYWARD_LOG=trace): {logs:?}"
     );
 }
+
+#[test]
+fn connect_refuses_a_probe_path_that_could_leave_the_base_url() {
+    // Regression (hole 1): `--probe-path .evil.example/` with `--base-url http://localhost`
+    // sent the key over plain http to localhost.evil.example; `@host` made the base host a
+    // user name. The core refuses both when the connection is made.
+    let env = Env::new();
+    for path in [".evil.example/", "@127.0.0.1:1/"] {
+        let out = env.keyward(
+            &[
+                "connect",
+                "postnomic",
+                "--name",
+                "blog",
+                "--base-url",
+                "http://localhost:9",
+                "--probe-path",
+                path,
+            ],
+            "",
+        );
+        out.expect_code(3, "a probe path that leaves the base URL is refused")
+            .expect_stderr("probe path", "say which field is wrong");
+        assert_nothing_saved(&env, "a hostile probe path");
+    }
+}

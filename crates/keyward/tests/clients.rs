@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use keyward::connection::ConnectionOptions;
 use keyward::providers::cloudflare::CloudflareClient;
-use keyward::providers::http::{check_base_url, Auth, Http};
+use keyward::providers::http::{check_base_url, ApiPath, Auth, Http};
 use keyward::providers::posthog::PostHogClient;
 use keyward::providers::postman::PostmanClient;
 use keyward::providers::postmark::PostmarkClient;
@@ -1507,7 +1507,7 @@ async fn writes_are_never_retried() {
         .send(
             Method::PUT,
             &base,
-            "/v1/event",
+            &ApiPath::new("/v1/event"),
             Auth::Header("X-Api-Key", &secret(&live)),
             Some(json!({})),
         )
@@ -1546,22 +1546,23 @@ async fn plain_http_to_a_non_loopback_host_is_refused_before_any_request() {
         Err(ClientError::InvalidUrl(_))
     ));
 
-    // "No request is made": a listener on every interface, addressed by a non-loopback
-    // address of this machine over plain http, never sees a connection.
-    let listener = TcpListener::bind("0.0.0.0:0").unwrap();
+    // "No request is made", checked on every machine: a listener on 127.0.0.1, addressed
+    // as `0.0.0.0` — an address the rule does not call loopback, which Linux (and macOS)
+    // nevertheless connect to this host. A positive control first proves that a request to
+    // that URL would reach the listener, so the check cannot pass by looking elsewhere.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
-    let local_ip = std::net::UdpSocket::bind("0.0.0.0:0")
-        .and_then(|s| s.connect("192.0.2.1:9").map(|()| s))
-        .and_then(|s| s.local_addr())
-        .map(|a| a.ip())
-        .ok()
-        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified());
-    let Some(ip) = local_ip else {
-        eprintln!("note: no non-loopback address here; the listener check is skipped");
-        return;
+    let accepted = |l: &TcpListener| {
+        std::thread::sleep(Duration::from_millis(100));
+        l.accept().is_ok()
     };
-    let base = format!("http://{ip}:{port}");
+    let control = std::net::TcpStream::connect(("0.0.0.0", port));
+    assert!(
+        control.is_ok() && accepted(&listener),
+        "positive control: a connection to 0.0.0.0:{port} must reach the listener"
+    );
+    let base = format!("http://0.0.0.0:{port}");
     let e = PostmanClient {
         http: &http,
         base_url: &base,
@@ -1571,10 +1572,26 @@ async fn plain_http_to_a_non_loopback_host_is_refused_before_any_request() {
     .err()
     .unwrap();
     assert!(matches!(e, ClientError::InsecureUrl(_)), "{e:?}");
-    tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
-        listener.accept().is_err(),
+        !accepted(&listener),
         "the client connected to {base} although it refused the URL"
+    );
+    // And a TEST-NET address (RFC 5737, never routed): refused at once, not after a
+    // connection attempt times out.
+    let slow = Http::with_timeouts(Duration::from_secs(10), Duration::from_secs(10)).unwrap();
+    let started = Instant::now();
+    let e = PostmanClient {
+        http: &slow,
+        base_url: "http://192.0.2.1:9",
+    }
+    .verify(&secret(&canary_postman()))
+    .await
+    .err()
+    .unwrap();
+    assert!(matches!(e, ClientError::InsecureUrl(_)), "{e:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "a connection was attempted"
     );
 }
 
@@ -1666,4 +1683,250 @@ async fn a_provider_message_echoing_the_key_does_not_reach_the_error() {
         "{e:?}"
     );
     assert_clean(&e, &[&key]);
+}
+
+// ---------------------------------------------------------------- holes: URL and echoes
+
+/// A loopback server that answers every request with `status` and `body`, byte for byte
+/// (so a test controls the exact encoding of an echo).
+fn raw_server(status: u16, body: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 {status} Answer\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    format!("http://127.0.0.1:{}", addr.port())
+}
+
+/// A listener that counts connections: a request that reaches it is a request that left.
+struct Counter(TcpListener);
+
+impl Counter {
+    fn new() -> Counter {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        Counter(l)
+    }
+    fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+    fn saw_a_connection(&self) -> bool {
+        std::thread::sleep(Duration::from_millis(100));
+        self.0.accept().is_ok()
+    }
+}
+
+#[tokio::test]
+async fn a_probe_path_can_never_move_the_request_to_another_host() {
+    // Regression (hole 1): `send` joined `format!("{base}{path}")` and never checked the
+    // result, so a connection's probe path could rewrite the authority: `@host…` turned the
+    // base host into userinfo (the key went to `host`), `.evil.example/` extended it
+    // (`http://localhost.evil.example/`, plain http to a stranger).
+    let http = Http::with_timeouts(Duration::from_secs(1), Duration::from_secs(1)).unwrap();
+    let elsewhere = Counter::new();
+    let key = format!("kw-canary-{}", alnum(32));
+    let attacks = [
+        format!("@127.0.0.1:{}/x", elsewhere.port()),
+        ".evil.example/".to_owned(),
+        format!(":{}@127.0.0.1:{}/", 1, elsewhere.port()),
+        "x/../../".to_owned(),
+    ];
+    for path in &attacks {
+        // Through a connection's options, as `keyward verify` reaches it.
+        let options = ConnectionOptions {
+            probe_path: Some(path.clone()),
+            ..ConnectionOptions::default()
+        };
+        let t = VerifyTarget {
+            provider: "postnomic",
+            kind: "blog_key",
+            base_url: Some("http://localhost:9"),
+            base_url_chosen: true,
+            options: &options,
+            custom: None,
+        };
+        let e = providers::verify(&http, &t, &secret(&format!("pk_{}", alnum(20))))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{path}: verified through a hostile probe path"));
+        assert_eq!(e.code(), "invalid_url", "{path}: {e:?}");
+        // And through the probe itself, with each presentation.
+        for presentation in [Presentation::Header, Presentation::Query] {
+            let e = Probe {
+                http: &http,
+                base_url: "http://localhost:9",
+                method: Method::GET,
+                path,
+                presentation,
+                name: "api_key",
+            }
+            .verify(&secret(&key))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{path}: a request was made"));
+            assert_eq!(e.code(), "invalid_url", "{path}: {e:?}");
+            assert_clean(&e, &[&key]);
+        }
+    }
+    assert!(
+        !elsewhere.saw_a_connection(),
+        "a probe path sent the key to another host"
+    );
+}
+
+/// Every encoding of `key` a provider might echo, computed here independently of the
+/// client's own list: JSON escapes, percent-encoding in both cases, base64 (standard and
+/// URL-safe, padded or not) behind prefixes of each length modulo 3 (`user:KEY`).
+fn echoes_of(key: &str) -> Vec<(String, String)> {
+    use base64::Engine;
+    let mut out = vec![("raw".to_owned(), key.to_owned())];
+    out.push(("json \\/".into(), key.replace('/', "\\/")));
+    let uni = |upper: bool| {
+        key.chars()
+            .map(|c| match (c.is_ascii_alphanumeric(), upper) {
+                (true, _) => c.to_string(),
+                (false, false) => format!("\\u{:04x}", u32::from(c)),
+                (false, true) => format!("\\u{:04X}", u32::from(c)),
+            })
+            .collect::<String>()
+    };
+    out.push(("json \\u lower".into(), uni(false)));
+    out.push(("json \\u upper".into(), uni(true)));
+    let pct = |upper: bool| {
+        key.bytes()
+            .map(|b| match (b.is_ascii_alphanumeric(), upper) {
+                (true, _) => char::from(b).to_string(),
+                (false, false) => format!("%{b:02x}"),
+                (false, true) => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    out.push(("percent lower".into(), pct(false)));
+    out.push(("percent upper".into(), pct(true)));
+    let engines = [
+        ("std", base64::engine::general_purpose::STANDARD),
+        (
+            "std nopad",
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+        ),
+        ("url", base64::engine::general_purpose::URL_SAFE),
+        (
+            "url nopad",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ),
+    ];
+    for (name, engine) in engines {
+        for prefix in ["", "u", "us", "user:"] {
+            out.push((
+                format!("base64 {name} after {prefix:?}"),
+                engine.encode(format!("{prefix}{key}")),
+            ));
+        }
+    }
+    out
+}
+
+/// No 12-character piece of any encoding of `key` in `text`.
+fn assert_no_echo(text: &str, key: &str, why: &str) {
+    for (name, enc) in echoes_of(key) {
+        let bytes = enc.as_bytes();
+        for w in bytes.windows(12) {
+            let piece = std::str::from_utf8(w).unwrap();
+            assert!(
+                !text.contains(piece),
+                "{why}: the {name} encoding of the key reached the error: {text}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn encoded_echoes_of_the_key_never_reach_an_error() {
+    // Regression (hole 3): `scrub` matched only the key's raw bytes, so a provider echoing it
+    // JSON-escaped, percent-encoded or base64-encoded (Basic auth) put it into the error.
+    let http = http();
+    // `/`, `+` and `=` are the characters each encoding changes.
+    let key = format!("kw-canary/{}+{}=={}", alnum(12), alnum(12), alnum(6));
+    for (name, echo) in echoes_of(&key) {
+        // As JSON text, the echo's own backslashes must survive: written into the body as is.
+        let body = format!(r#"{{"Message":"bad token {echo} (Basic {echo})"}}"#);
+        for presentation in [
+            Presentation::Header,
+            Presentation::Bearer,
+            Presentation::Query,
+            Presentation::BodyField,
+        ] {
+            let base = raw_server(400, body.clone().into_bytes());
+            let e = Probe {
+                http: &http,
+                base_url: &base,
+                method: Method::POST,
+                path: "/check",
+                presentation,
+                name: "api_key",
+            }
+            .verify(&secret(&key))
+            .await
+            .err()
+            .unwrap();
+            assert_eq!(e.code(), "provider_rejected", "{name}: {e:?}");
+            assert_no_echo(&format!("{e} {e:?}"), &key, &name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_provider_text_reaches_an_error_only_as_a_short_excerpt() {
+    // A provider's free text is capped (and never a serde message quoting a value).
+    let http = http();
+    let key = canary_uuid();
+    let long = "x".repeat(5000);
+    let base = raw_server(
+        400,
+        format!(r#"{{"ErrorCode":10,"Message":"{long}"}}"#).into_bytes(),
+    );
+    let e = PostmarkClient {
+        http: &http,
+        base_url: &base,
+    }
+    .verify_server_token(&secret(&key))
+    .await
+    .err()
+    .unwrap();
+    assert!(format!("{e}").len() < 400, "{e}");
+    // A list answer of the wrong shape must not quote what it holds: another server's
+    // token is a secret too (not the one in flight, so no scrub can know it).
+    let other = format!("kw-canary-{}", canary_uuid());
+    let base = raw_server(
+        200,
+        format!(r#"{{"TotalCount":1,"Servers":[{{"ID":1,"Name":"a","ApiTokens":"{other}"}}]}}"#)
+            .into_bytes(),
+    );
+    let e = PostmarkClient {
+        http: &http,
+        base_url: &base,
+    }
+    .list_servers(&secret(&key))
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(e.code(), "provider_malformed", "{e:?}");
+    assert_clean(&e, &[&other]);
 }

@@ -284,3 +284,47 @@ async fn a_key_without_a_connection_knows_its_region() {
         assert!(e.to_string().contains("region"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn a_connection_refuses_a_probe_path_that_could_leave_its_base_url() {
+    // Regression (hole 1): the probe path was checked only by the window; the core saved
+    // any text, and `send` joined it to the base URL as is.
+    let inv = inventory().await;
+    for path in [
+        ".evil.example/",
+        "@127.0.0.1:1/",
+        "v1/check",
+        "/a/../../b",
+        "/a#b",
+        "/%2e%2e/x",
+    ] {
+        let mut new = connection(
+            "postnomic",
+            "http://localhost:9".into(),
+            ConnectionOptions {
+                probe_path: Some(path.into()),
+                ..ConnectionOptions::default()
+            },
+        );
+        new.test = false;
+        let e = inv
+            .connect(new, None)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{path}: saved"));
+        assert_eq!(e.code(), "invalid_url", "{path}: {e}");
+        assert!(format!("{e}").contains("probe path"), "{path}: {e}");
+    }
+    assert!(inv.connections().await.unwrap().is_empty());
+    // A plain path is fine.
+    let mut new = connection(
+        "postnomic",
+        "http://localhost:9".into(),
+        ConnectionOptions {
+            probe_path: Some("/api/v2/posts".into()),
+            ..ConnectionOptions::default()
+        },
+    );
+    new.test = false;
+    inv.connect(new, None).await.unwrap();
+}

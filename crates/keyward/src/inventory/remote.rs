@@ -5,7 +5,7 @@ use super::{on_vault, Inventory, NewKey};
 use crate::connection::{Connection, ConnectionOptions};
 use crate::error::{Error, Result};
 use crate::model::{AuditAction, KeyFilter, KeyRecord, KeyStatus};
-use crate::providers::http::{check_base_url, Http};
+use crate::providers::http::{check_base_url, check_probe_path, Http};
 use crate::providers::{self, ClientError, Verification, VerifyOutcome, VerifyTarget};
 use crate::secret::Secret;
 use crate::store::NewAuditEvent;
@@ -163,6 +163,10 @@ impl Inventory {
             })?,
         };
         check_base_url(&base_url)?;
+        // Checked here, not only in the window: the CLI and IPC reach this too.
+        if let Some(p) = &new.options.probe_path {
+            check_probe_path(p)?;
+        }
         if let Some(p) = &new.options.project_id {
             if p.is_empty()
                 || !p

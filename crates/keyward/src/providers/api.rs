@@ -126,9 +126,11 @@ impl Verification {
     }
 }
 
-/// Turns a non-success reply into an error, reading the provider's own error body.
+/// Turns a non-success reply into an error, reading the provider's own error body: only a
+/// scrubbed, length-capped excerpt of its text travels on (errors reach the window, the
+/// CLI's output, the log and `rotations.error_message`).
 pub(crate) fn error_for(reply: &http::Reply) -> ClientError {
-    let message = error_message(&reply.body);
+    let message = reply.excerpt(&error_message(&reply.body));
     match reply.status.as_u16() {
         401 => ClientError::Unauthorized(message),
         403 => match missing_scope(&message) {
@@ -145,7 +147,8 @@ pub(crate) fn error_for(reply: &http::Reply) -> ClientError {
 }
 
 /// The message of each provider's error body: Postmark `Message`, Postman `error.message`,
-/// PostHog `detail`, Cloudflare and SendGrid `errors[0].message`.
+/// PostHog `detail`, Cloudflare and SendGrid `errors[0].message`. Uncut: the caller scrubs
+/// it first and cuts after (a cut first could leave a piece of a key the scrub cannot see).
 fn error_message(body: &[u8]) -> String {
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
         return "no readable error body".into();
@@ -158,7 +161,7 @@ fn error_message(body: &[u8]) -> String {
         .or_else(|| v.get("message"))
         .and_then(|m| m.as_str())
         .unwrap_or("no message");
-    text.chars().filter(|c| !c.is_control()).take(300).collect()
+    text.to_owned()
 }
 
 /// PostHog: `API key missing required scope 'dashboard:write'`.

@@ -12,11 +12,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
-use super::http::{Auth, Http, Reply};
+use super::http::{ApiPath, Auth, Http, Reply};
 use super::profile::{
     ops, purpose, KeyKindProfile,
     OpMode::{Api, Manual, Unsupported},
@@ -133,16 +134,18 @@ const USER_SCOPE: &str = "com.cloudflare.api.user";
 
 /// Where a kind of token lives: user tokens under `/user`, account-owned ones under their
 /// account.
-fn tokens_base(at: &Endpoint<'_>, kind: &str) -> Result<String, ClientError> {
+fn tokens_base(at: &Endpoint<'_>, kind: &str) -> Result<ApiPath, ClientError> {
     if kind == "account_token" {
         let account = at.options.account_id.as_deref().ok_or_else(|| {
             ClientError::Unsupported(
                 "account-owned Cloudflare tokens live under their account: give the connection's account id (--account)".into(),
             )
         })?;
-        Ok(format!("/accounts/{}/tokens", account_segment(account)?))
+        Ok(ApiPath::new("/accounts")
+            .seg(account_segment(account)?)?
+            .lit("tokens"))
     } else {
-        Ok("/user/tokens".to_owned())
+        Ok(ApiPath::new("/user/tokens"))
     }
 }
 
@@ -162,7 +165,8 @@ fn unusable_value(reply: &Reply) -> bool {
     if reply.status.as_u16() != 400 {
         return false;
     }
-    let Ok(env) = serde_json::from_slice::<Envelope<Value>>(&reply.body) else {
+    // `IgnoredAny`: an error body's `result` is skipped, never held as a tree.
+    let Ok(env) = serde_json::from_slice::<Envelope<IgnoredAny>>(&reply.body) else {
         return false;
     };
     env.errors.iter().any(|e| {
@@ -187,7 +191,7 @@ fn result<T: serde::de::DeserializeOwned>(
         let msg = env
             .errors
             .first()
-            .map(|e| e.message.chars().take(200).collect::<String>())
+            .map(|e| reply.excerpt(&e.message))
             .unwrap_or_default();
         return Err(ClientError::Malformed(format!(
             "success is not true: {msg}"
@@ -203,7 +207,7 @@ async fn call(
     at: &Endpoint<'_>,
     key: &Secret,
     method: Method,
-    path: &str,
+    path: &ApiPath,
     body: Option<Value>,
 ) -> Result<Reply, ClientError> {
     at.http
@@ -217,7 +221,7 @@ pub async fn verify_token(
     kind: &str,
     token: &Secret,
 ) -> Result<Verification, ClientError> {
-    let path = format!("{}/verify", tokens_base(at, kind)?);
+    let path = tokens_base(at, kind)?.lit("verify");
     let reply = call(at, token, Method::GET, &path, None).await?;
     if unusable_value(&reply) {
         return Ok(Verification::invalid(
@@ -234,7 +238,7 @@ pub async fn verify_token(
                 other => {
                     return Err(ClientError::Malformed(format!(
                         "unknown token status '{}'",
-                        other.chars().take(20).collect::<String>()
+                        super::redact::excerpt(&reply.excerpt(other), 20)
                     )))
                 }
             };
@@ -257,18 +261,17 @@ pub async fn verify_token(
 }
 
 fn has_code(reply: &Reply, code: i64) -> bool {
-    serde_json::from_slice::<Envelope<Value>>(&reply.body)
+    serde_json::from_slice::<Envelope<IgnoredAny>>(&reply.body)
         .is_ok_and(|env| env.errors.iter().any(|e| e.code == code))
 }
 
 /// Every token under `base` (`/user/tokens` or an account's), page by page until a page is
 /// short or `total_count` is reached.
-async fn list_under(admin: &Admin<'_>, base: &str) -> Result<Vec<Token>, ClientError> {
+async fn list_under(admin: &Admin<'_>, base: &ApiPath) -> Result<Vec<Token>, ClientError> {
     const PER_PAGE: usize = 50;
     let mut tokens = Vec::new();
     for page in 1..=1000u32 {
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let path = format!("{base}{sep}page={page}&per_page={PER_PAGE}");
+        let path = base.clone().query("page", page).query("per_page", PER_PAGE);
         let reply = call(&admin.at, admin.key, Method::GET, &path, None).await?;
         let (items, info): (Vec<Token>, _) = result(&reply)?;
         let n = items.len();
@@ -295,14 +298,11 @@ pub async fn list_tokens(admin: &Admin<'_>) -> Result<Vec<(Token, &'static str)>
                 | ClientError::NotFound
         )
     };
-    let users = list_under(admin, "/user/tokens").await;
+    let users = list_under(admin, &ApiPath::new("/user/tokens")).await;
     let accounts = match admin.at.options.account_id {
         // Without `include_expired` the account list leaves expired tokens out.
         Some(_) => {
-            let base = format!(
-                "{}?include_expired=true",
-                tokens_base(&admin.at, "account_token")?
-            );
+            let base = tokens_base(&admin.at, "account_token")?.query("include_expired", "true");
             Some(list_under(admin, &base).await)
         }
         None => None,
@@ -323,7 +323,7 @@ pub async fn list_tokens(admin: &Admin<'_>) -> Result<Vec<(Token, &'static str)>
 }
 
 pub async fn get_token(admin: &Admin<'_>, kind: &str, id: &str) -> Result<Token, ClientError> {
-    let path = format!("{}/{}", tokens_base(&admin.at, kind)?, path_segment(id)?);
+    let path = tokens_base(&admin.at, kind)?.seg(path_segment(id)?)?;
     let reply = call(&admin.at, admin.key, Method::GET, &path, None).await?;
     Ok(result::<Token>(&reply)?.0)
 }
@@ -334,7 +334,7 @@ pub async fn permission_groups(
     admin: &Admin<'_>,
     kind: &str,
 ) -> Result<Vec<PermissionGroup>, ClientError> {
-    let path = format!("{}/permission_groups", tokens_base(&admin.at, kind)?);
+    let path = tokens_base(&admin.at, kind)?.lit("permission_groups");
     let reply = call(&admin.at, admin.key, Method::GET, &path, None).await?;
     Ok(result::<Vec<PermissionGroup>>(&reply)?.0)
 }
@@ -393,7 +393,7 @@ pub async fn policies_for(
         } else {
             return Err(ClientError::Malformed(format!(
                 "permission group '{}' names no resource kind Keyward knows",
-                g.name.chars().take(64).collect::<String>()
+                super::redact::excerpt(&g.name, 64)
             )));
         };
         let r = GroupRef {
@@ -534,7 +534,7 @@ impl CloudflareClient<'_> {
             at: Endpoint::plain(self.http, self.base_url),
             key: admin,
         };
-        Ok(list_under(&admin, "/user/tokens")
+        Ok(list_under(&admin, &ApiPath::new("/user/tokens"))
             .await?
             .into_iter()
             .map(|t| CloudflareToken {
@@ -656,7 +656,7 @@ impl Provider for Cloudflare {
         remote_id: &str,
     ) -> Result<NewRemoteValue, ClientError> {
         let id = path_segment(remote_id)?;
-        let path = format!("{}/{id}/value", tokens_base(&admin.at, kind)?);
+        let path = tokens_base(&admin.at, kind)?.seg(id)?.lit("value");
         let reply = call(&admin.at, admin.key, Method::PUT, &path, Some(json!({}))).await?;
         let (value, _): (Secret, _) = result(&reply)?;
         Ok(NewRemoteValue {
@@ -673,7 +673,7 @@ impl Provider for Cloudflare {
         remote_id: &str,
     ) -> Result<(), ClientError> {
         let id = path_segment(remote_id)?;
-        let path = format!("{}/{id}", tokens_base(&admin.at, kind)?);
+        let path = tokens_base(&admin.at, kind)?.seg(id)?;
         let reply = call(&admin.at, admin.key, Method::DELETE, &path, None).await?;
         match reply.status.as_u16() {
             200 | 202 | 204 | 404 => Ok(()),

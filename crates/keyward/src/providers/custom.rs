@@ -1,14 +1,12 @@
 //! User-described providers ("any service the user describes").
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 use serde::{Deserialize, Serialize};
 
 use async_trait::async_trait;
 use reqwest::Method;
 
 use super::api::{ClientError, Verification};
-use super::http::Http;
+use super::http::{check_base_url, Http};
 use super::probe::Probe;
 use super::profile::{
     purpose, KeyKindProfile, Presentation, Privilege, ProviderProfile, PurposeProfile, ALL_MANUAL,
@@ -71,7 +69,6 @@ const MAX_DISPLAY_NAME: usize = 80;
 const MAX_HEADER_NAME: usize = 128;
 const MAX_FIELD_NAME: usize = 64;
 const MAX_PREFIX: usize = 32;
-const MAX_URL: usize = 2048;
 
 /// Headers that frame the HTTP message itself; a key sent in one would break the request.
 const RESERVED_HEADERS: &[&str] = &[
@@ -154,10 +151,10 @@ impl CustomProviderSpec {
         }
 
         if let Some(url) = &self.verify_url {
-            check_url(url).or_else(|why| bad(format!("verify URL {why}")))?;
+            check_url(url).or_else(|why| bad(format!("verify URL: {why}")))?;
         }
         if let Some(url) = &self.dashboard_url {
-            check_url(url).or_else(|why| bad(format!("dashboard URL {why}")))?;
+            check_url(url).or_else(|why| bad(format!("dashboard URL: {why}")))?;
         }
         Ok(())
     }
@@ -191,96 +188,13 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// HTTPS, or HTTP to a loopback host only (design rule 6). Returns what is wrong, phrased to
-/// follow "verify URL …".
-pub(super) fn check_url(url: &str) -> Result<(), String> {
-    if url.is_empty() || url.len() > MAX_URL {
-        return Err(format!("must be 1–{MAX_URL} characters"));
-    }
-    if !url.chars().all(|c| c.is_ascii_graphic()) {
-        return Err("must be plain ASCII without spaces or control characters".into());
-    }
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Err("must start with https://".into());
-    };
-    let https = scheme.eq_ignore_ascii_case("https");
-    if !https && !scheme.eq_ignore_ascii_case("http") {
-        return Err("must start with https://".into());
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Err("must not contain a user name or password".into());
-    }
-    let (host, port) = split_host_port(authority)?;
-    if let Some(port) = port {
-        let valid = !port.is_empty()
-            && port.len() <= 5
-            && port.bytes().all(|b| b.is_ascii_digit())
-            && port.parse::<u16>().is_ok_and(|p| p != 0);
-        if !valid {
-            return Err("has an invalid port".into());
-        }
-    }
-    let loopback = match host {
-        Host::V6(addr) => addr.is_loopback(),
-        Host::Name(name) => {
-            if !is_hostname(name) {
-                return Err("has an invalid host name".into());
-            }
-            name.eq_ignore_ascii_case("localhost")
-                || name.parse::<Ipv4Addr>().is_ok_and(|a| a.is_loopback())
-        }
-    };
-    if !https && !loopback {
-        return Err(
-            "must use https:// (plain http:// is allowed only for loopback hosts: 127.0.0.0/8, \
-             localhost, ::1)"
-                .into(),
-        );
-    }
-    Ok(())
-}
-
-enum Host<'a> {
-    V6(Ipv6Addr),
-    Name(&'a str),
-}
-
-fn split_host_port(authority: &str) -> Result<(Host<'_>, Option<&str>), String> {
-    if let Some(inner) = authority.strip_prefix('[') {
-        let (addr, after) = inner
-            .split_once(']')
-            .ok_or_else(|| "has an invalid IPv6 address".to_string())?;
-        let addr: Ipv6Addr = addr
-            .parse()
-            .map_err(|_| "has an invalid IPv6 address".to_string())?;
-        let port = match after {
-            "" => None,
-            p => Some(
-                p.strip_prefix(':')
-                    .ok_or_else(|| "has an invalid port".to_string())?,
-            ),
-        };
-        return Ok((Host::V6(addr), port));
-    }
-    match authority.split_once(':') {
-        Some((host, port)) => Ok((Host::Name(host), Some(port))),
-        None => Ok((Host::Name(authority), None)),
-    }
-}
-
-fn is_hostname(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
+/// What is wrong with a URL, phrased to follow "verify URL: …": the one check of
+/// [`check_base_url`] (design rule 6), so a described service meets the rule a connection does.
+fn check_url(url: &str) -> Result<(), String> {
+    check_base_url(url).map(|_| ()).map_err(|e| match e {
+        ClientError::InvalidUrl(why) | ClientError::InsecureUrl(why) => why,
+        other => other.to_string(),
+    })
 }
 
 pub(super) const PROFILE: ProviderProfile = ProviderProfile {

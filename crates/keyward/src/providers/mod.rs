@@ -19,6 +19,7 @@ mod postmon;
 mod postnomic;
 pub mod probe;
 mod profile;
+pub mod redact;
 pub mod sendgrid;
 
 #[cfg(test)]
@@ -75,7 +76,7 @@ impl Admin<'_> {
     pub(crate) async fn bearer(
         &self,
         method: reqwest::Method,
-        path: &str,
+        path: &http::ApiPath,
         body: Option<serde_json::Value>,
     ) -> Result<http::Reply, ClientError> {
         self.at

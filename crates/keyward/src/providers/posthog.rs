@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
-use super::http::{Auth, Http};
+use super::http::{ApiPath, Auth, Http};
 use super::profile::{
     ops, purpose, KeyKindProfile,
     OpMode::{Api, Manual, Unsupported},
@@ -98,11 +98,10 @@ fn project<'a>(at: &Endpoint<'a>) -> Result<&'a str, ClientError> {
     })
 }
 
-fn keys_path(at: &Endpoint<'_>) -> Result<String, ClientError> {
-    Ok(format!(
-        "/api/projects/{}/project_secret_api_keys/",
-        project(at)?
-    ))
+fn keys_path(at: &Endpoint<'_>) -> Result<ApiPath, ClientError> {
+    Ok(ApiPath::new("/api/projects")
+        .seg(project(at)?)?
+        .lit("project_secret_api_keys/"))
 }
 
 pub async fn verify_personal(at: &Endpoint<'_>, key: &Secret) -> Result<Verification, ClientError> {
@@ -111,7 +110,7 @@ pub async fn verify_personal(at: &Endpoint<'_>, key: &Secret) -> Result<Verifica
         .send(
             Method::GET,
             at.base_url,
-            "/api/personal_api_keys/@current/",
+            &ApiPath::new("/api/personal_api_keys/@current/"),
             Auth::Bearer(key),
             None,
         )
@@ -167,7 +166,7 @@ pub async fn list_project_secret_keys(
         let reply = admin
             .bearer(
                 Method::GET,
-                &format!("{path}?limit={PAGE}&offset={}", out.len()),
+                &path.clone().query("limit", PAGE).query("offset", out.len()),
                 None,
             )
             .await?;
@@ -196,10 +195,10 @@ pub async fn list_project_secret_keys(
 }
 
 /// `GET /api/projects/{id}/`: the project's public `api_token` (`phc_`), which local
-/// evaluation takes as `token`.
+/// evaluation takes as `token`. Public by design, but a key kind Keyward tracks: a `Secret`.
 #[derive(Deserialize)]
 struct Project {
-    api_token: String,
+    api_token: Secret,
 }
 
 /// Verifies a `phs_` value read-only through feature-flag local evaluation
@@ -213,24 +212,25 @@ async fn verify_by_local_evaluation(
 ) -> Result<Verification, ClientError> {
     let project = project(&admin.at)?;
     let reply = admin
-        .bearer(Method::GET, &format!("/api/projects/{project}/"), None)
+        .bearer(
+            Method::GET,
+            &ApiPath::new("/api/projects").seg(project)?.slash(),
+            None,
+        )
         .await?;
     if reply.status.as_u16() != 200 {
         return Err(error_for(&reply));
     }
     let p: Project = reply.json()?;
-    if path_segment(&p.api_token).is_err() {
-        return Err(ClientError::Malformed(
-            "the project's api_token is not a token".into(),
-        ));
-    }
     let reply = admin
         .at
         .http
         .send(
             Method::GET,
             admin.at.base_url,
-            &format!("/api/feature_flag/local_evaluation/?token={}", p.api_token),
+            // EXPOSE: local evaluation names the project by its public token.
+            &ApiPath::new("/api/feature_flag/local_evaluation/")
+                .query("token", p.api_token.expose()),
             Auth::Bearer(key),
             None,
         )
@@ -433,7 +433,7 @@ impl Provider for PostHog {
         let reply = admin
             .bearer(
                 Method::POST,
-                &format!("{}{id}/roll/", keys_path(&admin.at)?),
+                &keys_path(&admin.at)?.seg(id)?.lit("roll/"),
                 None,
             )
             .await?;
@@ -458,7 +458,7 @@ impl Provider for PostHog {
         let reply = admin
             .bearer(
                 Method::DELETE,
-                &format!("{}{id}/", keys_path(&admin.at)?),
+                &keys_path(&admin.at)?.seg(id)?.slash(),
                 None,
             )
             .await?;

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::api::{error_for, ClientError, Verification};
-use super::http::{Auth, Http};
+use super::http::{ApiPath, Auth, Http};
 use super::profile::{
     ops, purpose, KeyKindProfile,
     OpMode::{Api, Manual},
@@ -40,7 +40,7 @@ pub async fn verify_me(at: &Endpoint<'_>, key: &Secret) -> Result<Verification, 
         .send(
             Method::GET,
             at.base_url,
-            "/me",
+            &ApiPath::new("/me"),
             Auth::Header("X-Api-Key", key),
             None,
         )

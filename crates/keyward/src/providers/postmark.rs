@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::api::{error_for, ClientError, Verification, VerifyOutcome};
-use super::http::{Auth, Http};
+use super::http::{ApiPath, Auth, Http};
 use super::profile::{
     ops, purpose, KeyKindProfile,
     OpMode::{Api, Manual},
@@ -61,7 +61,7 @@ pub async fn verify_server_token(
         .send(
             Method::GET,
             at.base_url,
-            "/server",
+            &ApiPath::new("/server"),
             Auth::Header(SERVER_HEADER, token),
             None,
         )
@@ -104,7 +104,9 @@ pub async fn verify_account_token(
         .send(
             Method::GET,
             at.base_url,
-            "/servers?count=1&offset=0",
+            &ApiPath::new("/servers")
+                .query("count", 1)
+                .query("offset", 0),
             Auth::Header(ACCOUNT_HEADER, token),
             None,
         )
@@ -131,7 +133,9 @@ pub async fn list_servers(
 ) -> Result<Vec<Server>, ClientError> {
     let mut out = Vec::new();
     loop {
-        let path = format!("/servers?count=100&offset={}", out.len());
+        let path = ApiPath::new("/servers")
+            .query("count", 100)
+            .query("offset", out.len());
         let reply = at
             .http
             .send(

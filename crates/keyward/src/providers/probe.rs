@@ -3,7 +3,7 @@
 //! invalid. Which URL is configurable (the seeds document no verify endpoint).
 
 use super::api::{error_for, ClientError, Verification};
-use super::http::{Auth, Http};
+use super::http::{ApiPath, Auth, Http};
 use super::Presentation;
 use crate::secret::Secret;
 use reqwest::Method;
@@ -40,6 +40,9 @@ pub(super) async fn verify_at(
 
 impl Probe<'_> {
     pub async fn verify(&self, key: &Secret) -> Result<Verification, ClientError> {
+        // A user's probe path is parsed into segments here, at every use: a connection
+        // saved before the path was checked cannot reach another host either.
+        let path = ApiPath::probe(self.path)?;
         let (auth, body) = match self.presentation {
             Presentation::Header => (Auth::Header(self.name, key), None),
             Presentation::Bearer => (Auth::Bearer(key), None),
@@ -50,7 +53,7 @@ impl Probe<'_> {
         };
         let reply = self
             .http
-            .send(self.method.clone(), self.base_url, self.path, auth, body)
+            .send(self.method.clone(), self.base_url, &path, auth, body)
             .await?;
         match reply.status.as_u16() {
             200..=299 => Ok(Verification::valid(format!(

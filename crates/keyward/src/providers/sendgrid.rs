@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::api::{error_for, ClientError, Verification};
-use super::http::{Auth, Http};
+use super::http::{ApiPath, Auth, Http};
 use super::profile::{
     ops, purpose, KeyKindProfile,
     OpMode::{Api, Unsupported},
@@ -64,7 +64,13 @@ struct Created {
 pub async fn verify_key(at: &Endpoint<'_>, key: &Secret) -> Result<Verification, ClientError> {
     let reply = at
         .http
-        .send(Method::GET, at.base_url, "/scopes", Auth::Bearer(key), None)
+        .send(
+            Method::GET,
+            at.base_url,
+            &ApiPath::new("/scopes"),
+            Auth::Bearer(key),
+            None,
+        )
         .await?;
     match reply.status.as_u16() {
         200 => {
@@ -89,7 +95,9 @@ pub async fn verify_key(at: &Endpoint<'_>, key: &Secret) -> Result<Verification,
 }
 
 pub async fn list_keys(admin: &Admin<'_>) -> Result<Vec<KeyInfo>, ClientError> {
-    let reply = admin.bearer(Method::GET, "/api_keys", None).await?;
+    let reply = admin
+        .bearer(Method::GET, &ApiPath::new("/api_keys"), None)
+        .await?;
     if reply.status.as_u16() != 200 {
         return Err(error_for(&reply));
     }
@@ -110,7 +118,7 @@ pub async fn get_key(admin: &Admin<'_>, id: &str) -> Result<Option<KeyInfo>, Cli
     let reply = admin
         .bearer(
             Method::GET,
-            &format!("/api_keys/{}", path_segment(id)?),
+            &ApiPath::new("/api_keys").seg(path_segment(id)?)?,
             None,
         )
         .await?;
@@ -206,7 +214,7 @@ impl Provider for SendGrid {
         let reply = admin
             .bearer(
                 Method::POST,
-                "/api_keys",
+                &ApiPath::new("/api_keys"),
                 Some(json!({"name": spec.name, "scopes": spec.scopes})),
             )
             .await?;
@@ -234,7 +242,7 @@ impl Provider for SendGrid {
             return Ok(());
         }
         let reply = admin
-            .bearer(Method::DELETE, &format!("/api_keys/{id}"), None)
+            .bearer(Method::DELETE, &ApiPath::new("/api_keys").seg(id)?, None)
             .await?;
         match reply.status.as_u16() {
             200 | 202 | 204 | 404 => Ok(()),
