@@ -48,8 +48,9 @@ else
   if bash scripts/test-package.sh </dev/null; then
     # The e2e tests then drive the very binaries that went into the packages.
     e2e_env=(KEYWARD_APP="$PWD/target/release/keyward-desktop" KEYWARD_CLI="$PWD/target/release/keyward")
-    # The memory test (crates/keyward-cli/tests/memory.rs) measures the shipped CLI too.
-    export KEYWARD_MEMORY_CLI="$PWD/target/release/keyward"
+    # The memory and hardening tests (crates/keyward-cli/tests/memory.rs, tests/hardening.rs)
+    # measure the shipped binaries.
+    export KEYWARD_MEMORY_CLI="$PWD/target/release/keyward" KEYWARD_MEMORY_APP="$PWD/target/release/keyward-desktop"
   else
     failed+=(package)
   fi

@@ -11,6 +11,8 @@ pub mod lifecycle_dto;
 pub mod notify;
 pub mod reveal;
 pub mod state;
+#[cfg(target_os = "linux")]
+pub mod wiping_allocators;
 
 use state::AppState;
 use std::sync::Arc;
@@ -69,6 +71,11 @@ pub fn run() {
     if let Err(e) = hardening {
         tracing::warn!("{e}");
     }
+    #[cfg(target_os = "linux")]
+    tracing::info!(
+        "freed C and WebKit memory wiped: {}",
+        wiping_allocators::active()
+    );
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())

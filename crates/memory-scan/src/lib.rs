@@ -81,10 +81,10 @@ pub fn needles(value: &[u8]) -> Vec<Needle> {
             out.push(Needle { encoding, bytes });
         }
     };
-    push(
-        "utf16le".into(),
-        value.iter().flat_map(|&b| [b, 0]).collect(),
-    );
+    // Without its last zero byte: a copy may end where a run of memory we keep ends.
+    let mut utf16: Vec<u8> = value.iter().flat_map(|&b| [b, 0]).collect();
+    utf16.pop();
+    push("utf16le".into(), utf16);
     // JSON encoders that escape `/` (`\/`), and those that escape everything outside
     // alphanumerics as `\u00XX` (HTML-safe encoders do it for `<>&=+`).
     push(
@@ -125,6 +125,86 @@ pub fn needles(value: &[u8]) -> Vec<Needle> {
     out
 }
 
+const PAGE: u64 = 4096;
+/// Read in pieces of this size; runs of all-zero pieces are not kept.
+const PIECE: u64 = 1 << 20;
+/// Mappings larger than this (WebKit reserves gigabytes it never touches) are read page by
+/// page where `/proc/PID/pagemap` says a page is present or swapped.
+const SPARSE: u64 = 64 << 20;
+
+/// Reads one mapping into runs of contiguous, not-all-zero memory. False if nothing of it
+/// could be read.
+fn read_mapping(
+    mem: &std::fs::File,
+    pid: i32,
+    start: u64,
+    end: u64,
+    out: &mut Vec<(u64, Vec<u8>)>,
+) -> bool {
+    let pieces: Vec<(u64, u64)> = if end - start > SPARSE {
+        match present_pages(pid, start, end) {
+            Some(runs) => runs,
+            None => return false,
+        }
+    } else {
+        vec![(start, end)]
+    };
+    let mut any = false;
+    for (run_start, run_end) in pieces {
+        let mut current: Option<(u64, Vec<u8>)> = None;
+        let mut at = run_start;
+        while at < run_end {
+            let len = (run_end - at).min(PIECE);
+            let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
+            let ok = mem.read_exact_at(&mut buf, at).is_ok();
+            any |= ok;
+            if ok && buf.iter().any(|&b| b != 0) {
+                match &mut current {
+                    Some((_, bytes)) => bytes.extend_from_slice(&buf),
+                    None => current = Some((at, buf)),
+                }
+            } else if let Some(run) = current.take() {
+                out.push(run);
+            }
+            at += len;
+        }
+        if let Some(run) = current.take() {
+            out.push(run);
+        }
+    }
+    any
+}
+
+/// The runs of pages of [start, end) that are present in RAM or swapped, from
+/// `/proc/PID/pagemap` (bit 63: present, bit 62: swapped).
+fn present_pages(pid: i32, start: u64, end: u64) -> Option<Vec<(u64, u64)>> {
+    let map = std::fs::File::open(format!("/proc/{pid}/pagemap")).ok()?;
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    let mut page = start / PAGE;
+    let last = end / PAGE;
+    let mut entries = vec![0u8; 8 * 4096];
+    while page < last {
+        let count = (last - page).min(4096);
+        let bytes = usize::try_from(count * 8).ok()?;
+        map.read_exact_at(&mut entries[..bytes], page * 8).ok()?;
+        for (i, entry) in entries[..bytes].chunks_exact(8).enumerate() {
+            let mut raw = [0u8; 8];
+            raw.copy_from_slice(entry);
+            let bits = u64::from_le_bytes(raw);
+            if bits & (3 << 62) == 0 {
+                continue;
+            }
+            let addr = (page + i as u64) * PAGE;
+            match runs.last_mut() {
+                Some((_, run_end)) if *run_end == addr => *run_end += PAGE,
+                _ => runs.push((addr, addr + PAGE)),
+            }
+        }
+        page += count;
+    }
+    Some(runs)
+}
+
 /// A copy of a process's readable memory.
 pub struct Memory {
     pub pid: i32,
@@ -160,13 +240,8 @@ impl Memory {
             if !perms.starts_with('r') || name == "[vvar]" || name == "[vsyscall]" {
                 continue;
             }
-            let Ok(len) = usize::try_from(end - start) else {
-                continue;
-            };
-            let mut buf = vec![0u8; len];
-            match mem.read_exact_at(&mut buf, start) {
-                Ok(()) => regions.push((start, buf)),
-                Err(_) => skipped.push(name),
+            if !read_mapping(&mem, pid, start, end, &mut regions) {
+                skipped.push(name);
             }
         }
         if regions.is_empty() {
@@ -183,7 +258,7 @@ impl Memory {
         self.regions.iter().map(|(_, r)| r.len()).sum()
     }
 
-    /// Occurrences of `needle` (non-overlapping, within mappings).
+    /// Occurrences of `needle` (non-overlapping, within runs of memory).
     pub fn count(&self, needle: &[u8]) -> usize {
         if needle.is_empty() {
             return 0;
@@ -409,6 +484,66 @@ pub fn run_to_exit_with<T>(
         },
         inspected,
     ))
+}
+
+/// What a process had done to itself by the time it exited: its core-file limit and whether
+/// it was still dumpable.
+#[derive(Debug)]
+pub struct Hardening {
+    pub exit: ExitStatus,
+    /// `Max core file size` of `/proc/PID/limits`: (soft, hard).
+    pub core_limit: (String, String),
+    /// Whether the process was dumpable: it ran as an unprivileged user, and the kernel gives
+    /// a non-dumpable process's `/proc/PID/mem` to root instead of that user.
+    pub dumpable: bool,
+    pub stderr: Vec<u8>,
+}
+
+/// Runs `command` as the unprivileged user `nobody` (65534, through `setpriv`) and reads its
+/// hardening at its exit stop. The command's environment must be explicit (as for
+/// [`run_to_exit`]).
+pub fn hardening_at_exit(command: &Command) -> Result<Hardening, ScanError> {
+    use std::os::unix::fs::MetadataExt;
+    const NOBODY: u32 = 65534;
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(command.get_program())
+        .args(command.get_args())
+        .env_clear();
+    for (k, v) in command.get_envs() {
+        if let Some(v) = v {
+            wrapped.env(k, v);
+        }
+    }
+    if let Some(d) = command.get_current_dir() {
+        wrapped.current_dir(d);
+    }
+    let (traced, owner) = run_to_exit_with(&wrapped, b"", |pid| {
+        std::fs::metadata(format!("/proc/{pid}/mem")).map(|m| m.uid())
+    })?;
+    let owner = owner.map_err(|e| ScanError::Trace(format!("/proc/PID/mem: {e}")))?;
+    let core = traced
+        .limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(4)
+                .take(2)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    Ok(Hardening {
+        exit: traced.exit,
+        core_limit: (
+            core.first().cloned().unwrap_or_default(),
+            core.get(1).cloned().unwrap_or_default(),
+        ),
+        dumpable: owner == NOBODY,
+        stderr: traced.stderr,
+    })
 }
 
 #[cfg(test)]
