@@ -694,6 +694,24 @@ fn run_withholds_connection_admin_keys_unless_named() {
         table.stdout
     );
 
+    // The review lists it apart.
+    let review = env.keyward(&["review", "--format", "md"], "");
+    review.expect_code(0, "review");
+    let section = review
+        .stdout
+        .split("## Connection admin keys")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        section
+            .split("\n## ")
+            .next()
+            .unwrap_or("")
+            .contains("pm (admin)"),
+        "the review has a section for connection admin keys:\n{}",
+        review.stdout
+    );
+
     // Removing the connection leaves the token as powerful as before: still withheld.
     env.keyward(&["disconnect", "pm"], "")
         .expect_code(0, "disconnect");
