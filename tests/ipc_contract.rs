@@ -43,6 +43,7 @@ fn sample_key() -> KeyDto {
         verify_detail: None,
         usage: None,
         region: None,
+        role: keyward::KeyRole::Service,
     })
 }
 

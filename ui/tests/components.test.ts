@@ -81,6 +81,15 @@ describe('hostile names render as text', () => {
     expect(container.querySelector('script')).toBeNull();
   });
 
+  it('KeyRow marks a connection admin key with an Admin badge, and only such a key', () => {
+    const props = { providerName: 'Postmark', kindName: 'Account token', now: Date.now() };
+    const admin = render(KeyRow, { props: { ...props, key: makeKey({ name: 'pm (admin)', role: 'connection_admin' }) } });
+    expect(admin.getByTestId('admin-badge').textContent).toBe('Admin');
+    admin.unmount();
+    const service = render(KeyRow, { props: { ...props, key: makeKey({ name: 'mail', role: 'service' }) } });
+    expect(service.queryByTestId('admin-badge')).toBeNull();
+  });
+
   it('the inventory lists a hostile key as text, in its group, with data attributes intact', async () => {
     const key = makeKey({ name: HOSTILE, purpose: '<i>purpose</i>', environment: 'dev' });
     backend(baseHandlers([key]));

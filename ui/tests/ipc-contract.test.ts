@@ -60,7 +60,7 @@ const contract: Record<string, readonly string[]> = {
   key: keysOf<KeyDto>()([
     'id', 'provider', 'kind', 'name', 'environment', 'purpose', 'owner', 'tags', 'scopes', 'remote_id', 'env_var',
     'created_at', 'last_rotated_at', 'last_used_at', 'last_verified_at', 'expires_at', 'status', 'fingerprint',
-    'masked_hint', 'updated_at', 'connection_id', 'verify_outcome', 'verify_detail', 'usage', 'region', 'findings',
+    'masked_hint', 'updated_at', 'connection_id', 'verify_outcome', 'verify_detail', 'usage', 'region', 'role', 'findings',
   ]),
   finding: keysOf<Finding>()(['code', 'severity', 'message', 'advice', 'action', 'excess_scopes', 'acknowledged']),
   audit_event: keysOf<AuditEventDto>()(['id', 'at', 'actor', 'action', 'key_id', 'key_name', 'detail']),

@@ -7,7 +7,7 @@ use anyhow::Context;
 use keyward::import::{parse_date, ImportOptions};
 use keyward::providers::{self, CustomProviderSpec, Presentation};
 use keyward::vault::KeychainVault;
-use keyward::{Config, Error, Inventory, KeyFilter, KeyStatus, NewKey, SecretUse};
+use keyward::{Config, Error, Inventory, KeyFilter, KeyStatus, NewKey, RunEnvironment, SecretUse};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -93,8 +93,9 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Copy { key, timeout } => copy(&inv, &key, timeout).await,
         Command::Run {
             environment,
+            with,
             command,
-        } => run_with_env(&inv, &environment, command).await,
+        } => run_with_env(&inv, &environment, &with, command).await,
         Command::Audit { key, limit, format } => audit(&inv, key, limit, format).await,
         Command::Doctor { format } => doctor(&inv, format).await,
         Command::Providers { format } => providers(&inv, format).await,
@@ -410,24 +411,43 @@ pub(crate) async fn copy(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs the command with the environment's keys. The values stay in `Secret`s until the
+/// spawn, and are dropped right after it together with the `Command`: std copies each value
+/// into the `Command`'s own environment map and, at spawn, into the `envp` block the child is
+/// exec'd with — plain copies Keyward cannot wipe (freed, not zeroed). The child necessarily
+/// holds the values for as long as it runs.
 async fn run_with_env(
     inv: &Inventory,
     environment: &str,
+    with: &[String],
     command: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
     let Some((program, args)) = command.split_first() else {
         return Err(Error::invalid("command", "give the command to run after --").into());
     };
-    let vars = inv.env_vars(environment).await?;
+    let RunEnvironment { vars, withheld } = inv.env_vars(environment, with).await?;
+    if !withheld.is_empty() {
+        let names: Vec<String> = withheld.iter().map(|k| clean(&k.name, 60)).collect();
+        eprintln!(
+            "keyward: left out {} connection admin key{} ({}); pass --with NAME to include {}",
+            withheld.len(),
+            if withheld.len() == 1 { "" } else { "s" },
+            names.join(", "),
+            if withheld.len() == 1 { "it" } else { "one" },
+        );
+    }
     let mut cmd = std::process::Command::new(program);
     cmd.args(args);
     for (name, secret) in &vars {
-        // EXPOSE: the child process gets the value as the user asked.
+        // EXPOSE: the child process gets the value as the user asked (std copies it).
         cmd.env(name, secret.expose());
     }
+    let spawned = cmd.spawn();
+    // Nothing of the values is needed once the child exists: wipe ours, free std's copies.
+    drop(cmd);
     drop(vars);
-    let status = cmd
-        .status()
+    let status = spawned
+        .and_then(|mut child| child.wait())
         .with_context(|| format!("cannot run '{}'", clean(program, 200)))?;
     if let Some(code) = status.code() {
         return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));

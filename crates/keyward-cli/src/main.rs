@@ -78,11 +78,15 @@ pub enum Command {
         #[arg(long)]
         timeout: Option<u64>,
     },
-    /// Run a command with an environment's keys as environment variables.
+    /// Run a command with an environment's keys as environment variables. Connection admin
+    /// keys (stored by `connect`) are left out unless named with --with.
     Run {
         /// Environment whose active keys are passed.
         #[arg(long = "env", short = 'e')]
         environment: String,
+        /// Also pass this connection admin key (name, id or id prefix; repeatable).
+        #[arg(long = "with", value_name = "KEY")]
+        with: Vec<String>,
         /// The command and its arguments (after `--`).
         #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true)]
         command: Vec<String>,

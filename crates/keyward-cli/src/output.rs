@@ -49,7 +49,7 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
     if keys.is_empty() {
         return "No keys yet. Add one with `keyward add --name NAME --env ENV` (value on stdin) or `keyward import .env`.\n".into();
     }
-    let rows: Vec<[String; 6]> = keys
+    let rows: Vec<[String; 7]> = keys
         .iter()
         .map(|k| {
             [
@@ -58,11 +58,20 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
                 clean(&k.masked_hint, 24),
                 age(k.last_rotated_at.unwrap_or(k.created_at), now),
                 k.status.as_str().to_owned(),
+                k.role.label().to_owned(),
                 k.id.to_string()[..8].to_owned(),
             ]
         })
         .collect();
-    let headers = ["NAME", "PROVIDER/KIND", "HINT", "AGE", "STATUS", "ID"];
+    let headers = [
+        "NAME",
+        "PROVIDER/KIND",
+        "HINT",
+        "AGE",
+        "STATUS",
+        "ROLE",
+        "ID",
+    ];
     let mut widths = headers.map(str::len);
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -110,7 +119,7 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
     out
 }
 
-pub const CSV_COLUMNS: [&str; 19] = [
+pub const CSV_COLUMNS: [&str; 20] = [
     "id",
     "provider",
     "kind",
@@ -130,6 +139,7 @@ pub const CSV_COLUMNS: [&str; 19] = [
     "status",
     "fingerprint",
     "masked_hint",
+    "role",
 ];
 
 pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
@@ -157,6 +167,7 @@ pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
             k.status.as_str().to_owned(),
             k.fingerprint.clone().unwrap_or_default(),
             k.masked_hint.clone(),
+            k.role.as_str().to_owned(),
         ])?;
     }
     Ok(String::from_utf8(
@@ -193,6 +204,7 @@ pub fn key_details(k: &KeyRecord, secret_present: Option<bool>) -> String {
         ("env var", clean(&k.env_var, 128)),
         ("hint", clean(&k.masked_hint, 64)),
         ("status", k.status.as_str().to_owned()),
+        ("role", k.role.label().to_owned()),
         ("created", k.created_at.to_rfc3339()),
         ("last rotated", opt(k.last_rotated_at)),
         ("last used", opt(k.last_used_at)),

@@ -563,6 +563,164 @@ fn run_passes_an_environments_keys_and_the_childs_exit_code() {
     }
 }
 
+/// `keyward run --env ENV [ARGS…] -- sh -c 'env > FILE'`: the child's whole environment.
+fn child_environment(env: &Env, run_args: &[&str]) -> (Out, String) {
+    let file = env.work.path().join("child-env");
+    let _ = std::fs::remove_file(&file);
+    let mut full = vec!["run"];
+    full.extend_from_slice(run_args);
+    full.extend_from_slice(&["--", "sh", "-c", "env > \"$1\"", "sh", path_str(&file)]);
+    let out = env.keyward(&full, "");
+    let seen = std::fs::read_to_string(&file).unwrap_or_default();
+    (out, seen)
+}
+
+#[test]
+fn run_withholds_connection_admin_keys_unless_named() {
+    // Hole 2 of issue 13: `connect` files the admin key (Cloudflare "API Tokens Write",
+    // Postmark account token) under prod, and `run --env prod` handed it to any program.
+    let env = Env::new();
+    let service = random_uuid();
+    env.add(
+        &service,
+        &[
+            "--provider",
+            "postmark",
+            "--kind",
+            "server_token",
+            "--name",
+            "mail",
+            "--env",
+            "prod",
+        ],
+    );
+    let admin = format!("kw-canary-admin-{}", random_alnum(24));
+    env.keyward(
+        &[
+            "connect",
+            "postmark",
+            "--name",
+            "pm",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--no-test",
+        ],
+        &admin,
+    )
+    .expect_code(
+        0,
+        "connect stores the admin key without asking the provider",
+    );
+
+    let (out, seen) = child_environment(&env, &["--env", "prod"]);
+    out.expect_code(0, "run with the service keys");
+    assert!(
+        seen.contains(&service),
+        "the ordinary prod key is passed:\n{seen}"
+    );
+    assert!(
+        !seen.contains(&admin),
+        "a connection admin key must not reach the child unless named"
+    );
+    out.expect_stderr(
+        "left out 1 connection admin key (pm (admin))",
+        "says what it left out",
+    )
+    .expect_stderr("--with", "and how to include it")
+    .expect_no_value(&admin, "run never prints a value");
+    let keys = env.list_json();
+    let admin_id = keys
+        .iter()
+        .find(|k| k["name"] == "pm (admin)")
+        .map(id_of)
+        .expect("the admin key is in the inventory");
+    assert!(
+        env.audit_json(Some(&admin_id))
+            .iter()
+            .all(|e| !str_field(e, "detail").contains("keyward run")),
+        "a withheld admin key is not read, so no use is recorded"
+    );
+
+    // Named explicitly (by name, or by id prefix), it is passed.
+    for reference in ["pm (admin)", &admin_id[..8]] {
+        let (out, seen) = child_environment(&env, &["--env", "prod", "--with", reference]);
+        out.expect_code(0, "run --with an admin key");
+        assert!(
+            seen.contains(&admin),
+            "--with {reference} passes the admin key"
+        );
+        assert!(seen.contains(&service), "with the service keys");
+        assert!(
+            !out.stderr.contains("left out"),
+            "nothing is left out:\n{}",
+            out.dump()
+        );
+    }
+    // A --with that names nothing is an error, and the command does not run.
+    let (out, seen) = child_environment(&env, &["--env", "prod", "--with", "nope"]);
+    out.expect_code(1, "--with names no key")
+        .expect_stderr("nope", "the error names the reference");
+    assert!(seen.is_empty(), "the command must not run");
+
+    // The role is listed: JSON, CSV and the table.
+    let role = |keys: &[Value], name: &str| {
+        keys.iter()
+            .find(|k| k["name"] == name)
+            .map(|k| k["role"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(role(&keys, "pm (admin)"), "connection_admin");
+    assert_eq!(role(&keys, "mail"), "service");
+    let csv = env.keyward(&["list", "--format", "csv"], "");
+    csv.expect_code(0, "list csv");
+    let mut lines = csv.stdout.lines();
+    assert!(
+        lines.next().unwrap_or("").ends_with(",role"),
+        "csv has a role column"
+    );
+    assert!(
+        lines.any(|l| l.contains("pm (admin)") && l.ends_with(",connection_admin")),
+        "the admin key's row says its role:\n{}",
+        csv.stdout
+    );
+    let table = env.keyward(&["list"], "");
+    table.expect_code(0, "list");
+    assert!(
+        table
+            .stdout
+            .lines()
+            .any(|l| l.contains("pm (admin)") && l.contains("connection admin")),
+        "the table shows the role:\n{}",
+        table.stdout
+    );
+
+    // The review lists it apart.
+    let review = env.keyward(&["review", "--format", "md"], "");
+    review.expect_code(0, "review");
+    let section = review
+        .stdout
+        .split("## Connection admin keys")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        section
+            .split("\n## ")
+            .next()
+            .unwrap_or("")
+            .contains("pm (admin)"),
+        "the review has a section for connection admin keys:\n{}",
+        review.stdout
+    );
+
+    // Removing the connection leaves the token as powerful as before: still withheld.
+    env.keyward(&["disconnect", "pm"], "")
+        .expect_code(0, "disconnect");
+    let (out, seen) = child_environment(&env, &["--env", "prod"]);
+    out.expect_code(0, "run after disconnect");
+    assert!(!seen.contains(&admin), "still withheld after disconnect");
+    assert_eq!(role(&env.list_json(), "pm (admin)"), "connection_admin");
+}
+
 #[test]
 fn show_resolves_id_prefix_and_unique_name_and_rejects_ambiguous_names() {
     let env = Env::new();

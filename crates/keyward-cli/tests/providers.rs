@@ -536,11 +536,14 @@ fn run_in_an_environment_with_tracked_keys_passes_the_keys_that_have_values() {
         .to_owned();
     let file = env.work.path().join("seen");
     let script = format!("printf %s \"${var}\" > \"$1\"");
+    // The admin key is the one key here with a value; it is passed only when named.
     let out = env.keyward(
         &[
             "run",
             "--env",
             "prod",
+            "--with",
+            "ph (admin)",
             "--",
             "sh",
             "-c",

@@ -112,6 +112,7 @@ fn record(i: usize, now: DateTime<Utc>) -> KeyRecord {
         verify_detail: None,
         usage: (i.is_multiple_of(13)).then_some(KeyUsage::Web),
         region: None,
+        role: keyward::KeyRole::Service,
     }
 }
 

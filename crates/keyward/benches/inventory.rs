@@ -68,6 +68,7 @@ fn record(i: usize) -> KeyRecord {
         verify_detail: None,
         usage: None,
         region: None,
+        role: keyward::KeyRole::Service,
     }
 }
 

@@ -489,8 +489,12 @@ fn parse_csv(
             }
         }
     }
-    // Clear the reader's last record buffer, which held a secret field.
-    record.clear();
+    // What is left: `record` and the reader's read buffer still hold the bytes of the last
+    // rows read, secret fields included. `StringRecord::clear` would only forget the field
+    // bounds and the csv crate has no way to overwrite either buffer, so both are freed
+    // unwiped when they drop here. The file's text itself is in a zeroizing buffer and each
+    // value was moved into a `Secret` at once.
+    drop(record);
 }
 
 /// The csv crate's error text can quote field contents; keep only the position and kind.

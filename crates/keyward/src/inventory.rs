@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
 use crate::import::{self, ImportOptions, ImportPlan};
 use crate::model::{
-    AuditAction, AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus, KeyUsage,
+    AuditAction, AuditEvent, Environment, KeyFilter, KeyRecord, KeyRole, KeyStatus, KeyUsage,
 };
 use crate::providers::{self, CustomProviderSpec, Detection, ProviderError};
 use crate::secret::Secret;
@@ -48,6 +48,8 @@ pub struct NewKey {
     pub usage: Option<KeyUsage>,
     /// One of the provider's hosted regions (`eu`), for a key without a connection.
     pub region: Option<String>,
+    /// `ConnectionAdmin` only for the admin key `connect` stores.
+    pub role: KeyRole,
 }
 
 /// A change to a key's metadata; `None` leaves a field as it is.
@@ -97,6 +99,15 @@ pub struct DoctorReport {
     pub orphaned_entries: Vec<String>,
     /// Whether the consistency check could run (needs the keychain).
     pub consistency_checked: bool,
+}
+
+/// What `keyward run` hands its child, and what it leaves out.
+#[derive(Debug)]
+pub struct RunEnvironment {
+    /// (variable name, value) of each key passed.
+    pub vars: Vec<(String, Secret)>,
+    /// Connection admin keys of the environment that were not named, so not passed (nor read).
+    pub withheld: Vec<KeyRecord>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -504,8 +515,11 @@ impl Inventory {
         Ok(())
     }
 
-    /// Environment variables for `keyward run`: every active key of the environment.
-    pub async fn env_vars(&self, environment: &str) -> Result<Vec<(String, Secret)>> {
+    /// Environment variables for `keyward run`: every active key of the environment that has a
+    /// value, except connection admin keys, which are passed only when `with` names them (by
+    /// name, id or id prefix): an admin token handed to any program could mint or delete keys.
+    /// Admin keys left out are not read from the keychain at all.
+    pub async fn env_vars(&self, environment: &str, with: &[String]) -> Result<RunEnvironment> {
         let keys = self
             .list(&KeyFilter {
                 environment: Some(environment.to_owned()),
@@ -523,6 +537,13 @@ impl Inventory {
                 "active keys in environment '{environment}'"
             )));
         }
+        let mut named = std::collections::BTreeSet::new();
+        for reference in with {
+            named.insert(named_key(&keys, reference, environment)?);
+        }
+        let (keys, withheld): (Vec<KeyRecord>, Vec<KeyRecord>) = keys
+            .into_iter()
+            .partition(|k| k.role == KeyRole::Service || named.contains(&k.id));
         let mut seen: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
         for k in &keys {
             if let Some(other) = seen.insert(&k.env_var, &k.name) {
@@ -535,16 +556,16 @@ impl Inventory {
                 ));
             }
         }
-        let mut out = Vec::with_capacity(keys.len());
+        let mut vars = Vec::with_capacity(keys.len());
         for k in &keys {
             let (key, secret) = self.secret(k.id).await?;
-            out.push((key.env_var.clone(), secret));
+            vars.push((key.env_var.clone(), secret));
         }
         // Recorded once every value was read: the command gets all of them or none.
         for k in &keys {
             self.record_use(k, SecretUse::Run).await?;
         }
-        Ok(out)
+        Ok(RunEnvironment { vars, withheld })
     }
 
     pub async fn audit_trail(&self, key: Option<Uuid>, limit: i64) -> Result<Vec<AuditEvent>> {
@@ -920,6 +941,41 @@ fn validate_secret(secret: &Secret) -> Result<()> {
 
 /// Default variable name for `keyward run`: the name itself when it already is one
 /// (`POSTMARK_TOKEN`), else `<PROVIDER>_<NAME>` in upper snake case.
+/// The one key among `keys` (an environment's) that `reference` names: exact name, id, or id
+/// prefix (4+ characters).
+fn named_key(keys: &[KeyRecord], reference: &str, environment: &str) -> Result<Uuid> {
+    let reference = reference.trim();
+    let lowered = reference.to_ascii_lowercase();
+    let by_id_or_name = |k: &&KeyRecord| {
+        let id = k.id.to_string();
+        k.name == reference || id == lowered || (lowered.len() >= 4 && id.starts_with(&lowered))
+    };
+    let found: Vec<&KeyRecord> = match keys.iter().find(|k| k.name == reference) {
+        // An exact name beats an id prefix that happens to match too.
+        Some(exact) => vec![exact],
+        None => keys.iter().filter(by_id_or_name).collect(),
+    };
+    match found.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(Error::invalid(
+            "with",
+            format!(
+                "'{reference}' names no active key with a value in environment '{environment}'"
+            ),
+        )),
+        many => Err(Error::Ambiguous {
+            reference: reference.to_owned(),
+            count: many.len(),
+            candidates: many
+                .iter()
+                .take(5)
+                .map(|k| format!("{} ({})", k.name, &k.id.to_string()[..8]))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
 pub fn default_env_var(env_prefix: &str, name: &str) -> String {
     let is_var = !name.is_empty()
         && name
@@ -1135,6 +1191,7 @@ pub(crate) fn prepare_record(
         verify_detail: None,
         usage: new.usage,
         region,
+        role: new.role,
     })
 }
 

@@ -21,6 +21,8 @@ pub mod vault;
 
 pub use config::Config;
 pub use error::{Error, Result};
-pub use inventory::{DoctorReport, Inventory, KeyDetail, KeyPatch, NewKey, SecretUse};
-pub use model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus, KeyUsage};
+pub use inventory::{
+    DoctorReport, Inventory, KeyDetail, KeyPatch, NewKey, RunEnvironment, SecretUse,
+};
+pub use model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyRole, KeyStatus, KeyUsage};
 pub use secret::Secret;

@@ -81,6 +81,47 @@ pub struct KeyRecord {
     /// key has no connection to say so; `None`: not chosen.
     #[serde(default)]
     pub region: Option<String>,
+    /// What the key is for Keyward: an ordinary service key, or a connection's admin credential
+    /// (which `keyward run` withholds unless named). Set by `connect`, never by an edit.
+    #[serde(default)]
+    pub role: KeyRole,
+}
+
+/// The role a key plays. A connection's admin credential (Cloudflare "API Tokens Write",
+/// Postmark account token, PostHog personal key) can create and delete other keys, so it is
+/// kept apart from the keys applications use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyRole {
+    /// A key an application or script uses.
+    #[default]
+    Service,
+    /// The admin credential of a provider's management API, stored by `keyward connect`.
+    /// It stays one after the connection is removed: the token keeps its power.
+    ConnectionAdmin,
+}
+
+impl KeyRole {
+    pub const ALL: [KeyRole; 2] = [KeyRole::Service, KeyRole::ConnectionAdmin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Service => "service",
+            KeyRole::ConnectionAdmin => "connection_admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyRole> {
+        KeyRole::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Short label for tables and badges.
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyRole::Service => "service",
+            KeyRole::ConnectionAdmin => "connection admin",
+        }
+    }
 }
 
 /// Where a key is used. `Web` and `Mobile` ship the value to users' devices, where only a

@@ -658,6 +658,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
           verify_outcome: input.test ? 'valid' : null,
           verify_detail: input.test ? `Admin key accepted by ${profile.display_name}` : null,
           expires_at: null,
+          role: 'connection_admin',
         };
         keys = [...keys, admin];
         record('created', admin, `admin key of connection '${name}'`);

@@ -117,3 +117,7 @@ export const PRESENTATION_LABELS: Record<string, string> = {
   body_field: 'body field',
   query: 'query parameter',
 };
+
+/** Tooltip of the "Admin" badge on a connection's admin key. */
+export const ADMIN_TITLE =
+  "A provider API's admin key: it can create and delete other keys. `keyward run` passes it only when named (--with).";

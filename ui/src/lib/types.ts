@@ -23,6 +23,8 @@ export interface Finding {
 }
 
 export type KeyUsage = 'server' | 'web' | 'mobile' | 'desktop' | 'ci' | 'local';
+/** `connection_admin`: a provider API's admin credential, stored by connecting the provider. */
+export type KeyRole = 'service' | 'connection_admin';
 
 export interface KeyDto {
   id: string;
@@ -55,6 +57,8 @@ export interface KeyDto {
   usage: KeyUsage | null;
   /** The provider's region the key belongs to (`eu`) when it has no connection; absent/`null`: not chosen. */
   region?: string | null;
+  /** Absent: `service` (fixtures and the demo's ordinary keys). */
+  role?: KeyRole;
   /** The key's findings, acknowledged ones included (marked). */
   findings: Finding[];
 }

@@ -110,6 +110,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "acknowledged",
     "worst_severity",
     "key_id",
+    "role",
 ];
 
 /// One row per key (the header is [`CSV_COLUMNS`]); finding kinds separated by `;`.
@@ -148,6 +149,7 @@ fn key_row(k: &ReviewKey) -> Vec<String> {
             .map(|s| s.as_str().to_owned())
             .unwrap_or_default(),
         k.key_id.to_string(),
+        k.role.as_str().to_owned(),
     ]
 }
 
@@ -235,7 +237,7 @@ pub fn render_markdown(review: &Review) -> String {
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 md(&g.environment),
                 md(&g.provider),
-                g.keys,
+                group_keys(g),
                 status,
                 g.ok,
                 g.due_soon,
@@ -243,6 +245,32 @@ pub fn render_markdown(review: &Review) -> String {
                 g.findings
             ),
         );
+    }
+    line(&mut o, format!("\n## {ADMIN_TITLE}\n"));
+    line(&mut o, format!("{ADMIN_NOTE}\n"));
+    if review.admin_keys().next().is_none() {
+        line(&mut o, "None.".into());
+    } else {
+        line(
+            &mut o,
+            "| key | environment | provider | owner | rotation | due | open findings |".into(),
+        );
+        line(&mut o, "|---|---|---|---|---|---|---|".into());
+        for k in review.admin_keys() {
+            line(
+                &mut o,
+                format!(
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    md(&k.name),
+                    md(&k.environment),
+                    md(&k.provider),
+                    md(k.owner.as_deref().unwrap_or("—")),
+                    k.rotation_state.as_str(),
+                    day(k.due_at),
+                    kinds(&k.findings)
+                ),
+            );
+        }
     }
     for (title, items) in [("Overdue", &review.overdue), ("Due soon", &review.due_soon)] {
         line(&mut o, format!("\n## {title}\n"));
@@ -259,8 +287,9 @@ pub fn render_markdown(review: &Review) -> String {
             line(
                 &mut o,
                 format!(
-                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    "| {}{} | {} | {} | {} | {} | {} | {} |",
                     md(&d.name),
+                    admin_mark(review, d.key_id),
                     md(&d.environment),
                     md(&d.provider),
                     md(d.owner.as_deref().unwrap_or("—")),
@@ -324,6 +353,28 @@ pub fn render_markdown(review: &Review) -> String {
     o
 }
 
+const ADMIN_TITLE: &str = "Connection admin keys";
+const ADMIN_NOTE: &str = "Admin credentials of providers' management APIs: each can create, roll and delete other keys. \
+`keyward run` passes them only when named (`--with`).";
+
+/// " (connection admin)" after an admin key's name in the due lists.
+fn admin_mark(review: &Review, key_id: uuid::Uuid) -> &'static str {
+    if review.is_admin_key(key_id) {
+        " (connection admin)"
+    } else {
+        ""
+    }
+}
+
+/// "3", or "3 (1 admin)" when the group holds connection admin keys.
+fn group_keys(g: &super::ReviewGroup) -> String {
+    if g.admin_keys == 0 {
+        g.keys.to_string()
+    } else {
+        format!("{} ({} admin)", g.keys, g.admin_keys)
+    }
+}
+
 fn with_scopes(f: &Finding) -> String {
     if f.excess_scopes.is_empty() {
         f.reason.clone()
@@ -340,7 +391,7 @@ th{background:#f5f7fa;font-weight:600}td.n,th.n{text-align:right}.muted{color:#5
 .sev-critical{background:#7a0916;color:#fff}.sev-high{background:#d6333f;color:#fff}.sev-medium{background:#f1a33b;color:#1d232b}\
 .sev-low{background:#dbe7f5;color:#1d232b}.sev-info{background:#eceff3;color:#1d232b}\
 .summary{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}.summary div{background:#f5f7fa;border-radius:.5rem;padding:.6rem 1rem}\
-.summary b{display:block;font-size:1.4rem}.bar{fill:#3b6fd4}.axis{fill:#5f6b7a;font-size:10px}\
+.summary b{display:block;font-size:1.4rem}.admin{display:inline-block;margin-left:.4rem;border-radius:.6rem;padding:0 .45rem;font-size:.75rem;font-weight:600;background:#5b2a86;color:#fff}.bar{fill:#3b6fd4}.axis{fill:#5f6b7a;font-size:10px}\
 @media print{body{margin:0}}";
 
 /// A self-contained HTML page: inline CSS and SVG, no scripts, no external resources.
@@ -377,9 +428,24 @@ pub fn render_html(review: &Review) -> String {
                     tbody {
                         @for g in &review.groups {
                             tr {
-                                td { (g.environment) } td { (g.provider) } td.n { (g.keys) }
+                                td { (g.environment) } td { (g.provider) } td.n { (group_keys(g)) }
                                 td { @for (i, s) in g.by_status.iter().enumerate() { @if i > 0 { ", " } (s.status.as_str()) " " (s.count) } }
                                 td.n { (g.ok) } td.n { (g.due_soon) } td.n { (g.overdue) } td.n { (g.findings) }
+                            }
+                        }
+                    }
+                }
+                h2 { (ADMIN_TITLE) }
+                p.muted { (ADMIN_NOTE) }
+                @if review.admin_keys().next().is_none() { p.muted { "None." } } @else {
+                    table {
+                        thead { tr { th { "Key" } th { "Environment" } th { "Provider" } th { "Owner" } th { "Rotation" } th { "Due" } th { "Open findings" } } }
+                        tbody {
+                            @for k in review.admin_keys() {
+                                tr {
+                                    td { (k.name) span.admin { "admin" } } td { (k.environment) } td { (k.provider) }
+                                    td { (k.owner.as_deref().unwrap_or("—")) } td { (k.rotation_state.as_str()) } td { (day(k.due_at)) } td { (kinds(&k.findings)) }
+                                }
                             }
                         }
                     }
@@ -392,7 +458,7 @@ pub fn render_html(review: &Review) -> String {
                             tbody {
                                 @for d in items.iter() {
                                     tr {
-                                        td { (d.name) } td { (d.environment) } td { (d.provider) }
+                                        td { (d.name) @if review.is_admin_key(d.key_id) { span.admin { "admin" } } } td { (d.environment) } td { (d.provider) }
                                         td { (d.owner.as_deref().unwrap_or("—")) } td { (day(d.due_at)) } td.n { (d.days_left) } td { (d.cause) }
                                     }
                                 }

@@ -3,7 +3,7 @@
 //! A pure function of records, findings, policy, "now" and the rotation history.
 
 use super::{rotation_due_at, Finding, FindingKind, FindingPolicy, Severity};
-use crate::model::{KeyRecord, KeyStatus};
+use crate::model::{KeyRecord, KeyRole, KeyStatus};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -51,6 +51,8 @@ pub struct ReviewKey {
     pub environment: String,
     pub provider: String,
     pub kind: String,
+    /// A connection admin key is reviewed as one, not as an ordinary key of its environment.
+    pub role: KeyRole,
     pub owner: Option<String>,
     pub purpose: String,
     pub status: KeyStatus,
@@ -79,6 +81,8 @@ pub struct ReviewGroup {
     pub environment: String,
     pub provider: String,
     pub keys: usize,
+    /// Of `keys`, how many are connection admin keys.
+    pub admin_keys: usize,
     /// Keys by lifecycle status (active, pending, grace, revoked, invalid); zero counts left out.
     pub by_status: Vec<StatusCount>,
     pub ok: usize,
@@ -162,6 +166,18 @@ impl Review {
     pub fn has_open(&self, kinds: &[FindingKind]) -> bool {
         self.findings.iter().any(|f| kinds.contains(&f.kind))
     }
+
+    /// The connection admin keys, listed apart in every report.
+    pub fn admin_keys(&self) -> impl Iterator<Item = &ReviewKey> {
+        self.keys
+            .iter()
+            .filter(|k| k.role == KeyRole::ConnectionAdmin)
+    }
+
+    /// Whether `key_id` is a connection admin key (for labels in the due lists).
+    pub fn is_admin_key(&self, key_id: Uuid) -> bool {
+        self.admin_keys().any(|k| k.key_id == key_id)
+    }
 }
 
 /// Per key: open kinds, acknowledged kinds, worst open severity.
@@ -224,6 +240,7 @@ pub fn build_review(
                     environment: r.environment.clone(),
                     provider: r.provider.clone(),
                     keys: 0,
+                    admin_keys: 0,
                     by_status: Vec::new(),
                     ok: 0,
                     due_soon: 0,
@@ -234,6 +251,9 @@ pub fn build_review(
             });
         let group = &mut groups[index];
         group.keys += 1;
+        if r.role == KeyRole::ConnectionAdmin {
+            group.admin_keys += 1;
+        }
         match group.by_status.iter_mut().find(|s| s.status == r.status) {
             Some(s) => s.count += 1,
             None => group.by_status.push(StatusCount {
@@ -275,6 +295,7 @@ pub fn build_review(
             environment: r.environment.clone(),
             provider: r.provider.clone(),
             kind: r.kind.clone(),
+            role: r.role,
             owner: r.owner.clone(),
             purpose: r.purpose.clone(),
             status: r.status,

@@ -41,6 +41,7 @@ fn record(provider: &str, kind: &str, env: &str) -> KeyRecord {
         verify_detail: None,
         usage: None,
         region: None,
+        role: crate::model::KeyRole::Service,
     }
 }
 
@@ -1025,4 +1026,78 @@ fn report_formats_parse() {
         assert_eq!(ReportFormat::parse(text).unwrap(), format);
     }
     assert!(ReportFormat::parse("pdf").is_err());
+}
+
+#[test]
+fn review_lists_connection_admin_keys_apart_in_every_format() {
+    let service = record("postmark", "server_token", "prod");
+    let mut admin = record("postmark", "account_token", "prod");
+    admin.name = "pm (admin)".into();
+    admin.role = crate::model::KeyRole::ConnectionAdmin;
+    // Overdue, so it also shows in the due list.
+    admin.created_at = ago(400);
+    let records = [service, admin.clone()];
+    let policy = FindingPolicy::default();
+    let found = evaluate(&records, &policy, now(), None);
+    let review = build_review(&records, &found, &policy, now(), &[]);
+    let roles: Vec<_> = review
+        .keys
+        .iter()
+        .map(|k| (k.name.as_str(), k.role))
+        .collect();
+    assert!(roles.contains(&("pm (admin)", crate::model::KeyRole::ConnectionAdmin)));
+    assert_eq!(
+        review.groups[0].admin_keys, 1,
+        "the group counts its admin keys"
+    );
+    assert_eq!(review.admin_keys().count(), 1);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&report::render_json(&review).unwrap()).unwrap();
+    let admin_json = json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "pm (admin)")
+        .unwrap();
+    assert_eq!(admin_json["role"], "connection_admin");
+
+    let csv_text = report::render_csv(&review).unwrap();
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let role_col = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "role")
+        .expect("a role column");
+    let roles: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[2].to_owned(), r[role_col].to_owned())
+        })
+        .collect();
+    assert!(roles.contains(&("pm (admin)".into(), "connection_admin".into())));
+    assert!(roles.iter().any(|(_, role)| role == "service"));
+
+    let md = report::render_markdown(&review);
+    let section = md
+        .split("## Connection admin keys")
+        .nth(1)
+        .expect("a section for admin keys")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    assert!(section.contains("pm (admin)"), "{section}");
+    assert!(
+        md.contains("| 2 (1 admin) |"),
+        "the group says it holds one:\n{md}"
+    );
+    assert!(
+        md.contains("pm (admin) (connection admin)"),
+        "labelled in the due list:\n{md}"
+    );
+    let html = report::render_html(&review);
+    assert!(html.contains("<h2>Connection admin keys</h2>"));
+    assert!(html.contains("<span class=\"admin\">admin</span>"));
 }

@@ -4,7 +4,7 @@
 use super::{on_vault, Inventory, NewKey};
 use crate::connection::{Connection, ConnectionOptions};
 use crate::error::{Error, Result};
-use crate::model::{AuditAction, KeyFilter, KeyRecord, KeyStatus};
+use crate::model::{AuditAction, KeyFilter, KeyRecord, KeyRole, KeyStatus};
 use crate::providers::http::{check_base_url, check_probe_path, Http};
 use crate::providers::{self, ClientError, Verification, VerifyOutcome, VerifyTarget};
 use crate::secret::Secret;
@@ -222,6 +222,7 @@ impl Inventory {
                                 profile.display_name
                             ),
                             remote_id: admin_remote_id.clone(),
+                            role: KeyRole::ConnectionAdmin,
                             ..NewKey::default()
                         },
                         secret,

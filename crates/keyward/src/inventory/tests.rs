@@ -1,4 +1,5 @@
 use super::*;
+use crate::connection::Connection;
 use crate::vault::MemoryVault;
 
 const CANARY: &str = "canaryQ7w2Ex9Rt4Yu1Io3Pa";
@@ -298,10 +299,14 @@ async fn env_vars_for_run() {
     )
     .await
     .unwrap();
-    let vars = inv.env_vars("dev").await.unwrap();
-    let names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    let run = inv.env_vars("dev", &[]).await.unwrap();
+    let names: Vec<&str> = run.vars.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["PM", "POSTNOMIC_BLOG_READER"]);
-    assert_eq!(inv.env_vars("prod").await.unwrap_err().code(), "not_found");
+    assert!(run.withheld.is_empty());
+    assert_eq!(
+        inv.env_vars("prod", &[]).await.unwrap_err().code(),
+        "not_found"
+    );
     inv.add(
         NewKey {
             env_var: Some("PM".into()),
@@ -312,10 +317,101 @@ async fn env_vars_for_run() {
     .await
     .unwrap();
     assert_eq!(
-        inv.env_vars("dev").await.unwrap_err().code(),
+        inv.env_vars("dev", &[]).await.unwrap_err().code(),
         "invalid_input",
         "two keys on one variable"
     );
+}
+
+/// A connection with an admin key (value `admin`) filed under `environment`, not tested.
+async fn connect_with_admin(inv: &Inventory, environment: &str, admin: &str) -> Connection {
+    inv.connect(
+        NewConnection {
+            provider: "postmark".into(),
+            name: "pm".into(),
+            base_url: Some("http://127.0.0.1:9".into()),
+            region: None,
+            options: Default::default(),
+            environment: environment.into(),
+            test: false,
+        },
+        Some(Secret::new(admin.into())),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn run_withholds_connection_admin_keys_unless_named() {
+    let (inv, vault) = inventory().await;
+    let service = inv
+        .add(new_key("mail", "prod"), Secret::new(postman_value()))
+        .await
+        .unwrap();
+    let admin_value = format!("kw-canary-admin-{CANARY}");
+    let c = connect_with_admin(&inv, "prod", &admin_value).await;
+    let admin_id = c.admin_key_id.unwrap();
+    let admin = inv.get(admin_id).await.unwrap();
+    assert_eq!(
+        admin.role,
+        KeyRole::ConnectionAdmin,
+        "connect sets the role"
+    );
+    assert_eq!(inv.get(service.id).await.unwrap().role, KeyRole::Service);
+
+    let run = inv.env_vars("prod", &[]).await.unwrap();
+    assert_eq!(
+        run.vars.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        [service.env_var.as_str()]
+    );
+    assert!(
+        run.vars.iter().all(|(_, v)| v.expose() != admin_value),
+        "the admin value must not be passed"
+    );
+    assert_eq!(
+        run.withheld.iter().map(|k| k.id).collect::<Vec<_>>(),
+        [admin_id]
+    );
+    assert!(
+        inv.audit_trail(Some(admin_id), 50)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| !e.detail.contains("keyward run")),
+        "a withheld key is not used"
+    );
+    drop(run);
+    assert!(vault.get(&admin_id.to_string()).unwrap().is_some());
+
+    for reference in [admin.name.clone(), admin_id.to_string()[..6].to_owned()] {
+        let run = inv.env_vars("prod", &[reference]).await.unwrap();
+        assert!(run.withheld.is_empty());
+        assert!(
+            run.vars
+                .iter()
+                .any(|(n, v)| *n == admin.env_var && v.expose() == admin_value),
+            "named, it is passed"
+        );
+    }
+    let err = inv.env_vars("prod", &["nothing".into()]).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+
+    // A metadata edit cannot turn it into an ordinary key; removing the connection neither.
+    inv.update(
+        admin_id,
+        KeyPatch {
+            purpose: Some("edited".into()),
+            ..KeyPatch::default()
+        },
+    )
+    .await
+    .unwrap();
+    inv.remove_connection("pm").await.unwrap();
+    assert_eq!(
+        inv.get(admin_id).await.unwrap().role,
+        KeyRole::ConnectionAdmin
+    );
+    assert_eq!(inv.env_vars("prod", &[]).await.unwrap().withheld.len(), 1);
 }
 
 #[test]

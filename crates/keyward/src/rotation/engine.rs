@@ -1342,5 +1342,6 @@ pub(super) fn placeholder_record() -> KeyRecord {
         verify_detail: None,
         usage: None,
         region: None,
+        role: crate::model::KeyRole::Service,
     }
 }

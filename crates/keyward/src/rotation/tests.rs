@@ -215,6 +215,7 @@ fn key(provider: &str, kind: &str) -> KeyRecord {
         verify_detail: None,
         usage: None,
         region: None,
+        role: crate::model::KeyRole::Service,
     }
 }
 

@@ -2,7 +2,7 @@
 //! Holds metadata, environments, settings and the audit trail — never a secret.
 
 use crate::connection::Connection;
-use crate::model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyStatus, KeyUsage};
+use crate::model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyRole, KeyStatus, KeyUsage};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -70,9 +70,11 @@ fn map_unique(err: sqlx::Error, rec: &KeyRecord) -> StoreError {
 
 const KEY_COLUMNS: &str = "k.id, k.provider, k.kind, k.name, k.environment, k.purpose, k.owner, \
     k.tags, k.scopes, k.remote_id, k.env_var, k.created_at, k.last_rotated_at, k.last_used_at, \
-    k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at, k.connection_id, k.verify_outcome, k.verify_detail, k.usage, k.region";
+    k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at, k.connection_id, k.verify_outcome, k.verify_detail, k.usage, k.region, k.role";
 
-/// Every column but `id`, in the order [`bind_record`] binds them.
+/// Every column but `id` and `role`, in the order [`bind_record`] binds them. `role` is written
+/// on insert and by connection changes only, so no metadata update can turn an admin key into
+/// an ordinary one.
 const RECORD_FIELDS: &str = "provider, kind, name, environment, purpose, owner, tags, scopes, remote_id, \
     env_var, created_at, last_rotated_at, last_used_at, last_verified_at, expires_at, status, fingerprint, \
     masked_hint, updated_at, connection_id, verify_outcome, verify_detail, usage, region";
@@ -172,6 +174,11 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
             ),
         },
         region: row.try_get("region")?,
+        role: {
+            let role: String = row.try_get("role")?;
+            KeyRole::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role '{role}' of {id}")))?
+        },
     })
 }
 
@@ -306,11 +313,12 @@ impl Store {
         for rec in records {
             ensure_environment(&mut tx, &rec.environment).await?;
             let sql = format!(
-                "INSERT INTO keys ({RECORD_FIELDS}, id) VALUES ({}?)",
+                "INSERT INTO keys ({RECORD_FIELDS}, id, role) VALUES ({}?, ?)",
                 "?, ".repeat(RECORD_FIELD_COUNT)
             );
             bind_record(sqlx::query(&sql), rec)?
                 .bind(rec.id.to_string())
+                .bind(rec.role.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| map_unique(e, rec))?;
@@ -553,8 +561,9 @@ impl Store {
             _ => StoreError::Database(e),
         })?;
         if let Some(admin) = c.admin_key_id {
-            sqlx::query("UPDATE keys SET connection_id = ? WHERE id = ?")
+            sqlx::query("UPDATE keys SET connection_id = ?, role = ? WHERE id = ?")
                 .bind(c.id.to_string())
+                .bind(KeyRole::ConnectionAdmin.as_str())
                 .bind(admin.to_string())
                 .execute(&mut *tx)
                 .await?;
@@ -590,7 +599,8 @@ impl Store {
             .collect()
     }
 
-    /// Removes a connection; its keys stay (their `connection_id` becomes NULL).
+    /// Removes a connection; its keys stay (their `connection_id` becomes NULL). Its admin key
+    /// keeps the `connection_admin` role: the token can still manage keys at the provider.
     pub async fn delete_connection(
         &self,
         id: Uuid,

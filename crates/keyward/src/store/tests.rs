@@ -29,6 +29,7 @@ fn record(name: &str, env: &str, purpose: &str) -> KeyRecord {
         verify_detail: None,
         usage: None,
         region: None,
+        role: crate::model::KeyRole::Service,
     }
 }
 
@@ -265,4 +266,106 @@ async fn file_store_uses_wal_and_persists() {
     }
     let store = Store::open(&path).await.unwrap();
     assert_eq!(store.count_keys().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn role_migration_backfills_existing_connection_admin_keys() {
+    // An inventory written before the role existed: two keys, one a connection's admin key.
+    let options = SqliteConnectOptions::from_str("sqlite::memory:")
+        .unwrap()
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let mut before = sqlx::migrate!("./migrations");
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version < 20261207000000)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    before.run(&pool).await.unwrap();
+    let (service, admin) = (Uuid::new_v4(), Uuid::new_v4());
+    for (id, name) in [(service, "mail"), (admin, "pm (admin)")] {
+        sqlx::query(
+            "INSERT INTO keys (id, provider, kind, name, environment, env_var, created_at, status, \
+             masked_hint, updated_at) VALUES (?, 'postmark', 'server_token', ?, 'prod', 'X', \
+             '2026-01-01T00:00:00.000000Z', 'active', '…', '2026-01-01T00:00:00.000000Z')",
+        )
+        .bind(id.to_string())
+        .bind(name)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO connections (id, name, provider, base_url, admin_key_id, created_at) \
+         VALUES (?, 'pm', 'postmark', 'https://api.postmarkapp.com', ?, '2026-01-01T00:00:00.000000Z')",
+    )
+    .bind(Uuid::new_v4().to_string())
+    .bind(admin.to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let store = Store::migrate(pool).await.unwrap();
+    assert_eq!(
+        store.get_key(admin).await.unwrap().unwrap().role,
+        KeyRole::ConnectionAdmin,
+        "the migration marks the admin key it finds in connections"
+    );
+    assert_eq!(
+        store.get_key(service).await.unwrap().unwrap().role,
+        KeyRole::Service
+    );
+}
+
+#[tokio::test]
+async fn role_is_set_by_connections_not_by_metadata_updates() {
+    let store = Store::open_in_memory().await.unwrap();
+    let admin = record("pm (admin)", "prod", "manage");
+    store
+        .insert_keys(std::slice::from_ref(&admin), &[])
+        .await
+        .unwrap();
+    let c = Connection {
+        id: Uuid::new_v4(),
+        name: "pm".into(),
+        provider: "postmark".into(),
+        base_url: "https://api.postmarkapp.com".into(),
+        admin_key_id: Some(admin.id),
+        options: Default::default(),
+        created_at: Utc::now(),
+    };
+    store
+        .insert_connection(&c, &event("provider_added"))
+        .await
+        .unwrap();
+    let linked = store.get_key(admin.id).await.unwrap().unwrap();
+    assert_eq!(
+        linked.role,
+        KeyRole::ConnectionAdmin,
+        "linking sets the role"
+    );
+    // A stale copy written back (role Service) does not demote it.
+    store.update_key(&admin, &event("updated")).await.unwrap();
+    assert_eq!(
+        store.get_key(admin.id).await.unwrap().unwrap().role,
+        KeyRole::ConnectionAdmin
+    );
+    store
+        .delete_connection(c.id, &event("settings_changed"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_key(admin.id).await.unwrap().unwrap().role,
+        KeyRole::ConnectionAdmin,
+        "the token keeps its power after the connection goes"
+    );
 }
