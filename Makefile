@@ -31,6 +31,7 @@ lint:
 bench: ## core benchmarks (docs/BENCHMARKS.md); desktop start-up: bash scripts/bench-desktop.sh
 	cargo bench -p keyward --bench inventory
 	cargo bench -p keyward --bench findings
+	cargo bench -p keyward --bench findings_zeroizing
 	cargo bench -p keyward --features test-support --bench verify_all
 	cargo bench -p keyward --features test-support --bench rotate_many
 

@@ -231,7 +231,7 @@ async fn bench(n: usize) {
     store.close().await;
 }
 
-fn main() {
+pub fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
