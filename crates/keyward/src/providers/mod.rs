@@ -20,6 +20,7 @@ mod postnomic;
 pub mod probe;
 mod profile;
 pub mod sendgrid;
+pub mod shape;
 
 #[cfg(test)]
 mod tests;
