@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -301,7 +301,9 @@ test('findings: badges, filter, findings panel, acknowledging, Review view and i
   });
 
   // --- the HTML report renders, without a secret
-  const rendered = await renderInMiniBrowser(join(out, 'review.html'), 'findings-report.png');
+  const htmlFile = readdirSync(out).find((f) => f.endsWith('.html'));
+  assert.ok(htmlFile, 'the HTML export is in the folder the dialog answered');
+  const rendered = await renderInMiniBrowser(join(out, htmlFile), 'findings-report.png');
   assert.match(rendered.text, /mail-old/, 'the rendered report names the overdue key');
   assert.match(rendered.text, /blog-due/);
   assert.notEqual(rendered.styled, '', 'the report is styled (its CSS is inline)');
