@@ -838,3 +838,34 @@ fn usage_is_edited_and_client_side_secret_kinds_are_flagged() {
     h.assert_no_canary();
     assert!(!h.seen.borrow().join("\n").contains(secret));
 }
+
+/// Hole 5: no command takes a key value as a plain `String` (it must deserialize straight into
+/// `Secret`), and detection takes no value at all.
+#[test]
+fn no_command_takes_a_key_value_as_a_string() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src");
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let plain = line.replace(' ', "");
+            // A parameter `value: String`; `pub value: String` is RevealDto's, the one outbound
+            // value ("Show once"), which must serialize.
+            let bad = [
+                "secret:String",
+                "secret:Option<String>",
+                "admin_secret:String",
+            ]
+            .iter()
+            .any(|f| plain.contains(f))
+                || plain.starts_with("value:String")
+                || plain.contains(",value:String");
+            assert!(
+                !bad,
+                "{}:{}: a key value as a plain String: {line}",
+                path.display(),
+                i + 1
+            );
+        }
+    }
+}
