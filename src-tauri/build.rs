@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "key_update",
     "key_remove",
     "key_copy",
+    "import_file_pick",
     "import_preview",
     "import_commit",
     "providers_list",
@@ -23,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "keys_verify_all",
     "sync_preview",
     "sync_commit",
+    "provider_page_open",
     // create / rotate / revoke (issue 5)
     "key_create",
     "key_reveal",

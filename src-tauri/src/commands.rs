@@ -3,7 +3,8 @@
 
 use crate::dto::{
     CopyDto, DetectionDto, ImportOptionsDto, ImportPreviewDto, ImportResultDto, KeyAddedDto,
-    KeyDetailDto, KeyDto, KeyPatchDto, NewKeyInput, ProviderDto, SettingsDto, SettingsPatch,
+    KeyDetailDto, KeyDto, KeyPatchDto, NewKeyInput, PickedFileDto, ProviderDto, SettingsDto,
+    SettingsPatch,
 };
 use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
 use crate::error::AppError;
@@ -11,11 +12,12 @@ use crate::findings::{key_dto, key_dtos};
 use crate::state::AppState;
 use keyward::connection::Connection;
 use keyward::inventory::{RemoteKey, VerifyResult};
+use keyward::providers::shape::KeyShape;
 use keyward::vault::KeychainStatus;
-use keyward::{AuditEvent, KeyFilter, Secret, SecretUse};
+use keyward::{AuditEvent, KeyFilter, SecretUse};
 use std::path::PathBuf;
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, AppError>;
@@ -40,15 +42,15 @@ pub async fn key_show(state: State<'_, AppState>, id: String) -> Result<KeyDetai
     })
 }
 
+/// Detection while the user types: the window sends the value's [`KeyShape`] (a known prefix,
+/// character classes, the hint's last characters), never the value.
 #[tauri::command]
-pub async fn key_detect(state: State<'_, AppState>, value: String) -> Result<DetectionDto> {
-    let value = Secret::new(value);
-    let detection = state.inventory.detect(&value).await?;
-    // EXPOSE: the masked hint shows at most the last four characters.
-    Ok(DetectionDto::new(
-        detection,
-        keyward::providers::masked_hint(value.expose()),
-    ))
+pub async fn key_detect(state: State<'_, AppState>, shape: KeyShape) -> Result<DetectionDto> {
+    let custom = state.inventory.custom_providers().await?;
+    let (detection, masked_hint) = shape
+        .detect(&custom)
+        .map_err(|e| AppError::invalid(e.to_string()))?;
+    Ok(DetectionDto::new(detection, masked_hint))
 }
 
 #[tauri::command]
@@ -93,12 +95,32 @@ pub async fn key_copy(state: State<'_, AppState>, id: String) -> Result<CopyDto>
     })
 }
 
+/// Opens the native file dialog; the window gets a handle to the picked file (and its name),
+/// or `null` when cancelled. Import reads only files picked here.
+#[tauri::command]
+pub async fn import_file_pick<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<PickedFileDto>> {
+    let picked = state.files.pick_import(&app).await?;
+    Ok(picked.map(|(handle, name)| PickedFileDto { handle, name }))
+}
+
+/// The file picked under `handle` in this session; anything else is refused.
+fn picked_file(state: &AppState, handle: &str) -> Result<PathBuf> {
+    state.files.picked(handle).ok_or_else(|| AppError {
+        code: "file_not_picked",
+        message: "choose the file to import in the file dialog first".into(),
+    })
+}
+
 #[tauri::command]
 pub async fn import_preview(
     state: State<'_, AppState>,
-    path: PathBuf,
+    handle: String,
     options: ImportOptionsDto,
 ) -> Result<ImportPreviewDto> {
+    let path = picked_file(&state, &handle)?;
     let (name, text) = keyward::import::read_file(&path)?;
     let plan = state
         .inventory
@@ -110,9 +132,10 @@ pub async fn import_preview(
 #[tauri::command]
 pub async fn import_commit(
     state: State<'_, AppState>,
-    path: PathBuf,
+    handle: String,
     options: ImportOptionsDto,
 ) -> Result<ImportResultDto> {
+    let path = picked_file(&state, &handle)?;
     let (name, text) = keyward::import::read_file(&path)?;
     let plan = state
         .inventory

@@ -75,11 +75,6 @@ impl DetectionDto {
     }
 }
 
-/// Wraps the value the moment it is deserialized.
-fn secret<'de, D: Deserializer<'de>>(de: D) -> Result<Secret, D::Error> {
-    String::deserialize(de).map(Secret::new)
-}
-
 /// `missing` → leave as is, `null` → clear, `"x"` → set.
 fn double_option<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(de).map(Some)
@@ -87,7 +82,7 @@ fn double_option<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<Strin
 
 #[derive(Debug, Deserialize)]
 pub struct NewKeyInput {
-    #[serde(deserialize_with = "secret")]
+    /// Deserialized straight into a `Secret`.
     pub secret: Secret,
     #[serde(default)]
     pub provider: Option<String>,
@@ -187,6 +182,14 @@ pub struct CopyDto {
     pub timeout_secs: u64,
     /// RFC 3339.
     pub clears_at: String,
+}
+
+/// An import file the user picked in the native dialog: the handle that names it to
+/// `import_preview` / `import_commit`, and its file name to show. Never its path.
+#[derive(Debug, Clone, Serialize)]
+pub struct PickedFileDto {
+    pub handle: String,
+    pub name: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -443,7 +446,7 @@ fn yes() -> bool {
 
 /// An empty or missing value means "no admin key".
 fn optional_secret<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Secret>, D::Error> {
-    Option::<String>::deserialize(de).map(|v| v.map(Secret::new).filter(|s| !s.is_empty()))
+    Option::<Secret>::deserialize(de).map(|v| v.filter(|s| !s.is_empty()))
 }
 
 impl NewConnectionInput {

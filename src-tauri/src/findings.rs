@@ -4,6 +4,7 @@
 
 use crate::dto::KeyDto;
 use crate::error::AppError;
+use crate::files::{write_replacing, SaveRequest};
 use crate::findings_dto::{
     AcknowledgeInput, FindingDto, PolicyDto, PolicyPatch, ReviewDto, ReviewExportDto,
 };
@@ -13,8 +14,7 @@ use keyward::inventory::{AcknowledgeRequest, FindingQuery, ReviewQuery};
 use keyward::store::NewAuditEvent;
 use keyward::{Inventory, KeyRecord};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, AppError>;
@@ -120,57 +120,48 @@ pub async fn review_get(state: State<'_, AppState>) -> Result<ReviewDto> {
     Ok(ReviewDto::from(review))
 }
 
-/// Renders the review in `format` (csv, json, md, html) and writes it to `path`, chosen by
-/// the user in the save dialog. The report is metadata only.
+/// Renders the review in `format` (csv, json, md, html) and writes it where the user says in
+/// the save dialog that this command opens (`null` when cancelled). The window names no path.
+/// The report is metadata only.
 #[tauri::command]
-pub async fn review_export(
+pub async fn review_export<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     format: String,
-    path: PathBuf,
-) -> Result<ReviewExportDto> {
+) -> Result<Option<ReviewExportDto>> {
     let format = ReportFormat::parse(&format).map_err(keyward::Error::from)?;
-    check_export_path(&path)?;
+    let ext = format.extension();
+    let file_name = format!(
+        "keyward-review-{}.{ext}",
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+    let filter_name = format!("{} report", ext.to_uppercase());
+    let request = SaveRequest {
+        title: "Export review",
+        file_name: &file_name,
+        filter_name: &filter_name,
+        extension: ext,
+    };
+    let Some(path) = state.files.pick_save(&app, &request).await? else {
+        return Ok(None);
+    };
     let text = state
         .inventory
         .review_report(&ReviewQuery::default(), format)
         .await?;
     let bytes = text.len();
     let target = path.clone();
-    tauri::async_runtime::spawn_blocking(move || std::fs::write(&target, text))
+    tauri::async_runtime::spawn_blocking(move || write_replacing(&target, text.as_bytes()))
         .await
-        .map_err(|e| export_failed(&path, &e.to_string()))?
-        .map_err(|e| export_failed(&path, &e.to_string()))?;
-    tracing::info!(format = format.extension(), bytes, "review exported");
-    Ok(ReviewExportDto {
+        .map_err(|e| AppError {
+            code: "export_failed",
+            message: format!("cannot write {}: {e}", path.display()),
+        })??;
+    tracing::info!(format = ext, bytes, "review exported");
+    Ok(Some(ReviewExportDto {
         path: path.display().to_string(),
         bytes,
-    })
-}
-
-/// An absolute path to a file in an existing directory (the save dialog gives one; a typed
-/// path may not).
-fn check_export_path(path: &Path) -> Result<()> {
-    if !path.is_absolute() {
-        return Err(AppError::invalid(
-            "give the full path of the file to write (starting with /)",
-        ));
-    }
-    if path.is_dir() {
-        return Err(AppError::invalid(
-            "that is a folder; give a file name to write",
-        ));
-    }
-    match path.parent() {
-        Some(dir) if dir.is_dir() => Ok(()),
-        _ => Err(AppError::invalid("the folder to write into does not exist")),
-    }
-}
-
-fn export_failed(path: &Path, reason: &str) -> AppError {
-    AppError {
-        code: "export_failed",
-        message: format!("cannot write {}: {reason}", path.display()),
-    }
+    }))
 }
 
 #[tauri::command]

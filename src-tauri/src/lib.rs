@@ -4,11 +4,13 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod files;
 pub mod findings;
 pub mod findings_dto;
 pub mod lifecycle;
 pub mod lifecycle_dto;
 pub mod notify;
+pub mod pages;
 pub mod reveal;
 pub mod state;
 #[cfg(target_os = "linux")]
@@ -28,6 +30,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::key_update,
         commands::key_remove,
         commands::key_copy,
+        commands::import_file_pick,
         commands::import_preview,
         commands::import_commit,
         commands::providers_list,
@@ -44,6 +47,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::keys_verify_all,
         commands::sync_preview,
         commands::sync_commit,
+        pages::provider_page_open,
         // create / rotate / revoke (issue 5)
         lifecycle::key_create,
         lifecycle::key_reveal,
@@ -77,6 +81,7 @@ pub fn run() {
         wiping_allocators::active()
     );
     let result = with_commands(tauri::Builder::default())
+        // Both used from Rust only: the window's capability grants neither (see files, pages).
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
@@ -88,7 +93,9 @@ pub fn run() {
             let inventory =
                 tauri::async_runtime::block_on(keyward::Inventory::open(config, vault))?;
             tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
-            app.manage(AppState::new(inventory).started_at(started));
+            let state = AppState::new(inventory).started_at(started);
+            state.files.answer_from_env();
+            app.manage(state);
             notify::spawn_due_check(app.handle().clone());
             Ok(())
         })

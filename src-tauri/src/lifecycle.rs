@@ -199,10 +199,9 @@ pub async fn key_rotate(
 pub async fn rotation_guided_submit(
     state: State<'_, AppState>,
     rotation_id: String,
-    secret: String,
+    secret: Secret,
 ) -> Result<RotationDto> {
     let id = self::rotation_id(&rotation_id)?;
-    let secret = Secret::new(secret);
     let r = state
         .inventory
         .rotation_guided_submit(id, secret, &no_events)

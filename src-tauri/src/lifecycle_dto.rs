@@ -10,7 +10,7 @@ use keyward::rotation::{
     RotationOutcome, RotationPlan, RotationRecord, RotationStep,
 };
 use keyward::Secret;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// One rotation of the journal, for the window.
@@ -185,10 +185,6 @@ pub fn has_new_value(r: &RotationRecord) -> bool {
         )
 }
 
-fn optional_secret<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Secret>, D::Error> {
-    Option::<String>::deserialize(de).map(|v| v.map(Secret::new))
-}
-
 /// Create a key: through a connection's API, or guided (made in the dashboard, `secret` pasted;
 /// `connection_id` then links it and serves to verify it).
 #[derive(Debug, Deserialize)]
@@ -205,7 +201,7 @@ pub struct CreateKeyInput {
     pub purpose: String,
     #[serde(default)]
     pub scopes: Vec<String>,
-    #[serde(default, deserialize_with = "optional_secret")]
+    #[serde(default)]
     pub secret: Option<Secret>,
 }
 

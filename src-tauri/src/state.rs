@@ -1,5 +1,5 @@
-//! What the window's commands share: the core inventory, the clipboard holder, and when the
-//! process started (for the start-up benchmark's "interactive" signal).
+//! What the window's commands share: the core inventory, the clipboard holder, the files
+//! picked in dialogs, and when the process started (for the start-up benchmark's "interactive" signal).
 
 use keyward::clipboard::ClipboardHold;
 use keyward::{Inventory, Secret};
@@ -13,6 +13,8 @@ pub struct AppState {
     pub inventory: Inventory,
     /// One-time "Show once" permissions for keys just created or rotated in the window.
     pub reveal: crate::reveal::RevealTokens,
+    /// The native file dialogs and the import files picked through them.
+    pub files: crate::files::FileDialogs,
     started: Instant,
 }
 
@@ -22,6 +24,7 @@ impl AppState {
         AppState {
             inventory,
             reveal: Default::default(),
+            files: Default::default(),
             started: Instant::now(),
         }
     }

@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { remote } from 'webdriverio';
 import {
@@ -119,18 +119,25 @@ async function selectFinding(app, value) {
   await select.selectByAttribute('value', value);
 }
 
-async function exportAs(app, format, path) {
-  await app.retype('review-export-path', path);
+/**
+ * Clicks the export button of `format`; the backend's save dialog is answered by
+ * KEYWARD_DIALOG_ANSWER (a folder: the proposed file name in it), since WebDriver cannot drive
+ * a GTK dialog. Returns the written file's text.
+ */
+async function exportAs(app, format, dir) {
   await app.browser.execute((format) => {
     [...document.querySelectorAll('[data-testid="review-export"]')].find((b) => b.dataset.format === format)?.click();
   }, format);
   await app.browser.waitUntil(
-    () => app.browser.execute((path) => document.querySelector('[data-testid="review-exported"]')?.dataset.path === path, path),
-    { timeout: 10_000, timeoutMsg: `exporting ${format} to ${path} did not finish` },
+    () => app.browser.execute((format) => document.querySelector('[data-testid="review-exported"]')?.dataset.format === format, format),
+    { timeout: 10_000, timeoutMsg: `exporting ${format} did not finish` },
   ).catch(async (error) => {
     const shown = await app.browser.execute(() => document.querySelector('[data-testid="review-export-error"]')?.textContent ?? '');
     throw new Error(`${error.message}${shown ? `; the window says: ${shown}` : ''}`);
   });
+  const path = await app.browser.execute(() => document.querySelector('[data-testid="review-exported"]')?.dataset.path);
+  assert.equal(dirname(path), dir, `the ${format} export went into the folder the dialog answered`);
+  assert.match(basename(path), new RegExp(`^keyward-review-\\d{4}-\\d{2}-\\d{2}\\.${format}$`), 'the proposed file name');
   return readFileSync(path, 'utf8');
 }
 
@@ -197,7 +204,7 @@ test('findings: badges, filter, findings panel, acknowledging, Review view and i
 
   // The due-key check runs 3 s after start (not 20 s, then daily): it must notify with counts
   // only and, with no notification daemon on this bus, log that and carry on.
-  await withApp('findings', { dataDir, env: ['KEYWARD_DUE_CHECK_SECS=3'] }, async (app) => {
+  await withApp('findings', { dataDir, env: ['KEYWARD_DUE_CHECK_SECS=3', `KEYWARD_DIALOG_ANSWER=${out}`] }, async (app) => {
     // --- badges on rows
     await app.waitForRow('blog-due');
     assert.deepEqual(await badgesOf(app, 'mail-old'), ['stale'], 'a prod key 200 days old (max 90) is flagged stale, nothing else');
@@ -262,21 +269,22 @@ test('findings: badges, filter, findings panel, acknowledging, Review view and i
     assert.ok(review.bars >= 4, `the rotation trend has weekly bars (${review.bars})`);
     app.screenshot('findings-review.png');
 
-    // --- exports: typed paths (WebDriver cannot drive the native save dialog)
-    const csv = parseCsv(await exportAs(app, 'csv', join(out, 'review.csv')));
+    // --- exports: the backend's save dialog, answered by KEYWARD_DIALOG_ANSWER
+    assert.equal(await app.browser.execute(() => document.querySelector('[data-testid="review-export-path"]')), null, 'the window has no path field');
+    const csv = parseCsv(await exportAs(app, 'csv', out));
     const header = csv[0];
     const name = header.indexOf('name');
     assert.ok(name >= 0 && header.includes('findings') && header.includes('due_at'), `CSV header: ${header}`);
     assert.deepEqual(csv.slice(1).map((r) => r[name]).sort(), ['admin-as-sender', 'blog-due', 'blog-fresh', 'ci-no-owner', 'mail-old']);
     const mailRow = csv.find((r) => r[name] === 'mail-old');
     assert.match(mailRow[header.indexOf('rotation_state')], /overdue/);
-    const json = JSON.parse(await exportAs(app, 'json', join(out, 'review.json')));
+    const json = JSON.parse(await exportAs(app, 'json', out));
     assert.equal(json.key_count ?? json.keys?.length, 5, 'the JSON export counts 5 keys');
     assert.deepEqual(json.keys.map((k) => k.name).sort(), ['admin-as-sender', 'blog-due', 'blog-fresh', 'ci-no-owner', 'mail-old']);
     assert.ok(json.overdue.some((d) => d.name === 'mail-old'), 'the JSON export lists mail-old as overdue');
-    const md = await exportAs(app, 'md', join(out, 'review.md'));
+    const md = await exportAs(app, 'md', out);
     assert.match(md, /mail\\?-old/, 'the Markdown export names the overdue key (hyphens may be escaped)');
-    const html = await exportAs(app, 'html', join(out, 'review.html'));
+    const html = await exportAs(app, 'html', out);
     assert.match(html, /<html/i);
     await assertPageClean(app, 'after the review');
 
@@ -293,7 +301,9 @@ test('findings: badges, filter, findings panel, acknowledging, Review view and i
   });
 
   // --- the HTML report renders, without a secret
-  const rendered = await renderInMiniBrowser(join(out, 'review.html'), 'findings-report.png');
+  const htmlFile = readdirSync(out).find((f) => f.endsWith('.html'));
+  assert.ok(htmlFile, 'the HTML export is in the folder the dialog answered');
+  const rendered = await renderInMiniBrowser(join(out, htmlFile), 'findings-report.png');
   assert.match(rendered.text, /mail-old/, 'the rendered report names the overdue key');
   assert.match(rendered.text, /blog-due/);
   assert.notEqual(rendered.styled, '', 'the report is styled (its CSS is inline)');

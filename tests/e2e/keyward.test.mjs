@@ -351,12 +351,14 @@ test('6. import a .env: masked preview, commit lands in staging; a malformed fil
   const leak = canary.posthogPersonal(); // inside malformed lines: must not be quoted back
   const bad = writeInputFile('.env.production', `GOOD_KEY=${canary.posthogProject()}\nthis line has no equals sign\n1BAD=${leak}\nOPEN="${leak}\n`);
 
-  await withApp('import', { dataDir }, async (app) => {
+  // WebDriver cannot click the GTK file dialog: KEYWARD_DIALOG_ANSWER answers it, one file
+  // per session (the window itself names no path).
+  await withApp('import', { dataDir, env: [`KEYWARD_DIALOG_ANSWER=${bad}`] }, async (app) => {
     // The malformed file first: errors per line, nothing importable, nothing written.
     await app.click('import');
     await app.shown('import-dialog', 5_000, 'Import should open the import dialog');
-    await app.type('import-path', bad);
-    await app.click('import-load');
+    assert.equal(await app.browser.execute(() => document.querySelector('[data-testid="import-path"]')), null, 'the window has no path field');
+    await app.click('import-browse');
     const badPreview = await app.shown('import-preview', 10_000, 'previewing a malformed file should still show a preview');
     const errors = await app.shown('import-errors', 5_000, 'a malformed file should list its line errors');
     const errorItems = await errors.$$('li');
@@ -368,10 +370,13 @@ test('6. import a .env: masked preview, commit lands in staging; a malformed fil
     app.screenshot('05b-import-errors.png');
     await assertPageClean(app, 'in the preview of a malformed file');
     assert.equal(listKeys(dataDir).length, 0, 'nothing may be imported from a file with errors');
+  });
 
+  await withApp('import', { dataDir, env: [`KEYWARD_DIALOG_ANSWER=${good}`] }, async (app) => {
     // The good file: a preview with masked hints, then the commit.
-    await app.retype('import-path', good);
-    await app.click('import-load');
+    await app.click('import');
+    await app.shown('import-dialog', 5_000, 'Import should open the import dialog');
+    await app.click('import-browse');
     await app.browser.waitUntil(async () => (await app.$('import-preview').getAttribute('data-rows')) === '3' && (await app.$('import-preview').getAttribute('data-errors')) === '0', {
       timeout: 10_000,
       timeoutMsg: 'the preview of the good .env.staging should show 3 rows and no errors',
@@ -524,7 +529,7 @@ test('10. IPC canary: no backend response, page, data file or log ever holds a s
   const envFile = writeInputFile('.env.production', `POSTMAN_KEY=${imported[0]}\nPOSTHOG_KEY=${imported[1]}\n`);
   const mine = [seeded, typed, ...imported];
 
-  const app = await withApp('canary sweep', { dataDir }, async (app) => {
+  const app = await withApp('canary sweep', { dataDir, env: [`KEYWARD_DIALOG_ANSWER=${envFile}`] }, async (app) => {
     const baseline = (await app.collect()).responses.length; // the start-up sweep's answers
     // Every path a value takes: typed into the add dialog, detected, stored, imported, copied.
     await app.click('add-key');
@@ -537,8 +542,7 @@ test('10. IPC canary: no backend response, page, data file or log ever holds a s
     await assertPageClean(app, 'after adding a key');
 
     await app.click('import');
-    await app.type('import-path', envFile);
-    await app.click('import-load');
+    await app.click('import-browse');
     await app.shown('import-preview');
     await app.click('import-commit');
     await closeDialogGone(app, 'import-dialog', 'the import was committed');
@@ -554,11 +558,15 @@ test('10. IPC canary: no backend response, page, data file or log ever holds a s
     assert.ok(afterUi.slice(baseline).some((r) => r.includes('Typed in the window')), 'the recorder should have seen key_add\'s answer');
 
     // Ask the backend directly through the page's IPC (recorded like the UI's own calls).
+    // Hole 4/5 (issue 13): the backend takes no value to detect and reads no path the page names.
     for (const value of mine) {
       const detected = await app.invoke('key_detect', { value });
-      assert.ok(detected.ok?.provider, `key_detect should recognise the canary ${value.slice(0, 5)}…`);
+      assert.ok(!detected.ok, `key_detect must refuse a value (${value.slice(0, 5)}…)`);
     }
-    await app.invoke('import_preview', { path: envFile, options: { environment: null, provider: null, purpose: null } });
+    const byPath = await app.invoke('import_preview', { path: envFile, options: { environment: null, provider: null, purpose: null } });
+    assert.ok(!byPath.ok, 'import_preview must refuse a path the page names');
+    const opened = await app.invoke('plugin:opener|open_url', { url: 'https://exfil.invalid/', with: null });
+    assert.ok(!opened.ok, 'the page may not open a URL of its choosing');
     await app.invoke('providers_list');
     const keys = await app.sweep(); // also keys_list, key_show for each key, audit_list, settings
     assert.equal(keys.length, 4, 'the sweep should see all four keys');

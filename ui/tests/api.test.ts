@@ -11,17 +11,14 @@ const core = vi.hoisted(() => {
   }
   return { invoke: vi.fn(), isTauri: vi.fn(() => true), Channel };
 });
-const dialog = vi.hoisted(() => ({ open: vi.fn() }));
 vi.mock('@tauri-apps/api/core', () => core);
-vi.mock('@tauri-apps/plugin-dialog', () => dialog);
 
-import { api, AppError, IMPORT_FILTERS, pickImportFile } from '../src/lib/api';
+import { api, AppError } from '../src/lib/api';
 import type { NewConnectionInput, NewKeyInput, VerifyProgressDto } from '../src/lib/types';
 
 beforeEach(() => {
   core.invoke.mockReset();
   core.isTauri.mockReturnValue(true);
-  dialog.open.mockReset();
 });
 
 const input: NewKeyInput = {
@@ -49,19 +46,22 @@ const connection: NewConnectionInput = {
   test: true,
 };
 
+const shape = { prefix: 'phx_', classes: 'xx00', tail: '' };
+
 const ack = { key_id: 'id-1', kind: 'stale', reason: 'frozen until the migration', until: null };
 
 describe('command wrappers', () => {
   it.each([
     ['keysList', () => api.keysList(), 'keys_list', {}],
     ['keyShow', () => api.keyShow('id-1'), 'key_show', { id: 'id-1' }],
-    ['keyDetect', () => api.keyDetect('v'), 'key_detect', { value: 'v' }],
+    ['keyDetect', () => api.keyDetect(shape), 'key_detect', { shape }],
     ['keyAdd', () => api.keyAdd(input), 'key_add', { input }],
     ['keyUpdate', () => api.keyUpdate('id-1', { name: 'x' }), 'key_update', { id: 'id-1', patch: { name: 'x' } }],
     ['keyRemove', () => api.keyRemove('id-1'), 'key_remove', { id: 'id-1' }],
     ['keyCopy', () => api.keyCopy('id-1'), 'key_copy', { id: 'id-1' }],
-    ['importPreview', () => api.importPreview('/a/.env', options), 'import_preview', { path: '/a/.env', options }],
-    ['importCommit', () => api.importCommit('/a/.env', options), 'import_commit', { path: '/a/.env', options }],
+    ['importFilePick', () => api.importFilePick(), 'import_file_pick', {}],
+    ['importPreview', () => api.importPreview('h1', options), 'import_preview', { handle: 'h1', options }],
+    ['importCommit', () => api.importCommit('h1', options), 'import_commit', { handle: 'h1', options }],
     ['providersList', () => api.providersList(), 'providers_list', {}],
     ['settingsGet', () => api.settingsGet(), 'settings_get', {}],
     ['settingsUpdate', () => api.settingsUpdate({ clipboard_timeout_secs: 20 }), 'settings_update', { patch: { clipboard_timeout_secs: 20 } }],
@@ -80,7 +80,8 @@ describe('command wrappers', () => {
     // findings + team review (issue 6)
     ['findingAcknowledge', () => api.findingAcknowledge(ack), 'finding_acknowledge', { input: ack }],
     ['reviewGet', () => api.reviewGet(), 'review_get', {}],
-    ['reviewExport', () => api.reviewExport('csv', '/tmp/r.csv'), 'review_export', { format: 'csv', path: '/tmp/r.csv' }],
+    ['reviewExport', () => api.reviewExport('csv'), 'review_export', { format: 'csv' }],
+    ['providerPageOpen', () => api.providerPageOpen('postmark', 'server_token', 'dashboard'), 'provider_page_open', { provider: 'postmark', kind: 'server_token', page: 'dashboard' }],
     ['policyGet', () => api.policyGet(), 'policy_get', {}],
     ['policyUpdate', () => api.policyUpdate({ notify_due: false }), 'policy_update', { patch: { notify_due: false } }],
   ] as const)('%s invokes %s with camelCase args', async (_name, call, command, args) => {
@@ -90,7 +91,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(37);
+    expect(Object.keys(api)).toHaveLength(39);
   });
 });
 
@@ -140,24 +141,5 @@ describe('rejections', () => {
     core.isTauri.mockReturnValue(false);
     await expect(api.keysList()).rejects.toMatchObject({ code: 'internal' });
     expect(core.invoke).not.toHaveBeenCalled();
-  });
-});
-
-describe('pickImportFile', () => {
-  it('opens the native dialog with .env/.csv and all-files filters', async () => {
-    dialog.open.mockResolvedValueOnce('/home/me/project/.env');
-    await expect(pickImportFile()).resolves.toBe('/home/me/project/.env');
-    expect(dialog.open).toHaveBeenCalledWith(expect.objectContaining({ multiple: false, directory: false, filters: IMPORT_FILTERS }));
-    expect(IMPORT_FILTERS.flatMap((f) => f.extensions)).toEqual(['env', 'csv', '*']);
-  });
-
-  it('resolves to null when cancelled', async () => {
-    dialog.open.mockResolvedValueOnce(null);
-    await expect(pickImportFile()).resolves.toBeNull();
-  });
-
-  it('is unavailable outside the desktop window', async () => {
-    core.isTauri.mockReturnValue(false);
-    await expect(pickImportFile()).rejects.toBeInstanceOf(AppError);
   });
 });

@@ -266,6 +266,9 @@ describe('add key dialog', () => {
     masked_hint: '…89ab',
   };
 
+  /** What the backend gets instead of UUID: classes of characters and the hint's last four. */
+  const UUID_SHAPE = { prefix: '', classes: [...UUID].map((c) => (c === '-' ? '-' : /[0-9]/.test(c) ? '0' : 'a')).join(''), tail: UUID.slice(-4) };
+
   function setup(extra: Record<string, Handler> = {}) {
     backend({ key_detect: () => detection, ...extra });
     const store = storeWith();
@@ -285,7 +288,8 @@ describe('add key dialog', () => {
     await fireEvent.input(secret, { target: { value: UUID } });
     expect(calls('key_detect')).toHaveLength(0); // debounced
     await waitFor(() => expect(screen.getByTestId('detected-provider').textContent?.trim()).toBe('Postmark'));
-    expect(calls('key_detect')).toEqual([['key_detect', { value: UUID }]]);
+    expect(calls('key_detect')).toEqual([['key_detect', { shape: UUID_SHAPE }]]);
+    expect(JSON.stringify(calls('key_detect')), 'detection never receives the value').not.toContain(UUID.slice(0, 8));
     expect(screen.getByTestId('detected-kind').textContent?.trim()).toBe('Server token');
     expect(screen.getByTestId('detected-hint').textContent).toBe('…89ab');
     expect(screen.getByTestId('detection').textContent).toContain('server and account tokens look alike');
@@ -302,7 +306,7 @@ describe('add key dialog', () => {
     const { secret } = setup();
     for (const value of ['1b', '1b2c', UUID]) await fireEvent.input(secret, { target: { value } });
     await waitFor(() => expect(screen.getByTestId('detected-provider')).toBeTruthy());
-    expect(calls('key_detect')).toEqual([['key_detect', { value: UUID }]]);
+    expect(calls('key_detect')).toEqual([['key_detect', { shape: UUID_SHAPE }]]);
   });
 
   it('picking the alternative changes the kind', async () => {
@@ -391,18 +395,24 @@ describe('import dialog', () => {
   });
 
   function setup(errors: number) {
-    backend({ import_preview: () => preview(errors), import_commit: () => ({ imported: 2, keys: [] }) });
+    backend({
+      import_file_pick: () => ({ handle: 'h1', name: '.env' }),
+      import_preview: () => preview(errors),
+      import_commit: () => ({ imported: 2, keys: [] }),
+    });
     const onimported = vi.fn();
     const { container } = render(ImportDialog, { props: { store: storeWith(), onclose: vi.fn(), onimported } });
     return { onimported, container };
   }
 
-  it('previews the typed path and blocks the import while a line has an error', async () => {
+  it('previews the file picked in the backend’s dialog and blocks the import while a line has an error', async () => {
     const { container } = setup(1);
-    await fireEvent.input(screen.getByTestId('import-path'), { target: { value: '/p/.env' } });
-    await fireEvent.click(screen.getByTestId('import-load'));
+    expect(screen.queryByTestId('import-path'), 'no field for a path').toBeNull();
+    await fireEvent.click(screen.getByTestId('import-browse'));
     const table = await screen.findByTestId('import-preview');
-    expect(calls('import_preview')[0][1]).toEqual({ path: '/p/.env', options: { environment: null, provider: null, purpose: null } });
+    expect(calls('import_file_pick')).toHaveLength(1);
+    expect(screen.getByTestId('import-file').textContent).toBe('.env');
+    expect(calls('import_preview')[0][1]).toEqual({ handle: 'h1', options: { environment: null, provider: null, purpose: null } });
     expect(within(table).getAllByTestId('import-row')).toHaveLength(2);
     expect(screen.getByTestId('import-errors').textContent).toContain('line 3');
     expect((screen.getByTestId('import-commit') as HTMLButtonElement).disabled).toBe(true);
@@ -411,7 +421,8 @@ describe('import dialog', () => {
 
   it('imports all rows of a clean preview', async () => {
     const { onimported } = setup(0);
-    await fireEvent.input(screen.getByTestId('import-path'), { target: { value: '/p/.env' } });
+    await fireEvent.click(screen.getByTestId('import-browse'));
+    await screen.findByTestId('import-preview');
     await fireEvent.input(screen.getByTestId('import-environment'), { target: { value: 'prod' } });
     await fireEvent.click(screen.getByTestId('import-load'));
     await screen.findByTestId('import-preview');
@@ -420,7 +431,7 @@ describe('import dialog', () => {
     expect(commit.textContent?.trim()).toBe('Import 2 keys');
     await fireEvent.click(commit);
     await waitFor(() => expect(onimported).toHaveBeenCalledWith({ imported: 2, keys: [] }));
-    expect(calls('import_commit')[0][1]).toEqual({ path: '/p/.env', options: { environment: 'prod', provider: null, purpose: null } });
+    expect(calls('import_commit')[0][1]).toEqual({ handle: 'h1', options: { environment: 'prod', provider: null, purpose: null } });
   });
 });
 

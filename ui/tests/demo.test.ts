@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createDemoBackend } from '../src/lib/demo';
+import { keyShape } from '../src/lib/shape';
 
 describe('demo backend', () => {
   it('keeps no key value: nothing it answers afterwards contains the pasted secret', async () => {
     const call = createDemoBackend(new URLSearchParams(''));
     const canary = 'Zq9Xw7Vt3Rp5';
     const secret = `phx_${canary}${canary}0123456789abcdefg`;
-    const detection = await call('key_detect', { value: secret });
+    const detection = await call('key_detect', { shape: keyShape(secret, await call('providers_list', {})) });
     expect(detection).toMatchObject({ provider: 'posthog', kind: 'personal', masked_hint: 'phx_…defg' });
     const { key } = await call('key_add', {
       input: { secret, provider: 'posthog', kind: 'personal', name: 'probe', environment: 'dev', purpose: '', owner: null, tags: [], scopes: [], env_var: null },

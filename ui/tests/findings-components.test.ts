@@ -211,37 +211,31 @@ describe('review view', () => {
     expect(onopenkey).toHaveBeenCalledWith('k1');
   });
 
-  it('exports through the native save dialog, or to a typed path; cancel writes nothing', async () => {
-    backend({ review_get: () => REVIEW, review_export: ({ path }) => ({ path, bytes: 1234 }) });
+  it('exports through the backend’s save dialog, naming no path; cancel shows nothing', async () => {
+    let answer: string | null = null;
+    backend({ review_get: () => REVIEW, review_export: () => (answer === null ? null : { path: answer, bytes: 1234 }) });
     render(ReviewDialog, { props: { store: storeWith(), onclose: vi.fn(), onopenkey: vi.fn() } });
     await screen.findByTestId('review-view');
     const button = (format: string) => screen.getAllByTestId('review-export').find((b) => b.getAttribute('data-format') === format)!;
+    expect(screen.queryByTestId('review-export-path'), 'no field for a path').toBeNull();
 
-    dialog.save.mockResolvedValueOnce(null);
     await fireEvent.click(button('csv'));
-    await waitFor(() => expect(dialog.save).toHaveBeenCalledTimes(1));
-    expect(dialog.save.mock.calls[0][0]).toMatchObject({ filters: [{ name: 'CSV', extensions: ['csv'] }] });
-    expect(dialog.save.mock.calls[0][0].defaultPath).toMatch(/^keyward-review-\d{4}-\d{2}-\d{2}\.csv$/);
-    expect(calls('review_export')).toHaveLength(0);
-
-    dialog.save.mockResolvedValueOnce('/home/u/review.html');
-    await fireEvent.click(button('html'));
     await waitFor(() => expect(calls('review_export')).toHaveLength(1));
-    expect(calls('review_export')[0][1]).toEqual({ format: 'html', path: '/home/u/review.html' });
-    expect((await screen.findByTestId('review-exported')).getAttribute('data-path')).toBe('/home/u/review.html');
+    expect(calls('review_export')[0][1]).toEqual({ format: 'csv' });
+    expect(screen.queryByTestId('review-exported')).toBeNull();
 
-    await fireEvent.input(screen.getByTestId('review-export-path'), { target: { value: '/tmp/r.json' } });
-    await fireEvent.click(button('json'));
+    answer = '/home/u/review.html';
+    await fireEvent.click(button('html'));
     await waitFor(() => expect(calls('review_export')).toHaveLength(2));
-    expect(calls('review_export')[1][1]).toEqual({ format: 'json', path: '/tmp/r.json' });
-    expect(dialog.save).toHaveBeenCalledTimes(2);
+    expect(calls('review_export')[1][1]).toEqual({ format: 'html' });
+    expect((await screen.findByTestId('review-exported')).getAttribute('data-path')).toBe('/home/u/review.html');
+    expect(dialog.save, 'the page opens no dialog itself').not.toHaveBeenCalled();
   });
 
   it('shows an export failure by its message', async () => {
     backend({ review_get: () => REVIEW, review_export: () => { throw { code: 'storage', message: 'cannot write /nope/r.md: permission denied' }; } });
     render(ReviewDialog, { props: { store: storeWith(), onclose: vi.fn(), onopenkey: vi.fn() } });
     await screen.findByTestId('review-view');
-    await fireEvent.input(screen.getByTestId('review-export-path'), { target: { value: '/nope/r.md' } });
     await fireEvent.click(screen.getAllByTestId('review-export').find((b) => b.getAttribute('data-format') === 'md')!);
     expect((await screen.findByTestId('review-export-error')).textContent).toBeTruthy();
   });

@@ -148,15 +148,15 @@ describe('import', () => {
   });
 
   it('sends blank options as null', () => {
-    expect(importOptions({ path: '/x', environment: ' ', provider: '', purpose: '' })).toEqual({ environment: null, provider: null, purpose: null });
-    expect(importOptions({ path: '/x', environment: ' prod ', provider: 'posthog', purpose: 'Ingest' })).toEqual({ environment: 'prod', provider: 'posthog', purpose: 'Ingest' });
+    expect(importOptions({ handle: 'h1', fileName: '.env', environment: ' ', provider: '', purpose: '' })).toEqual({ environment: null, provider: null, purpose: null });
+    expect(importOptions({ handle: 'h1', fileName: '.env', environment: ' prod ', provider: 'posthog', purpose: 'Ingest' })).toEqual({ environment: 'prod', provider: 'posthog', purpose: 'Ingest' });
   });
 
-  it('makes a preview stale when the path or an option changes', () => {
-    const a = importRequestKey({ path: '/x', environment: '', provider: '', purpose: '' });
-    expect(importRequestKey({ path: ' /x ', environment: ' ', provider: '', purpose: '' })).toBe(a);
-    expect(importRequestKey({ path: '/y', environment: '', provider: '', purpose: '' })).not.toBe(a);
-    expect(importRequestKey({ path: '/x', environment: 'dev', provider: '', purpose: '' })).not.toBe(a);
+  it('makes a preview stale when the picked file or an option changes', () => {
+    const a = importRequestKey({ handle: 'h1', fileName: '.env', environment: '', provider: '', purpose: '' });
+    expect(importRequestKey({ handle: 'h1', fileName: '.env', environment: ' ', provider: '', purpose: '' })).toBe(a);
+    expect(importRequestKey({ handle: 'h2', fileName: '.env', environment: '', provider: '', purpose: '' })).not.toBe(a);
+    expect(importRequestKey({ handle: 'h1', fileName: '.env', environment: 'dev', provider: '', purpose: '' })).not.toBe(a);
   });
 
   it('commits only a fresh preview with rows and no line errors', () => {

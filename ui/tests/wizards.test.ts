@@ -13,9 +13,6 @@ const core = vi.hoisted(() => ({
   },
 }));
 vi.mock('@tauri-apps/api/core', () => core);
-vi.mock('@tauri-apps/plugin-dialog', () => ({ open: vi.fn() }));
-const opener = vi.hoisted(() => ({ openUrl: vi.fn(async () => undefined) }));
-vi.mock('@tauri-apps/plugin-opener', () => opener);
 
 import App from '../src/App.svelte';
 import CreateWizard from '../src/components/CreateWizard.svelte';
@@ -63,6 +60,20 @@ function eventOf(r: RotationDto, kind: RotationEventDto['kind'] = 'step', messag
   return { rotation_id: r.id, key_id: r.key_id, key_name: r.key_name, flavour: r.flavour, step: r.state, kind, message: message || r.state, done: 0, total: 3 };
 }
 
+/**
+ * The secret is nowhere in the page: not in the markup, and not in any field's value (an
+ * `<input>`'s value is a property, which `innerHTML` never shows).
+ */
+function expectNoSecret(): void {
+  expect(document.body.innerHTML).not.toContain(SECRET);
+  for (const field of document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea')) {
+    expect(field.value, `a ${field.tagName.toLowerCase()} (${field.dataset.testid ?? field.name ?? '?'}) still holds the secret`).not.toContain(SECRET);
+  }
+}
+
+/** The provider pages the window asked the backend to open. */
+const pagesOpened = () => calls('provider_page_open').map(([, a]) => a);
+
 function noHostileElements(container: HTMLElement | Document = document): void {
   expect(container.querySelector('img')).toBeNull();
   expect(container.querySelector('script')).toBeNull();
@@ -71,7 +82,6 @@ function noHostileElements(container: HTMLElement | Document = document): void {
 beforeEach(() => {
   core.invoke.mockReset();
   core.isTauri.mockReturnValue(true);
-  opener.openUrl.mockClear();
   closeWizard();
   dismissRecovery();
 });
@@ -119,6 +129,7 @@ describe('create wizard', () => {
     let attempt = 0;
     const created = makeKey({ name: 'Insights', provider: 'posthog', kind: 'personal' });
     backend({
+      provider_page_open: () => null,
       key_create: () => {
         attempt += 1;
         if (attempt === 1) throw { code: 'provider_unauthorized', message: '401' };
@@ -131,7 +142,7 @@ describe('create wizard', () => {
     await fireEvent.change(screen.getByTestId('create-purpose'), { target: { value: 'read_insights' } });
     expect(screen.getByTestId('create-form').getAttribute('data-mode')).toBe('guided');
     await fireEvent.click(screen.getByTestId('create-open-dashboard'));
-    expect(opener.openUrl).toHaveBeenCalledWith('https://us.posthog.com/settings/user-api-keys');
+    expect(pagesOpened()).toEqual([{ provider: 'posthog', kind: 'personal', page: 'dashboard' }]);
 
     await fireEvent.input(screen.getByTestId('create-name'), { target: { value: 'Insights' } });
     const secret = screen.getByTestId('create-secret') as HTMLInputElement;
@@ -139,12 +150,16 @@ describe('create wizard', () => {
     await fireEvent.input(secret, { target: { value: SECRET } });
     await fireEvent.click(screen.getByTestId('create-submit'));
     await waitFor(() => expect(screen.getByTestId('create-form').textContent).toContain('did not accept'));
+    // Positive control: the field keeps the value for a retry, and the check sees it there
+    // although `innerHTML` does not.
+    expect(document.body.innerHTML).not.toContain(SECRET);
+    expect(() => expectNoSecret()).toThrow(/create-secret/);
     await fireEvent.click(screen.getByTestId('create-submit'));
     await screen.findByTestId('create-done');
     expect(calls('key_create').map(([, a]) => (a as { input: { secret: string } }).input.secret)).toEqual([SECRET, SECRET]);
     // A pasted key needs no reveal: only Copy is offered.
     expect(screen.queryByTestId('reveal-show')).toBeNull();
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    expectNoSecret();
   });
 });
 
@@ -166,7 +181,7 @@ describe('reveal once', () => {
     await fireEvent.input(screen.getByTestId('create-name'), { target: { value: 'Flags' } });
     await fireEvent.click(screen.getByTestId('create-submit'));
     await screen.findByTestId('create-done');
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    expectNoSecret();
 
     await fireEvent.click(screen.getByTestId('reveal-copy'));
     expect(calls('key_copy')).toHaveLength(1);
@@ -179,13 +194,13 @@ describe('reveal once', () => {
     expect(calls('key_reveal')).toHaveLength(1);
 
     await fireEvent.click(screen.getByTestId('reveal-hide'));
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    expectNoSecret();
     expect((screen.getByTestId('reveal-show') as HTMLButtonElement).disabled).toBe(true);
 
     await fireEvent.click(screen.getByTestId('create-close'));
     expect(onclose).toHaveBeenCalled();
     view.unmount();
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    expectNoSecret();
   });
 
   it('closing the dialog (through the host, as in the window) while the value shows removes it', async () => {
@@ -200,7 +215,7 @@ describe('reveal once', () => {
     await fireEvent.click(screen.getByTestId('create-close'));
     await waitFor(() => expect(screen.queryByTestId('create-wizard')).toBeNull());
     expect(wizards.current).toBeNull();
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    expectNoSecret();
   });
 });
 
@@ -293,6 +308,7 @@ describe('rotate wizard', () => {
     const waiting = rotation({ id: 'g1', key_id: key.id, key_name: key.name, flavour: 'guided', waiting_for: 'paste' });
     let confirms = 0;
     backend({
+      provider_page_open: () => null,
       rotation_plan: () => [planOf(key, { flavour: 'guided', dashboard_url: 'https://account.postmarkapp.com/servers' })],
       key_rotate: ({ onEvent }) => {
         (onEvent as { onmessage: (e: unknown) => void }).onmessage(eventOf(waiting, 'finished'));
@@ -315,11 +331,11 @@ describe('rotate wizard', () => {
     const guided = await screen.findByTestId('rotate-guided');
     expect(guided.getAttribute('data-waiting')).toBe('paste');
     await fireEvent.click(screen.getByTestId('rotate-open-dashboard'));
-    expect(opener.openUrl).toHaveBeenCalledWith('https://account.postmarkapp.com/servers');
+    expect(pagesOpened()).toEqual([{ provider: 'postmark', kind: 'server_token', page: 'dashboard' }]);
     await fireEvent.input(screen.getByTestId('rotate-secret'), { target: { value: SECRET } });
     await fireEvent.click(screen.getByTestId('rotate-submit-secret'));
     await waitFor(() => expect(screen.getByTestId('rotate-guided').getAttribute('data-waiting')).toBe('revoke_old'));
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    expectNoSecret();
     await fireEvent.click(screen.getByTestId('rotate-confirm-revoked'));
     expect((await screen.findByTestId('rotate-guided-error')).textContent).toContain('still accepts the old key');
     await fireEvent.click(screen.getByTestId('rotate-confirm-revoked'));
@@ -354,11 +370,11 @@ describe('revoke wizard', () => {
 
   it('guided: points to the dashboard and keeps the key when the provider still accepts it', async () => {
     const key = makeKey({ name: 'Mail', provider: 'postmark', kind: 'server_token' });
-    backend({ key_revoke: () => Promise.reject({ code: 'old_key_still_valid', message: 'still 200' }) });
+    backend({ provider_page_open: () => null, key_revoke: () => Promise.reject({ code: 'old_key_still_valid', message: 'still 200' }) });
     render(RevokeWizard, { props: { store: storeWith([key]), keyId: key.id, onclose: () => undefined } });
     expect(screen.getByTestId('revoke-form').getAttribute('data-mode')).toBe('guided');
     await fireEvent.click(screen.getByTestId('revoke-open-dashboard'));
-    expect(opener.openUrl).toHaveBeenCalledWith('https://account.postmarkapp.com/servers');
+    expect(pagesOpened()).toEqual([{ provider: 'postmark', kind: 'server_token', page: 'dashboard' }]);
     await fireEvent.input(screen.getByTestId('revoke-confirm-name'), { target: { value: 'Mail' } });
     await fireEvent.click(screen.getByTestId('revoke-submit'));
     expect((await screen.findByTestId('revoke-error')).textContent).toContain('still accepts');

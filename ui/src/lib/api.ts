@@ -8,8 +8,6 @@
 // bundle demo.ts all the same.
 
 import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
-import { open, save } from '@tauri-apps/plugin-dialog';
-import { openUrl } from '@tauri-apps/plugin-opener';
 import { AppError, toAppError } from './errors';
 import type {
   AcknowledgeInput,
@@ -25,11 +23,14 @@ import type {
   KeyDto,
   KeyPatch,
   KeychainStatusDto,
+  KeyShape,
   NewConnectionInput,
   NewKeyInput,
   PolicyDto,
+  PickedFileDto,
   PolicyPatch,
   ProviderDto,
+  ProviderPage,
   RemoteKeyDto,
   ReviewDto,
   ReviewExportDto,
@@ -67,13 +68,14 @@ export interface ProgressChannel<T> {
 export interface Commands {
   keys_list: { args: Record<string, never>; result: KeyDto[] };
   key_show: { args: { id: string }; result: KeyDetailDto };
-  key_detect: { args: { value: string }; result: DetectionDto };
+  key_detect: { args: { shape: KeyShape }; result: DetectionDto };
   key_add: { args: { input: NewKeyInput }; result: KeyAddedDto };
   key_update: { args: { id: string; patch: KeyPatch }; result: KeyDto };
   key_remove: { args: { id: string }; result: null };
   key_copy: { args: { id: string }; result: CopyDto };
-  import_preview: { args: { path: string; options: ImportOptions }; result: ImportPreviewDto };
-  import_commit: { args: { path: string; options: ImportOptions }; result: ImportResultDto };
+  import_file_pick: { args: Record<string, never>; result: PickedFileDto | null };
+  import_preview: { args: { handle: string; options: ImportOptions }; result: ImportPreviewDto };
+  import_commit: { args: { handle: string; options: ImportOptions }; result: ImportResultDto };
   providers_list: { args: Record<string, never>; result: ProviderDto[] };
   settings_get: { args: Record<string, never>; result: SettingsDto };
   settings_update: { args: { patch: SettingsPatch }; result: SettingsDto };
@@ -88,6 +90,7 @@ export interface Commands {
   keys_verify_all: { args: { onProgress: ProgressChannel<VerifyProgressDto> }; result: VerifyResultDto[] };
   sync_preview: { args: { connection: string }; result: RemoteKeyDto[] };
   sync_commit: { args: { connection: string; environment: string; only: string[] | null }; result: SyncResultDto };
+  provider_page_open: { args: { provider: string; kind: string | null; page: ProviderPage }; result: null };
   // ---- create / rotate / revoke (issue 5) ----
   key_create: { args: { input: CreateKeyInput }; result: CreatedKeyDto };
   key_reveal: { args: { id: string; token: string }; result: RevealDto };
@@ -101,7 +104,7 @@ export interface Commands {
   // findings + team review (issue 6)
   finding_acknowledge: { args: { input: AcknowledgeInput }; result: KeyDto };
   review_get: { args: Record<string, never>; result: ReviewDto };
-  review_export: { args: { format: ReviewFormat; path: string }; result: ReviewExportDto };
+  review_export: { args: { format: ReviewFormat }; result: ReviewExportDto | null };
   policy_get: { args: Record<string, never>; result: PolicyDto };
   policy_update: { args: { patch: PolicyPatch }; result: PolicyDto };
 }
@@ -139,13 +142,16 @@ async function call<C extends CommandName>(cmd: C, args: Commands[C]['args']): P
 export const api = {
   keysList: () => call('keys_list', {}),
   keyShow: (id: string) => call('key_show', { id }),
-  keyDetect: (value: string) => call('key_detect', { value }),
+  /** Detection gets the value's shape (lib/shape.ts), never the value. */
+  keyDetect: (shape: KeyShape) => call('key_detect', { shape }),
   keyAdd: (input: NewKeyInput) => call('key_add', { input }),
   keyUpdate: (id: string, patch: KeyPatch) => call('key_update', { id, patch }),
   keyRemove: (id: string) => call('key_remove', { id }),
   keyCopy: (id: string) => call('key_copy', { id }),
-  importPreview: (path: string, options: ImportOptions) => call('import_preview', { path, options }),
-  importCommit: (path: string, options: ImportOptions) => call('import_commit', { path, options }),
+  /** The backend opens the native file dialog; `null` when cancelled. The window gets a handle, never a path. */
+  importFilePick: () => call('import_file_pick', {}),
+  importPreview: (handle: string, options: ImportOptions) => call('import_preview', { handle, options }),
+  importCommit: (handle: string, options: ImportOptions) => call('import_commit', { handle, options }),
   providersList: () => call('providers_list', {}),
   settingsGet: () => call('settings_get', {}),
   settingsUpdate: (patch: SettingsPatch) => call('settings_update', { patch }),
@@ -168,6 +174,9 @@ export const api = {
   /** `only`: the remote ids to import or refresh; `null` means all of them. */
   syncCommit: (connection: string, environment: string, only: string[] | null) =>
     call('sync_commit', { connection, environment, only }),
+  /** The backend opens the page its profile names for this provider (and kind) in the browser. */
+  providerPageOpen: (provider: string, kind: string | null, page: ProviderPage) =>
+    call('provider_page_open', { provider, kind, page }),
   // ---- create / rotate / revoke (issue 5) ----
   /** API create (`connection_id` set) or guided save of a pasted key (`secret` set; cleared by the caller afterwards). */
   keyCreate: (input: CreateKeyInput) => call('key_create', { input }),
@@ -188,25 +197,11 @@ export const api = {
   /** Acknowledges one finding of a key (recorded in the audit log); returns the key with its findings. */
   findingAcknowledge: (input: AcknowledgeInput) => call('finding_acknowledge', { input }),
   reviewGet: () => call('review_get', {}),
-  /** The core renders the review; the backend writes it to `path` (from the save dialog). */
-  reviewExport: (format: ReviewFormat, path: string) => call('review_export', { format, path }),
+  /** The core renders the review; the backend asks where in its own save dialog (`null`: cancelled). */
+  reviewExport: (format: ReviewFormat) => call('review_export', { format }),
   policyGet: () => call('policy_get', {}),
   policyUpdate: (patch: PolicyPatch) => call('policy_update', { patch }),
 };
-
-/** Opens a provider's dashboard in the system browser (https only; the opener plugin's scope says the same). */
-export async function openDashboard(url: string): Promise<void> {
-  if (!/^https:\/\//i.test(url)) throw new AppError('insecure_url', 'Only https dashboard addresses are opened.');
-  if (!isTauri()) {
-    window.open(url, '_blank', 'noopener,noreferrer');
-    return;
-  }
-  try {
-    await openUrl(url);
-  } catch (error) {
-    throw toAppError(error);
-  }
-}
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */
 function progressChannel<T>(onmessage: (message: T) => void): ProgressChannel<T> {
@@ -219,41 +214,3 @@ function progressChannel<T>(onmessage: (message: T) => void): ProgressChannel<T>
 }
 
 export type Api = typeof api;
-
-/** File filters of the import dialog (`.env` files are hidden files on Linux: Ctrl+H shows them). */
-export const IMPORT_FILTERS = [
-  { name: 'Environment or CSV files', extensions: ['env', 'csv'] },
-  { name: 'All files', extensions: ['*'] },
-];
-
-/**
- * Opens the native open-file dialog; resolves to the chosen path or `null` when cancelled.
- * Not available outside the desktop window.
- */
-export async function pickImportFile(): Promise<string | null> {
-  if (!isTauri()) {
-    throw new AppError('internal', 'The file dialog is only available in the desktop window; type a path instead.');
-  }
-  try {
-    const picked = await open({ title: 'Import keys', multiple: false, directory: false, filters: IMPORT_FILTERS });
-    return typeof picked === 'string' ? picked : null;
-  } catch (error) {
-    throw toAppError(error);
-  }
-}
-
-/**
- * Opens the native save dialog for a review export; resolves to the chosen path or `null` when
- * cancelled. Not available outside the desktop window.
- */
-export async function pickExportPath(defaultPath: string, filter: { name: string; extensions: string[] }): Promise<string | null> {
-  if (!isTauri()) {
-    throw new AppError('internal', 'The file dialog is only available in the desktop window; type a path instead.');
-  }
-  try {
-    const picked = await save({ title: 'Export review', defaultPath, filters: [filter] });
-    return typeof picked === 'string' ? picked : null;
-  } catch (error) {
-    throw toAppError(error);
-  }
-}

@@ -16,6 +16,7 @@ import type {
   AuditEventDto,
   ConnectionDto,
   DetectionDto,
+  KeyShape,
   ImportRowDto,
   KeyDto,
   KeyStatus,
@@ -166,6 +167,15 @@ function detect(value: string): DetectionDto {
     masked_hint: mask('', v),
   };
 }
+
+/** Detection from a value's shape (the window never sends the value): prefix + classes detect alike. */
+function detectShape(shape: KeyShape): DetectionDto {
+  const d = detect(shape.prefix + shape.classes);
+  return { ...d, masked_hint: d.masked_hint.replace(/….*$/, `…${shape.tail}`) };
+}
+
+/** The demo's one "picked" import file. */
+const DEMO_FILE_HANDLE = 'demo-file';
 
 interface Seed {
   provider: string;
@@ -396,8 +406,8 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     keys.some((k) => k.id !== except && k.environment === environment && k.name.toLowerCase() === name.toLowerCase());
   const delay = <T>(value: T, ms = 60) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
-  const previewRows = (path: string, options: { environment: string | null; provider: string | null; purpose: string | null }) => {
-    if (!path.trim()) throw new AppError('invalid_input', 'choose a file');
+  const previewRows = (handle: string, options: { environment: string | null; provider: string | null; purpose: string | null }) => {
+    if (handle !== DEMO_FILE_HANDLE) throw new AppError('file_not_picked', 'choose the file in the file dialog first');
     const rows: ImportRowDto[] = [
       ['POSTMON_PROJECT_KEY', 'postmon', 'project_key', '…k9Lp'],
       ['POSTHOG_PERSONAL_KEY', 'posthog', 'personal', 'phx_…aa01'],
@@ -415,8 +425,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       last_rotated_at: i === 0 ? '2025-09-01T00:00:00Z' : null,
       warning: null,
     }));
-    const errors = path.includes('bad') ? [{ line: 5, message: 'expected NAME=value' }] : [];
-    return { format: path.endsWith('.csv') ? ('csv' as const) : ('env' as const), rows, errors };
+    return { format: 'env' as const, rows, errors: [] };
   };
 
   const providerLabel = (id: string) => PROVIDERS.find((p) => p.id === id)?.display_name ?? id;
@@ -538,9 +547,9 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       const key = find(id);
       return { key: withFindings(key), audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.fingerprint !== null && key.status !== 'revoked' };
     },
-    key_detect: ({ value }) => {
-      if (!value.trim()) throw new AppError('invalid_input', 'empty value');
-      return detect(value);
+    key_detect: ({ shape }) => {
+      if (!shape.prefix && !shape.classes.trim()) throw new AppError('invalid_input', 'empty value');
+      return detectShape(shape);
     },
     key_add: ({ input }) => {
       requireKeychain();
@@ -601,10 +610,11 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       record('copied', key, `clipboard clears after ${settings.clipboard_timeout_secs} s`);
       return { timeout_secs: settings.clipboard_timeout_secs, clears_at: new Date(Date.now() + settings.clipboard_timeout_secs * 1000).toISOString() };
     },
-    import_preview: ({ path, options }) => previewRows(path, options),
-    import_commit: ({ path, options }) => {
+    import_file_pick: () => ({ handle: DEMO_FILE_HANDLE, name: '.env.example' }),
+    import_preview: ({ handle, options }) => previewRows(handle, options),
+    import_commit: ({ handle, options }) => {
       requireKeychain();
-      const preview = previewRows(path, options);
+      const preview = previewRows(handle, options);
       if (preview.errors.length) throw new AppError('import_invalid', `${preview.errors.length} line(s) have errors`);
       const t = new Date().toISOString();
       const added = preview.rows.map((row) => ({
@@ -614,7 +624,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
         last_rotated_at: null,
       }));
       keys = [...keys, ...added];
-      for (const k of added) record('imported', k, `from ${path}`);
+      for (const k of added) record('imported', k, 'from .env.example');
       return { imported: added.length, keys: added };
     },
     providers_list: () => PROVIDERS,
@@ -762,6 +772,13 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       acknowledge(acks, key, input.kind, input.reason, input.until);
       record('finding_acknowledged', key, `${input.kind}: ${input.reason.trim()}`);
       return withFindings(key);
+    },
+    provider_page_open: ({ provider, kind, page }) => {
+      const p = PROVIDERS.find((x) => x.id === provider);
+      const url = page === 'dashboard' ? p?.kinds.find((k) => k.id === kind)?.dashboard_url || p?.dashboard_url : undefined;
+      if (!url) throw new AppError('invalid_input', 'this provider names no such page');
+      window.open(url, '_blank', 'noopener,noreferrer');
+      return null;
     },
     review_get: () => demoReview(keys.map(withFindings), policy, Date.now()),
     review_export: () => {

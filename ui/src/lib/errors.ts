@@ -93,6 +93,9 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   reveal_expired: 'The value can be shown only once, right after it was made. Use Copy instead.',
   confirm_mismatch: 'The name typed does not match the key\'s name.',
   export_failed: 'The review could not be written to that file.',
+  file_not_picked: 'Choose the file in the file dialog first.',
+  dialog_failed: 'The file dialog could not be opened.',
+  open_failed: 'The browser could not be opened.',
 };
 
 /**
@@ -121,6 +124,8 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'new_key_invalid',
   'old_key_still_valid',
   'export_failed',
+  'dialog_failed',
+  'open_failed',
 ]);
 
 /**
@@ -172,6 +177,8 @@ export function errorField(code: ErrorCode, form: Form): string {
         case 'unknown_provider':
           return 'provider';
         case 'not_found':
+        case 'file_not_picked':
+        case 'dialog_failed':
           return 'path';
         default:
           return 'general';

@@ -210,7 +210,10 @@ export function buildPatch(key: KeyDto, form: EditForm): KeyPatch | null {
 }
 
 export interface ImportForm {
-  path: string;
+  /** The handle of the file picked in the backend's dialog ('' until one is picked); never a path. */
+  handle: string;
+  /** Its file name, to show. */
+  fileName: string;
   environment: string;
   provider: string;
   purpose: string;
@@ -227,7 +230,7 @@ export function importOptions(form: ImportForm): ImportOptions {
 /** A fingerprint of what a preview was made for; the preview is stale once it differs. */
 export function importRequestKey(form: ImportForm): string {
   const o = importOptions(form);
-  return JSON.stringify([form.path.trim(), o.environment, o.provider, o.purpose]);
+  return JSON.stringify([form.handle, o.environment, o.provider, o.purpose]);
 }
 
 /** Import is all-or-nothing: only a preview with rows and no line errors can be committed. */

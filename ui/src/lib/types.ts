@@ -80,6 +80,22 @@ export interface KeyDetailDto {
   secret_present: boolean | null;
 }
 
+/** What `key_detect` gets instead of the value (see lib/shape.ts). */
+export interface KeyShape {
+  prefix: string;
+  classes: string;
+  tail: string;
+}
+
+/** An import file picked in the native dialog the backend opened: a handle, never a path. */
+export interface PickedFileDto {
+  handle: string;
+  name: string;
+}
+
+/** A provider page the backend opens from the provider's profile (the window names no URL). */
+export type ProviderPage = 'dashboard' | 'docs';
+
 export interface DetectionDto {
   provider: string;
   kind: string;
@@ -515,6 +531,10 @@ export const ERROR_CODES = [
   'reveal_expired',
   'confirm_mismatch',
   'export_failed',
+  // issue 13: files only through backend-opened dialogs, pages only from the profiles
+  'file_not_picked',
+  'dialog_failed',
+  'open_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

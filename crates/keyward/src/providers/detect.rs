@@ -66,6 +66,11 @@ fn known_prefix_of(value: &str) -> Option<&'static str> {
         .find(|pre| value.starts_with(pre))
 }
 
+/// Every built-in kind prefix (for [`super::shape`]).
+pub(super) fn known_prefixes() -> impl Iterator<Item = &'static str> {
+    PREFIXED.iter().filter_map(|(_, k)| k.prefix)
+}
+
 pub(super) fn starts_with_known_prefix(value: &str) -> bool {
     known_prefix_of(value).is_some()
 }
@@ -74,7 +79,7 @@ pub(super) fn starts_with_known_prefix(value: &str) -> bool {
 const SHARED_PREFIXES: &[&str] = &["pk_"];
 
 /// Stripe publishable keys, which also start with `pk_`.
-const STRIPE_LIKE: &[&str] = &["pk_live_", "pk_test_"];
+pub(super) const STRIPE_LIKE: &[&str] = &["pk_live_", "pk_test_"];
 
 /// Suggest provider + kind from a pasted value. Never errors: unknown formats → provider
 /// `custom`, kind `api_key`, Low.

@@ -21,6 +21,7 @@ pub mod probe;
 mod profile;
 pub mod redact;
 pub mod sendgrid;
+pub mod shape;
 
 #[cfg(test)]
 mod tests;
