@@ -30,6 +30,7 @@ import {
   tid,
   withApp,
   writeInputFile,
+  openDetail,
 } from './lib/harness.mjs';
 
 const TIMEOUT = 120_000;
@@ -78,17 +79,6 @@ async function waitForCount(app, shown, total) {
     .catch(() => {
       throw new Error(`key-count should say ${shown} of ${total} keys, says ${JSON.stringify(last)}`);
     });
-}
-
-async function openDetail(app, name) {
-  const row = await app.waitForRow(name);
-  await app.browser.$(`${tid('key-row')}[data-key-id="${row.id}"]`).click();
-  const detail = await app.shown('key-detail', 10_000, `clicking the row of "${name}" should open its detail panel`);
-  await app.browser.waitUntil(async () => (await detail.getAttribute('data-key-id')) === row.id, {
-    timeout: 5_000,
-    timeoutMsg: `the detail panel should show "${name}"`,
-  });
-  return row;
 }
 
 async function closeDialogGone(app, testid, why) {

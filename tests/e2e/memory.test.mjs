@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { APP, ARTIFACTS, SIM, canaries, cli, listKeys, newDataDir, processesUsing, seedKey, simControl, simSeed, sleep, tid, withApp } from './lib/harness.mjs';
+import { APP, ARTIFACTS, SIM, canaries, cli, listKeys, newDataDir, processesUsing, seedKey, simControl, simSeed, sleep, withApp, openDetail } from './lib/harness.mjs';
 
 const TIMEOUT = 240_000;
 const SCAN = process.env.KEYWARD_MEMORY_SCAN;
@@ -46,14 +46,6 @@ function scan(pid, values) {
 }
 
 const total = (copies) => Object.values(copies ?? {}).reduce((a, b) => a + b, 0);
-
-async function openDetail(app, name) {
-  const row = await app.waitForRow(name);
-  await app.browser.$(`${tid('key-row')}[data-key-id="${row.id}"]`).click();
-  const detail = await app.shown('key-detail');
-  await app.browser.waitUntil(async () => (await detail.getAttribute('data-key-id')) === row.id, { timeout: 5_000, timeoutMsg: `the detail panel should show "${name}"` });
-  return row;
-}
 
 test('M1. memory: once an operation has finished, the app process holds no copy of any key value', { timeout: TIMEOUT }, async () => {
   assert.ok(SCAN, 'KEYWARD_MEMORY_SCAN (the memory-scan binary) is set by run.sh');
@@ -114,6 +106,9 @@ test('M1. memory: once an operation has finished, the app process holds no copy 
       timeoutMsg: 'the toast should end with "Clipboard cleared"',
     });
     expectNone(measure('copy, after the clipboard was cleared', pids, { 'copied key': copied }));
+    // The copied value was a Secret: its pages were locked in RAM (and stay locked).
+    const locked = Number(/^VmLck:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pids.app}/status`, 'utf8'))?.[1] ?? 0);
+    assert.ok(locked > 0, `the app locked no memory (VmLck ${locked} kB): secrets' pages must be mlocked`);
 
     // Verify (reveal-free): the app reads the token and the connection's admin key.
     await openDetail(app, 'DNS token');

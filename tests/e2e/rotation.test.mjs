@@ -26,6 +26,7 @@ import {
   simSeed,
   tid,
   withApp,
+  openDetail,
 } from './lib/harness.mjs';
 
 const TIMEOUT = 180_000;
@@ -52,14 +53,6 @@ function connect(dataDir, provider, name, { admin = null, project = null, probe 
 function keychain(id) {
   const v = keychainLookup(id);
   return v === null ? null : v.replace(/\n$/, '');
-}
-
-async function openDetail(app, name) {
-  const row = await app.waitForRow(name);
-  await app.browser.$(`${tid('key-row')}[data-key-id="${row.id}"]`).click();
-  const detail = await app.shown('key-detail');
-  await app.browser.waitUntil(async () => (await detail.getAttribute('data-key-id')) === row.id, { timeout: 5_000, timeoutMsg: `the detail panel should show "${name}"` });
-  return row;
 }
 
 async function select(app, testid, value) {

@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const core = vi.hoisted(() => ({ invoke: vi.fn(), isTauri: vi.fn(() => true) }));
 vi.mock('@tauri-apps/api/core', () => core);
-vi.mock('@tauri-apps/plugin-dialog', () => ({ open: vi.fn() }));
 // @tauri-apps/api/app calls its own bundled copy of invoke; route it through the fake backend
 // with the same command names (tests/version.rs checks those against the real capabilities).
 vi.mock('@tauri-apps/api/app', () => ({

@@ -11,7 +11,6 @@ const core = vi.hoisted(() => {
   return { invoke: vi.fn(), isTauri: vi.fn(() => true), Channel };
 });
 vi.mock('@tauri-apps/api/core', () => core);
-vi.mock('@tauri-apps/plugin-dialog', () => ({ open: vi.fn() }));
 
 import App from '../src/App.svelte';
 import KeyRow from '../src/components/KeyRow.svelte';

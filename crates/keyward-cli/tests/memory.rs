@@ -21,7 +21,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use memory_scan::{Memory, Traced};
-use provider_sim::{RunningSim, Seed, Simulator};
+use provider_sim::{Seed, Simulator};
 use serde_json::{json, Value};
 use support::*;
 
@@ -49,15 +49,6 @@ fn nix_is_root() -> bool {
                 .map(|l| l.split_whitespace().nth(2) == Some("0"))
         })
         .unwrap_or(false)
-}
-
-fn sim_value(sim: &RunningSim, provider: &str, name: &str) -> String {
-    sim.state()
-        .keys(Some(provider))
-        .into_iter()
-        .find(|k| k.name == name)
-        .unwrap_or_else(|| panic!("no {provider} key {name:?} in the simulator"))
-        .value
 }
 
 /// One operation's findings.

@@ -21,15 +21,6 @@ fn start(seed: Seed) -> RunningSim {
 }
 
 /// The value the simulator holds for its key `name` of `provider`.
-fn sim_value(sim: &RunningSim, provider: &str, name: &str) -> String {
-    sim.state()
-        .keys(Some(provider))
-        .into_iter()
-        .find(|k| k.name == name)
-        .unwrap_or_else(|| panic!("no {provider} key {name:?} in the simulator"))
-        .value
-}
-
 /// The value of Postmark server token `index` (0-based) of server `id`.
 fn server_token(sim: &RunningSim, id: u64, index: usize) -> String {
     sim.state()

@@ -22,15 +22,6 @@ fn start() -> RunningSim {
     Simulator::start(Seed::demo()).expect("start provider-sim on 127.0.0.1")
 }
 
-fn sim_value(sim: &RunningSim, provider: &str, name: &str) -> String {
-    sim.state()
-        .keys(Some(provider))
-        .into_iter()
-        .find(|k| k.name == name)
-        .unwrap_or_else(|| panic!("no {provider} key {name:?} in the simulator"))
-        .value
-}
-
 /// Whether the simulator holds a live key with this value.
 fn live_in_sim(sim: &RunningSim, provider: &str, value: &str) -> bool {
     sim.state()

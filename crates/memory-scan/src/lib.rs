@@ -503,12 +503,22 @@ pub struct Hardening {
 /// hardening at its exit stop. The command's environment must be explicit (as for
 /// [`run_to_exit`]).
 pub fn hardening_at_exit(command: &Command) -> Result<Hardening, ScanError> {
-    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     const NOBODY: u32 = 65534;
+    // `nobody` may not reach the binary where it was built (a checkout under /root): run a
+    // copy from a directory anyone can enter.
+    let copy_dir = std::env::temp_dir().join(format!("memory-scan-{}", std::process::id()));
+    let spawn = |e: std::io::Error| ScanError::Spawn(format!("copying the binary: {e}"));
+    std::fs::create_dir_all(&copy_dir).map_err(spawn)?;
+    std::fs::set_permissions(&copy_dir, std::fs::Permissions::from_mode(0o755)).map_err(spawn)?;
+    let program = std::path::Path::new(command.get_program());
+    let copy = copy_dir.join(program.file_name().unwrap_or(program.as_os_str()));
+    std::fs::copy(program, &copy).map_err(spawn)?;
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).map_err(spawn)?;
     let mut wrapped = Command::new("setpriv");
     wrapped
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(command.get_program())
+        .arg(&copy)
         .args(command.get_args())
         .env_clear();
     for (k, v) in command.get_envs() {
@@ -519,9 +529,11 @@ pub fn hardening_at_exit(command: &Command) -> Result<Hardening, ScanError> {
     if let Some(d) = command.get_current_dir() {
         wrapped.current_dir(d);
     }
-    let (traced, owner) = run_to_exit_with(&wrapped, b"", |pid| {
+    let result = run_to_exit_with(&wrapped, b"", |pid| {
         std::fs::metadata(format!("/proc/{pid}/mem")).map(|m| m.uid())
-    })?;
+    });
+    let _ = std::fs::remove_dir_all(&copy_dir);
+    let (traced, owner) = result?;
     let owner = owner.map_err(|e| ScanError::Trace(format!("/proc/PID/mem: {e}")))?;
     let core = traced
         .limits

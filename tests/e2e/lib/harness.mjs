@@ -231,6 +231,18 @@ export function newDataDir(name) {
   return mkdtempSync(join(TMP, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}-`));
 }
 
+/** Clicks the row of the key named `name` and waits for its detail panel; returns the row. */
+export async function openDetail(app, name) {
+  const row = await app.waitForRow(name);
+  await app.browser.$(`${tid('key-row')}[data-key-id="${row.id}"]`).click();
+  const detail = await app.shown('key-detail', 10_000, `clicking the row of "${name}" should open its detail panel`);
+  await app.browser.waitUntil(async () => (await detail.getAttribute('data-key-id')) === row.id, {
+    timeout: 5_000,
+    timeoutMsg: `the detail panel should show "${name}"`,
+  });
+  return row;
+}
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** PIDs of processes whose environment holds KEYWARD_DATA_DIR=dataDir (the app, its WebKit children). */

@@ -651,6 +651,16 @@ pub fn random_uuid() -> String {
     )
 }
 
+/// The value of the simulator's key `name` of `provider` (a canary: the tests add it by value).
+pub fn sim_value(sim: &provider_sim::RunningSim, provider: &str, name: &str) -> String {
+    sim.state()
+        .keys(Some(provider))
+        .into_iter()
+        .find(|k| k.name == name)
+        .unwrap_or_else(|| panic!("no {provider} key {name:?} in the simulator"))
+        .value
+}
+
 // ---- canary search ----
 
 const B64_STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
