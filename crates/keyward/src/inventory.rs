@@ -1118,31 +1118,7 @@ pub(crate) fn prepare_record(
         .filter(|r| !r.is_empty())
     {
         None => None,
-        Some(r) => {
-            let profile = providers::profile(&provider_id).filter(|p| !p.regions.is_empty());
-            let Some(profile) = profile else {
-                return Err(Error::invalid(
-                    "region",
-                    "this provider has one global API and no regions",
-                ));
-            };
-            let found = profile.region(r).ok_or_else(|| {
-                Error::invalid(
-                    "region",
-                    format!(
-                        "{}'s regions are {}",
-                        profile.display_name,
-                        profile
-                            .regions
-                            .iter()
-                            .map(|x| x.id)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?;
-            Some(found.id.to_owned())
-        }
+        Some(r) => Some(region_of(&provider_id, r)?.id.to_owned()),
     };
 
     let env_var = match new.env_var {
@@ -1204,3 +1180,32 @@ pub use remote::{NewConnection, RemoteKey, VerifyResult};
 mod findings_tests;
 #[cfg(test)]
 mod tests;
+
+/// The region `name` names for `provider` (by id or alias), or an error that lists the
+/// provider's regions. Shared by keys and connections.
+pub(crate) fn region_of(provider: &str, name: &str) -> Result<&'static providers::Region> {
+    let profile = providers::profile(provider);
+    let Some(profile) = profile.filter(|p| !p.regions.is_empty()) else {
+        let who = profile.map_or("this provider", |p| p.display_name);
+        return Err(Error::invalid(
+            "region",
+            format!("{who} has one global API and no regions"),
+        ));
+    };
+    let found = profile.region(name).ok_or_else(|| {
+        Error::invalid(
+            "region",
+            format!(
+                "{}'s regions are {}",
+                profile.display_name,
+                profile
+                    .regions
+                    .iter()
+                    .map(|x| x.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    Ok(found)
+}

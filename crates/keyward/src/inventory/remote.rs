@@ -115,25 +115,7 @@ impl Inventory {
             .map(str::trim)
             .filter(|r| !r.is_empty())
         {
-            Some(r) => Some(profile.region(r).ok_or_else(|| {
-                Error::invalid(
-                    "region",
-                    if profile.regions.is_empty() {
-                        format!("{} has one global API and no regions", profile.display_name)
-                    } else {
-                        format!(
-                            "{}'s regions are {}",
-                            profile.display_name,
-                            profile
-                                .regions
-                                .iter()
-                                .map(|r| r.id)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    },
-                )
-            })?),
+            Some(r) => Some(super::region_of(&provider_id, r)?),
             None => None,
         };
         let chosen_base = new
