@@ -135,6 +135,7 @@ test('2. add a key by pasting: provider detected, listed under prod → purpose,
   const purpose = 'Ingest events'; // a catalogue purpose is stored under its label
 
   await withApp('add by pasting', { dataDir }, async (app) => {
+    await app.click('new-key'); // the one New key entry (issue 16): its first way
     await app.click('add-key');
     await app.shown('add-dialog', 5_000, 'Add key should open the add dialog');
     await app.type('add-secret', value);
@@ -522,6 +523,7 @@ test('10. IPC canary: no backend response, page, data file or log ever holds a s
   const app = await withApp('canary sweep', { dataDir, env: [`KEYWARD_DIALOG_ANSWER=${envFile}`] }, async (app) => {
     const baseline = (await app.collect()).responses.length; // the start-up sweep's answers
     // Every path a value takes: typed into the add dialog, detected, stored, imported, copied.
+    await app.click('new-key'); // the one New key entry (issue 16): its first way
     await app.click('add-key');
     await app.type('add-secret', typed);
     await app.shown('detected-provider');

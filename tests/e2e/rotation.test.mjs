@@ -86,6 +86,7 @@ test('R1. create through the PostHog API: least privilege proposed, copy once / 
   let value = null;
 
   const app = await withApp('create api', { dataDir }, async (app) => {
+    await app.click('new-key'); // the one New key entry (issue 16): its second way
     await app.click('create-key');
     await app.shown('create-wizard');
     const source = await app.shown('create-source');

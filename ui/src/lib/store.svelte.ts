@@ -8,6 +8,7 @@ import { clipboardDeadline } from './format';
 import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, type Filters } from './inventory';
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
+import { sortKeys, type ListSort } from './sort';
 import type { AcknowledgeInput, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
@@ -47,6 +48,8 @@ export class AppStore {
   loadError = $state<string | null>(null);
 
   filters = $state<Filters>({ ...NO_FILTERS });
+  /** The order of keys within each group (issue 16: by name, or by the date they fall due). */
+  sort = $state<ListSort>('name');
   collapsed = $state.raw<Set<string>>(new Set());
   /** The list item under the keyboard cursor (a header or a key row). */
   cursorId = $state<string | null>(null);
@@ -73,7 +76,7 @@ export class AppStore {
   providerNames = $derived(new Map(this.providers.map((p) => [p.id, p.display_name])));
   index = $derived(indexKeys(this.keys, this.providerNames));
   environmentOrder = $derived(environmentNames(this.settings));
-  filtered = $derived(filterKeys(this.index, this.filters));
+  filtered = $derived(sortKeys(filterKeys(this.index, this.filters), this.sort, this.policy));
   groups = $derived(groupKeys(this.filtered, this.environmentOrder));
   items = $derived(flatten(this.groups, this.collapsed));
   filtering = $derived(isFiltered(this.filters));
@@ -211,6 +214,12 @@ export class AppStore {
 
   setFilter<K extends keyof Filters>(field: K, value: Filters[K]): void {
     this.filters[field] = value;
+  }
+
+  /** Sorting by due date needs each environment's max age: the policy is loaded for it. */
+  setSort(sort: ListSort): void {
+    this.sort = sort;
+    if (sort === 'due' && this.policy === null) void this.loadPolicy();
   }
 
   clearFilters(): void {
