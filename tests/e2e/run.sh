@@ -174,7 +174,8 @@ wait_for() { # wait_for SECONDS WHAT PID COMMAND...: polls COMMAND every 20 ms
 
 # --- X display ---------------------------------------------------------------------------
 # -displayfd picks a free display number and writes it once the server accepts connections.
-spawn /dev/null "$tmp/xvfb.log" Xvfb -displayfd 3 -nolisten tcp -screen 0 1280x800x24 3>"$tmp/display"
+# 1600x1000: room for the layout test's widest window (1,400 px) with its screenshots.
+spawn /dev/null "$tmp/xvfb.log" Xvfb -displayfd 3 -nolisten tcp -screen 0 1600x1000x24 3>"$tmp/display"
 xvfb_pid=$last_pid
 wait_for 10 "Xvfb" "$xvfb_pid" test -s "$tmp/display"
 display=":$(tr -dc '0-9' <"$tmp/display")"

@@ -23,6 +23,8 @@ pub const MAX_NAME_LEN: usize = 256;
 pub const MAX_PURPOSE_LEN: usize = 1000;
 pub const MAX_SECRET_LEN: usize = 16 * 1024;
 pub const MAX_TAGS: usize = 32;
+/// The longest env var name Keyward generates.
+const MAX_ENV_VAR_LEN: usize = 128;
 const SETTING_CLIPBOARD_TIMEOUT: &str = "clipboard_timeout_secs";
 
 /// What the user says about a key being added. `provider`/`kind` `None` = detect.
@@ -985,7 +987,7 @@ pub fn default_env_var(env_prefix: &str, name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    if is_var && name.len() <= 128 {
+    if is_var && name.len() <= MAX_ENV_VAR_LEN {
         return name.to_owned();
     }
     let mut body = String::new();
@@ -1008,7 +1010,17 @@ pub fn default_env_var(env_prefix: &str, name: &str) -> String {
     if var.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         var.insert(0, '_');
     }
-    var.truncate(128);
+    if var.len() > MAX_ENV_VAR_LEN {
+        // Cut between words (at a '_'), never inside one: a half word reads as a typo. A single
+        // word longer than the limit is the one case cut inside (ASCII only: bytes are chars).
+        let cut = var[..=MAX_ENV_VAR_LEN]
+            .rfind('_')
+            .filter(|&at| at > 0)
+            .unwrap_or(MAX_ENV_VAR_LEN);
+        var.truncate(cut);
+        let kept = var.trim_end_matches('_').len();
+        var.truncate(kept.max(1));
+    }
     var
 }
 

@@ -429,6 +429,31 @@ fn default_env_var_names() {
     assert_eq!(default_env_var("X", "!!!"), "X_KEY");
 }
 
+/// A long name's env var is cut at a word boundary, never mid-word (issue 16).
+#[test]
+fn default_env_var_cuts_long_names_between_words() {
+    let name = "Production analytics export for the quarterly board report, warehouse sync of \
+                the EU region, read only, owned by data platform";
+    let var = default_env_var("POSTNOMIC", name);
+    assert!(var.len() <= 128, "{var} is longer than 128");
+    assert!(!var.ends_with('_'), "{var} ends with '_'");
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect();
+    for part in var.split('_').skip(1) {
+        assert!(words.contains(&part.to_owned()), "{var}: '{part}' is a cut word");
+    }
+    assert_eq!(
+        var,
+        "POSTNOMIC_PRODUCTION_ANALYTICS_EXPORT_FOR_THE_QUARTERLY_BOARD_REPORT_WAREHOUSE_SYNC_OF_THE_EU_REGION_READ_ONLY_OWNED_BY_DATA"
+    );
+    // One word longer than the limit can only be cut inside it.
+    let long_word = "x".repeat(200);
+    assert_eq!(default_env_var("P", &long_word).len(), 128);
+}
+
 #[tokio::test]
 async fn doctor_reports_missing_secrets_and_stray_entries() {
     let (inv, vault) = inventory().await;
