@@ -1011,15 +1011,15 @@ pub fn default_env_var(env_prefix: &str, name: &str) -> String {
         var.insert(0, '_');
     }
     if var.len() > MAX_ENV_VAR_LEN {
-        // Cut between words (at a '_'), never inside one: a half word reads as a typo. A single
+        // Cut between words (at a '_'), never inside one: a half word reads as a typo. A first
         // word longer than the limit is the one case cut inside (ASCII only: bytes are chars).
         let cut = var[..=MAX_ENV_VAR_LEN]
             .rfind('_')
-            .filter(|&at| at > 0)
+            .filter(|&at| at > prefix.len())
             .unwrap_or(MAX_ENV_VAR_LEN);
         var.truncate(cut);
         let kept = var.trim_end_matches('_').len();
-        var.truncate(kept.max(1));
+        var.truncate(kept);
     }
     var
 }
