@@ -443,7 +443,10 @@ fn default_env_var_cuts_long_names_between_words() {
         .map(str::to_ascii_uppercase)
         .collect();
     for part in var.split('_').skip(1) {
-        assert!(words.contains(&part.to_owned()), "{var}: '{part}' is a cut word");
+        assert!(
+            words.contains(&part.to_owned()),
+            "{var}: '{part}' is a cut word"
+        );
     }
     assert_eq!(
         var,
