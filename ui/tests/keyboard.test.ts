@@ -8,8 +8,11 @@ const core = vi.hoisted(() => ({ invoke: vi.fn(), isTauri: vi.fn(() => true) }))
 vi.mock('@tauri-apps/api/core', () => core);
 
 import App from '../src/App.svelte';
+import RotationsJournal from '../src/components/RotationsJournal.svelte';
+import { AppStore } from '../src/lib/store.svelte';
 import type { KeyDto, PolicyDto, SettingsDto } from '../src/lib/types';
 import { makeKey, PROVIDERS } from './fixtures';
+import { rotation } from './lifecycle-fixtures';
 
 const SETTINGS: SettingsDto = { clipboard_timeout_secs: 30, environments: [{ name: 'prod', position: 0 }], data_dir: '/tmp/keyward' };
 const POLICY: PolicyDto = {
@@ -126,5 +129,23 @@ describe('toolbar', () => {
     await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'due' } });
     await waitFor(() => expect(order()).toEqual(['bravo', 'alpha']));
     expect(calls('policy_get')).toHaveLength(1);
+  });
+});
+
+describe('rotations journal', () => {
+  it('keeps every cell a table cell, so body borders line up with the header (the key cell lays out inside)', async () => {
+    backend([]);
+    const list = core.invoke.getMockImplementation();
+    core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) =>
+      cmd === 'rotation_list' ? [rotation({ id: 'r1', key_name: 'a very long key name', state: 'done', last_step: 'done' })] : list?.(cmd, args),
+    );
+    render(RotationsJournal, { props: { store: new AppStore(), onclose: () => undefined } });
+    const row = await screen.findByTestId('rotation-row');
+    const header = screen.getByTestId('rotations-list').querySelectorAll('thead th');
+    expect([...row.children].map((c) => c.tagName)).toEqual([...header].map(() => 'TD'));
+    const key = row.querySelector('.key');
+    expect(key?.tagName).toBe('DIV');
+    expect(key?.parentElement?.tagName).toBe('TD');
+    expect(row.querySelector('.name')?.getAttribute('title')).toBe('a very long key name');
   });
 });
