@@ -41,6 +41,8 @@ const COMMANDS: &[&str] = &[
     "review_export",
     "policy_get",
     "policy_update",
+    // the window follows the inventory (issue 16)
+    "inventory_watch",
 ];
 
 fn main() {

@@ -332,6 +332,53 @@ fn import_preview_and_commit() {
     h.assert_no_canary();
 }
 
+/// Issue 16: the preview ticks keys and leaves configuration unticked, with a reason; the
+/// commit imports exactly the lines the page sends (`null`: the suggested ones).
+#[test]
+fn import_commit_takes_the_ticked_lines() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".env");
+    std::fs::write(
+        &file,
+        format!(
+            "DEBUG=true\nPORT=3000\nPOSTMAN_KEY={CANARY}\nOTHER_TOKEN=q8Zr2LxW0vTn5Kb7Yc3Hd9Fs\n"
+        ),
+    )
+    .unwrap();
+    let handle = h.pick(&file);
+    let preview = h.ok("import_preview", json!({"handle": handle, "options": {}}));
+    let rows = preview["rows"].as_array().unwrap();
+    let ticked: Vec<bool> = rows.iter().map(|r| r["suggested"] == true).collect();
+    assert_eq!(ticked, [false, false, true, true]);
+    assert!(rows[0]["reason"].as_str().unwrap().contains("yes/no"));
+    assert!(rows[1]["reason"].as_str().unwrap().contains("number"));
+    // The user unticks one key and ticks PORT.
+    let result = h.ok(
+        "import_commit",
+        json!({"handle": handle, "options": {}, "lines": [2, 3]}),
+    );
+    assert_eq!(result["imported"], 2);
+    let mut names: Vec<String> = h
+        .ok("keys_list", json!({}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["PORT", "POSTMAN_KEY"]);
+    assert_eq!(
+        h.err_code(
+            "import_commit",
+            json!({"handle": handle, "options": {}, "lines": [9]})
+        ),
+        "invalid_input",
+        "a line that is no row of the file is refused"
+    );
+    h.assert_no_canary();
+}
+
 /// Hole 4: the page names no path. An XSS that sends a path (or guesses a handle) reads nothing.
 #[test]
 fn import_reads_only_a_file_picked_in_the_dialog() {

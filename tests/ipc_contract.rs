@@ -84,6 +84,8 @@ fn samples() -> Value {
             created_at: at,
             last_rotated_at: None,
             warning: Some("this does not look like a Custom API key; stored anyway".into()),
+            suggested: false,
+            reason: "a log level, not a key".into(),
         }],
         errors: vec![LineError {
             line: 2,
@@ -169,6 +171,7 @@ fn samples() -> Value {
         "rotation_point": review.rotations[0],
         "review_export": ReviewExportDto { path: "/tmp/review.csv".into(), bytes: 120 },
         "picked_file": PickedFileDto { handle: "0123456789abcdef0123456789abcdef".into(), name: ".env".into() },
+        "inventory_changed": InventoryChangedDto { change: 1 },
     })
 }
 

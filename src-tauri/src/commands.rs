@@ -129,18 +129,25 @@ pub async fn import_preview(
     Ok(ImportPreviewDto::from(&plan))
 }
 
+/// Imports the rows on `lines` (the ones ticked in the preview); `null` imports the rows
+/// the preview suggested.
 #[tauri::command]
 pub async fn import_commit(
     state: State<'_, AppState>,
     handle: String,
     options: ImportOptionsDto,
+    lines: Option<Vec<usize>>,
 ) -> Result<ImportResultDto> {
     let path = picked_file(&state, &handle)?;
     let (name, text) = keyward::import::read_file(&path)?;
-    let plan = state
+    let mut plan = state
         .inventory
         .import_plan(&name, &text, &options.into())
         .await?;
+    plan.select(&match lines {
+        Some(lines) => keyward::import::RowChoice::Lines(lines),
+        None => keyward::import::RowChoice::Suggested,
+    })?;
     let keys = state.inventory.import_commit(plan, &name).await?;
     Ok(ImportResultDto {
         imported: keys.len(),

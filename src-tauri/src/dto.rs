@@ -232,6 +232,10 @@ pub struct ImportRowDto {
     pub last_rotated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// "Does not look like a … key; imported anyway" (never the value).
     pub warning: Option<String>,
+    /// Ticked in the preview: a key, not configuration (`DEBUG=true`, `PORT=3000`, …).
+    pub suggested: bool,
+    /// Why it is (not) suggested, e.g. "a log level, not a key" (never the value).
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -260,6 +264,8 @@ impl From<&ImportPlan> for ImportPreviewDto {
                     created_at: r.record.created_at,
                     last_rotated_at: r.record.last_rotated_at,
                     warning: r.warning.clone(),
+                    suggested: r.suggestion.import,
+                    reason: r.suggestion.reason.clone(),
                 })
                 .collect(),
             errors: plan.errors.clone(),
@@ -481,4 +487,12 @@ pub struct VerifyProgressDto {
 pub struct SyncResultDto {
     pub imported: Vec<KeyDto>,
     pub refreshed: Vec<KeyDto>,
+}
+
+/// The inventory changed outside the window (issue 16), streamed over the Channel given to
+/// `inventory_watch`: the page reloads. Says nothing about what changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct InventoryChangedDto {
+    /// Counts the changes seen since the app started.
+    pub change: u64,
 }

@@ -9,6 +9,7 @@ pub mod findings;
 pub mod findings_dto;
 pub mod lifecycle;
 pub mod lifecycle_dto;
+pub mod live;
 pub mod notify;
 pub mod pages;
 pub mod reveal;
@@ -64,6 +65,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         findings::review_export,
         findings::policy_get,
         findings::policy_update,
+        // the window follows the inventory (issue 16)
+        live::inventory_watch,
     ])
 }
 
@@ -97,6 +100,7 @@ pub fn run() {
             state.files.answer_from_env();
             app.manage(state);
             notify::spawn_due_check(app.handle().clone());
+            live::spawn_watch(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -15,6 +15,8 @@ pub struct AppState {
     pub reveal: crate::reveal::RevealTokens,
     /// The native file dialogs and the import files picked through them.
     pub files: crate::files::FileDialogs,
+    /// Changes other processes make, passed to the page (issue 16).
+    pub live: crate::live::LiveUpdates,
     started: Instant,
 }
 
@@ -25,6 +27,7 @@ impl AppState {
             inventory,
             reveal: Default::default(),
             files: Default::default(),
+            live: Default::default(),
             started: Instant::now(),
         }
     }

@@ -61,7 +61,7 @@ describe('command wrappers', () => {
     ['keyCopy', () => api.keyCopy('id-1'), 'key_copy', { id: 'id-1' }],
     ['importFilePick', () => api.importFilePick(), 'import_file_pick', {}],
     ['importPreview', () => api.importPreview('h1', options), 'import_preview', { handle: 'h1', options }],
-    ['importCommit', () => api.importCommit('h1', options), 'import_commit', { handle: 'h1', options }],
+    ['importCommit', () => api.importCommit('h1', options, [2, 5]), 'import_commit', { handle: 'h1', options, lines: [2, 5] }],
     ['providersList', () => api.providersList(), 'providers_list', {}],
     ['settingsGet', () => api.settingsGet(), 'settings_get', {}],
     ['settingsUpdate', () => api.settingsUpdate({ clipboard_timeout_secs: 20 }), 'settings_update', { patch: { clipboard_timeout_secs: 20 } }],
@@ -91,7 +91,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(39);
+    expect(Object.keys(api)).toHaveLength(40);
   });
 });
 

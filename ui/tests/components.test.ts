@@ -3,7 +3,14 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { tick } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const core = vi.hoisted(() => ({ invoke: vi.fn(), isTauri: vi.fn(() => true) }));
+const core = vi.hoisted(() => ({
+  invoke: vi.fn(),
+  isTauri: vi.fn(() => true),
+  // What `inventory_watch` gets: the test calls its `onmessage` as the backend would.
+  Channel: class {
+    onmessage: (message: unknown) => void = () => undefined;
+  },
+}));
 vi.mock('@tauri-apps/api/core', () => core);
 
 import App from '../src/App.svelte';
@@ -101,6 +108,46 @@ describe('hostile names render as text', () => {
     expect(screen.getByTestId('purpose-group').getAttribute('data-purpose')).toBe('<i>purpose</i>');
     expect(screen.getByTestId('env-group').getAttribute('data-env')).toBe('dev');
     expect(screen.getByTestId('key-count').textContent?.trim()).toBe('1 key');
+  });
+});
+
+describe('the window follows the inventory (issue 16)', () => {
+  it('reloads when another process changes the inventory, and on Refresh and F5, keeping the open detail', async () => {
+    let keys = [makeKey({ name: 'first' })];
+    let onChange: { onmessage: (m: unknown) => void } | null = null;
+    const handlers = baseHandlers([]);
+    handlers.keys_list = () => keys;
+    handlers.key_show = ({ id }) => ({ key: keys.find((k) => k.id === id), audit: [], secret_present: true });
+    handlers.inventory_watch = ({ onChange: channel }) => {
+      onChange = channel as typeof onChange;
+      return null;
+    };
+    backend(handlers);
+    render(App);
+    const row = await screen.findByTestId('key-row');
+    await waitFor(() => expect(onChange).not.toBeNull());
+    await fireEvent.click(row);
+    await screen.findByTestId('key-detail');
+
+    // `keyward add` in a terminal: the backend reports a change, the window reloads.
+    keys = [...keys, makeKey({ name: 'from the terminal' })];
+    const listed = calls('keys_list').length;
+    onChange!.onmessage({ change: 1 });
+    onChange!.onmessage({ change: 2 });
+    await waitFor(() => expect(screen.getAllByTestId('key-row')).toHaveLength(2));
+    expect(calls('keys_list').length - listed, 'two changes close together: one reload').toBe(1);
+    expect(screen.getByTestId('key-detail'), 'the open detail stays open').toBeTruthy();
+
+    keys = [...keys, makeKey({ name: 'third' })];
+    await fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() => expect(screen.getAllByTestId('key-row')).toHaveLength(3));
+    keys = [...keys, makeKey({ name: 'fourth' })];
+    await fireEvent.keyDown(window, { key: 'F5' });
+    await waitFor(() => expect(screen.getAllByTestId('key-row')).toHaveLength(4));
+    // The detail's key removed elsewhere: its panel closes.
+    keys = keys.slice(1);
+    await fireEvent.keyDown(window, { key: 'r', ctrlKey: true });
+    await waitFor(() => expect(screen.queryByTestId('key-detail')).toBeNull());
   });
 });
 
@@ -387,8 +434,8 @@ describe('import dialog', () => {
   const preview = (errors: number): ImportPreviewDto => ({
     format: 'env',
     rows: [
-      { line: 1, name: 'mail', provider: 'postmark', kind: 'server_token', environment: 'dev', purpose: '', masked_hint: '…abcd', env_var: 'POSTMARK_TOKEN', created_at: '2024-01-01T00:00:00Z', last_rotated_at: null, warning: null },
-      { line: 2, name: HOSTILE, provider: 'posthog', kind: 'personal', environment: 'dev', purpose: '', masked_hint: 'phx_…wxyz', env_var: 'PH', created_at: '2024-01-01T00:00:00Z', last_rotated_at: null, warning: null },
+      { line: 1, name: 'mail', provider: 'postmark', kind: 'server_token', environment: 'dev', purpose: '', masked_hint: '…abcd', env_var: 'POSTMARK_TOKEN', created_at: '2024-01-01T00:00:00Z', last_rotated_at: null, warning: null, suggested: true, reason: 'has the format of a known key' },
+      { line: 2, name: HOSTILE, provider: 'posthog', kind: 'personal', environment: 'dev', purpose: '', masked_hint: 'phx_…wxyz', env_var: 'PH', created_at: '2024-01-01T00:00:00Z', last_rotated_at: null, warning: null, suggested: true, reason: 'has the format of a known key' },
     ],
     errors: Array.from({ length: errors }, () => ({ line: 3, message: 'expected NAME=value' })),
   });
@@ -430,7 +477,46 @@ describe('import dialog', () => {
     expect(commit.textContent?.trim()).toBe('Import 2 keys');
     await fireEvent.click(commit);
     await waitFor(() => expect(onimported).toHaveBeenCalledWith({ imported: 2, keys: [] }));
-    expect(calls('import_commit')[0][1]).toEqual({ handle: 'h1', options: { environment: 'prod', provider: null, purpose: null } });
+    expect(calls('import_commit')[0][1]).toEqual({ handle: 'h1', options: { environment: 'prod', provider: null, purpose: null }, lines: [1, 2] });
+  });
+
+  it('leaves configuration unticked with its reason and imports exactly the ticked rows (issue 16)', async () => {
+    const mixed: ImportPreviewDto = {
+      ...preview(0),
+      rows: [
+        ...preview(0).rows,
+        { ...preview(0).rows[0], line: 3, name: 'DEBUG', suggested: false, reason: 'a yes/no setting, not a key' },
+        // A clash on a row left out does not block the import.
+        { ...preview(0).rows[0], line: 4, name: 'PORT', suggested: false, reason: 'a number (a port, size or duration), not a key' },
+      ],
+      errors: [{ line: 4, message: "a key named 'PORT' already exists in 'dev'" }],
+    };
+    backend({
+      import_file_pick: () => ({ handle: 'h1', name: '.env' }),
+      import_preview: () => mixed,
+      import_commit: () => ({ imported: 1, keys: [] }),
+    });
+    render(ImportDialog, { props: { store: storeWith(), onclose: vi.fn(), onimported: vi.fn() } });
+    await fireEvent.click(screen.getByTestId('import-browse'));
+    const table = await screen.findByTestId('import-preview');
+    const rows = within(table).getAllByTestId('import-row');
+    expect(rows.map((r) => r.dataset.chosen)).toEqual(['true', 'true', 'false', 'false']);
+    expect(rows[2].textContent).toContain('a yes/no setting, not a key');
+    const commit = screen.getByTestId('import-commit') as HTMLButtonElement;
+    expect(commit.disabled, 'the error is on a row left out').toBe(false);
+    expect(commit.textContent?.trim()).toBe('Import 2 keys');
+    // The user unticks the first key.
+    await fireEvent.click(within(rows[0]).getByTestId('import-choose'));
+    expect(commit.textContent?.trim()).toBe('Import 1 key');
+    await fireEvent.click(commit);
+    await waitFor(() => expect(calls('import_commit')).toHaveLength(1));
+    expect(calls('import_commit')[0][1]).toMatchObject({ lines: [2] });
+    // Ticking PORT (whose line has an error) blocks; all/none works.
+    await fireEvent.click(screen.getByTestId('import-choose-all'));
+    expect(commit.disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('import-choose-all'));
+    expect(screen.getByTestId('import-chosen-count').textContent).toBe('0');
+    expect(commit.disabled).toBe(true);
   });
 });
 

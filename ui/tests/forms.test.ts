@@ -7,6 +7,7 @@ import {
   editFormOf,
   findKind,
   importButtonLabel,
+  suggestedLines,
   importOptions,
   importRequestKey,
   kindChoices,
@@ -143,6 +144,8 @@ describe('import', () => {
       created_at: '2024-01-01T00:00:00Z',
       last_rotated_at: null,
       warning: null,
+      suggested: i % 2 === 0,
+      reason: i % 2 === 0 ? 'looks randomly generated, like a key' : 'a number (a port, size or duration), not a key',
     })),
     errors: Array.from({ length: errors }, (_, i) => ({ line: 100 + i, message: 'bad line' })),
   });
@@ -165,6 +168,19 @@ describe('import', () => {
     expect(canCommitImport(preview(3, 1), false)).toBe(false);
     expect(canCommitImport(preview(0, 0), false)).toBe(false);
     expect(canCommitImport(preview(3, 0), true)).toBe(false);
+  });
+
+  it('ticks the suggested rows and imports exactly the chosen ones (issue 16)', () => {
+    const p = preview(4, 0);
+    const ticked = suggestedLines(p);
+    expect([...ticked]).toEqual([p.rows[0].line, p.rows[2].line]);
+    expect(importButtonLabel(p, ticked)).toBe('Import 2 keys');
+    expect(canCommitImport(p, false, new Set())).toBe(false);
+    // An error on a row left out does not block; on a chosen row it does; on a malformed line always.
+    const clash = { ...p, errors: [{ line: p.rows[1].line, message: 'already exists' }] };
+    expect(canCommitImport(clash, false, ticked)).toBe(true);
+    expect(canCommitImport(clash, false, new Set([p.rows[1].line]))).toBe(false);
+    expect(canCommitImport(preview(4, 1), false, ticked)).toBe(false);
   });
 
   it('labels the button with the number of keys', () => {

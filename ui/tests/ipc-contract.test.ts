@@ -18,6 +18,7 @@ import type {
   ImportPreviewDto,
   ImportResultDto,
   ImportRowDto,
+  InventoryChangedDto,
   KeyDetailDto,
   KeyAddedDto,
   KeyDto,
@@ -73,7 +74,7 @@ const contract: Record<string, readonly string[]> = {
   import_preview: keysOf<ImportPreviewDto>()(['format', 'rows', 'errors']),
   import_row: keysOf<ImportRowDto>()([
     'line', 'name', 'provider', 'kind', 'environment', 'purpose', 'masked_hint', 'env_var', 'created_at', 'last_rotated_at',
-    'warning',
+    'warning', 'suggested', 'reason',
   ]),
   import_line_error: keysOf<ImportLineError>()(['line', 'message']),
   import_result: keysOf<ImportResultDto>()(['imported', 'keys']),
@@ -122,6 +123,7 @@ const contract: Record<string, readonly string[]> = {
   rotation_point: keysOf<RotationPointDto>()(['period', 'rotations']),
   review_export: keysOf<ReviewExportDto>()(['path', 'bytes']),
   picked_file: keysOf<PickedFileDto>()(['handle', 'name']),
+  inventory_changed: keysOf<InventoryChangedDto>()(['change']),
 };
 
 /** Connection options omit absent fields: a sample holds some of these, never another. */

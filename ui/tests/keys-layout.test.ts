@@ -55,7 +55,7 @@ describe('sortKeys', () => {
 
 describe('shortcutFor', () => {
   const free: PressContext = { inField: false, textSelected: false, dialogOpen: false, keySelected: true };
-  const press = (key: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}) => ({
+  const press = (key: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey: boolean }> = {}) => ({
     key,
     ctrlKey: false,
     metaKey: false,
@@ -82,9 +82,15 @@ describe('shortcutFor', () => {
     expect(shortcutFor(press('k', { ctrlKey: true }), { ...free, inField: true, dialogOpen: true })).toBe('search');
     expect(shortcutFor(press('k'), free)).toBeNull();
   });
+  it('F5 and Ctrl+R reload the inventory, never the page, even over a dialog or in a field', () => {
+    expect(shortcutFor(press('F5'), { ...free, inField: true, dialogOpen: true })).toBe('refresh');
+    expect(shortcutFor(press('r', { ctrlKey: true }), { ...free, dialogOpen: true })).toBe('refresh');
+    expect(shortcutFor(press('R', { ctrlKey: true, shiftKey: true }), free)).toBeNull();
+    expect(shortcutFor(press('r'), free)).toBeNull();
+  });
   it('the overlay lists every window-wide shortcut', () => {
     const listed = shortcutGroups('Ctrl').flatMap((g) => g.shortcuts.flatMap((s) => s.keys.map((combo) => combo.join('+'))));
-    for (const combo of ['Ctrl+K', 'Ctrl+C', '?', 'Enter', 'Esc', '↓']) expect(listed).toContain(combo);
+    for (const combo of ['Ctrl+K', 'Ctrl+C', 'Ctrl+R', 'F5', '?', 'Enter', 'Esc', '↓']) expect(listed).toContain(combo);
     expect(shortcutGroups('⌘').flatMap((g) => g.shortcuts.flatMap((s) => s.keys.map((c) => c.join('+'))))).toContain('⌘+C');
   });
 });

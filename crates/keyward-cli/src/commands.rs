@@ -4,7 +4,7 @@ use crate::output::{self, clean};
 use crate::secret_input::read_secret;
 use crate::{AddArgs, Command, Format, ImportArgs, ListArgs, ProviderCommand};
 use anyhow::Context;
-use keyward::import::{parse_date, ImportOptions};
+use keyward::import::{parse_date, ImportOptions, RowChoice};
 use keyward::providers::{self, CustomProviderSpec, Presentation};
 use keyward::vault::KeychainVault;
 use keyward::{Config, Error, Inventory, KeyFilter, KeyStatus, NewKey, RunEnvironment, SecretUse};
@@ -345,9 +345,32 @@ async fn import(inv: &Inventory, a: ImportArgs) -> anyhow::Result<ExitCode> {
             None => None,
         },
     };
-    let plan = inv.import_plan(&file_name, &text, &options).await?;
+    let mut plan = inv.import_plan(&file_name, &text, &options).await?;
+    // Configuration lines (DEBUG=true, PORT=3000, …) stay out unless asked for, as the
+    // window's preview leaves them unticked; errors on them then do not matter.
+    let left_out = plan.select(if a.include_config {
+        &RowChoice::All
+    } else {
+        &RowChoice::Suggested
+    })?;
     if !plan.errors.is_empty() {
         return Err(Error::Import(plan.errors).into());
+    }
+    for row in &left_out {
+        eprintln!(
+            "left out line {}: {} ({})",
+            row.line,
+            clean(&row.name, 80),
+            clean(&row.reason, 200)
+        );
+    }
+    if !left_out.is_empty() {
+        eprintln!(
+            "{} configuration line{} left out; --include-config imports {}.",
+            left_out.len(),
+            if left_out.len() == 1 { "" } else { "s" },
+            if left_out.len() == 1 { "it" } else { "them" }
+        );
     }
     let preview: Vec<keyward::KeyRecord> = plan.rows.iter().map(|r| r.record.clone()).collect();
     for row in &plan.rows {

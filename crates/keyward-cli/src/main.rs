@@ -293,6 +293,10 @@ pub struct ImportArgs {
     /// Leave out .env lines whose value matches no known key format.
     #[arg(long)]
     pub skip_unrecognized: bool,
+    /// Also import .env lines that look like configuration (DEBUG=true, PORT=3000,
+    /// LOG_LEVEL=info, URLs without credentials, plain words), which are left out by default.
+    #[arg(long)]
+    pub include_config: bool,
     /// Connection whose API serves the imported keys.
     #[arg(long)]
     pub connection: Option<String>,

@@ -860,3 +860,75 @@ fn import_dry_run_writes_nothing_then_import_stores_every_value() {
         "no stray keychain entries from a refused import"
     );
 }
+
+/// Issue 16: a project's `.env` holds configuration beside its keys. `import` leaves the
+/// configuration out by default, says which lines and why, and `--include-config` takes them.
+#[test]
+fn import_leaves_configuration_lines_out_unless_asked() {
+    let env = Env::new();
+    let posthog = format!("phx_{}", random_alnum(43));
+    let payments = random_alnum(32);
+    let file = env.write_file(
+        ".env",
+        &format!(
+            "APP_NAME=keyward-demo\nDEBUG=true\nPORT=3000\nLOG_LEVEL=info\n\
+             DATABASE_URL=postgres://db.internal:5432/app\nPOSTHOG_KEY={posthog}\n\
+             PAYMENTS_SECRET={payments}\n"
+        ),
+    );
+    let out = env.keyward(&["import", path_str(&file)], "");
+    out.expect_code(0, "importing a mixed .env");
+    for (line, name, why) in [
+        (1, "APP_NAME", "plain word"),
+        (2, "DEBUG", "yes/no"),
+        (3, "PORT", "number"),
+        (4, "LOG_LEVEL", "log level"),
+        (5, "DATABASE_URL", "URL without credentials"),
+    ] {
+        out.expect_stderr(
+            &format!("left out line {line}: {name} (a {why}"),
+            "each configuration line is named, with its reason",
+        );
+    }
+    out.expect_stderr("--include-config", "says how to import them anyway")
+        .expect_no_value(&payments, "no value is quoted")
+        .expect_no_value(&posthog, "no value is quoted");
+    let mut names = env.names();
+    names.sort();
+    assert_eq!(
+        names,
+        ["PAYMENTS_SECRET", "POSTHOG_KEY"],
+        "only the keys are imported"
+    );
+
+    // --include-config takes every line (into another environment: the names are taken).
+    let out = env.keyward(
+        &[
+            "import",
+            path_str(&file),
+            "--include-config",
+            "--env",
+            "staging",
+        ],
+        "",
+    );
+    out.expect_code(0, "importing with --include-config");
+    assert!(
+        !out.stderr.contains("left out"),
+        "nothing is left out: {}",
+        out.stderr
+    );
+    assert_eq!(env.names().len(), 2 + 7, "all seven lines imported");
+
+    // Configuration lines that clash with existing keys do not block the default import.
+    let out = env.keyward(
+        &["import", path_str(&file), "--env", "staging", "--dry-run"],
+        "",
+    );
+    out.expect_code(1, "the two keys exist in staging already");
+    assert!(
+        !out.stderr.contains("'DEBUG' already exists"),
+        "a clash on a line left out does not matter: {}",
+        out.stderr
+    );
+}

@@ -7,7 +7,10 @@ use crate::providers::{self, Confidence, CustomProviderSpec};
 use crate::secret::Secret;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+mod classify;
+pub use classify::{classify, Suggestion};
 
 pub const MAX_IMPORT_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_IMPORT_ROWS: usize = 10_000;
@@ -46,6 +49,8 @@ pub struct ImportRow {
     pub secret: Secret,
     /// The value does not look like its provider's keys; it is imported anyway.
     pub warning: Option<String>,
+    /// Key or configuration, and why: what the preview ticks and the CLI imports by default.
+    pub suggestion: Suggestion,
 }
 
 pub struct ImportPlan {
@@ -60,6 +65,68 @@ pub struct ImportPlan {
 pub enum ImportError {
     #[error("the file is {0} bytes; imports are limited to {MAX_IMPORT_BYTES} bytes")]
     TooLarge(usize),
+    #[error("line {0} holds no key of this file (did the file change since the preview?)")]
+    NoSuchRow(usize),
+}
+
+/// Which rows of a plan to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowChoice {
+    /// The rows classified as keys ([`Suggestion::import`]).
+    Suggested,
+    /// Every row, configuration included.
+    All,
+    /// These lines (the rows the user ticked in the preview).
+    Lines(Vec<usize>),
+}
+
+/// A row left out of an import, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    pub line: usize,
+    pub name: String,
+    pub reason: String,
+}
+
+impl ImportPlan {
+    /// Keeps only the chosen rows and returns the others. An error on a row left out no longer
+    /// blocks the import (`DEBUG` clashing with an existing key does not matter when `DEBUG`
+    /// is not imported); errors on lines without a row (malformed lines) still do.
+    pub fn select(&mut self, choice: &RowChoice) -> Result<Vec<LeftOut>, crate::Error> {
+        let chosen: HashSet<usize> = match choice {
+            RowChoice::Suggested => self
+                .rows
+                .iter()
+                .filter(|r| r.suggestion.import)
+                .map(|r| r.line)
+                .collect(),
+            RowChoice::All => self.rows.iter().map(|r| r.line).collect(),
+            RowChoice::Lines(lines) => {
+                let rows: HashSet<usize> = self.rows.iter().map(|r| r.line).collect();
+                if let Some(missing) = lines.iter().find(|l| !rows.contains(l)) {
+                    return Err(crate::Error::invalid(
+                        "import",
+                        ImportError::NoSuchRow(*missing).to_string(),
+                    ));
+                }
+                lines.iter().copied().collect()
+            }
+        };
+        let (kept, dropped): (Vec<ImportRow>, Vec<ImportRow>) = std::mem::take(&mut self.rows)
+            .into_iter()
+            .partition(|r| chosen.contains(&r.line));
+        self.rows = kept;
+        let dropped_lines: HashSet<usize> = dropped.iter().map(|r| r.line).collect();
+        self.errors.retain(|e| !dropped_lines.contains(&e.line));
+        Ok(dropped
+            .into_iter()
+            .map(|r| LeftOut {
+                line: r.line,
+                name: r.record.name,
+                reason: r.suggestion.reason,
+            })
+            .collect())
+    }
 }
 
 /// Reads an import file into zeroizing memory: (file name, text). Refuses files over
@@ -261,12 +328,15 @@ fn parse_env(
             connection_id: options.connection_id,
             ..NewKey::default()
         };
+        // EXPOSE: classification reads the value's shape only; its reason never quotes it.
+        let suggestion = classify(name, value.expose(), custom);
         match prepare_record(new, &value, custom, None, now) {
             Ok(record) => plan.rows.push(ImportRow {
                 line,
                 warning: crate::providers::format_warning(&record.provider, &record.kind, &value),
                 record,
                 secret: value,
+                suggestion,
             }),
             Err(e) => err(format!("{name}: {e}")),
         }
@@ -475,6 +545,7 @@ fn parse_csv(
                 warning: crate::providers::format_warning(&rec.provider, &rec.kind, &secret),
                 record: rec,
                 secret,
+                suggestion: Suggestion::listed(),
             }),
             Err(e) => {
                 let label: String = name.chars().take(40).filter(|c| !c.is_control()).collect();

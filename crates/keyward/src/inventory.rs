@@ -574,6 +574,14 @@ impl Inventory {
         Ok(self.store.list_audit(key, limit).await?)
     }
 
+    // ---- changes made elsewhere ----
+
+    /// Watches for changes other processes make to this inventory (the window follows
+    /// `keyward add` in a terminal); this process's own writes are not reported.
+    pub async fn watch_changes(&self) -> Result<crate::store::watch::ChangeWatch> {
+        Ok(self.store.watch().await?)
+    }
+
     // ---- import ----
 
     /// Parses an import file into a plan; nothing is written.
@@ -616,7 +624,10 @@ impl Inventory {
             return Err(Error::Import(plan.errors));
         }
         if plan.rows.is_empty() {
-            return Err(Error::invalid("import", "the file holds no keys"));
+            return Err(Error::invalid(
+                "import",
+                "nothing to import: no key of the file is chosen",
+            ));
         }
         self.require_keychain().await?;
         let fingerprinter = self.fingerprinter().await?;

@@ -18,6 +18,7 @@ import type {
   ImportOptions,
   ImportPreviewDto,
   ImportResultDto,
+  InventoryChangedDto,
   KeyAddedDto,
   KeyDetailDto,
   KeyDto,
@@ -75,7 +76,8 @@ export interface Commands {
   key_copy: { args: { id: string }; result: CopyDto };
   import_file_pick: { args: Record<string, never>; result: PickedFileDto | null };
   import_preview: { args: { handle: string; options: ImportOptions }; result: ImportPreviewDto };
-  import_commit: { args: { handle: string; options: ImportOptions }; result: ImportResultDto };
+  /** `lines`: the rows ticked in the preview; `null` imports the suggested ones. */
+  import_commit: { args: { handle: string; options: ImportOptions; lines: number[] | null }; result: ImportResultDto };
   providers_list: { args: Record<string, never>; result: ProviderDto[] };
   settings_get: { args: Record<string, never>; result: SettingsDto };
   settings_update: { args: { patch: SettingsPatch }; result: SettingsDto };
@@ -107,6 +109,8 @@ export interface Commands {
   review_export: { args: { format: ReviewFormat }; result: ReviewExportDto | null };
   policy_get: { args: Record<string, never>; result: PolicyDto };
   policy_update: { args: { patch: PolicyPatch }; result: PolicyDto };
+  // the window follows the inventory (issue 16)
+  inventory_watch: { args: { onChange: ProgressChannel<InventoryChangedDto> }; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -151,7 +155,7 @@ export const api = {
   /** The backend opens the native file dialog; `null` when cancelled. The window gets a handle, never a path. */
   importFilePick: () => call('import_file_pick', {}),
   importPreview: (handle: string, options: ImportOptions) => call('import_preview', { handle, options }),
-  importCommit: (handle: string, options: ImportOptions) => call('import_commit', { handle, options }),
+  importCommit: (handle: string, options: ImportOptions, lines: number[] | null) => call('import_commit', { handle, options, lines }),
   providersList: () => call('providers_list', {}),
   settingsGet: () => call('settings_get', {}),
   settingsUpdate: (patch: SettingsPatch) => call('settings_update', { patch }),
@@ -201,6 +205,8 @@ export const api = {
   reviewExport: (format: ReviewFormat) => call('review_export', { format }),
   policyGet: () => call('policy_get', {}),
   policyUpdate: (patch: PolicyPatch) => call('policy_update', { patch }),
+  /** `onChange` runs whenever another process (the CLI) changes the inventory; the window's own writes do not count. */
+  inventoryWatch: (onChange: (change: InventoryChangedDto) => void) => call('inventory_watch', { onChange: progressChannel(onChange) }),
 };
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */

@@ -424,7 +424,25 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       created_at: '2025-01-15T00:00:00Z',
       last_rotated_at: i === 0 ? '2025-09-01T00:00:00Z' : null,
       warning: null,
+      suggested: true,
+      reason: 'has the format of a known key',
     }));
+    // A configuration line, as a real .env has them: unticked, with its reason.
+    rows.push({
+      line: rows.length + 2,
+      name: 'LOG_LEVEL',
+      provider: 'custom',
+      kind: 'api_key',
+      environment: options.environment ?? 'dev',
+      purpose: options.purpose ?? '',
+      masked_hint: '…nfo',
+      env_var: 'LOG_LEVEL',
+      created_at: '2025-01-15T00:00:00Z',
+      last_rotated_at: null,
+      warning: null,
+      suggested: false,
+      reason: 'a log level, not a key',
+    });
     return { format: 'env' as const, rows, errors: [] };
   };
 
@@ -612,12 +630,13 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     },
     import_file_pick: () => ({ handle: DEMO_FILE_HANDLE, name: '.env.example' }),
     import_preview: ({ handle, options }) => previewRows(handle, options),
-    import_commit: ({ handle, options }) => {
+    import_commit: ({ handle, options, lines }) => {
       requireKeychain();
       const preview = previewRows(handle, options);
       if (preview.errors.length) throw new AppError('import_invalid', `${preview.errors.length} line(s) have errors`);
       const t = new Date().toISOString();
-      const added = preview.rows.map((row) => ({
+      const chosen = preview.rows.filter((row) => (lines === null ? row.suggested : lines.includes(row.line)));
+      const added = chosen.map((row) => ({
         ...makeKey(nextId++, { provider: row.provider, kind: row.kind, name: row.name, environment: row.environment, purpose: row.purpose, owner: null, tags: ['imported'], hint: row.masked_hint, ageDays: 0 }, Date.now()),
         env_var: row.env_var,
         created_at: t,
@@ -790,6 +809,8 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       record('settings_changed', null, 'findings policy changed');
       return structuredClone(policy);
     },
+    // Nothing else writes to the demo's inventory: no change is ever reported.
+    inventory_watch: () => null,
   };
 
   return async (cmd, args) => {

@@ -233,12 +233,32 @@ export function importRequestKey(form: ImportForm): string {
   return JSON.stringify([form.handle, o.environment, o.provider, o.purpose]);
 }
 
-/** Import is all-or-nothing: only a preview with rows and no line errors can be committed. */
-export function canCommitImport(preview: ImportPreviewDto | null, stale: boolean): boolean {
-  return preview !== null && !stale && preview.errors.length === 0 && preview.rows.length > 0;
+/** The lines the preview ticks at first: keys, not configuration (issue 16). */
+export function suggestedLines(preview: ImportPreviewDto | null): Set<number> {
+  return new Set(preview?.rows.filter((r) => r.suggested).map((r) => r.line) ?? []);
 }
 
-export function importButtonLabel(preview: ImportPreviewDto | null): string {
-  const n = preview?.rows.length ?? 0;
+/**
+ * Errors that stop the import: on a malformed line (no row to leave out) or on a chosen row.
+ * A clash on a row left unticked (`DEBUG` already exists) does not matter.
+ */
+export function blockingImportErrors(preview: ImportPreviewDto, chosen?: ReadonlySet<number>): ImportPreviewDto['errors'] {
+  const rowLines = new Set(preview.rows.map((r) => r.line));
+  return preview.errors.filter((e) => !rowLines.has(e.line) || chosen === undefined || chosen.has(e.line));
+}
+
+/**
+ * Import is all-or-nothing over the chosen rows (all rows when `chosen` is not given): at
+ * least one, and no error that blocks them.
+ */
+export function canCommitImport(preview: ImportPreviewDto | null, stale: boolean, chosen?: ReadonlySet<number>): boolean {
+  if (preview === null || stale) return false;
+  const count = chosen === undefined ? preview.rows.length : preview.rows.filter((r) => chosen.has(r.line)).length;
+  return count > 0 && blockingImportErrors(preview, chosen).length === 0;
+}
+
+export function importButtonLabel(preview: ImportPreviewDto | null, chosen?: ReadonlySet<number>): string {
+  const rows = preview?.rows ?? [];
+  const n = chosen === undefined ? rows.length : rows.filter((r) => chosen.has(r.line)).length;
   return n === 1 ? 'Import 1 key' : `Import ${n.toLocaleString('en-US')} keys`;
 }

@@ -37,6 +37,7 @@ export function shortcutGroups(mod = 'Ctrl'): ShortcutGroup[] {
     {
       title: 'Anywhere',
       shortcuts: [
+        { keys: [['F5'], [mod, 'R']], what: 'Reload the inventory (it also follows changes made elsewhere)' },
         { keys: [['?']], what: 'Show these shortcuts' },
         { keys: [['Esc']], what: 'Close a dialog or menu' },
       ],
@@ -45,13 +46,14 @@ export function shortcutGroups(mod = 'Ctrl'): ShortcutGroup[] {
 }
 
 /** A window-wide shortcut. */
-export type ShortcutAction = 'search' | 'copy' | 'help';
+export type ShortcutAction = 'search' | 'copy' | 'help' | 'refresh';
 
 export interface KeyPress {
   key: string;
   ctrlKey: boolean;
   metaKey: boolean;
   altKey: boolean;
+  shiftKey?: boolean;
 }
 
 export interface PressContext {
@@ -70,6 +72,8 @@ export function shortcutFor(press: KeyPress, ctx: PressContext): ShortcutAction 
   const mod = (press.ctrlKey || press.metaKey) && !press.altKey;
   const key = press.key.length === 1 ? press.key.toLowerCase() : press.key;
   if (mod && key === 'k') return 'search';
+  // F5 / Ctrl+R reload the inventory, never the page (a page reload would drop open dialogs).
+  if (press.key === 'F5' || (mod && !press.shiftKey && key === 'r')) return 'refresh';
   if (ctx.dialogOpen) return null;
   // A field's own Ctrl+C (and typing "?") belong to the field; selected text is copied as text.
   if (mod && key === 'c') return !ctx.inField && !ctx.textSelected && ctx.keySelected ? 'copy' : null;

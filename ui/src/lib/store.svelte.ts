@@ -14,6 +14,8 @@ import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent
 
 /** How often "Verify all" applies the progress messages that arrived meanwhile. */
 const PROGRESS_BATCH_MS = 50;
+/** Changes made outside the window within this time are shown by one reload (issue 16). */
+const LIVE_RELOAD_MS = 150;
 
 export type DialogName = 'add' | 'import' | 'settings' | 'providers' | 'sync' | 'verify' | 'about' | 'review' | null;
 
@@ -72,6 +74,8 @@ export class AppStore {
   editRequest = $state<string | null>(null);
   /** Wall clock, ticking every 30 s, for ages. */
   now = $state(Date.now());
+  /** A refresh (the button, F5, or a change made outside the window) is running. */
+  refreshing = $state(false);
 
   providerNames = $derived(new Map(this.providers.map((p) => [p.id, p.display_name])));
   index = $derived(indexKeys(this.keys, this.providerNames));
@@ -90,6 +94,8 @@ export class AppStore {
   private noticeId = 0;
   private detailTicket = 0;
   private readySent = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private refreshAgain = false;
 
   async load(): Promise<void> {
     this.loadError = null;
@@ -104,6 +110,65 @@ export class AppStore {
     await this.refreshKeychain();
     // Connections only name a key's connection here; the Providers view reloads them itself.
     void this.loadConnections().catch(() => undefined);
+  }
+
+  /**
+   * Follows the inventory: the backend reports each change another process (`keyward add`,
+   * `import` in a terminal) commits, and the window reloads. Its own writes are not reported:
+   * the commands that make them already return what changed.
+   */
+  watch(): void {
+    try {
+      void api.inventoryWatch(() => this.refreshSoon()).catch((error) => this.react(toAppError(error)));
+    } catch (error) {
+      // No channel to the backend (a test page): Refresh still works.
+      this.react(toAppError(error));
+    }
+  }
+
+  /** One reload for every change reported within LIVE_RELOAD_MS. */
+  refreshSoon(): void {
+    if (this.refreshTimer !== null) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      void this.refresh();
+    }, LIVE_RELOAD_MS);
+  }
+
+  /**
+   * Reloads what the window shows (Refresh, F5, Ctrl+R, or a change made elsewhere), keeping
+   * filters, the cursor, the list's scroll position and an open detail (reloaded too, or
+   * closed if its key is gone). A refresh asked for while one runs runs once more after it.
+   */
+  async refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      const [keys, providers, settings] = await Promise.allSettled([api.keysList(), api.providersList(), api.settingsGet()]);
+      if (providers.status === 'fulfilled') this.providers = providers.value;
+      if (settings.status === 'fulfilled') this.settings = settings.value;
+      if (keys.status === 'fulfilled') {
+        this.keys = keys.value;
+        this.loadError = null;
+      } else {
+        this.fail(keys.reason);
+      }
+      if (this.detailId !== null) {
+        if (this.keys.some((k) => k.id === this.detailId)) void this.reloadDetail(this.detailId);
+        else this.closeDetail();
+      }
+      await this.refreshKeychain();
+      void this.loadConnections().catch(() => undefined);
+    } finally {
+      this.refreshing = false;
+    }
+    if (this.refreshAgain) {
+      this.refreshAgain = false;
+      await this.refresh();
+    }
   }
 
   /** Reloads the connections; rejects with the `AppError` (callers show it where it belongs). */
@@ -244,6 +309,17 @@ export class AppStore {
       const e = toAppError(error);
       this.react(e);
       this.detailError = errorMessage(e);
+    }
+  }
+
+  /** The open detail again, from the backend, without moving the cursor or blanking the panel. */
+  private async reloadDetail(id: string): Promise<void> {
+    const ticket = ++this.detailTicket;
+    try {
+      const detail = await api.keyShow(id);
+      if (ticket === this.detailTicket && this.detailId === id) this.detail = detail;
+    } catch (error) {
+      if (ticket === this.detailTicket) this.react(toAppError(error));
     }
   }
 

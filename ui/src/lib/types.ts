@@ -168,6 +168,10 @@ export interface ImportRowDto {
   last_rotated_at: string | null;
   /** The value does not look like the provider's keys; it is imported anyway (never the value). */
   warning: string | null;
+  /** Ticked in the preview: a key, not configuration such as `DEBUG=true` (issue 16). */
+  suggested: boolean;
+  /** Why it is (not) suggested, e.g. "a log level, not a key" (never the value). */
+  reason: string;
 }
 
 export interface ImportLineError {
@@ -658,4 +662,10 @@ export type ReviewFormat = 'csv' | 'json' | 'md' | 'html';
 export interface ReviewExportDto {
   path: string;
   bytes: number;
+}
+
+/** The inventory changed outside the window (issue 16), streamed to `inventory_watch`'s Channel. */
+export interface InventoryChangedDto {
+  /** Counts the changes seen since the app started. */
+  change: number;
 }

@@ -231,3 +231,114 @@ fn a_bare_secret_on_a_malformed_line_is_never_quoted() {
     assert_eq!(p.errors.len(), 2);
     assert_no_canary(&p);
 }
+
+/// The `.env` of issue 16: configuration beside two keys.
+fn mixed_env() -> String {
+    format!(
+        "APP_NAME=keyward-demo\nDEBUG=true\nPORT=3000\nLOG_LEVEL=info\nDATABASE_URL=postgres://db.internal:5432/app\nPOSTHOG_KEY=phx_{a}\nPAYMENTS_SECRET={CANARY}\n",
+        a = "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kL9nP2q"
+    )
+}
+
+#[test]
+fn env_rows_are_classified_as_keys_or_configuration() {
+    let p = plan(".env", &mixed_env(), ImportOptions::default());
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let got: Vec<(&str, bool)> = p
+        .rows
+        .iter()
+        .map(|r| (r.record.name.as_str(), r.suggestion.import))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("APP_NAME", false),
+            ("DEBUG", false),
+            ("PORT", false),
+            ("LOG_LEVEL", false),
+            ("DATABASE_URL", false),
+            ("POSTHOG_KEY", true),
+            ("PAYMENTS_SECRET", true),
+        ]
+    );
+    for r in &p.rows {
+        assert!(
+            !r.suggestion.reason.is_empty(),
+            "{} has a reason",
+            r.record.name
+        );
+        assert!(
+            !r.suggestion.reason.contains("canary"),
+            "reasons never quote values"
+        );
+    }
+}
+
+#[test]
+fn csv_rows_are_all_suggested() {
+    let p = plan(
+        "keys.csv",
+        "name,secret,environment\nport,3000,dev\n",
+        ImportOptions::default(),
+    );
+    assert!(
+        p.rows.iter().all(|r| r.suggestion.import),
+        "a CSV key list says what is a key"
+    );
+}
+
+#[test]
+fn select_keeps_the_chosen_rows_and_drops_their_errors() {
+    let mut p = plan(".env", &mixed_env(), ImportOptions::default());
+    // A clash on a row the user leaves out must not block the import.
+    p.errors.push(LineError {
+        line: 2,
+        message: "a key named 'DEBUG' already exists in 'dev'".into(),
+    });
+    let left = p.select(&RowChoice::Suggested).unwrap();
+    assert!(p.errors.is_empty(), "the error on DEBUG went with its row");
+    assert_eq!(
+        p.rows
+            .iter()
+            .map(|r| r.record.name.as_str())
+            .collect::<Vec<_>>(),
+        ["POSTHOG_KEY", "PAYMENTS_SECRET"]
+    );
+    assert_eq!(left.len(), 5);
+    assert_eq!(left[1].name, "DEBUG");
+    assert!(left[1].reason.contains("yes/no"), "{}", left[1].reason);
+
+    let mut p = plan(".env", &mixed_env(), ImportOptions::default());
+    p.select(&RowChoice::Lines(vec![1, 7])).unwrap();
+    assert_eq!(
+        p.rows
+            .iter()
+            .map(|r| r.record.name.as_str())
+            .collect::<Vec<_>>(),
+        ["APP_NAME", "PAYMENTS_SECRET"],
+        "the user's choice wins over the suggestion"
+    );
+
+    let mut p = plan(".env", &mixed_env(), ImportOptions::default());
+    assert_eq!(p.select(&RowChoice::All).unwrap().len(), 0);
+    assert_eq!(p.rows.len(), 7);
+
+    let mut p = plan(".env", &mixed_env(), ImportOptions::default());
+    let err = p.select(&RowChoice::Lines(vec![6, 42])).unwrap_err();
+    assert!(err.to_string().contains("line 42"), "{err}");
+}
+
+#[test]
+fn errors_on_malformed_lines_still_block_after_select() {
+    let mut p = plan(
+        ".env",
+        "PORT=3000\nnot a line\nAPI_KEY=abc\n",
+        ImportOptions::default(),
+    );
+    p.select(&RowChoice::Suggested).unwrap();
+    assert_eq!(
+        p.errors.len(),
+        1,
+        "the malformed line has no row to leave out"
+    );
+}

@@ -10,6 +10,8 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -27,6 +29,8 @@ pub enum StoreError {
     DuplicateConnection(String),
     #[error("corrupt inventory row: {0}")]
     Corrupt(String),
+    #[error("an in-memory inventory cannot be watched for changes")]
+    NotWatchable,
 }
 
 /// An audit entry to append together with a change.
@@ -42,6 +46,11 @@ pub struct NewAuditEvent {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The database file (`None` in memory), for [`Store::watch`]'s own connection.
+    path: Option<std::path::PathBuf>,
+    /// Transactions this process committed, counted by a commit hook on every pool
+    /// connection: [`watch::ChangeWatch`] tells them from other processes' changes.
+    own_commits: Arc<AtomicU64>,
 }
 
 pub(crate) fn ts(at: DateTime<Utc>) -> String {
@@ -227,12 +236,34 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        let own_commits = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&own_commits);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                let counter = Arc::clone(&counter);
+                Box::pin(async move {
+                    conn.lock_handle().await?.set_commit_hook(move || {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        true // go ahead with the commit
+                    });
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
-        Store::migrate(pool).await
+        let mut store = Store::migrate(pool).await?;
+        store.path = Some(path.to_owned());
+        store.own_commits = own_commits;
+        Ok(store)
+    }
+
+    /// Watches for changes other processes commit (`keyward add` in a terminal); see
+    /// [`watch::ChangeWatch`]. Not for an in-memory store, which no other process can reach.
+    pub async fn watch(&self) -> Result<watch::ChangeWatch, StoreError> {
+        let path = self.path.as_deref().ok_or(StoreError::NotWatchable)?;
+        watch::ChangeWatch::open(path, Arc::clone(&self.own_commits)).await
     }
 
     /// A private in-memory inventory (tests, benchmarks).
@@ -251,7 +282,11 @@ impl Store {
 
     async fn migrate(pool: SqlitePool) -> Result<Store, StoreError> {
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            path: None,
+            own_commits: Arc::default(),
+        })
     }
 
     pub async fn close(&self) {
@@ -649,6 +684,7 @@ impl Store {
 }
 
 mod acknowledgements;
+pub mod watch;
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 use super::*;
 use chrono::Duration;
 
-fn record(name: &str, env: &str, purpose: &str) -> KeyRecord {
+pub(super) fn record(name: &str, env: &str, purpose: &str) -> KeyRecord {
     let now = Utc::now();
     KeyRecord {
         id: Uuid::new_v4(),
@@ -33,7 +33,7 @@ fn record(name: &str, env: &str, purpose: &str) -> KeyRecord {
     }
 }
 
-fn event(action: &'static str) -> NewAuditEvent {
+pub(super) fn event(action: &'static str) -> NewAuditEvent {
     NewAuditEvent {
         actor: "tester".into(),
         action,
