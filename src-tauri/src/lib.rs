@@ -9,6 +9,7 @@ pub mod findings;
 pub mod findings_dto;
 pub mod lifecycle;
 pub mod lifecycle_dto;
+pub mod links;
 pub mod notify;
 pub mod pages;
 pub mod reveal;
@@ -64,6 +65,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         findings::review_export,
         findings::policy_get,
         findings::policy_update,
+        // link / unlink in the key's detail (issue 16)
+        links::key_link_candidates,
+        links::key_link,
+        links::key_unlink,
     ])
 }
 

@@ -57,7 +57,7 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
                 format!("{}/{}", clean(&k.provider, 24), clean(&k.kind, 24)),
                 clean(&k.masked_hint, 24),
                 age(k.last_rotated_at.unwrap_or(k.created_at), now),
-                k.status.as_str().to_owned(),
+                k.state(now).as_str().to_owned(),
                 k.role.label().to_owned(),
                 k.id.to_string()[..8].to_owned(),
             ]
@@ -119,7 +119,7 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
     out
 }
 
-pub const CSV_COLUMNS: [&str; 20] = [
+pub const CSV_COLUMNS: [&str; 21] = [
     "id",
     "provider",
     "kind",
@@ -140,9 +140,11 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "fingerprint",
     "masked_hint",
     "role",
+    // The one state shown (the provider's answer and the expiry over `status`).
+    "state",
 ];
 
-pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
+pub fn key_csv(keys: &[KeyRecord], now: DateTime<Utc>) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_COLUMNS)?;
     let ts = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_default();
@@ -168,6 +170,7 @@ pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
             k.fingerprint.clone().unwrap_or_default(),
             k.masked_hint.clone(),
             k.role.as_str().to_owned(),
+            k.state(now).as_str().to_owned(),
         ])?;
     }
     Ok(String::from_utf8(
@@ -203,7 +206,7 @@ pub fn key_details(k: &KeyRecord, secret_present: Option<bool>) -> String {
         ),
         ("env var", clean(&k.env_var, 128)),
         ("hint", clean(&k.masked_hint, 64)),
-        ("status", k.status.as_str().to_owned()),
+        ("status", k.state(Utc::now()).as_str().to_owned()),
         ("role", k.role.label().to_owned()),
         ("created", k.created_at.to_rfc3339()),
         ("last rotated", opt(k.last_rotated_at)),
