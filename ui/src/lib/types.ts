@@ -250,7 +250,7 @@ export interface SettingsPatch {
   environments?: string[];
 }
 
-export type KeychainState = 'ok' | 'unavailable' | 'locked' | 'denied' | 'error';
+export type KeychainState = 'ok' | 'unavailable' | 'slow' | 'locked' | 'denied' | 'error';
 
 export interface KeychainStatusDto {
   state: KeychainState;
@@ -515,6 +515,7 @@ export const ERROR_CODES = [
   'keychain_denied',
   'keychain_error',
   'secret_missing',
+  'keychain_timeout',
   'ambiguous',
   'unknown_kind',
   'config',
