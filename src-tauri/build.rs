@@ -41,6 +41,10 @@ const COMMANDS: &[&str] = &[
     "review_export",
     "policy_get",
     "policy_update",
+    // link / unlink in the key's detail (issue 16)
+    "key_link_candidates",
+    "key_link",
+    "key_unlink",
 ];
 
 fn main() {

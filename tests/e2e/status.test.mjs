@@ -53,24 +53,31 @@ async function cloudflare(method, path, body) {
   return json.result;
 }
 
-/** The one state pill inside an element: [{state, text}]. */
-async function pills(element) {
-  const found = await element.$$(tid('key-state'));
-  return Promise.all(found.map(async (p) => ({ state: await p.getAttribute('data-status'), text: (await p.getText()).trim() })));
+/** The state pills inside the element `selector` matches: [{state, text}]. */
+function pills(app, selector) {
+  return app.browser.execute(
+    (sel) =>
+      [...(document.querySelector(sel)?.querySelectorAll('[data-testid="key-state"]') ?? [])].map((p) => ({
+        state: p.getAttribute('data-status'),
+        text: p.textContent.trim(),
+      })),
+    selector,
+  );
 }
 
 async function verifyAndWaitForState(app, keyId, state, label) {
   await app.click('verify-key');
-  const detail = await app.shown('key-detail');
-  await app.browser.waitUntil(async () => (await pills(detail)).some((p) => p.state === state), {
-    timeout: 15_000,
-    timeoutMsg: `after Verify the detail should show "${label}"; it shows ${JSON.stringify(await pills(detail))}`,
-  });
-  const inDetail = await pills(detail);
-  assert.deepEqual(inDetail, [{ state, text: label }], 'the detail shows one state, the provider\'s');
-  const row = app.browser.$(`${tid('key-row')}[data-key-id="${keyId}"]`);
-  await app.browser.waitUntil(async () => (await pills(row)).some((p) => p.state === state), { timeout: 5_000, timeoutMsg: `the row should show "${label}" too` });
-  assert.deepEqual(await pills(row), [{ state, text: label }], 'the row shows one state, not "Active" beside a badge');
+  const detail = tid('key-detail');
+  let last = [];
+  await app.browser
+    .waitUntil(async () => (last = await pills(app, detail)).some((p) => p.state === state), { timeout: 15_000 })
+    .catch(() => assert.fail(`after Verify the detail should show "${label}"; it shows ${JSON.stringify(last)}`));
+  assert.deepEqual(await pills(app, detail), [{ state, text: label }], 'the detail shows one state, the provider\'s');
+  const row = `${tid('key-row')}[data-key-id="${keyId}"]`;
+  await app.browser
+    .waitUntil(async () => (last = await pills(app, row)).some((p) => p.state === state), { timeout: 5_000 })
+    .catch(() => assert.fail(`the row should show "${label}" too; it shows ${JSON.stringify(last)}`));
+  assert.deepEqual(await pills(app, row), [{ state, text: label }], 'the row shows one state, not "Active" beside a badge');
 }
 
 test('issue 16: a disabled token shows Disabled, an expired one Expired — one state per key', { timeout: TIMEOUT }, async () => {
@@ -158,8 +165,8 @@ test('issue 16: a connect whose keychain stalls says so truthfully and leaves no
     assert.deepEqual(keychainAccounts(), before, 'no keychain entry was left behind');
     assert.deepEqual(listConnections(dataDir), [], 'no connection was saved');
     assert.deepEqual(listKeys(dataDir), [], 'no admin key record was saved');
-    const doctor = JSON.parse(cli(dataDir, ['doctor', '--format', 'json']));
-    assert.deepEqual(doctor.missing_secrets, [], 'doctor: no record without its value');
+    // (`keyward doctor`'s orphan count is checked by the CLI test: this keychain is shared by
+    // every e2e test's data dir, so its entries are compared directly here.)
     // Retrying with the keychain back works.
     await app.click('connection-submit');
     await app.browser.$(`${tid('connection-row')}[data-connection-name="pm-stall"]`).waitForDisplayed({ timeout: 20_000, timeoutMsg: 'the retry should add the connection' });
