@@ -137,11 +137,11 @@ pub const CSV_COLUMNS: [&str; 21] = [
     "last_verified_at",
     "expires_at",
     "status",
+    // The one state shown (the provider's answer and the expiry over `status`).
+    "state",
     "fingerprint",
     "masked_hint",
     "role",
-    // The one state shown (the provider's answer and the expiry over `status`).
-    "state",
 ];
 
 pub fn key_csv(keys: &[KeyRecord], now: DateTime<Utc>) -> anyhow::Result<String> {
@@ -167,10 +167,10 @@ pub fn key_csv(keys: &[KeyRecord], now: DateTime<Utc>) -> anyhow::Result<String>
             ts(k.last_verified_at),
             ts(k.expires_at),
             k.status.as_str().to_owned(),
+            k.state(now).as_str().to_owned(),
             k.fingerprint.clone().unwrap_or_default(),
             k.masked_hint.clone(),
             k.role.as_str().to_owned(),
-            k.state(now).as_str().to_owned(),
         ])?;
     }
     Ok(String::from_utf8(
