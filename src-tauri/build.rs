@@ -43,6 +43,10 @@ const COMMANDS: &[&str] = &[
     "policy_update",
     // the window follows the inventory (issue 16)
     "inventory_watch",
+    // link / unlink in the key's detail (issue 16)
+    "key_link_candidates",
+    "key_link",
+    "key_unlink",
 ];
 
 fn main() {

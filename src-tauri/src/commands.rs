@@ -278,10 +278,17 @@ pub async fn sync_commit(
     connection: String,
     environment: String,
     only: Option<Vec<String>>,
+    // Each new key's environment by remote id, as set in the preview; others: `environment`.
+    environments: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<SyncResultDto> {
     let (imported, refreshed) = state
         .inventory
-        .sync_commit(&connection, &environment, only.as_deref())
+        .sync_commit_per_row(
+            &connection,
+            &environment,
+            only.as_deref(),
+            &environments.unwrap_or_default(),
+        )
         .await?;
     Ok(SyncResultDto {
         imported: key_dtos(&state.inventory, imported).await,

@@ -7,7 +7,7 @@ use keyward::providers::{
     Confidence, Detection, KeyKindProfile, OpMode, Operations, Presentation, Privilege,
     PurposeProfile,
 };
-use keyward::{AuditEvent, Environment, KeyRecord, Secret};
+use keyward::{AuditEvent, Environment, KeyRecord, KeyState, Secret};
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::findings_dto::FindingDto;
@@ -17,6 +17,9 @@ pub struct KeyDto {
     #[serde(flatten)]
     pub key: KeyRecord,
     pub findings: Vec<FindingDto>,
+    /// The one state the window shows (the provider's answer and the expiry date over the
+    /// stored lifecycle status).
+    pub state: KeyState,
 }
 
 /// What `key_add` answers: the key, and a warning when its value does not look like the
@@ -30,6 +33,7 @@ pub struct KeyAddedDto {
 impl From<KeyRecord> for KeyDto {
     fn from(key: KeyRecord) -> KeyDto {
         KeyDto {
+            state: key.state(chrono::Utc::now()),
             key,
             findings: Vec::new(),
         }
@@ -38,7 +42,11 @@ impl From<KeyRecord> for KeyDto {
 
 impl KeyDto {
     pub fn with_findings(key: KeyRecord, findings: Vec<FindingDto>) -> KeyDto {
-        KeyDto { key, findings }
+        KeyDto {
+            state: key.state(chrono::Utc::now()),
+            key,
+            findings,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod findings_dto;
 pub mod lifecycle;
 pub mod lifecycle_dto;
 pub mod live;
+pub mod links;
 pub mod notify;
 pub mod pages;
 pub mod reveal;
@@ -67,6 +68,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         findings::policy_update,
         // the window follows the inventory (issue 16)
         live::inventory_watch,
+        // link / unlink in the key's detail (issue 16)
+        links::key_link_candidates,
+        links::key_link,
+        links::key_unlink,
     ])
 }
 

@@ -84,6 +84,10 @@ describe('command wrappers', () => {
     ['providerPageOpen', () => api.providerPageOpen('postmark', 'server_token', 'dashboard'), 'provider_page_open', { provider: 'postmark', kind: 'server_token', page: 'dashboard' }],
     ['policyGet', () => api.policyGet(), 'policy_get', {}],
     ['policyUpdate', () => api.policyUpdate({ notify_due: false }), 'policy_update', { patch: { notify_due: false } }],
+    ['syncCommit per row', () => api.syncCommit('pm', 'prod', ['a'], { a: 'staging' }), 'sync_commit', { connection: 'pm', environment: 'prod', only: ['a'], environments: { a: 'staging' } }],
+    ['keyLinkCandidates', () => api.keyLinkCandidates('k1', 'pm'), 'key_link_candidates', { id: 'k1', connection: 'pm' }],
+    ['keyLink', () => api.keyLink('k1', 'pm', 'r1'), 'key_link', { id: 'k1', connection: 'pm', remoteId: 'r1' }],
+    ['keyUnlink', () => api.keyUnlink('k1'), 'key_unlink', { id: 'k1' }],
   ] as const)('%s invokes %s with camelCase args', async (_name, call, command, args) => {
     core.invoke.mockResolvedValueOnce('result');
     await expect(call()).resolves.toBe('result');
@@ -91,7 +95,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(40);
+    expect(Object.keys(api)).toHaveLength(43);
   });
 });
 

@@ -325,6 +325,7 @@ describe('import from a connection', () => {
     masked_hint: `…${id.slice(-4)}`,
     has_value: true,
     known_key_id: null,
+    environment: 'prod',
     ...overrides,
   });
   const LIST = [
@@ -375,8 +376,29 @@ describe('import from a connection', () => {
     await fireEvent.change(screen.getByTestId('sync-environment'), { target: { value: 'staging' } });
     await fireEvent.click(screen.getByTestId('sync-commit'));
     await waitFor(() => expect(ondone).toHaveBeenCalled());
-    expect(calls('sync_commit')[0][1]).toEqual({ connection: 'postmark-prod', environment: 'staging', only: ['s-0002', 's-0003'] });
+    expect(calls('sync_commit')[0][1]).toEqual({
+      connection: 'postmark-prod',
+      environment: 'staging',
+      only: ['s-0002', 's-0003'],
+      environments: { 's-0003': 'staging' },
+    });
     expect(ondone.mock.calls[0][1]).toBe('staging');
+  });
+
+  it('files each new row under its own environment, proposed from the name (issue 16)', async () => {
+    const list = [
+      remote('s-0001', { name: 'Acme Production', environment: 'prod' }),
+      remote('s-0004', { name: 'Acme Staging', environment: 'staging' }),
+      remote('s-0005', { name: 'Acme CI', environment: 'prod' }),
+    ];
+    const { ondone } = setup(list);
+    const rows = await screen.findAllByTestId('sync-row');
+    const selects = rows.map((r) => within(r).getByTestId('sync-row-environment') as HTMLSelectElement);
+    expect(selects.map((s) => s.value)).toEqual(['prod', 'staging', 'prod']);
+    await fireEvent.change(selects[2], { target: { value: 'dev' } });
+    await fireEvent.click(screen.getByTestId('sync-commit'));
+    await waitFor(() => expect(ondone).toHaveBeenCalled());
+    expect(calls('sync_commit')[0][1].environments).toEqual({ 's-0001': 'prod', 's-0004': 'staging', 's-0005': 'dev' });
   });
 
   it('select all toggles every row; nothing chosen disables the import', async () => {

@@ -11,6 +11,7 @@ const remote = (remote_id: string, known: string | null = null): RemoteKeyDto =>
   masked_hint: '…abcd',
   has_value: true,
   known_key_id: known,
+  environment: 'prod',
 });
 
 const list = [remote('a'), remote('b', 'key-b'), remote('c'), remote('d', 'key-d')];
@@ -61,5 +62,18 @@ describe('sync selection', () => {
     expect(syncResultMessage({ imported: [k()], refreshed: [] }, 'pm', 'dev')).toBe('Imported 1 key from pm into dev.');
     expect(syncResultMessage({ imported: [], refreshed: [k(), k()] }, 'pm', 'dev')).toBe('Refreshed 2 tracked keys from pm.');
     expect(syncResultMessage({ imported: [], refreshed: [] }, 'pm', 'dev')).toBe('Nothing imported from pm.');
+  });
+});
+
+describe('proposeEnvironment (the demo copy of the core rule)', () => {
+  it('reads staging, dev and prod words from a remote name, spelled as the inventory has them', async () => {
+    const { proposeEnvironment } = await import('../src/lib/sync');
+    expect(proposeEnvironment('Acme Staging', ['dev', 'prod'])).toBe('staging');
+    expect(proposeEnvironment('acme-stg-deploy', ['staging'])).toBe('staging');
+    expect(proposeEnvironment('Test runner', ['development'])).toBe('development');
+    expect(proposeEnvironment('LIVE checkout', ['production'])).toBe('production');
+    expect(proposeEnvironment('Acme Production', [])).toBe('prod');
+    expect(proposeEnvironment('Prodigy mailer', ['prod'])).toBeNull();
+    expect(proposeEnvironment('Acme CI', ['prod'])).toBeNull();
   });
 });

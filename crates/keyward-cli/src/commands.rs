@@ -261,6 +261,14 @@ async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A key as `list --format json` prints it: the record plus the one state shown.
+#[derive(serde::Serialize)]
+struct KeyJson<'a> {
+    #[serde(flatten)]
+    key: &'a keyward::KeyRecord,
+    state: keyward::KeyState,
+}
+
 async fn list(inv: &Inventory, a: ListArgs) -> anyhow::Result<ExitCode> {
     let status = match a.status.as_deref() {
         None => None,
@@ -282,8 +290,18 @@ async fn list(inv: &Inventory, a: ListArgs) -> anyhow::Result<ExitCode> {
     let keys = inv.list(&filter).await?;
     match a.format {
         Format::Table => print!("{}", output::key_table(&keys, chrono::Utc::now())),
-        Format::Json => print_json(&keys)?,
-        Format::Csv => print!("{}", output::key_csv(&keys)?),
+        Format::Json => {
+            let now = chrono::Utc::now();
+            let shown: Vec<KeyJson<'_>> = keys
+                .iter()
+                .map(|key| KeyJson {
+                    key,
+                    state: key.state(now),
+                })
+                .collect();
+            print_json(&shown)?
+        }
+        Format::Csv => print!("{}", output::key_csv(&keys, chrono::Utc::now())?),
     }
     Ok(ExitCode::SUCCESS)
 }

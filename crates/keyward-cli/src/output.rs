@@ -57,7 +57,7 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
                 format!("{}/{}", clean(&k.provider, 24), clean(&k.kind, 24)),
                 clean(&k.masked_hint, 24),
                 age(k.last_rotated_at.unwrap_or(k.created_at), now),
-                k.status.as_str().to_owned(),
+                k.state(now).as_str().to_owned(),
                 k.role.label().to_owned(),
                 k.id.to_string()[..8].to_owned(),
             ]
@@ -119,7 +119,7 @@ pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
     out
 }
 
-pub const CSV_COLUMNS: [&str; 20] = [
+pub const CSV_COLUMNS: [&str; 21] = [
     "id",
     "provider",
     "kind",
@@ -137,12 +137,14 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "last_verified_at",
     "expires_at",
     "status",
+    // The one state shown (the provider's answer and the expiry over `status`).
+    "state",
     "fingerprint",
     "masked_hint",
     "role",
 ];
 
-pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
+pub fn key_csv(keys: &[KeyRecord], now: DateTime<Utc>) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_COLUMNS)?;
     let ts = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_default();
@@ -165,6 +167,7 @@ pub fn key_csv(keys: &[KeyRecord]) -> anyhow::Result<String> {
             ts(k.last_verified_at),
             ts(k.expires_at),
             k.status.as_str().to_owned(),
+            k.state(now).as_str().to_owned(),
             k.fingerprint.clone().unwrap_or_default(),
             k.masked_hint.clone(),
             k.role.as_str().to_owned(),
@@ -203,7 +206,7 @@ pub fn key_details(k: &KeyRecord, secret_present: Option<bool>) -> String {
         ),
         ("env var", clean(&k.env_var, 128)),
         ("hint", clean(&k.masked_hint, 64)),
-        ("status", k.status.as_str().to_owned()),
+        ("status", k.state(Utc::now()).as_str().to_owned()),
         ("role", k.role.label().to_owned()),
         ("created", k.created_at.to_rfc3339()),
         ("last rotated", opt(k.last_rotated_at)),

@@ -208,6 +208,8 @@ fn round_trip_add_lookup_list_show_copy_remove() {
             "last_verified_at",
             "expires_at",
             "status",
+            // The one state shown (issue 16).
+            "state",
             "fingerprint",
             "masked_hint",
         ] {

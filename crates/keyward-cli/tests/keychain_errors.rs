@@ -287,3 +287,87 @@ fn show_while_locked_does_not_claim_the_value_is_missing() {
         "with the keychain locked Keyward cannot know the value is missing, and must not say so: {line:?}"
     );
 }
+
+/// Issue 16, point 3: a gnome-keyring slower than a D-Bus call's 2 s timeout (here stopped
+/// with SIGSTOP for 20 s) used to read as "no keychain" and could leave a stray entry. Now the
+/// error says the keychain was slow, and nothing is left behind: no entry, no record, no
+/// connection; `doctor` is clean once the keychain answers again. (The stall outlasts the
+/// start-up check and the one before the write, each asked three times: ~14 s.)
+#[test]
+fn a_connect_the_keychain_answers_too_late_says_so_and_leaves_nothing() {
+    let env = Env::new();
+    env.add(
+        &format!("kw-{}", random_alnum(30)),
+        &["--name", "warm", "--env", "dev"],
+    );
+    let accounts = env.key_accounts();
+    let pid = env
+        .keychain
+        .keyring_pid()
+        .expect("the test keyring runs")
+        .to_string();
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "kill {sig} {pid}");
+    };
+    signal("-STOP");
+    let resume = {
+        let pid = pid.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(20));
+            let _ = std::process::Command::new("kill")
+                .args(["-CONT", &pid])
+                .status();
+        })
+    };
+    let admin = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
+    let out = env
+        .cmd(&[
+            "connect",
+            "postmark",
+            "--name",
+            "pm",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--no-test",
+        ])
+        .stdin(admin)
+        .timeout(Duration::from_secs(90))
+        .run();
+    let _ = resume.join();
+    signal("-CONT"); // in case the command returned first
+    out.expect_code(2, "a slow keychain is a keychain problem (exit 2)")
+        .expect_stderr("did not answer in time", "it says the keychain was slow")
+        .expect_no_value(admin, "errors never echo the value");
+    assert!(
+        !String::from_utf8_lossy(&out.combined()).contains("unavailable"),
+        "a slow keychain is not an unavailable one: {}",
+        out.dump()
+    );
+    std::thread::sleep(Duration::from_secs(2)); // whatever the daemon had queued has run
+    assert_eq!(
+        env.key_accounts(),
+        accounts,
+        "no keychain entry left behind"
+    );
+    assert_eq!(env.names(), vec!["warm".to_owned()], "no admin key record");
+    let connections = env.keyward(&["connections", "--format", "json"], "");
+    connections.expect_code(0, "connections lists");
+    assert_eq!(
+        connections.json(),
+        serde_json::json!([]),
+        "no connection saved"
+    );
+    let (code, report) = env.doctor();
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        report["orphaned_entries"],
+        serde_json::json!([]),
+        "{report}"
+    );
+    assert_eq!(report["missing_secrets"], serde_json::json!([]), "{report}");
+}

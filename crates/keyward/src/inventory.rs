@@ -75,6 +75,8 @@ pub struct KeyDetail {
     /// Whether the keychain holds the value; `None` when the keychain cannot be asked
     /// (locked, unavailable) — never reported as missing then.
     pub secret_present: Option<bool>,
+    /// The one state shown for the key (see [`crate::KeyState::of`]).
+    pub state: crate::KeyState,
 }
 
 /// How a secret leaves the keychain (recorded in the audit trail).
@@ -312,7 +314,12 @@ impl Inventory {
             ),
         );
         let account = record.id.to_string();
-        on_vault(&self.vault, move |v| v.set(&account, &secret)).await?;
+        if let Err(e) = on_vault(&self.vault, move |v| v.set(&account, &secret)).await {
+            // A write the keychain did not confirm in time may still land after we gave up:
+            // take it back, so a failed add leaves no entry behind.
+            self.forget_secrets(&[record.id]).await;
+            return Err(e);
+        }
         if let Err(e) = self
             .store
             .insert_keys(std::slice::from_ref(&record), &[event])
@@ -344,7 +351,7 @@ impl Inventory {
     }
 
     /// Best-effort removal of keychain entries written by a step that then failed.
-    async fn forget_secrets(&self, ids: &[Uuid]) {
+    pub(crate) async fn forget_secrets(&self, ids: &[Uuid]) {
         let accounts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         let outcome = on_vault(&self.vault, move |v| {
             for account in &accounts {
@@ -415,6 +422,7 @@ impl Inventory {
             .ok()
             .map(|found| found.is_some());
         Ok(KeyDetail {
+            state: key.state(Utc::now()),
             key,
             audit,
             secret_present,
@@ -1197,7 +1205,7 @@ pub(crate) fn prepare_record(
 mod findings;
 mod remote;
 pub use findings::{AcknowledgeRequest, FindingList, FindingQuery, ReviewQuery};
-pub use remote::{NewConnection, RemoteKey, VerifyResult};
+pub use remote::{propose_environment, LinkCandidate, NewConnection, RemoteKey, VerifyResult};
 
 #[cfg(test)]
 mod findings_tests;

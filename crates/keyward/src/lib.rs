@@ -24,5 +24,7 @@ pub use error::{Error, Result};
 pub use inventory::{
     DoctorReport, Inventory, KeyDetail, KeyPatch, NewKey, RunEnvironment, SecretUse,
 };
-pub use model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyRole, KeyStatus, KeyUsage};
+pub use model::{
+    AuditEvent, Environment, KeyFilter, KeyRecord, KeyRole, KeyState, KeyStatus, KeyUsage,
+};
 pub use secret::Secret;

@@ -39,6 +39,81 @@ impl KeyStatus {
     }
 }
 
+/// The one state a key shows (window pill, `keyward list`): its lifecycle status, overruled by
+/// what the provider last said about it, and by its expiry date once that has passed. A
+/// token the provider reports disabled is not "active", whatever Keyward last did with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    Active,
+    Pending,
+    Grace,
+    Revoked,
+    Invalid,
+    /// The provider reports the key disabled (it exists but does not work until re-enabled).
+    Disabled,
+    /// The provider reports it expired, or its expiry date has passed.
+    Expired,
+}
+
+impl KeyState {
+    pub const ALL: [KeyState; 7] = [
+        KeyState::Active,
+        KeyState::Pending,
+        KeyState::Grace,
+        KeyState::Revoked,
+        KeyState::Invalid,
+        KeyState::Disabled,
+        KeyState::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Active => "active",
+            KeyState::Pending => "pending",
+            KeyState::Grace => "grace",
+            KeyState::Revoked => "revoked",
+            KeyState::Invalid => "invalid",
+            KeyState::Disabled => "disabled",
+            KeyState::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyState> {
+        KeyState::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Derives the state from the stored status, the last definite verify answer and the
+    /// expiry date. Revoked stays revoked (history); otherwise the provider's answer wins
+    /// (`disabled`, `expired`, `invalid`), then a passed expiry date, then the lifecycle.
+    pub fn of(
+        status: KeyStatus,
+        verify_outcome: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> KeyState {
+        if status == KeyStatus::Revoked {
+            return KeyState::Revoked;
+        }
+        match verify_outcome {
+            Some("disabled") => return KeyState::Disabled,
+            Some("expired") => return KeyState::Expired,
+            Some("invalid") => return KeyState::Invalid,
+            _ => {}
+        }
+        if expires_at.is_some_and(|at| at <= now) {
+            return KeyState::Expired;
+        }
+        match status {
+            KeyStatus::Active => KeyState::Active,
+            KeyStatus::Pending => KeyState::Pending,
+            KeyStatus::Grace => KeyState::Grace,
+            KeyStatus::Revoked => KeyState::Revoked,
+            KeyStatus::Invalid => KeyState::Invalid,
+        }
+    }
+}
+
 /// One managed credential. Metadata only: the secret lives in the OS keychain under `id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
@@ -85,6 +160,18 @@ pub struct KeyRecord {
     /// (which `keyward run` withholds unless named). Set by `connect`, never by an edit.
     #[serde(default)]
     pub role: KeyRole,
+}
+
+impl KeyRecord {
+    /// The one state to show for this key now; see [`KeyState::of`].
+    pub fn state(&self, now: DateTime<Utc>) -> KeyState {
+        KeyState::of(
+            self.status,
+            self.verify_outcome.as_deref(),
+            self.expires_at,
+            now,
+        )
+    }
 }
 
 /// The role a key plays. A connection's admin credential (Cloudflare "API Tokens Write",
@@ -247,4 +334,64 @@ pub struct AuditEvent {
     /// Key name at the time, so the trail stays readable after removal.
     pub key_name: Option<String>,
     pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn one_state_from_the_providers_answer() {
+        let now = Utc::now();
+        let past = Some(now - Duration::days(1));
+        let future = Some(now + Duration::days(30));
+        let cases = [
+            // (status, verify outcome, expires_at, shown)
+            (KeyStatus::Active, None, None, KeyState::Active),
+            (KeyStatus::Active, Some("valid"), future, KeyState::Active),
+            (
+                KeyStatus::Active,
+                Some("disabled"),
+                None,
+                KeyState::Disabled,
+            ),
+            (
+                KeyStatus::Invalid,
+                Some("disabled"),
+                None,
+                KeyState::Disabled,
+            ),
+            (KeyStatus::Active, Some("expired"), None, KeyState::Expired),
+            (KeyStatus::Invalid, Some("expired"), past, KeyState::Expired),
+            (KeyStatus::Active, Some("valid"), past, KeyState::Expired),
+            (KeyStatus::Active, None, past, KeyState::Expired),
+            (KeyStatus::Active, Some("invalid"), None, KeyState::Invalid),
+            (KeyStatus::Invalid, None, None, KeyState::Invalid),
+            (KeyStatus::Grace, Some("valid"), None, KeyState::Grace),
+            (KeyStatus::Grace, Some("disabled"), None, KeyState::Disabled),
+            (KeyStatus::Pending, None, None, KeyState::Pending),
+            (
+                KeyStatus::Revoked,
+                Some("disabled"),
+                past,
+                KeyState::Revoked,
+            ),
+        ];
+        for (status, outcome, expires, shown) in cases {
+            assert_eq!(
+                KeyState::of(status, outcome, expires, now),
+                shown,
+                "{status:?} {outcome:?} {expires:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn state_names_round_trip() {
+        for s in KeyState::ALL {
+            assert_eq!(KeyState::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
 }

@@ -33,6 +33,7 @@ import type {
   ProviderDto,
   ProviderPage,
   RemoteKeyDto,
+  LinkCandidateDto,
   ReviewDto,
   ReviewExportDto,
   ReviewFormat,
@@ -91,7 +92,10 @@ export interface Commands {
   key_verify: { args: { id: string }; result: KeyDto };
   keys_verify_all: { args: { onProgress: ProgressChannel<VerifyProgressDto> }; result: VerifyResultDto[] };
   sync_preview: { args: { connection: string }; result: RemoteKeyDto[] };
-  sync_commit: { args: { connection: string; environment: string; only: string[] | null }; result: SyncResultDto };
+  sync_commit: {
+    args: { connection: string; environment: string; only: string[] | null; environments?: Record<string, string> };
+    result: SyncResultDto;
+  };
   provider_page_open: { args: { provider: string; kind: string | null; page: ProviderPage }; result: null };
   // ---- create / rotate / revoke (issue 5) ----
   key_create: { args: { input: CreateKeyInput }; result: CreatedKeyDto };
@@ -111,6 +115,10 @@ export interface Commands {
   policy_update: { args: { patch: PolicyPatch }; result: PolicyDto };
   // the window follows the inventory (issue 16)
   inventory_watch: { args: { onChange: ProgressChannel<InventoryChangedDto> }; result: null };
+  // link / unlink in the key's detail (issue 16)
+  key_link_candidates: { args: { id: string; connection: string }; result: LinkCandidateDto[] };
+  key_link: { args: { id: string; connection: string; remoteId: string | null }; result: KeyDto };
+  key_unlink: { args: { id: string }; result: KeyDto };
 }
 
 export type CommandName = keyof Commands;
@@ -175,9 +183,10 @@ export const api = {
   keysVerifyAll: (onProgress: (progress: VerifyProgressDto) => void) =>
     call('keys_verify_all', { onProgress: progressChannel(onProgress) }),
   syncPreview: (connection: string) => call('sync_preview', { connection }),
-  /** `only`: the remote ids to import or refresh; `null` means all of them. */
-  syncCommit: (connection: string, environment: string, only: string[] | null) =>
-    call('sync_commit', { connection, environment, only }),
+  /** `only`: the remote ids to import or refresh; `null` means all of them. `environments`:
+   *  each new key's environment by remote id (others go to `environment`). */
+  syncCommit: (connection: string, environment: string, only: string[] | null, environments?: Record<string, string>) =>
+    call('sync_commit', environments === undefined ? { connection, environment, only } : { connection, environment, only, environments }),
   /** The backend opens the page its profile names for this provider (and kind) in the browser. */
   providerPageOpen: (provider: string, kind: string | null, page: ProviderPage) =>
     call('provider_page_open', { provider, kind, page }),
@@ -207,6 +216,12 @@ export const api = {
   policyUpdate: (patch: PolicyPatch) => call('policy_update', { patch }),
   /** `onChange` runs whenever another process (the CLI) changes the inventory; the window's own writes do not count. */
   inventoryWatch: (onChange: (change: InventoryChangedDto) => void) => call('inventory_watch', { onChange: progressChannel(onChange) }),
+  // link / unlink (issue 16)
+  /** The keys `connection` lists that this key could be linked to; matching ones are marked. */
+  keyLinkCandidates: (id: string, connection: string) => call('key_link_candidates', { id, connection }),
+  /** `remoteId`: the listed key chosen; `null`: the one that matches. */
+  keyLink: (id: string, connection: string, remoteId: string | null) => call('key_link', { id, connection, remoteId }),
+  keyUnlink: (id: string) => call('key_unlink', { id }),
 };
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */

@@ -11,6 +11,7 @@ import { baseUrlProblem, DEFAULT_BASE_URLS } from './connections';
 import { lifecycleHandlers, withOperations } from './demo-lifecycle';
 import { acknowledge, applyPolicyPatch, demoFindings, demoPolicy, demoReview } from './demo-findings';
 import { AppError } from './errors';
+import { proposeEnvironment } from './sync';
 import type {
   AcknowledgementDto,
   AuditEventDto,
@@ -241,7 +242,7 @@ function demoVerification(key: KeyDto, providerName: string): { outcome: 'valid'
 }
 
 function remote(remote_id: string, name: string, kind: string, masked_hint: string, has_value: boolean, scopes: string[] = []): RemoteKeyDto {
-  return { remote_id, name, kind, scopes, masked_hint, has_value, known_key_id: null };
+  return { remote_id, name, kind, scopes, masked_hint, has_value, known_key_id: null, environment: '' };
 }
 
 /** What each provider lists through a connection (its values never leave the "provider"). */
@@ -508,7 +509,8 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     const admin = keys.find((k) => k.id === c.admin_key_id);
     const list = listed
       .map((r) => ({ ...r, scopes: [...r.scopes], known_key_id: keys.find((k) => k.provider === c.provider && k.remote_id === r.remote_id)?.id ?? null }))
-      .filter((r) => r.known_key_id === null || r.known_key_id !== admin?.id);
+      .filter((r) => r.known_key_id === null || r.known_key_id !== admin?.id)
+      .map((r) => ({ ...r, environment: proposeEnvironment(r.name, settings.environments.map((e) => e.name)) ?? admin?.environment ?? 'prod' }));
     return { connection: c, list };
   };
 
@@ -751,10 +753,9 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       requireKeychain();
       return remoteKeys(connection).list;
     },
-    sync_commit: ({ connection, environment, only }) => {
+    sync_commit: ({ connection, environment: fallback, only, environments }) => {
       requireKeychain();
-      const env = environment.trim();
-      if (!env) throw new AppError('invalid_input', 'environment must not be empty');
+      if (!fallback.trim()) throw new AppError('invalid_input', 'environment must not be empty');
       const { connection: c, list } = remoteKeys(connection);
       const imported: KeyDto[] = [];
       const refreshed: KeyDto[] = [];
@@ -767,6 +768,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
           refreshed.push({ ...key });
           continue;
         }
+        const env = (environments?.[r.remote_id] ?? fallback).trim();
         const key: KeyDto = {
           ...makeKey(nextId++, { provider: c.provider, kind: r.kind, name: uniqueName(r.name, env), environment: env, purpose: `synced from ${c.name}`, owner: null, tags: [], hint: r.masked_hint, ageDays: 0 }, Date.now()),
           created_at: t,
@@ -802,6 +804,29 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     review_get: () => demoReview(keys.map(withFindings), policy, Date.now()),
     review_export: () => {
       throw new AppError('internal', 'The browser demo cannot write files.');
+    },
+    key_link_candidates: ({ id, connection }) => {
+      const key = find(id);
+      const { list } = remoteKeys(connection);
+      return list
+        .filter((r) => r.known_key_id === null || r.known_key_id === id)
+        .map((r) => ({ remote_id: r.remote_id, name: r.name, kind: r.kind, masked_hint: r.masked_hint, matches: r.known_key_id === id || (r.kind === key.kind && r.masked_hint.slice(-4) === key.masked_hint.slice(-4)) }));
+    },
+    key_link: ({ id, connection, remoteId }) => {
+      const c = findConnection(connection);
+      const { list } = remoteKeys(connection);
+      const chosen = remoteId ?? null;
+      if (chosen === null || !list.some((r) => r.remote_id === chosen)) throw new AppError('invalid_input', 'choose the key from the list');
+      const key = { ...find(id), connection_id: c.id, remote_id: chosen, updated_at: new Date().toISOString() };
+      keys = keys.map((k) => (k.id === id ? key : k));
+      record('updated', key, `linked to connection '${c.name}'`);
+      return withFindings(key);
+    },
+    key_unlink: ({ id }) => {
+      const key = { ...find(id), connection_id: null, remote_id: null, updated_at: new Date().toISOString() };
+      keys = keys.map((k) => (k.id === id ? key : k));
+      record('updated', key, 'unlinked from its connection');
+      return withFindings(key);
     },
     policy_get: () => structuredClone(policy),
     policy_update: ({ patch }) => {

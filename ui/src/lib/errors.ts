@@ -29,7 +29,11 @@ export class AppError extends Error {
 
 export function isKeychainCode(code: ErrorCode): boolean {
   return (
-    code === 'keychain_unavailable' || code === 'keychain_locked' || code === 'keychain_denied' || code === 'keychain_error'
+    code === 'keychain_unavailable' ||
+    code === 'keychain_locked' ||
+    code === 'keychain_denied' ||
+    code === 'keychain_error' ||
+    code === 'keychain_timeout'
   );
 }
 
@@ -56,6 +60,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   unknown_provider: 'Keyward does not know this provider. Pick one from the list.',
   malformed_key: 'This value does not have the format of the selected provider and kind.',
   keychain_unavailable: 'No system keychain is reachable, so Keyward cannot store key values. Nothing was saved.',
+  keychain_timeout: 'The system keychain is running but was too slow to answer. Keyward took back what it had started, so nothing was saved; try again in a moment.',
   keychain_locked: 'The system keychain is locked. Unlock it, then try again.',
   keychain_denied: 'Keyward was denied access to the system keychain. Allow access, then try again.',
   keychain_error: 'The system keychain reported an error. Try again; `keyward doctor` shows details.',

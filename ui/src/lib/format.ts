@@ -101,6 +101,8 @@ export const STATUS_LABELS: Record<string, string> = {
   grace: 'Grace',
   revoked: 'Revoked',
   invalid: 'Invalid',
+  disabled: 'Disabled',
+  expired: 'Expired',
 };
 
 export const PRIVILEGE_LABELS: Record<string, string> = {

@@ -64,7 +64,7 @@ export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyD
     const k = entry.key;
     if (environment !== null && k.environment !== environment) continue;
     if (provider !== null && k.provider !== provider) continue;
-    if (status !== null && k.status !== status) continue;
+    if (status !== null && (k.state ?? k.status) !== status) continue;
     if (finding !== null && !matchesFinding(k, finding)) continue;
     for (const term of terms) {
       if (!entry.haystack.includes(term)) continue outer;

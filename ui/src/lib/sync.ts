@@ -70,3 +70,33 @@ export function syncResultMessage(result: SyncResultDto, connection: string, env
   const text = `Imported ${plural(imported, 'key')} from ${connection} into ${environment}`;
   return refreshed > 0 ? `${text}; refreshed ${plural(refreshed, 'tracked key')}.` : `${text}.`;
 }
+
+const ENVIRONMENT_WORDS: readonly (readonly [string, readonly string[]])[] = [
+  ['staging', ['staging', 'stage', 'stg']],
+  ['dev', ['dev', 'development', 'test', 'testing']],
+  ['prod', ['prod', 'production', 'live']],
+];
+
+/** The demo's copy of the core's `propose_environment` (the desktop app asks Rust): the
+ *  environment a remote key's name points to, spelled as the inventory has it; `null`: none. */
+export function proposeEnvironment(name: string, known: readonly string[]): string | null {
+  const words = name.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const hit = ENVIRONMENT_WORDS.find(([, aliases]) => words.some((w) => aliases.includes(w)));
+  if (!hit) return null;
+  const [canonical, aliases] = hit;
+  for (const alias of aliases) {
+    const existing = known.find((k) => k.toLowerCase() === alias);
+    if (existing) return existing;
+  }
+  return canonical;
+}
+
+/** The `environments` argument of `sync_commit`: each chosen new row's environment. */
+export function syncEnvironments(remote: readonly RemoteKeyDto[], selected: ReadonlySet<string>, chosen: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of remote) {
+    if (!selected.has(r.remote_id) || r.known_key_id !== null) continue;
+    out[r.remote_id] = chosen.get(r.remote_id) ?? r.environment;
+  }
+  return out;
+}

@@ -5,6 +5,9 @@
 export type KeyStatus = 'active' | 'pending' | 'grace' | 'revoked' | 'invalid';
 
 export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'pending', 'grace', 'revoked', 'invalid'];
+/** The one state a key shows: its status, overruled by the provider's answer (disabled,
+ *  expired, invalid) and by a passed expiry date. Derived in Rust (`KeyState::of`). */
+export type KeyState = KeyStatus | 'disabled' | 'expired';
 
 export interface Finding {
   /** The finding's kind (`FindingKind`); unknown kinds from a newer core still render. */
@@ -61,6 +64,8 @@ export interface KeyDto {
   role?: KeyRole;
   /** The key's findings, acknowledged ones included (marked). */
   findings: Finding[];
+  /** The one state to show; absent (demo fixtures): `status`. */
+  state?: KeyState;
 }
 
 export interface AuditEventDto {
@@ -249,7 +254,7 @@ export interface SettingsPatch {
   environments?: string[];
 }
 
-export type KeychainState = 'ok' | 'unavailable' | 'locked' | 'denied' | 'error';
+export type KeychainState = 'ok' | 'unavailable' | 'slow' | 'locked' | 'denied' | 'error';
 
 export interface KeychainStatusDto {
   state: KeychainState;
@@ -336,6 +341,18 @@ export interface RemoteKeyDto {
   has_value: boolean;
   /** Already in the inventory: refreshed, not duplicated. */
   known_key_id: string | null;
+  /** Proposed environment for a new key: from its name ("Acme Staging" -> staging), else the connection's. */
+  environment: string;
+}
+
+/** A key a connection lists, offered for linking a tracked key to it (`key_link_candidates`). */
+export interface LinkCandidateDto {
+  remote_id: string;
+  name: string;
+  kind: string;
+  masked_hint: string;
+  /** Looks like the key being linked (same value, or same kind and last characters). */
+  matches: boolean;
 }
 
 export interface SyncResultDto {
@@ -502,6 +519,7 @@ export const ERROR_CODES = [
   'keychain_denied',
   'keychain_error',
   'secret_missing',
+  'keychain_timeout',
   'ambiguous',
   'unknown_kind',
   'config',

@@ -12,6 +12,7 @@ use crate::store::NewAuditEvent;
 use chrono::Utc;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What `connect` needs.
@@ -53,6 +54,9 @@ pub struct RemoteKey {
     pub has_value: bool,
     /// Already in the inventory (same provider and remote id): refreshed, not duplicated.
     pub known_key_id: Option<Uuid>,
+    /// Where the window proposes to file it: from the name ("Acme Staging" -> staging),
+    /// else the connection's environment (its admin key's).
+    pub environment: String,
     #[serde(skip)]
     pub value: Option<Secret>,
     /// What the provider's list says of the key (Cloudflare: disabled, expired).
@@ -66,10 +70,72 @@ pub struct RemoteKey {
     pub created_at: Option<chrono::DateTime<Utc>>,
 }
 
+/// A key a connection lists, offered for linking a tracked key to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkCandidate {
+    pub remote_id: String,
+    pub name: String,
+    pub kind: String,
+    pub masked_hint: String,
+    /// Looks like the key being linked (same value, or same kind and last characters).
+    pub matches: bool,
+}
+
+fn check_linkable(key: &KeyRecord, c: &Connection) -> Result<()> {
+    if key.provider != c.provider {
+        return Err(Error::invalid(
+            "connection",
+            format!(
+                "'{}' serves {} keys, and this is a {} key",
+                c.name, c.provider, key.provider
+            ),
+        ));
+    }
+    if key.status == KeyStatus::Revoked {
+        return Err(Error::invalid(
+            "key",
+            "a revoked key stays as history; it cannot be linked",
+        ));
+    }
+    Ok(())
+}
+
+/// The last characters of a masked hint (`phx_…abcd` -> `abcd`), where it shows some.
+fn hint_tail(hint: &str) -> Option<&str> {
+    let tail = hint.rsplit('…').next()?;
+    (hint.contains('…') && tail.len() >= 4).then_some(tail)
+}
+
 struct VerifySetup {
     http: Http,
     connections: Vec<Connection>,
     custom: Vec<crate::providers::CustomProviderSpec>,
+}
+
+/// The environment a remote key's name points to: staging/stage/stg, dev/development/test,
+/// prod/production/live (whole words, any case). An environment the inventory already has
+/// under one of those names is used as spelled there; `None`: the name does not say.
+pub fn propose_environment(name: &str, known: &[String]) -> Option<String> {
+    const CLASSES: [(&str, &[&str]); 3] = [
+        ("staging", &["staging", "stage", "stg"]),
+        ("dev", &["dev", "development", "test", "testing"]),
+        ("prod", &["prod", "production", "live"]),
+    ];
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let (canonical, aliases) = CLASSES
+        .iter()
+        .find(|(_, aliases)| words.iter().any(|w| aliases.contains(&w.as_str())))?;
+    let existing = aliases.iter().find_map(|alias| {
+        known
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(alias))
+            .cloned()
+    });
+    Some(existing.unwrap_or_else(|| (*canonical).to_owned()))
 }
 
 fn validate_connection_name(name: &str) -> Result<String> {
@@ -232,8 +298,160 @@ impl Inventory {
                 profile.id, connection.base_url
             ),
         };
-        self.store().insert_connection(&connection, &event).await?;
+        if let Err(e) = self.store().insert_connection(&connection, &event).await {
+            // Undo in reverse order: the admin key (record, then keychain entry) goes again,
+            // so a failed connect leaves nothing behind.
+            if let Some(admin) = admin_key_id {
+                self.undo_admin_key(admin, &name).await;
+            }
+            return Err(e.into());
+        }
         Ok(connection)
+    }
+
+    /// Takes back the admin key a failed connect had stored. Best effort: what cannot be
+    /// removed is logged, and `doctor` reports it.
+    async fn undo_admin_key(&self, id: Uuid, connection: &str) {
+        let Ok(key) = self.get(id).await else {
+            return;
+        };
+        let event = self.audit(
+            AuditAction::Removed,
+            Some(&key),
+            format!("connection '{connection}' could not be saved; its admin key was taken back"),
+        );
+        if let Err(e) = self.store().delete_key(id, &event).await {
+            tracing::warn!(error = %e, key_id = %id, "could not take back a failed connection's admin key");
+            return;
+        }
+        self.forget_secrets(&[id]).await;
+    }
+
+    /// The keys a connection lists that `id` could be linked to: the provider's list minus
+    /// the keys already tracked, each marked when it looks like this key (same value, or the
+    /// same last characters and kind).
+    pub async fn link_candidates(&self, id: Uuid, connection: &str) -> Result<Vec<LinkCandidate>> {
+        let key = self.get(id).await?;
+        let c = self.connection(connection).await?;
+        check_linkable(&key, &c)?;
+        let (_, remote) = self.sync_preview(connection).await?;
+        let fingerprinter = if remote.iter().any(|r| r.value.is_some()) {
+            Some(self.fingerprinter().await?)
+        } else {
+            None
+        };
+        Ok(remote
+            .into_iter()
+            .filter(|r| r.known_key_id.is_none() || r.known_key_id == Some(id))
+            .map(|r| {
+                let same_value = match (&r.value, &fingerprinter, &key.fingerprint) {
+                    (Some(v), Some(f), Some(fp)) => f.fingerprint(v) == *fp,
+                    _ => false,
+                };
+                let same_tail = r.value.is_none()
+                    && r.kind == key.kind
+                    && hint_tail(&r.masked_hint)
+                        .is_some_and(|t| hint_tail(&key.masked_hint) == Some(t));
+                LinkCandidate {
+                    remote_id: r.remote_id,
+                    name: r.name,
+                    kind: r.kind,
+                    masked_hint: r.masked_hint,
+                    matches: same_value || same_tail || r.known_key_id == Some(id),
+                }
+            })
+            .collect())
+    }
+
+    /// Links a key added by hand to a connection: its API calls go through the connection,
+    /// and `remote_id` (one the connection lists) ties it to the provider's record. Without
+    /// `remote_id`, the one listed key that matches it is taken; none or several: refused.
+    pub async fn link(
+        &self,
+        id: Uuid,
+        connection: &str,
+        remote_id: Option<&str>,
+    ) -> Result<KeyRecord> {
+        let candidates = self.link_candidates(id, connection).await?;
+        let chosen = match remote_id.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(rid) => candidates
+                .iter()
+                .find(|c| c.remote_id == rid)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "remote key",
+                        "the connection does not list that key, or it is already tracked",
+                    )
+                })?,
+            None => {
+                let matching: Vec<&LinkCandidate> =
+                    candidates.iter().filter(|c| c.matches).collect();
+                match matching.as_slice() {
+                    [one] => *one,
+                    [] => {
+                        return Err(Error::invalid(
+                            "remote key",
+                            "no key the connection lists matches this one; choose it from the list",
+                        ))
+                    }
+                    _ => return Err(Error::invalid(
+                        "remote key",
+                        "several keys the connection lists match this one; choose it from the list",
+                    )),
+                }
+            }
+        };
+        let c = self.connection(connection).await?;
+        let mut key = self.get(id).await?;
+        key.connection_id = Some(c.id);
+        key.remote_id = Some(chosen.remote_id.clone());
+        key.updated_at = Utc::now();
+        let event = self.audit(
+            AuditAction::Updated,
+            Some(&key),
+            format!(
+                "linked to connection '{}' (remote key {})",
+                c.name, chosen.remote_id
+            ),
+        );
+        self.store().update_key(&key, &event).await?;
+        Ok(key)
+    }
+
+    /// Undoes [`Inventory::link`]: the key no longer goes through a connection nor names
+    /// the provider's record. A connection's own admin key stays linked (remove the
+    /// connection instead).
+    pub async fn unlink(&self, id: Uuid) -> Result<KeyRecord> {
+        let mut key = self.get(id).await?;
+        let Some(cid) = key.connection_id else {
+            return Err(Error::invalid(
+                "key",
+                "this key is not linked to a connection",
+            ));
+        };
+        let connection = self.connections().await?.into_iter().find(|c| c.id == cid);
+        if connection
+            .as_ref()
+            .is_some_and(|c| c.admin_key_id == Some(id))
+        {
+            return Err(Error::invalid(
+                "key",
+                "this is the connection's own admin key; remove the connection instead",
+            ));
+        }
+        key.connection_id = None;
+        key.remote_id = None;
+        key.updated_at = Utc::now();
+        let name = connection
+            .map(|c| c.name)
+            .unwrap_or_else(|| "a removed connection".into());
+        let event = self.audit(
+            AuditAction::Updated,
+            Some(&key),
+            format!("unlinked from connection '{name}'"),
+        );
+        self.store().update_key(&key, &event).await?;
+        Ok(key)
     }
 
     /// Verifies a connection's admin key (the window's "Test").
@@ -512,6 +730,7 @@ impl Inventory {
                 },
                 has_value: k.value.is_some(),
                 known_key_id: None,
+                environment: String::new(),
                 value: k.value,
                 status: k.status,
                 last_used_at: k.last_used_at,
@@ -556,6 +775,16 @@ impl Inventory {
         }
         // The admin key lists itself (PostHog/Cloudflare): never import it twice.
         remote.retain(|r| r.known_key_id.is_none() || r.known_key_id != c.admin_key_id);
+        let home = self.get(admin_id).await?.environment;
+        let known: Vec<String> = self
+            .environments()
+            .await?
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        for r in &mut remote {
+            r.environment = propose_environment(&r.name, &known).unwrap_or_else(|| home.clone());
+        }
         Ok((c, remote))
     }
 
@@ -567,7 +796,24 @@ impl Inventory {
         environment: &str,
         only: Option<&[String]>,
     ) -> Result<(Vec<KeyRecord>, Vec<KeyRecord>)> {
+        self.sync_commit_per_row(connection, environment, only, &BTreeMap::new())
+            .await
+    }
+
+    /// [`Inventory::sync_commit`] with each new key's environment chosen per remote id
+    /// (the window's preview); a key without a choice goes to `environment`.
+    pub async fn sync_commit_per_row(
+        &self,
+        connection: &str,
+        environment: &str,
+        only: Option<&[String]>,
+        environments: &BTreeMap<String, String>,
+    ) -> Result<(Vec<KeyRecord>, Vec<KeyRecord>)> {
         let environment = super::validate_environment(environment)?;
+        let mut chosen = BTreeMap::new();
+        for (remote_id, env) in environments {
+            chosen.insert(remote_id.as_str(), super::validate_environment(env)?);
+        }
         let (c, remote) = self.sync_preview(connection).await?;
         let wanted = |r: &RemoteKey| only.is_none_or(|ids| ids.contains(&r.remote_id));
         let mut imported = Vec::new();
@@ -596,12 +842,16 @@ impl Inventory {
                 refreshed.push(key);
                 continue;
             }
+            let environment = chosen
+                .get(r.remote_id.as_str())
+                .unwrap_or(&environment)
+                .clone();
             let name = self.unique_name(&r.name, &environment).await?;
             let new = NewKey {
                 provider: Some(c.provider.clone()),
                 kind: Some(r.kind.clone()),
                 name,
-                environment: environment.clone(),
+                environment,
                 purpose: purpose.clone(),
                 scopes: r.scopes.clone(),
                 remote_id: Some(r.remote_id.clone()),

@@ -627,3 +627,48 @@ fn keyward_warning(record: &KeyRecord, value: &str) -> String {
     crate::providers::format_warning(&record.provider, &record.kind, &Secret::new(value.into()))
         .unwrap_or_default()
 }
+
+/// The first connect's keychain write timed out after the entry had landed: the window said
+/// "no keychain", and `doctor` then found a stray entry. Now: a truthful code, and nothing
+/// left behind (no keychain entry, no key record, no connection).
+#[tokio::test]
+async fn a_connect_whose_keychain_write_times_out_leaves_nothing_behind() {
+    let (inv, vault) = inventory().await;
+    // Load the fingerprint key first, as a running app has.
+    inv.add(new_key("warm", "dev"), Secret::new(postman_value()))
+        .await
+        .unwrap();
+    let before = vault.accounts().unwrap().unwrap();
+    vault.fail_with(Some("timeout_after_write"));
+    let err = inv
+        .connect(
+            NewConnection {
+                provider: "postmark".into(),
+                name: "pm".into(),
+                base_url: Some("http://127.0.0.1:9".into()),
+                region: None,
+                options: Default::default(),
+                environment: "prod".into(),
+                test: false,
+            },
+            Some(Secret::new("a1b2c3d4-e5f6-4711-8899-aabbccddeeff".into())),
+        )
+        .await
+        .unwrap_err();
+    vault.fail_with(None);
+    assert_eq!(err.code(), "keychain_timeout", "{err}");
+    assert_eq!(
+        vault.accounts().unwrap().unwrap(),
+        before,
+        "no stray keychain entry"
+    );
+    assert!(inv.connections().await.unwrap().is_empty());
+    let keys = inv.list(&KeyFilter::default()).await.unwrap();
+    assert_eq!(keys.len(), 1, "only the key added before");
+    let report = inv.doctor().await.unwrap();
+    assert!(
+        report.orphaned_entries.is_empty(),
+        "{:?}",
+        report.orphaned_entries
+    );
+}

@@ -37,33 +37,60 @@ fn serialized<T>(f: impl FnOnce() -> Result<T, VaultError>) -> Result<T, VaultEr
     f()
 }
 
+/// Attempts per call when the keychain is slow. dbus-secret-service gives each D-Bus call
+/// 2 s; a busy gnome-keyring (a loaded machine, its first unlock, creating the collection)
+/// can take longer, and that used to surface as "no keychain". Every call here is safe to
+/// repeat: `set` writes the same value under the same account, `get`/`delete` change nothing
+/// a second time.
+const ATTEMPTS: u32 = 3;
+
+fn patiently<T>(mut f: impl FnMut() -> Result<T, VaultError>) -> Result<T, VaultError> {
+    let mut attempt = 1;
+    loop {
+        match f() {
+            Err(e) if e.is_transient() && attempt < ATTEMPTS => {
+                tracing::warn!(attempt, error = %e, "keychain slow to answer; asking again");
+                std::thread::sleep(std::time::Duration::from_millis(250 * u64::from(attempt)));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Vault for KeychainVault {
     fn set(&self, account: &str, secret: &Secret) -> Result<(), VaultError> {
         serialized(|| {
-            // EXPOSE: handing the value to the OS keychain is the point of this call.
-            self.entry(account)?
-                .set_password(secret.expose())
-                .map_err(map_error)
+            patiently(|| {
+                // EXPOSE: handing the value to the OS keychain is the point of this call.
+                self.entry(account)?
+                    .set_password(secret.expose())
+                    .map_err(map_error)
+            })
         })
     }
 
     fn get(&self, account: &str) -> Result<Option<Secret>, VaultError> {
-        serialized(|| match self.entry(account)?.get_password() {
-            Ok(value) => Ok(Some(Secret::from_zeroizing(Zeroizing::new(value)))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(map_error(e)),
+        serialized(|| {
+            patiently(|| match self.entry(account)?.get_password() {
+                Ok(value) => Ok(Some(Secret::from_zeroizing(Zeroizing::new(value)))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(map_error(e)),
+            })
         })
     }
 
     fn delete(&self, account: &str) -> Result<(), VaultError> {
-        serialized(|| match self.entry(account)?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(map_error(e)),
+        serialized(|| {
+            patiently(|| match self.entry(account)?.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(map_error(e)),
+            })
         })
     }
 
     fn accounts(&self) -> Result<Option<Vec<String>>, VaultError> {
-        serialized(|| platform::accounts(&self.service))
+        serialized(|| patiently(|| platform::accounts(&self.service)))
     }
 
     fn describe(&self) -> String {
@@ -104,8 +131,17 @@ fn map_error(err: keyring::Error) -> VaultError {
     }
 }
 
-/// Tells "no keychain" from "locked" from other failures by the D-Bus error name inside.
+/// Tells "no keychain" from "slow" from "locked" from other failures by the D-Bus error
+/// name inside. `NoReply` covers both a daemon that died mid-call ("Message recipient
+/// disconnected") and one that was merely slower than the call's timeout ("Did not receive a
+/// reply"); only the first means there is no keychain.
 pub(crate) fn classify_platform(text: &str) -> VaultError {
+    const TIMEOUT: [&str; 4] = [
+        "Did not receive a reply",
+        "reply timeout",
+        "org.freedesktop.DBus.Error.Timeout",
+        "org.freedesktop.DBus.Error.TimedOut",
+    ];
     const UNAVAILABLE: [&str; 8] = [
         "ServiceUnknown",
         "FileNotFound",
@@ -118,6 +154,8 @@ pub(crate) fn classify_platform(text: &str) -> VaultError {
     ];
     if text.contains("IsLocked") || text.contains("object locked") {
         VaultError::Locked(text.to_owned())
+    } else if TIMEOUT.iter().any(|needle| text.contains(needle)) {
+        VaultError::Timeout(text.to_owned())
     } else if UNAVAILABLE.iter().any(|needle| text.contains(needle)) {
         VaultError::Unavailable(text.to_owned())
     } else {
@@ -211,12 +249,43 @@ mod tests {
             ("org.freedesktop.DBus.Error.FileNotFound: Failed to connect to socket", "keychain_unavailable"),
             ("Unable to autolaunch a dbus-daemon without a $DISPLAY for X11", "keychain_unavailable"),
             ("org.freedesktop.DBus.Error.NoReply: Message recipient disconnected", "keychain_unavailable"),
+            // What a gnome-keyring slower than dbus-secret-service's 2 s call timeout gives.
+            ("Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken. (org.freedesktop.DBus.Error.NoReply)", "keychain_timeout"),
+            ("Connection timed out (org.freedesktop.DBus.Error.Timeout)", "keychain_timeout"),
             ("org.freedesktop.Secret.Error.IsLocked: Cannot create an item in a locked collection", "keychain_locked"),
             ("something odd", "keychain_error"),
         ];
         for (text, code) in cases {
             assert_eq!(classify_platform(text).code(), code, "{text}");
         }
+    }
+
+    #[test]
+    fn only_a_slow_keychain_is_asked_again() {
+        let mut calls = 0;
+        let out: Result<(), VaultError> = patiently(|| {
+            calls += 1;
+            Err(VaultError::Timeout("slow".into()))
+        });
+        assert_eq!(out.unwrap_err().code(), "keychain_timeout");
+        assert_eq!(calls, ATTEMPTS);
+        let mut calls = 0;
+        let out = patiently(|| {
+            calls += 1;
+            if calls == 1 {
+                Err(VaultError::Timeout("slow".into()))
+            } else {
+                Ok(7)
+            }
+        });
+        assert_eq!(out.unwrap(), 7);
+        let mut calls = 0;
+        let out: Result<(), VaultError> = patiently(|| {
+            calls += 1;
+            Err(VaultError::Unavailable("gone".into()))
+        });
+        assert!(out.is_err());
+        assert_eq!(calls, 1, "no keychain: asking again changes nothing");
     }
 
     #[test]

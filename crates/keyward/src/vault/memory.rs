@@ -18,7 +18,9 @@ impl MemoryVault {
         MemoryVault::default()
     }
 
-    /// Make every following call fail: `"unavailable"`, `"locked"` or `"denied"`; `None` heals.
+    /// Make every following call fail: `"unavailable"`, `"locked"`, `"denied"` or
+    /// `"timeout"`; `"timeout_after_write"` makes `set` store the value and then report a
+    /// timeout (the reply lost, the write landed), other calls work; `None` heals.
     pub fn fail_with(&self, kind: Option<&'static str>) {
         if let Ok(mut f) = self.failure.lock() {
             *f = kind;
@@ -31,6 +33,8 @@ impl MemoryVault {
             None => Ok(()),
             Some("locked") => Err(VaultError::Locked("test: collection locked".into())),
             Some("denied") => Err(VaultError::Denied("test: access denied".into())),
+            Some("timeout") => Err(VaultError::Timeout("test: no reply in time".into())),
+            Some("timeout_after_write") => Ok(()),
             Some(_) => Err(VaultError::Unavailable("test: no keychain".into())),
         }
     }
@@ -46,6 +50,11 @@ impl Vault for MemoryVault {
     fn set(&self, account: &str, secret: &Secret) -> Result<(), VaultError> {
         self.check()?;
         self.entries()?.insert(account.to_owned(), secret.clone());
+        if self.failure.lock().map(|f| *f).unwrap_or(None) == Some("timeout_after_write") {
+            return Err(VaultError::Timeout(
+                "test: the write landed, the reply did not".into(),
+            ));
+        }
         Ok(())
     }
 

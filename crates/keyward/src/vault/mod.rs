@@ -27,6 +27,10 @@ pub enum VaultError {
     /// No Secret Service / keychain answered at all.
     #[error("the OS keychain is unavailable: {0}")]
     Unavailable(String),
+    /// The keychain is there but did not answer in time (busy, unlocking, creating its
+    /// collection). A write may still land after we gave up, so callers clean up after it.
+    #[error("the OS keychain did not answer in time: {0}")]
+    Timeout(String),
     /// The keychain answered but its collection is locked.
     #[error("the OS keychain is locked: {0}")]
     Locked(String),
@@ -42,10 +46,16 @@ pub enum VaultError {
 }
 
 impl VaultError {
+    /// Worth asking again: the keychain is there, it was only slow.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, VaultError::Timeout(_))
+    }
+
     /// Stable code the UI and the CLI switch on.
     pub fn code(&self) -> &'static str {
         match self {
             VaultError::Unavailable(_) | VaultError::NotPersistent => "keychain_unavailable",
+            VaultError::Timeout(_) => "keychain_timeout",
             VaultError::Locked(_) => "keychain_locked",
             VaultError::Denied(_) => "keychain_denied",
             VaultError::Platform(_) => "keychain_error",
@@ -59,6 +69,10 @@ impl VaultError {
                 "Start a Secret Service provider (e.g. gnome-keyring or KeePassXC with Secret Service \
                  integration) in your desktop session, then try again. Keyward never stores keys \
                  anywhere else."
+            }
+            VaultError::Timeout(_) => {
+                "The keychain is running but was slow to answer (it may be busy or still \
+                 opening). Nothing was kept; try again in a moment."
             }
             VaultError::Locked(_) => {
                 "Unlock your keychain (for gnome-keyring: log in again, or unlock the 'login' \
@@ -76,7 +90,7 @@ impl VaultError {
 /// The state of the keychain as shown to the user (window banner, `keyward doctor`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeychainStatus {
-    /// `ok`, `unavailable`, `locked`, `denied` or `error`.
+    /// `ok`, `unavailable`, `slow`, `locked`, `denied` or `error`.
     pub state: String,
     pub message: String,
     pub fix: String,
@@ -99,6 +113,7 @@ impl KeychainStatus {
             "keychain_unavailable" => "unavailable",
             "keychain_locked" => "locked",
             "keychain_denied" => "denied",
+            "keychain_timeout" => "slow",
             _ => "error",
         };
         KeychainStatus {

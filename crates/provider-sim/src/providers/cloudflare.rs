@@ -478,6 +478,10 @@ fn apply(
         None if !creating => {}
         None => return Err(invalid("policies: at least one policy is required")),
     }
+    // Update Token (PUT /user/tokens/{token_id}, PUT /accounts/{account_id}/tokens/{token_id})
+    // takes the token's `status`, one of "active", "disabled", "expired": a disabled token
+    // keeps existing but stops working (developers.cloudflare.com/api/resources/user/
+    // subresources/tokens/methods/update). The e2e tests disable a token this way.
     if let Some(s) = body.get("status") {
         t.status = serde_json::from_value(s.clone())
             .map_err(|_| invalid("status: must be one of active, disabled, expired"))?;
