@@ -41,6 +41,8 @@ const COMMANDS: &[&str] = &[
     "review_export",
     "policy_get",
     "policy_update",
+    // issue 16: acknowledge in bulk
+    "findings_acknowledge",
 ];
 
 fn main() {

@@ -64,6 +64,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         findings::review_export,
         findings::policy_get,
         findings::policy_update,
+        findings::findings_acknowledge,
     ])
 }
 

@@ -12,6 +12,8 @@ import { AppError, toAppError } from './errors';
 import type {
   AcknowledgeInput,
   AuditEventDto,
+  BulkAcknowledgeInput,
+  BulkAcknowledgedDto,
   ConnectionDto,
   CopyDto,
   DetectionDto,
@@ -107,6 +109,7 @@ export interface Commands {
   review_export: { args: { format: ReviewFormat }; result: ReviewExportDto | null };
   policy_get: { args: Record<string, never>; result: PolicyDto };
   policy_update: { args: { patch: PolicyPatch }; result: PolicyDto };
+  findings_acknowledge: { args: { input: BulkAcknowledgeInput }; result: BulkAcknowledgedDto };
 }
 
 export type CommandName = keyof Commands;
@@ -201,6 +204,8 @@ export const api = {
   reviewExport: (format: ReviewFormat) => call('review_export', { format }),
   policyGet: () => call('policy_get', {}),
   policyUpdate: (patch: PolicyPatch) => call('policy_update', { patch }),
+  /** Acknowledges one finding kind on every key of a provider and/or environment (audited per key). */
+  findingsAcknowledge: (input: BulkAcknowledgeInput) => call('findings_acknowledge', { input }),
 };
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */

@@ -8,7 +8,7 @@ import { clipboardDeadline } from './format';
 import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, type Filters } from './inventory';
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
-import type { AcknowledgeInput, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
+import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
 /** How often "Verify all" applies the progress messages that arrived meanwhile. */
@@ -303,6 +303,23 @@ export class AppStore {
       this.upsertKey(key);
       if (this.detailId === key.id) void this.openDetail(key.id);
       return key;
+    } catch (error) {
+      const e = toAppError(error);
+      this.react(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Acknowledges one finding kind on every key of a provider and/or environment, then reloads
+   * the list; rejects with the `AppError` (the form shows it).
+   */
+  async acknowledgeMany(input: BulkAcknowledgeInput): Promise<BulkAcknowledgedDto> {
+    try {
+      const done = await api.findingsAcknowledge(input);
+      await this.reloadKeys();
+      if (this.detailId) void this.openDetail(this.detailId);
+      return done;
     } catch (error) {
       const e = toAppError(error);
       this.react(e);
