@@ -6,13 +6,12 @@ use crate::dto::KeyDto;
 use crate::error::AppError;
 use crate::files::{write_replacing, SaveRequest};
 use crate::findings_dto::{
-    AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, FindingDto, PolicyDto, PolicyPatch, ReviewDto, ReviewExportDto,
+    AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, FindingDto, PolicyDto,
+    PolicyPatch, ReviewDto, ReviewExportDto,
 };
 use crate::state::AppState;
 use keyward::findings::{Finding, FindingKind, ReportFormat};
-use keyward::inventory::{
-    AcknowledgeRequest, BulkAcknowledgeRequest, FindingQuery, ReviewQuery,
-};
+use keyward::inventory::{AcknowledgeRequest, BulkAcknowledgeRequest, FindingQuery, ReviewQuery};
 use keyward::store::NewAuditEvent;
 use keyward::{Inventory, KeyRecord};
 use std::collections::HashMap;

@@ -116,9 +116,15 @@ fn review_headline_counts_what_needs_action_and_says_provider_facts_once() {
 
     let md = env.keyward(&["review"], "");
     md.expect_code(0, "the Markdown review builds")
-        .expect_stdout("1 finding needs action", "the headline counts what needs action")
+        .expect_stdout(
+            "1 finding needs action",
+            "the headline counts what needs action",
+        )
         .expect_stdout("## Needs action", "the actionable section comes first")
-        .expect_stdout("## Also noted", "quiet findings have their own lower section")
+        .expect_stdout(
+            "## Also noted",
+            "quiet findings have their own lower section",
+        )
         .expect_stdout("## Provider facts", "the provider fact is said once");
     let text = &md.stdout;
     let action = text.find("## Needs action").unwrap();
@@ -130,7 +136,10 @@ fn review_headline_counts_what_needs_action_and_says_provider_facts_once() {
         .min()
         .map(|i| i + action)
         .unwrap_or_else(|| panic!("mail-old is not listed after 'Needs action'\n{text}"));
-    assert!(stale < quiet, "the stale key is under 'Needs action'\n{text}");
+    assert!(
+        stale < quiet,
+        "the stale key is under 'Needs action'\n{text}"
+    );
     assert_eq!(
         text.matches("carries its user").count(),
         1,
@@ -190,12 +199,17 @@ fn findings_are_acknowledged_in_bulk_by_kind_provider_and_environment() {
             "--reason",
             "CI keys",
             "--until",
-            &(Utc::now() + Duration::days(30)).format("%Y-%m-%d").to_string(),
+            &(Utc::now() + Duration::days(30))
+                .format("%Y-%m-%d")
+                .to_string(),
         ],
         "",
     )
     .expect_code(0, "by provider alone")
-    .expect_stdout("Acknowledged 1 incomplete finding on postman keys", "one key");
+    .expect_stdout(
+        "Acknowledged 1 incomplete finding on postman keys",
+        "one key",
+    );
     let left: Vec<String> = open_kinds(&env, "incomplete")
         .into_iter()
         .map(|(n, _)| n)
@@ -214,16 +228,19 @@ fn findings_are_acknowledged_in_bulk_by_kind_provider_and_environment() {
     // One key and a bulk scope do not mix; a bad kind is refused.
     env.keyward(
         &[
-            "findings", "ack", "mail-dev", "--kind", "incomplete", "--reason", "x",
+            "findings",
+            "ack",
+            "mail-dev",
+            "--kind",
+            "incomplete",
+            "--reason",
+            "x",
         ],
         "",
     )
     .expect_code(1, "KEY with --kind is a usage error");
-    env.keyward(
-        &["findings", "ack", "--kind", "bogus", "--reason", "x"],
-        "",
-    )
-    .expect_code(1, "an unknown kind is refused");
+    env.keyward(&["findings", "ack", "--kind", "bogus", "--reason", "x"], "")
+        .expect_code(1, "an unknown kind is refused");
 
     // Audited per key, marked as bulk.
     let bulk = env

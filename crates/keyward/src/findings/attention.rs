@@ -47,7 +47,11 @@ pub fn attention_of(f: &Finding) -> Attention {
 /// Whether `kind`'s privilege is a fact of the provider the user cannot change on a key:
 /// it has full access and the provider offers no kind with less (no scopes anywhere).
 pub fn unscoped_provider_kind(provider: &ProviderProfile, kind: &KeyKindProfile) -> bool {
-    kind.privilege == Privilege::Full && provider.kinds.iter().all(|k| k.privilege == Privilege::Full)
+    kind.privilege == Privilege::Full
+        && provider
+            .kinds
+            .iter()
+            .all(|k| k.privilege == Privilege::Full)
 }
 
 /// A fact about a provider's keys that holds for every key of the kind, said once.

@@ -1,9 +1,10 @@
 //! The rules: records + policy + now (+ keychain listing) → findings.
 
-use super::rules::{client_exposure, match_purpose, over_privilege, Excess};
 use super::attention::{attention_of, unscoped_provider_kind};
+use super::rules::{client_exposure, match_purpose, over_privilege, Excess};
 use super::{
-    Acknowledgement, Attention, Finding, FindingKind, FindingPolicy, FixAction, KeychainSnapshot, Severity,
+    Acknowledgement, Attention, Finding, FindingKind, FindingPolicy, FixAction, KeychainSnapshot,
+    Severity,
 };
 use crate::model::{KeyRecord, KeyStatus};
 use crate::providers::{self, PurposeProfile};

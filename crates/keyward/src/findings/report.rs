@@ -324,7 +324,10 @@ pub fn render_markdown(review: &Review) -> String {
     if !review.provider_facts.is_empty() {
         line(&mut o, format!("\n## {FACTS_TITLE}\n"));
         line(&mut o, format!("{FACTS_NOTE}\n"));
-        line(&mut o, "| provider | kind | keys | fact | what you can do |".into());
+        line(
+            &mut o,
+            "| provider | kind | keys | fact | what you can do |".into(),
+        );
         line(&mut o, "|---|---|---:|---|---|".into());
         for p in &review.provider_facts {
             line(
@@ -371,7 +374,9 @@ const FACTS_NOTE: &str =
     "True of every key of these kinds and not something a key's owner can change, so said once here instead of on each key.";
 
 fn findings_table_md(o: &mut String, findings: &[&Finding]) {
-    o.push_str("| severity | finding | key | owner | why | what to do |\n|---|---|---|---|---|---|\n");
+    o.push_str(
+        "| severity | finding | key | owner | why | what to do |\n|---|---|---|---|---|---|\n",
+    );
     for f in findings {
         o.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",

@@ -1110,24 +1110,41 @@ fn attention_by_kind_and_context() {
     // Incomplete is a gentle prompt, never an action.
     let mut r = record("sendgrid", "api_key", "prod");
     r.owner = None;
-    assert_eq!(only(&r, FindingKind::Incomplete).unwrap().attention, Attention::Info);
+    assert_eq!(
+        only(&r, FindingKind::Incomplete).unwrap().attention,
+        Attention::Info
+    );
 
     // Broken, expired, due: action.
     let mut r = record("postmark", "server_token", "prod");
     r.status = KeyStatus::Invalid;
     r.created_at = ago(200);
     r.expires_at = Some(ago(1));
-    for kind in [FindingKind::Invalid, FindingKind::Stale, FindingKind::Expired] {
-        assert_eq!(only(&r, kind).unwrap().attention, Attention::Action, "{kind:?}");
+    for kind in [
+        FindingKind::Invalid,
+        FindingKind::Stale,
+        FindingKind::Expired,
+    ] {
+        assert_eq!(
+            only(&r, kind).unwrap().attention,
+            Attention::Action,
+            "{kind:?}"
+        );
     }
     let mut r = record("postmark", "server_token", "prod");
     r.expires_at = Some(now() + Duration::days(3));
-    assert_eq!(only(&r, FindingKind::Expiring).unwrap().attention, Attention::Action);
+    assert_eq!(
+        only(&r, FindingKind::Expiring).unwrap().attention,
+        Attention::Action
+    );
 
     // Unused: a warning.
     let mut r = record("postmark", "server_token", "prod");
     r.last_used_at = Some(ago(60));
-    assert_eq!(only(&r, FindingKind::Unused).unwrap().attention, Attention::Warning);
+    assert_eq!(
+        only(&r, FindingKind::Unused).unwrap().attention,
+        Attention::Warning
+    );
 
     // Over-privilege: high = action (write/wildcard for a read purpose), medium = warning.
     let mut high = record("cloudflare", "account_token", "prod");
@@ -1138,12 +1155,18 @@ fn attention_by_kind_and_context() {
         "resource:com.cloudflare.api.account.zone.*".into(),
     ];
     let f = only(&high, FindingKind::OverPrivileged).unwrap();
-    assert_eq!((f.severity, f.attention), (Severity::High, Attention::Action));
+    assert_eq!(
+        (f.severity, f.attention),
+        (Severity::High, Attention::Action)
+    );
     let mut medium = record("sendgrid", "api_key", "prod");
     medium.purpose = "send email".into();
     medium.scopes = vec!["mail.send".into(), "stats.read".into()];
     let f = only(&medium, FindingKind::OverPrivileged).unwrap();
-    assert_eq!((f.severity, f.attention), (Severity::Medium, Attention::Warning));
+    assert_eq!(
+        (f.severity, f.attention),
+        (Severity::Medium, Attention::Warning)
+    );
 
     // Reuse: across environments = action, within one = warning.
     let a = record("postmark", "server_token", "prod");
@@ -1191,7 +1214,11 @@ fn unscoped_providers_are_a_fact_said_once_not_a_finding_per_key() {
 
     let keys: Vec<KeyRecord> = (0..5)
         .map(|i| {
-            let mut r = record("postman", "api_key", if i % 2 == 0 { "prod" } else { "dev" });
+            let mut r = record(
+                "postman",
+                "api_key",
+                if i % 2 == 0 { "prod" } else { "dev" },
+            );
             r.purpose = "run collections in CI".into();
             r
         })
@@ -1217,7 +1244,11 @@ fn unscoped_providers_are_a_fact_said_once_not_a_finding_per_key() {
     let review = build_review(&keys, &found, &FindingPolicy::default(), now(), &[]);
     assert_eq!(review.provider_facts, facts);
     let md = report::render_markdown(&review);
-    assert_eq!(md.matches("carries its user's full access").count(), 1, "{md}");
+    assert_eq!(
+        md.matches("carries its user's full access").count(),
+        1,
+        "{md}"
+    );
     assert!(report::render_html(&review).contains("Provider facts"));
 }
 
@@ -1238,10 +1269,16 @@ fn review_headline_counts_what_needs_action_and_lists_the_rest_quietly() {
     let old = review.keys.iter().find(|k| k.name == "oldtoken").unwrap();
     assert_eq!(old.needs_action, vec![FindingKind::Stale]);
     let md = report::render_markdown(&review);
-    assert!(md.contains("1 finding needs action; 1 more to note"), "{md}");
+    assert!(
+        md.contains("1 finding needs action; 1 more to note"),
+        "{md}"
+    );
     let action = md.find("## Needs action").unwrap();
     let quiet = md.find("## Also noted").unwrap();
     let stale_at = action + md[action..].find("oldtoken").unwrap();
     let incomplete_at = md.rfind("noowner").unwrap();
-    assert!(action < stale_at && stale_at < quiet && quiet < incomplete_at, "{md}");
+    assert!(
+        action < stale_at && stale_at < quiet && quiet < incomplete_at,
+        "{md}"
+    );
 }

@@ -294,7 +294,11 @@ impl Inventory {
     ) -> Result<Vec<Acknowledgement>> {
         let now = Utc::now();
         let (reason, until) = ack_terms(&req.reason, req.until, now)?;
-        let provider = req.provider.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let provider = req
+            .provider
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
         let environment = req
             .environment
             .as_deref()
