@@ -375,6 +375,18 @@ describe('policy in settings', () => {
     await waitFor(() => expect(onclose).toHaveBeenCalled());
   });
 
+  it('saves a default owner for keys Keyward files itself (issue 16)', async () => {
+    backend({ policy_get: () => POLICY, settings_update: ({ patch }) => ({ ...SETTINGS, ...(patch as object) }) });
+    const onclose = vi.fn();
+    render(SettingsDialog, { props: { store: storeWith(), onclose } });
+    await screen.findAllByTestId('policy-row');
+    await fireEvent.input(screen.getByTestId('settings-default-owner'), { target: { value: ' platform-team ' } });
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    await waitFor(() => expect(calls('settings_update')).toHaveLength(1));
+    expect(calls('settings_update')[0][1]).toEqual({ patch: { default_owner: 'platform-team' } });
+    await waitFor(() => expect(onclose).toHaveBeenCalled());
+  });
+
   it('refuses a bad number and does not save anything', async () => {
     backend({ policy_get: () => POLICY, settings_update: () => SETTINGS });
     const onclose = vi.fn();
