@@ -47,6 +47,8 @@ const COMMANDS: &[&str] = &[
     "key_link_candidates",
     "key_link",
     "key_unlink",
+    // issue 16: acknowledge in bulk
+    "findings_acknowledge",
 ];
 
 fn main() {

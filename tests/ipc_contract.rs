@@ -101,6 +101,7 @@ fn samples() -> Value {
             position: 0,
         }],
         data_dir: "/data".into(),
+        default_owner: Some("platform-team".into()),
     };
     let verify_result = keyward::inventory::VerifyResult {
         id: Uuid::nil(),
@@ -177,6 +178,9 @@ fn samples() -> Value {
         "review_group": review.groups[0],
         "review_item": review.overdue[0],
         "rotation_point": review.rotations[0],
+        "provider_fact": ProviderDto::built_in(keyward::providers::profile("postman").unwrap()).facts[0],
+        "review_provider_fact": review.provider_facts[0],
+        "bulk_acknowledged": BulkAcknowledgedDto { acknowledged: 3, until: Some(at) },
         "review_export": ReviewExportDto { path: "/tmp/review.csv".into(), bytes: 120 },
         "picked_file": PickedFileDto { handle: "0123456789abcdef0123456789abcdef".into(), name: ".env".into() },
         "inventory_changed": InventoryChangedDto { change: 1 },
@@ -276,9 +280,11 @@ fn lifecycle_samples() -> Value {
 
 /// Samples of the findings DTOs (issue 6).
 fn findings_samples(at: chrono::DateTime<Utc>) -> (FindingDto, PolicyDto, ReviewDto) {
+    let postman = keyward::providers::profile("postman").unwrap();
     let finding = FindingDto {
         code: "over_privileged",
         severity: "high",
+        attention: "action",
         message: "an account token can manage every server".into(),
         advice: "create a server token, then retire this one".into(),
         action: "narrow",
@@ -320,6 +326,12 @@ fn findings_samples(at: chrono::DateTime<Utc>) -> (FindingDto, PolicyDto, Review
         }],
         finding_counts: [("stale", 1)].into_iter().collect(),
         keychain_checked: true,
+        action_count: 1,
+        quiet_count: 0,
+        provider_facts: vec![keyward::findings::ProviderFact {
+            keys: 3,
+            ..keyward::findings::unscoped_fact(postman, postman.kind("api_key").unwrap())
+        }],
     };
     (finding, policy, review)
 }

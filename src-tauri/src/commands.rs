@@ -171,6 +171,7 @@ pub async fn settings_get(state: State<'_, AppState>) -> Result<SettingsDto> {
         clipboard_timeout_secs: inv.clipboard_timeout().await?.as_secs(),
         environments: inv.environments().await?,
         data_dir: inv.config().data_dir.display().to_string(),
+        default_owner: inv.default_owner().await?,
     })
 }
 
@@ -184,6 +185,9 @@ pub async fn settings_update(
     }
     if let Some(envs) = patch.environments {
         state.inventory.set_environments(envs).await?;
+    }
+    if let Some(owner) = patch.default_owner {
+        state.inventory.set_default_owner(Some(owner)).await?;
     }
     settings_get(state).await
 }

@@ -348,6 +348,17 @@ pub struct ProviderDto {
     /// Hosted regions (a key belongs to one); empty: one global API.
     pub regions: Vec<RegionDto>,
     pub custom: bool,
+    /// True of every key of a kind and not changeable per key (Postman keys' full access):
+    /// shown once on the provider instead of as a finding on each key.
+    pub facts: Vec<ProviderFactDto>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderFactDto {
+    pub kind: String,
+    pub kind_name: String,
+    pub fact: String,
+    pub advice: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -375,6 +386,15 @@ impl ProviderDto {
                 })
                 .collect(),
             custom: false,
+            facts: keyward::findings::facts_of(p)
+                .into_iter()
+                .map(|f| ProviderFactDto {
+                    kind: f.key_kind,
+                    kind_name: f.key_kind_name,
+                    fact: f.fact,
+                    advice: f.advice,
+                })
+                .collect(),
         }
     }
 
@@ -409,6 +429,7 @@ impl ProviderDto {
             purposes: Vec::new(),
             regions: Vec::new(),
             custom: true,
+            facts: Vec::new(),
         }
     }
 }
@@ -418,12 +439,17 @@ pub struct SettingsDto {
     pub clipboard_timeout_secs: u64,
     pub environments: Vec<Environment>,
     pub data_dir: String,
+    /// Owner of keys Keyward files without one (synced, created); `None`: not set.
+    pub default_owner: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SettingsPatch {
     pub clipboard_timeout_secs: Option<u64>,
     pub environments: Option<Vec<String>>,
+    /// Empty string: clear it.
+    #[serde(default)]
+    pub default_owner: Option<String>,
 }
 
 /// Adds a connection; `admin_secret` travels inbound only and is wrapped on arrival.

@@ -6,11 +6,12 @@ use crate::dto::KeyDto;
 use crate::error::AppError;
 use crate::files::{write_replacing, SaveRequest};
 use crate::findings_dto::{
-    AcknowledgeInput, FindingDto, PolicyDto, PolicyPatch, ReviewDto, ReviewExportDto,
+    AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, FindingDto, PolicyDto,
+    PolicyPatch, ReviewDto, ReviewExportDto,
 };
 use crate::state::AppState;
 use keyward::findings::{Finding, FindingKind, ReportFormat};
-use keyward::inventory::{AcknowledgeRequest, FindingQuery, ReviewQuery};
+use keyward::inventory::{AcknowledgeRequest, BulkAcknowledgeRequest, FindingQuery, ReviewQuery};
 use keyward::store::NewAuditEvent;
 use keyward::{Inventory, KeyRecord};
 use std::collections::HashMap;
@@ -112,6 +113,30 @@ pub async fn finding_acknowledge(
         .await?;
     let key = state.inventory.get(id).await?;
     Ok(key_dto(&state.inventory, key).await)
+}
+
+/// Acknowledges one finding kind on every matching key at once (audited per key); the
+/// window reloads the key list after.
+#[tauri::command]
+pub async fn findings_acknowledge(
+    state: State<'_, AppState>,
+    input: BulkAcknowledgeInput,
+) -> Result<BulkAcknowledgedDto> {
+    let kind = finding_kind(&input.kind)?;
+    let acks = state
+        .inventory
+        .acknowledge_findings(BulkAcknowledgeRequest {
+            kind,
+            provider: input.provider,
+            environment: input.environment,
+            reason: input.reason,
+            until: input.until,
+        })
+        .await?;
+    Ok(BulkAcknowledgedDto {
+        acknowledged: acks.len(),
+        until: acks.first().map(|a| a.until),
+    })
 }
 
 #[tauri::command]

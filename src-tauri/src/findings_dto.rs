@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use keyward::findings::{
-    Acknowledgement, DueItem, EnvironmentPolicy, Finding, FindingPolicy, Review, ReviewGroup,
+    Acknowledgement, DueItem, EnvironmentPolicy, Finding, FindingPolicy, ProviderFact, Review,
+    ReviewGroup,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -18,6 +19,8 @@ pub struct FindingDto {
     /// The finding kind (`stale`, `over_privileged`, …).
     pub code: &'static str,
     pub severity: &'static str,
+    /// `action` (a badge in the list), `warning` or `info` (shown quietly in the detail).
+    pub attention: &'static str,
     /// Why.
     pub message: String,
     /// What to do.
@@ -33,6 +36,7 @@ impl From<Finding> for FindingDto {
         FindingDto {
             code: f.kind.as_str(),
             severity: f.severity.as_str(),
+            attention: f.attention.as_str(),
             message: f.reason,
             advice: f.fix,
             action: f.action.as_str(),
@@ -69,6 +73,26 @@ pub struct AcknowledgeInput {
     pub reason: String,
     /// `None`: the core's default (90 days).
     #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One finding kind on every key of a provider and/or environment (`None`: any).
+#[derive(Debug, Deserialize)]
+pub struct BulkAcknowledgeInput {
+    pub kind: String,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub environment: Option<String>,
+    pub reason: String,
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// What a bulk acknowledgement did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkAcknowledgedDto {
+    pub acknowledged: usize,
     pub until: Option<DateTime<Utc>>,
 }
 
@@ -195,6 +219,12 @@ pub struct ReviewDto {
     /// Open findings per kind; kinds with none left out.
     pub finding_counts: BTreeMap<&'static str, usize>,
     pub keychain_checked: bool,
+    /// Open findings that need action: the review's headline.
+    pub action_count: usize,
+    /// Open findings shown quietly (warning, info).
+    pub quiet_count: usize,
+    /// Facts of providers whose keys cannot be narrowed, said once.
+    pub provider_facts: Vec<ProviderFact>,
 }
 
 impl From<Review> for ReviewDto {
@@ -220,6 +250,9 @@ impl From<Review> for ReviewDto {
                 .map(|c| (c.kind.as_str(), c.open))
                 .collect(),
             keychain_checked: r.keychain_checked,
+            action_count: r.action_count,
+            quiet_count: r.findings.len() - r.action_count,
+            provider_facts: r.provider_facts,
         }
     }
 }

@@ -72,6 +72,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         links::key_link_candidates,
         links::key_link,
         links::key_unlink,
+        findings::findings_acknowledge,
     ])
 }
 

@@ -63,6 +63,10 @@ pub async fn key_create(
     let inv = &state.inventory;
     let purpose =
         keyward::providers::profile(&input.provider).and_then(|p| p.purpose(&input.purpose));
+    let owner = match input.owner.filter(|o| !o.trim().is_empty()) {
+        Some(o) => Some(o),
+        None => inv.default_owner().await?,
+    };
     match (input.guided, input.connection_id) {
         (false, None) => Err(AppError::invalid(
             "pick the connection that creates the key",
@@ -74,7 +78,7 @@ pub async fn key_create(
                 purpose: input.purpose,
                 scopes: (!input.scopes.is_empty()).then_some(input.scopes),
                 name: Some(input.name),
-                owner: None,
+                owner,
                 tags: Vec::new(),
             };
             let plan = inv.key_create_plan(&req).await?;
@@ -107,6 +111,7 @@ pub async fn key_create(
                 purpose: purpose.map_or(input.purpose, |p| p.label.to_owned()),
                 scopes: input.scopes,
                 connection_id,
+                owner,
                 ..keyward::NewKey::default()
             };
             let key = inv.key_create_guided(new, secret).await?;

@@ -203,6 +203,9 @@ pub struct CreateKeyInput {
     pub scopes: Vec<String>,
     #[serde(default)]
     pub secret: Option<Secret>,
+    /// Who answers for the key; empty: the default owner setting, if any.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -95,7 +95,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(43);
+    expect(Object.keys(api)).toHaveLength(44);
   });
 });
 

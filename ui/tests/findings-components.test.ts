@@ -28,6 +28,7 @@ const ACK = { reason: 'frozen until the migration', until: '2026-12-31T23:59:59Z
 const finding = (code: string, over: Partial<Finding> = {}): Finding => ({
   code,
   severity: 'medium',
+  attention: 'action',
   message: `${code}: why`,
   advice: `${code}: what to do`,
   action: '',
@@ -77,6 +78,24 @@ describe('finding badges', () => {
     const badge = screen.getByTestId('finding-badge');
     expect(badge.getAttribute('data-kind')).toBe('acknowledged');
     expect(badge.getAttribute('title')).toContain('frozen until the migration');
+  });
+
+  it('show only findings that need action; warnings and gentle prompts stay in the detail (issue 16)', () => {
+    render(FindingBadges, {
+      props: {
+        findings: [
+          finding('incomplete', { severity: 'low', attention: 'info' }),
+          finding('unused', { severity: 'low', attention: 'warning' }),
+          finding('expired', { severity: 'high' }),
+        ],
+      },
+    });
+    expect(screen.getAllByTestId('finding-badge').map((b) => b.getAttribute('data-kind'))).toEqual(['expired']);
+  });
+
+  it('show nothing on a row whose findings are all quiet', () => {
+    const { container } = render(FindingBadges, { props: { findings: [finding('incomplete', { severity: 'low', attention: 'info' })] } });
+    expect(container.querySelector('[data-testid="finding-badges"]')).toBeNull();
   });
 
   it('fold the rest into +N', () => {
@@ -152,6 +171,30 @@ describe('findings panel', () => {
     await waitFor(() => expect(store.keys[0].findings.find((f) => f.code === 'stale')?.acknowledged?.reason).toBe('ok'));
   });
 
+  it('acknowledges a finding on every key of the provider in one go (issue 16)', async () => {
+    const store = storeWith([key]);
+    backend({ findings_acknowledge: () => ({ acknowledged: 12, until: null }), keys_list: () => [key], key_show: () => ({ key, audit: [], secret_present: true }) });
+    render(FindingsPanel, { props: { store, key } });
+    const stale = screen.getAllByTestId('finding').find((i) => i.getAttribute('data-kind') === 'stale')!;
+    await fireEvent.click(within(stale).getByTestId('finding-ack-open'));
+    const providerScope = screen.getAllByTestId('ack-scope-option').find((o) => o.getAttribute('data-scope') === 'provider')!;
+    await fireEvent.click(providerScope);
+    await fireEvent.input(screen.getByTestId('ack-reason'), { target: { value: 'known, migrating' } });
+    await fireEvent.click(screen.getByTestId('ack-submit'));
+    await waitFor(() => expect(calls('findings_acknowledge')).toHaveLength(1));
+    expect(calls('finding_acknowledge')).toHaveLength(0);
+    const input = (calls('findings_acknowledge')[0][1] as { input: Record<string, unknown> }).input;
+    expect(input).toMatchObject({ kind: 'stale', provider: key.provider, environment: null, reason: 'known, migrating' });
+  });
+
+  it('marks quiet findings as such in the detail', () => {
+    const quiet = { ...key, findings: [finding('incomplete', { severity: 'low', attention: 'info' })] };
+    render(FindingsPanel, { props: { store: storeWith([quiet]), key: quiet } });
+    const item = screen.getByTestId('finding');
+    expect(item.getAttribute('data-attention')).toBe('info');
+    expect(within(item).getByTestId('finding-attention').textContent).toBe('note');
+  });
+
   it('shows the backend error when acknowledging fails', async () => {
     backend({ finding_acknowledge: () => { throw { code: 'not_found', message: 'no such key' }; }, keys_list: () => [] });
     render(FindingsPanel, { props: { store: storeWith([key]), key } });
@@ -178,6 +221,11 @@ const REVIEW: ReviewDto = {
   ],
   finding_counts: { stale: 1, expiring: 1, reused: 0 },
   keychain_checked: true,
+  action_count: 2,
+  quiet_count: 3,
+  provider_facts: [
+    { provider: 'postman', provider_name: 'Postman', key_kind: 'api_key', key_kind_name: 'API key', keys: 40, fact: `Postman keys carry full access ${HOSTILE}`, advice: 'Use a dedicated user.' },
+  ],
 };
 
 describe('review view', () => {
@@ -196,6 +244,12 @@ describe('review view', () => {
     expect(screen.getByTestId('review-due-soon').textContent).toContain('No owner'.toLowerCase());
     expect(screen.getAllByTestId('trend-bar').map((b) => b.getAttribute('data-rotations'))).toEqual(['1', '0', '3']);
     expect(screen.getByTestId('review-findings').querySelectorAll('[data-kind]')).toHaveLength(2);
+    expect(screen.getByTestId('review-needs-action').getAttribute('data-count')).toBe('2');
+    expect(screen.getByTestId('review-needs-action').textContent).toMatch(/2 findings need action.*3 more to note/);
+    const fact = screen.getByTestId('review-provider-fact');
+    expect(fact.getAttribute('data-provider')).toBe('postman');
+    expect(fact.textContent).toContain(HOSTILE);
+    expect(fact.textContent).toContain('40');
     expect(baseElement.querySelector('img, b')).toBeNull();
   });
 
@@ -318,6 +372,18 @@ describe('policy in settings', () => {
         notify_due: false,
       },
     });
+    await waitFor(() => expect(onclose).toHaveBeenCalled());
+  });
+
+  it('saves a default owner for keys Keyward files itself (issue 16)', async () => {
+    backend({ policy_get: () => POLICY, settings_update: ({ patch }) => ({ ...SETTINGS, ...(patch as object) }) });
+    const onclose = vi.fn();
+    render(SettingsDialog, { props: { store: storeWith(), onclose } });
+    await screen.findAllByTestId('policy-row');
+    await fireEvent.input(screen.getByTestId('settings-default-owner'), { target: { value: ' platform-team ' } });
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    await waitFor(() => expect(calls('settings_update')).toHaveLength(1));
+    expect(calls('settings_update')[0][1]).toEqual({ patch: { default_owner: 'platform-team' } });
     await waitFor(() => expect(onclose).toHaveBeenCalled());
   });
 

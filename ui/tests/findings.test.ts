@@ -23,7 +23,7 @@ const NOW = Date.parse('2026-11-23T12:00:00Z');
 const DAY = 86_400_000;
 
 export function finding(code: string, over: Partial<Finding> = {}): Finding {
-  return { code, severity: 'medium', message: `${code} because`, advice: `fix ${code}`, action: '', excess_scopes: [], acknowledged: null, ...over };
+  return { code, severity: 'medium', attention: 'action', message: `${code} because`, advice: `fix ${code}`, action: '', excess_scopes: [], acknowledged: null, ...over };
 }
 const ACK = { reason: 'frozen', until: '2026-12-01T00:00:00Z', at: '2026-11-01T00:00:00Z', actor: 'ana' };
 

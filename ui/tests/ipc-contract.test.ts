@@ -7,6 +7,7 @@ import samples from '../src/lib/ipc-samples.json';
 import type {
   AcknowledgementDto,
   AuditEventDto,
+  BulkAcknowledgedDto,
   ConnectionDto,
   ConnectionOptions,
   CopyDto,
@@ -28,12 +29,14 @@ import type {
   PickedFileDto,
   PolicyDto,
   ProviderDto,
+  ProviderFactDto,
   PurposeDto,
   RemoteKeyDto,
   ReviewDto,
   ReviewExportDto,
   ReviewGroupDto,
   ReviewItemDto,
+  ReviewProviderFactDto,
   RotationPointDto,
   SettingsDto,
   SyncResultDto,
@@ -66,7 +69,7 @@ const contract: Record<string, readonly string[]> = {
     'masked_hint', 'updated_at', 'connection_id', 'verify_outcome', 'verify_detail', 'usage', 'region', 'role', 'findings',
     'state',
   ]),
-  finding: keysOf<Finding>()(['code', 'severity', 'message', 'advice', 'action', 'excess_scopes', 'acknowledged']),
+  finding: keysOf<Finding>()(['code', 'severity', 'attention', 'message', 'advice', 'action', 'excess_scopes', 'acknowledged']),
   audit_event: keysOf<AuditEventDto>()(['id', 'at', 'actor', 'action', 'key_id', 'key_name', 'detail']),
   key_detail: keysOf<KeyDetailDto>()(['key', 'audit', 'secret_present']),
   detection: keysOf<DetectionDto>()([
@@ -80,14 +83,14 @@ const contract: Record<string, readonly string[]> = {
   ]),
   import_line_error: keysOf<ImportLineError>()(['line', 'message']),
   import_result: keysOf<ImportResultDto>()(['imported', 'keys']),
-  provider: keysOf<ProviderDto>()(['id', 'display_name', 'dashboard_url', 'kinds', 'purposes', 'regions', 'custom']),
+  provider: keysOf<ProviderDto>()(['id', 'display_name', 'dashboard_url', 'kinds', 'purposes', 'regions', 'custom', 'facts']),
   kind: keysOf<KindDto>()([
     'id', 'display_name', 'presentation', 'presentation_name', 'prefix', 'privilege', 'client_safe',
     'dashboard_url', 'notes', 'operations',
   ]),
   purpose: keysOf<PurposeDto>()(['id', 'label', 'minimal_kind', 'scopes']),
   environment: keysOf<EnvironmentDto>()(['name', 'position']),
-  settings: keysOf<SettingsDto>()(['clipboard_timeout_secs', 'environments', 'data_dir']),
+  settings: keysOf<SettingsDto>()(['clipboard_timeout_secs', 'environments', 'data_dir', 'default_owner']),
   keychain_status: keysOf<KeychainStatusDto>()(['state', 'message', 'fix', 'backend']),
   app_error: ['code', 'message'],
   connection: keysOf<ConnectionDto>()(['id', 'name', 'provider', 'base_url', 'admin_key_id', 'options', 'created_at']),
@@ -120,6 +123,7 @@ const contract: Record<string, readonly string[]> = {
   environment_policy: keysOf<EnvironmentPolicyDto>()(['environment', 'max_age_days', 'unused_days', 'expiring_days']),
   review: keysOf<ReviewDto>()([
     'generated_at', 'total', 'groups', 'overdue', 'due_soon', 'rotations', 'finding_counts', 'keychain_checked',
+    'action_count', 'quiet_count', 'provider_facts',
   ]),
   review_group: keysOf<ReviewGroupDto>()(['environment', 'provider', 'total', 'by_status', 'overdue', 'due_soon']),
   review_item: keysOf<ReviewItemDto>()(['key_id', 'name', 'environment', 'provider', 'owner', 'due_at', 'days_left', 'cause']),
@@ -127,6 +131,12 @@ const contract: Record<string, readonly string[]> = {
   review_export: keysOf<ReviewExportDto>()(['path', 'bytes']),
   picked_file: keysOf<PickedFileDto>()(['handle', 'name']),
   inventory_changed: keysOf<InventoryChangedDto>()(['change']),
+  // issue 16: severity of attention, provider facts, bulk acknowledge
+  provider_fact: keysOf<ProviderFactDto>()(['kind', 'kind_name', 'fact', 'advice']),
+  review_provider_fact: keysOf<ReviewProviderFactDto>()([
+    'provider', 'provider_name', 'key_kind', 'key_kind_name', 'keys', 'fact', 'advice',
+  ]),
+  bulk_acknowledged: keysOf<BulkAcknowledgedDto>()(['acknowledged', 'until']),
 };
 
 /** Connection options omit absent fields: a sample holds some of these, never another. */

@@ -104,6 +104,8 @@ describe('create wizard', () => {
     expect(screen.getByTestId('create-widened').textContent).toContain('insight:read');
 
     await fireEvent.input(screen.getByTestId('create-name'), { target: { value: HOSTILE } });
+    // Issue 16: a created key gets an owner (it was filed without one).
+    await fireEvent.input(screen.getByTestId('create-owner'), { target: { value: ' growth-team ' } });
     await fireEvent.click(screen.getByTestId('create-submit'));
     await screen.findByTestId('create-done');
     const [, args] = calls('key_create')[0];
@@ -118,6 +120,7 @@ describe('create wizard', () => {
         purpose: 'evaluate_feature_flags',
         scopes: ['feature_flag:read', 'insight:read'],
         secret: null,
+        owner: 'growth-team',
       },
     });
     expect(screen.getByTestId('create-done-name').textContent).toContain(HOSTILE);

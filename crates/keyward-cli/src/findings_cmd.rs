@@ -7,7 +7,7 @@ use keyward::findings::{
     EnvironmentPolicy, Finding, FindingKind, FindingPolicy, ReportFormat, Severity,
 };
 use keyward::import::parse_date;
-use keyward::inventory::{AcknowledgeRequest, FindingQuery, ReviewQuery};
+use keyward::inventory::{AcknowledgeRequest, BulkAcknowledgeRequest, FindingQuery, ReviewQuery};
 use keyward::{Error, Inventory};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -48,11 +48,24 @@ pub struct FindingsArgs {
 #[derive(Subcommand)]
 pub enum FindingsCommand {
     /// Acknowledge a finding: it stays hidden (and passes --fail-on) until the date.
+    /// One key: `ack KEY KIND`. In bulk: `ack --kind KIND [--provider P] [--env E]`
+    /// acknowledges that kind's open findings on every matching key.
     Ack {
         /// Key id, id prefix or unique name (or an orphaned keychain entry's account).
-        key: String,
+        #[arg(required_unless_present = "bulk_kind", conflicts_with = "bulk_kind")]
+        key: Option<String>,
         /// Finding kind, e.g. over-privileged.
-        kind: String,
+        #[arg(required_unless_present = "bulk_kind")]
+        kind: Option<String>,
+        /// Bulk: this finding kind on every key that matches --provider and --env.
+        #[arg(long = "kind", id = "bulk_kind", value_name = "KIND")]
+        bulk_kind: Option<String>,
+        /// Bulk: only keys of this provider (e.g. postman).
+        #[arg(long, requires = "bulk_kind")]
+        provider: Option<String>,
+        /// Bulk: only keys in this environment.
+        #[arg(long = "env", short = 'e', requires = "bulk_kind")]
+        environment: Option<String>,
         /// Why this is acceptable for now (recorded in the audit log).
         #[arg(long)]
         reason: String,
@@ -96,7 +109,10 @@ pub struct ReviewArgs {
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Exit with code 4 when an open (unacknowledged) finding of these kinds exists,
-    /// comma-separated, e.g. stale,expired,over-privileged,invalid.
+    /// comma-separated, e.g. stale,expired,over-privileged,invalid. A listed kind fails
+    /// whatever its attention (a gentle "incomplete" prompt too); `action` fails on any
+    /// finding that needs action (the review's headline). Provider facts (Postman keys'
+    /// full access) are no findings and never fail.
     #[arg(long)]
     pub fail_on: Option<String>,
 }
@@ -106,9 +122,22 @@ pub async fn findings(inv: &Inventory, a: FindingsArgs) -> anyhow::Result<ExitCo
         Some(FindingsCommand::Ack {
             key,
             kind,
+            bulk_kind,
+            provider,
+            environment,
             reason,
             until,
-        }) => acknowledge(inv, &key, &kind, reason, until).await,
+        }) => match (key, kind, bulk_kind) {
+            (Some(key), Some(kind), None) => acknowledge(inv, &key, &kind, reason, until).await,
+            (None, None, Some(kind)) => {
+                acknowledge_bulk(inv, &kind, provider, environment, reason, until).await
+            }
+            _ => Err(Error::invalid(
+                "ack",
+                "give KEY KIND for one key, or --kind KIND (with --provider / --env) for many",
+            )
+            .into()),
+        },
         Some(FindingsCommand::Unack { key, kind }) => {
             let kind = FindingKind::parse_list(&kind).map_err(Error::from)?;
             let [kind] = kind.as_slice() else {
@@ -149,6 +178,60 @@ async fn subject(inv: &Inventory, reference: &str) -> anyhow::Result<String> {
     }
 }
 
+fn parse_until(until: Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+    until
+        .map(|u| {
+            parse_date(&u).map_err(|reason| Error::InvalidInput {
+                field: "until",
+                reason,
+            })
+        })
+        .transpose()
+}
+
+async fn acknowledge_bulk(
+    inv: &Inventory,
+    kind: &str,
+    provider: Option<String>,
+    environment: Option<String>,
+    reason: String,
+    until: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let kinds = FindingKind::parse_list(kind).map_err(Error::from)?;
+    let [kind] = kinds.as_slice() else {
+        return Err(Error::invalid("kind", "give exactly one finding kind").into());
+    };
+    let scope = match (&provider, &environment) {
+        (Some(p), Some(e)) => format!(" on {} keys in {}", clean(p, 32), clean(e, 32)),
+        (Some(p), None) => format!(" on {} keys", clean(p, 32)),
+        (None, Some(e)) => format!(" on keys in {}", clean(e, 32)),
+        (None, None) => String::new(),
+    };
+    let acks = inv
+        .acknowledge_findings(BulkAcknowledgeRequest {
+            kind: *kind,
+            provider,
+            environment,
+            reason,
+            until: parse_until(until)?,
+        })
+        .await?;
+    match acks.first() {
+        None => println!(
+            "No open {} finding{scope}: nothing acknowledged.",
+            kind.label()
+        ),
+        Some(first) => println!(
+            "Acknowledged {} {} finding{}{scope} until {}.",
+            acks.len(),
+            kind.label(),
+            if acks.len() == 1 { "" } else { "s" },
+            first.until.format("%Y-%m-%d")
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn acknowledge(
     inv: &Inventory,
     key: &str,
@@ -160,14 +243,7 @@ async fn acknowledge(
     let [kind] = kinds.as_slice() else {
         return Err(Error::invalid("kind", "give exactly one finding kind").into());
     };
-    let until = until
-        .map(|u| {
-            parse_date(&u).map_err(|reason| Error::InvalidInput {
-                field: "until",
-                reason,
-            })
-        })
-        .transpose()?;
+    let until = parse_until(until)?;
     let ack = inv
         .acknowledge_finding(AcknowledgeRequest {
             subject: subject(inv, key).await?,
@@ -351,15 +427,25 @@ async fn policy(
 pub async fn review(inv: &Inventory, a: ReviewArgs) -> anyhow::Result<ExitCode> {
     let format = ReportFormat::parse(&a.format).map_err(Error::from)?;
     // Parse --fail-on before any work, so a typo fails fast instead of passing a CI gate.
-    let fail_on = match &a.fail_on {
+    let (fail_on, fail_on_action) = match &a.fail_on {
         Some(list) => {
-            let kinds = FindingKind::parse_list(list).map_err(Error::from)?;
-            if kinds.is_empty() {
+            let mut on_action = false;
+            let kinds: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|k| {
+                    let action = k.eq_ignore_ascii_case("action");
+                    on_action |= action;
+                    !action
+                })
+                .collect();
+            let kinds = FindingKind::parse_list(&kinds.join(",")).map_err(Error::from)?;
+            if kinds.is_empty() && !on_action {
                 return Err(Error::invalid("fail-on", "name at least one finding kind").into());
             }
-            kinds
+            (kinds, on_action)
         }
-        None => Vec::new(),
+        None => (Vec::new(), false),
     };
     let review = inv
         .review(&ReviewQuery {
@@ -379,9 +465,12 @@ pub async fn review(inv: &Inventory, a: ReviewArgs) -> anyhow::Result<ExitCode> 
                 )
             })?;
             eprintln!(
-                "Wrote the review ({} keys, {} open findings) to {}.",
+                "Wrote the review ({} keys; {} finding{} need{} action, {} more to note) to {}.",
                 review.key_count,
-                review.findings.len(),
+                review.action_count,
+                if review.action_count == 1 { "" } else { "s" },
+                if review.action_count == 1 { "s" } else { "" },
+                review.findings.len() - review.action_count,
                 clean(&path.display().to_string(), 200)
             );
         }
@@ -392,12 +481,16 @@ pub async fn review(inv: &Inventory, a: ReviewArgs) -> anyhow::Result<ExitCode> 
             }
         }
     }
-    if review.has_open(&fail_on) {
-        let hits: Vec<&str> = fail_on
+    let action_hit = fail_on_action && review.action_count > 0;
+    if review.has_open(&fail_on) || action_hit {
+        let mut hits: Vec<&str> = fail_on
             .iter()
             .filter(|k| review.findings.iter().any(|f| f.kind == **k))
             .map(|k| k.label())
             .collect();
+        if action_hit {
+            hits.push("action");
+        }
         eprintln!(
             "review: open findings of a kind listed in --fail-on: {}",
             hits.join(", ")

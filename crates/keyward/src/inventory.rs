@@ -26,6 +26,8 @@ pub const MAX_TAGS: usize = 32;
 /// The longest env var name Keyward generates.
 const MAX_ENV_VAR_LEN: usize = 128;
 const SETTING_CLIPBOARD_TIMEOUT: &str = "clipboard_timeout_secs";
+/// Who answers for keys Keyward files without one (synced keys, connections' admin keys).
+const SETTING_DEFAULT_OWNER: &str = "default_owner";
 
 /// What the user says about a key being added. `provider`/`kind` `None` = detect.
 #[derive(Debug, Clone, Default)]
@@ -743,6 +745,36 @@ impl Inventory {
         Ok(())
     }
 
+    /// The owner given to keys Keyward files itself when none is known (empty: none).
+    pub async fn default_owner(&self) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .setting(SETTING_DEFAULT_OWNER)
+            .await?
+            .filter(|o| !o.trim().is_empty()))
+    }
+
+    /// Sets (or, with `None` / blank, clears) the default owner.
+    pub async fn set_default_owner(&self, owner: Option<String>) -> Result<Option<String>> {
+        let owner = validate_owner(owner)?;
+        let event = self.audit(
+            AuditAction::SettingsChanged,
+            None,
+            match &owner {
+                Some(o) => format!("default owner: {o}"),
+                None => "default owner cleared".to_owned(),
+            },
+        );
+        self.store
+            .set_setting(
+                SETTING_DEFAULT_OWNER,
+                owner.as_deref().unwrap_or(""),
+                &event,
+            )
+            .await?;
+        Ok(owner)
+    }
+
     // ---- doctor ----
 
     pub async fn doctor(&self) -> Result<DoctorReport> {
@@ -1204,7 +1236,9 @@ pub(crate) fn prepare_record(
 
 mod findings;
 mod remote;
-pub use findings::{AcknowledgeRequest, FindingList, FindingQuery, ReviewQuery};
+pub use findings::{
+    AcknowledgeRequest, BulkAcknowledgeRequest, FindingList, FindingQuery, ReviewQuery,
+};
 pub use remote::{propose_environment, LinkCandidate, NewConnection, RemoteKey, VerifyResult};
 
 #[cfg(test)]

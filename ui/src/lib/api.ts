@@ -12,6 +12,8 @@ import { AppError, toAppError } from './errors';
 import type {
   AcknowledgeInput,
   AuditEventDto,
+  BulkAcknowledgeInput,
+  BulkAcknowledgedDto,
   ConnectionDto,
   CopyDto,
   DetectionDto,
@@ -119,6 +121,7 @@ export interface Commands {
   key_link_candidates: { args: { id: string; connection: string }; result: LinkCandidateDto[] };
   key_link: { args: { id: string; connection: string; remoteId: string | null }; result: KeyDto };
   key_unlink: { args: { id: string }; result: KeyDto };
+  findings_acknowledge: { args: { input: BulkAcknowledgeInput }; result: BulkAcknowledgedDto };
 }
 
 export type CommandName = keyof Commands;
@@ -222,6 +225,8 @@ export const api = {
   /** `remoteId`: the listed key chosen; `null`: the one that matches. */
   keyLink: (id: string, connection: string, remoteId: string | null) => call('key_link', { id, connection, remoteId }),
   keyUnlink: (id: string) => call('key_unlink', { id }),
+  /** Acknowledges one finding kind on every key of a provider and/or environment (audited per key). */
+  findingsAcknowledge: (input: BulkAcknowledgeInput) => call('findings_acknowledge', { input }),
 };
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */

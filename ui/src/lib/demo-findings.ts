@@ -28,6 +28,7 @@ function lineFor(policy: PolicyDto, env: string): EnvironmentPolicyDto {
 const finding = (code: string, severity: Finding['severity'], message: string, advice: string, excess: string[] = []): Finding => ({
   code,
   severity,
+  attention: code === 'incomplete' ? 'info' : 'action',
   message,
   advice,
   action: '',
@@ -98,5 +99,19 @@ export function demoReview(keys: readonly KeyDto[], policy: PolicyDto, now: numb
   }
   overdue.sort((a, b) => a.due_at.localeCompare(b.due_at));
   due_soon.sort((a, b) => a.due_at.localeCompare(b.due_at));
-  return { generated_at: new Date(now).toISOString(), total: keys.length, groups: [...groups.values()], overdue, due_soon, rotations, finding_counts: counts, keychain_checked: false };
+  const open = keys.flatMap((k) => k.findings.filter((f) => !f.acknowledged));
+  const action_count = open.filter((f) => f.attention === 'action').length;
+  return {
+    generated_at: new Date(now).toISOString(),
+    total: keys.length,
+    groups: [...groups.values()],
+    overdue,
+    due_soon,
+    rotations,
+    finding_counts: counts,
+    keychain_checked: false,
+    action_count,
+    quiet_count: open.length - action_count,
+    provider_facts: [],
+  };
 }

@@ -801,6 +801,18 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       window.open(url, '_blank', 'noopener,noreferrer');
       return null;
     },
+    findings_acknowledge: ({ input }) => {
+      let acknowledged = 0;
+      for (const key of keys) {
+        if (input.provider && key.provider !== input.provider) continue;
+        if (input.environment && key.environment !== input.environment) continue;
+        if (!withFindings(key).findings.some((f) => f.code === input.kind && !f.acknowledged)) continue;
+        acknowledge(acks, key, input.kind, input.reason, input.until ?? null);
+        record('finding_acknowledged', key, `${input.kind}: ${input.reason.trim()} (in bulk)`);
+        acknowledged++;
+      }
+      return { acknowledged, until: null };
+    },
     review_get: () => demoReview(keys.map(withFindings), policy, Date.now()),
     review_export: () => {
       throw new AppError('internal', 'The browser demo cannot write files.');

@@ -29,18 +29,30 @@ export function severityTone(severity: FindingSeverity | string): 'bad' | 'warn'
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
-/** Open findings first, then by severity (critical first); stable otherwise. */
+/** Open findings first, those that need action before quiet ones, then by severity (critical first); stable otherwise. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return findings
     .map((f, i) => ({ f, i }))
     .sort(
       (a, b) =>
         Number(isAcknowledged(a.f)) - Number(isAcknowledged(b.f)) ||
+        Number(!needsAction(a.f)) - Number(!needsAction(b.f)) ||
         (SEVERITY_RANK[a.f.severity] ?? 5) - (SEVERITY_RANK[b.f.severity] ?? 5) ||
         a.i - b.i,
     )
     .map(({ f }) => f);
 }
+
+/** Whether a finding needs action (a badge in the list); a core without attention: every one. */
+export function needsAction(finding: Pick<Finding, 'attention'>): boolean {
+  return (finding.attention ?? 'action') === 'action';
+}
+
+export const ATTENTION_LABELS: Record<string, string> = {
+  action: 'needs action',
+  warning: 'worth a look',
+  info: 'note',
+};
 
 export function isAcknowledged(finding: Finding): boolean {
   return finding.acknowledged != null;

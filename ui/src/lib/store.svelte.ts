@@ -9,7 +9,7 @@ import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, togg
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
-import type { AcknowledgeInput, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
+import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
 /** How often "Verify all" applies the progress messages that arrived meanwhile. */
@@ -388,6 +388,23 @@ export class AppStore {
       this.upsertKey(key);
       if (this.detailId === key.id) void this.openDetail(key.id);
       return key;
+    } catch (error) {
+      const e = toAppError(error);
+      this.react(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Acknowledges one finding kind on every key of a provider and/or environment, then reloads
+   * the list; rejects with the `AppError` (the form shows it).
+   */
+  async acknowledgeMany(input: BulkAcknowledgeInput): Promise<BulkAcknowledgedDto> {
+    try {
+      const done = await api.findingsAcknowledge(input);
+      await this.reloadKeys();
+      if (this.detailId) void this.openDetail(this.detailId);
+      return done;
     } catch (error) {
       const e = toAppError(error);
       this.react(e);

@@ -13,6 +13,8 @@ export interface Finding {
   /** The finding's kind (`FindingKind`); unknown kinds from a newer core still render. */
   code: string;
   severity: FindingSeverity;
+  /** Where it shows: `action` as a badge in the list; `warning` / `info` quietly in the detail. */
+  attention: FindingAttention;
   /** Why: the facts behind the finding. */
   message: string;
   /** What to do. */
@@ -23,6 +25,41 @@ export interface Finding {
   excess_scopes: string[];
   /** Set while an acknowledgement is in force (expired ones are dropped by the backend). */
   acknowledged: AcknowledgementDto | null;
+}
+
+export type FindingAttention = 'action' | 'warning' | 'info';
+
+/** True of every key of a provider's kind and not changeable per key; said once on the provider. */
+export interface ProviderFactDto {
+  kind: string;
+  kind_name: string;
+  fact: string;
+  advice: string;
+}
+
+/** A provider fact in the review, with how many keys it concerns. */
+export interface ReviewProviderFactDto {
+  provider: string;
+  provider_name: string;
+  key_kind: string;
+  key_kind_name: string;
+  keys: number;
+  fact: string;
+  advice: string;
+}
+
+/** One finding kind acknowledged on every key of a provider and/or environment. */
+export interface BulkAcknowledgeInput {
+  kind: string;
+  provider?: string | null;
+  environment?: string | null;
+  reason: string;
+  until?: string | null;
+}
+
+export interface BulkAcknowledgedDto {
+  acknowledged: number;
+  until: string | null;
 }
 
 export type KeyUsage = 'server' | 'web' | 'mobile' | 'desktop' | 'ci' | 'local';
@@ -235,6 +272,8 @@ export interface ProviderDto {
   /** Hosted regions; empty or absent: one global API. */
   regions?: RegionDto[];
   custom: boolean;
+  /** Facts of the provider's kinds (e.g. no scopes: full access), shown once here. */
+  facts?: ProviderFactDto[];
 }
 
 export interface EnvironmentDto {
@@ -246,12 +285,16 @@ export interface SettingsDto {
   clipboard_timeout_secs: number;
   environments: EnvironmentDto[];
   data_dir: string;
+  /** Owner of keys Keyward files without one (synced, created); null: not set. */
+  default_owner?: string | null;
 }
 
 export interface SettingsPatch {
   clipboard_timeout_secs?: number;
   /** Ordered names. */
   environments?: string[];
+  /** Empty: clear it. */
+  default_owner?: string;
 }
 
 export type KeychainState = 'ok' | 'unavailable' | 'slow' | 'locked' | 'denied' | 'error';
@@ -475,6 +518,8 @@ export interface CreateKeyInput {
   scopes: string[];
   /** Guided only: the pasted value, from the password field. */
   secret: string | null;
+  /** Who answers for the key; empty or absent: the default owner setting. */
+  owner?: string | null;
 }
 
 export interface CreatedKeyDto {
@@ -673,6 +718,11 @@ export interface ReviewDto {
   finding_counts: Partial<Record<string, number>>;
   /** Whether the keychain could be listed (orphan findings need it). */
   keychain_checked: boolean;
+  /** Open findings that need action: the headline. */
+  action_count: number;
+  /** Open findings shown quietly (warning, info). */
+  quiet_count: number;
+  provider_facts: ReviewProviderFactDto[];
 }
 
 export type ReviewFormat = 'csv' | 'json' | 'md' | 'html';

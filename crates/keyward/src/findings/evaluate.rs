@@ -1,8 +1,10 @@
 //! The rules: records + policy + now (+ keychain listing) → findings.
 
+use super::attention::{attention_of, unscoped_provider_kind};
 use super::rules::{client_exposure, match_purpose, over_privilege, Excess};
 use super::{
-    Acknowledgement, Finding, FindingKind, FindingPolicy, FixAction, KeychainSnapshot, Severity,
+    Acknowledgement, Attention, Finding, FindingKind, FindingPolicy, FixAction, KeychainSnapshot,
+    Severity,
 };
 use crate::model::{KeyRecord, KeyStatus};
 use crate::providers::{self, PurposeProfile};
@@ -40,6 +42,7 @@ fn finding(
         owner: record.owner.clone(),
         kind,
         severity,
+        attention: Attention::Action,
         reason: String::new(),
         fix: String::new(),
         action,
@@ -204,9 +207,14 @@ pub fn evaluate(
             out.push(f);
         }
 
-        // over-privileged
+        // over-privileged; a provider without a narrower kind (Postman) is a fact about the
+        // provider, said once by `provider_facts`, not a finding on every key.
         if settled {
-            if let (Some(p), Some(k)) = (profile, kind) {
+            let judged = match (profile, kind) {
+                (Some(p), Some(k)) if !unscoped_provider_kind(p, k) => Some((p, k)),
+                _ => None,
+            };
+            if let Some((p, k)) = judged {
                 let purpose = *purposes
                     .entry((p.id, r.purpose.as_str()))
                     .or_insert_with(|| match_purpose(p, &r.purpose));
@@ -331,6 +339,7 @@ pub fn evaluate(
                 owner: None,
                 kind: FindingKind::Orphaned,
                 severity: Severity::Low,
+                attention: Attention::Action,
                 reason: "The keychain holds a Keyward entry that no key record refers to.".into(),
                 fix: "If you know which key it is, add it again; otherwise delete the entry (Seahorse, or \
                       `secret-tool clear service dev.keyward.app username <account>`)."
@@ -344,6 +353,9 @@ pub fn evaluate(
                 acknowledgement: None,
             });
         }
+    }
+    for f in &mut out {
+        f.attention = attention_of(f);
     }
     out
 }

@@ -9,6 +9,7 @@
 //! Nothing here ever sees a secret: records hold metadata, the keychain snapshot holds
 //! account names (key ids).
 
+mod attention;
 mod evaluate;
 pub mod policy;
 pub mod report;
@@ -23,6 +24,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use uuid::Uuid;
 
+pub use attention::{
+    attention_of, facts_of, provider_facts, unscoped_fact, unscoped_provider_kind, ProviderFact,
+};
 pub use evaluate::{apply_acknowledgements, evaluate, rotation_due_at};
 pub use policy::{EnvironmentPolicy, FindingPolicy};
 pub use report::{render, ReportFormat};
@@ -142,6 +146,39 @@ impl Severity {
     }
 }
 
+/// What a finding asks of the user, which decides where it is shown: `Action` findings are
+/// the list's badges and the review's headline; `Warning` and `Info` are shown quietly (the
+/// key's detail, the review's lower section). Orthogonal to [`Severity`] (how bad): a low
+/// severity can still need action, and `--fail-on` names kinds whatever their attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attention {
+    /// A gentle prompt (fill in an owner).
+    Info,
+    /// Worth a look when reviewing; nothing breaks if it waits.
+    Warning,
+    /// Needs doing: something is broken, due, or exposed.
+    Action,
+}
+
+impl Attention {
+    pub const ALL: [Attention; 3] = [Attention::Info, Attention::Warning, Attention::Action];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attention::Info => "info",
+            Attention::Warning => "warning",
+            Attention::Action => "action",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Attention> {
+        Attention::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
 /// The one-click fix the window offers for a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -189,6 +226,8 @@ pub struct Finding {
     pub owner: Option<String>,
     pub kind: FindingKind,
     pub severity: Severity,
+    /// Where it is shown: see [`Attention`].
+    pub attention: Attention,
     /// Why, in one or two sentences.
     pub reason: String,
     /// What to do, in one or two sentences.

@@ -197,7 +197,7 @@ pub fn render_markdown(review: &Review) -> String {
     line(
         &mut o,
         format!(
-            "Generated {}{}. {} keys: {} ok, {} due soon, {} overdue; {} open findings, {} acknowledged.",
+            "Generated {}{}. {} keys: {} ok, {} due soon, {} overdue. {} finding{} need{} action; {} more to note, {} acknowledged.",
             review.generated_at.format("%Y-%m-%d %H:%M UTC"),
             review
                 .environment
@@ -208,7 +208,10 @@ pub fn render_markdown(review: &Review) -> String {
             review.ok,
             review.due_soon_count,
             review.overdue_count,
-            review.findings.len(),
+            review.action_count,
+            if review.action_count == 1 { "" } else { "s" },
+            if review.action_count == 1 { "s" } else { "" },
+            review.findings.len() - review.action_count,
             review.acknowledged.len()
         ),
     );
@@ -306,26 +309,36 @@ pub fn render_markdown(review: &Review) -> String {
     for t in &review.trend {
         line(&mut o, format!("| {} | {} |", t.week_start, t.rotations));
     }
-    line(&mut o, "\n## Findings\n".into());
-    if review.findings.is_empty() {
-        line(&mut o, "None open.".into());
+    let (action, quiet) = review.split_by_attention();
+    line(&mut o, format!("\n## {ACTION_TITLE}\n"));
+    if action.is_empty() {
+        line(&mut o, "None.".into());
     } else {
+        findings_table_md(&mut o, &action);
+    }
+    if !quiet.is_empty() {
+        line(&mut o, format!("\n## {QUIET_TITLE}\n"));
+        line(&mut o, format!("{QUIET_NOTE}\n"));
+        findings_table_md(&mut o, &quiet);
+    }
+    if !review.provider_facts.is_empty() {
+        line(&mut o, format!("\n## {FACTS_TITLE}\n"));
+        line(&mut o, format!("{FACTS_NOTE}\n"));
         line(
             &mut o,
-            "| severity | finding | key | owner | why | what to do |".into(),
+            "| provider | kind | keys | fact | what you can do |".into(),
         );
-        line(&mut o, "|---|---|---|---|---|---|".into());
-        for f in &review.findings {
+        line(&mut o, "|---|---|---:|---|---|".into());
+        for p in &review.provider_facts {
             line(
                 &mut o,
                 format!(
-                    "| {} | {} | {} | {} | {} | {} |",
-                    f.severity.as_str(),
-                    f.kind.label(),
-                    md(&finding_subject(f)),
-                    md(f.owner.as_deref().unwrap_or("—")),
-                    md(&with_scopes(f)),
-                    md(&f.fix)
+                    "| {} | {} | {} | {} | {} |",
+                    md(&p.provider_name),
+                    md(&p.key_kind_name),
+                    p.keys,
+                    md(&p.fact),
+                    md(&p.advice)
                 ),
             );
         }
@@ -351,6 +364,34 @@ pub fn render_markdown(review: &Review) -> String {
         }
     }
     o
+}
+
+const ACTION_TITLE: &str = "Needs action";
+const QUIET_TITLE: &str = "Also noted";
+const QUIET_NOTE: &str = "Worth a look when there is time (warning), or a gentle prompt (info); nothing here is broken or due.";
+const FACTS_TITLE: &str = "Provider facts";
+const FACTS_NOTE: &str =
+    "True of every key of these kinds and not something a key's owner can change, so said once here instead of on each key.";
+
+fn findings_table_md(o: &mut String, findings: &[&Finding]) {
+    o.push_str(
+        "| severity | finding | key | owner | why | what to do |\n|---|---|---|---|---|---|\n",
+    );
+    for f in findings {
+        o.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            if f.attention == super::Attention::Action {
+                f.severity.as_str()
+            } else {
+                f.attention.as_str()
+            },
+            f.kind.label(),
+            md(&finding_subject(f)),
+            md(f.owner.as_deref().unwrap_or("—")),
+            md(&with_scopes(f)),
+            md(&f.fix)
+        ));
+    }
 }
 
 const ADMIN_TITLE: &str = "Connection admin keys";
@@ -389,13 +430,14 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;p
 th{background:#f5f7fa;font-weight:600}td.n,th.n{text-align:right}.muted{color:#5f6b7a}\
 .sev{display:inline-block;border-radius:.6rem;padding:0 .5rem;font-size:.8rem;font-weight:600}\
 .sev-critical{background:#7a0916;color:#fff}.sev-high{background:#d6333f;color:#fff}.sev-medium{background:#f1a33b;color:#1d232b}\
-.sev-low{background:#dbe7f5;color:#1d232b}.sev-info{background:#eceff3;color:#1d232b}\
+.sev-low{background:#dbe7f5;color:#1d232b}.sev-info{background:#eceff3;color:#1d232b}.sev-warning{background:#fdf0d5;color:#1d232b}\
 .summary{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}.summary div{background:#f5f7fa;border-radius:.5rem;padding:.6rem 1rem}\
 .summary b{display:block;font-size:1.4rem}.admin{display:inline-block;margin-left:.4rem;border-radius:.6rem;padding:0 .45rem;font-size:.75rem;font-weight:600;background:#5b2a86;color:#fff}.bar{fill:#3b6fd4}.axis{fill:#5f6b7a;font-size:10px}\
 @media print{body{margin:0}}";
 
 /// A self-contained HTML page: inline CSS and SVG, no scripts, no external resources.
 pub fn render_html(review: &Review) -> String {
+    let (action, quiet) = review.split_by_attention();
     let page: Markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -419,7 +461,8 @@ pub fn render_html(review: &Review) -> String {
                     div { b { (review.ok) } "ok" }
                     div { b { (review.due_soon_count) } "due soon" }
                     div { b { (review.overdue_count) } "overdue" }
-                    div { b { (review.findings.len()) } "open findings" }
+                    div data-testid="review-needs-action" { b { (review.action_count) } "need action" }
+                div { b { (review.findings.len() - review.action_count) } "more to note" }
                     div { b { (review.acknowledged.len()) } "acknowledged" }
                 }
                 h2 { "By environment and provider" }
@@ -474,22 +517,19 @@ pub fn render_html(review: &Review) -> String {
                         tbody { @for r in &review.recent_rotations { tr { td { (day(r.at)) } td { (r.name) } td { (r.environment) } td { (r.provider) } } } }
                     }
                 }
-                h2 { "Findings" }
-                @if review.findings.is_empty() { p.muted { "None open." } } @else {
+                h2 { (ACTION_TITLE) }
+                @if action.is_empty() { p.muted { "None." } } @else { (findings_table_html(&action)) }
+                @if !quiet.is_empty() {
+                    h2 { (QUIET_TITLE) }
+                    p.muted { (QUIET_NOTE) }
+                    (findings_table_html(&quiet))
+                }
+                @if !review.provider_facts.is_empty() {
+                    h2 { (FACTS_TITLE) }
+                    p.muted { (FACTS_NOTE) }
                     table {
-                        thead { tr { th { "Severity" } th { "Finding" } th { "Key" } th { "Owner" } th { "Why" } th { "What to do" } } }
-                        tbody {
-                            @for f in &review.findings {
-                                tr {
-                                    td { span class={ "sev sev-" (f.severity.as_str()) } { (f.severity.as_str()) } }
-                                    td { (f.kind.label()) }
-                                    td { (finding_subject(f)) }
-                                    td { (f.owner.as_deref().unwrap_or("—")) }
-                                    td { (f.reason) @if !f.excess_scopes.is_empty() { br; span.muted { "Excess: " (f.excess_scopes.join(", ")) } } }
-                                    td { (f.fix) }
-                                }
-                            }
-                        }
+                        thead { tr { th { "Provider" } th { "Kind" } th.n { "Keys" } th { "Fact" } th { "What you can do" } } }
+                        tbody { @for p in &review.provider_facts { tr { td { (p.provider_name) } td { (p.key_kind_name) } td.n { (p.keys) } td { (p.fact) } td { (p.advice) } } } }
                     }
                 }
                 @if !review.acknowledged.is_empty() {
@@ -509,6 +549,27 @@ pub fn render_html(review: &Review) -> String {
         }
     };
     page.into_string()
+}
+
+fn findings_table_html(findings: &[&Finding]) -> Markup {
+    html! {
+        table {
+            thead { tr { th { "Severity" } th { "Finding" } th { "Key" } th { "Owner" } th { "Why" } th { "What to do" } } }
+            tbody {
+                @for f in findings {
+                    @let tag = if f.attention == super::Attention::Action { f.severity.as_str() } else { f.attention.as_str() };
+                    tr {
+                        td { span class={ "sev sev-" (tag) } { (tag) } }
+                        td { (f.kind.label()) }
+                        td { (finding_subject(f)) }
+                        td { (f.owner.as_deref().unwrap_or("—")) }
+                        td { (f.reason) @if !f.excess_scopes.is_empty() { br; span.muted { "Excess: " (f.excess_scopes.join(", ")) } } }
+                        td { (f.fix) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Bar chart of rotations per week as inline SVG (numbers only, nothing user-supplied).

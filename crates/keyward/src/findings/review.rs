@@ -2,7 +2,10 @@
 //! soon (with owners and due dates), the trend of recent rotations, and the findings.
 //! A pure function of records, findings, policy, "now" and the rotation history.
 
-use super::{rotation_due_at, Finding, FindingKind, FindingPolicy, Severity};
+use super::{
+    provider_facts, rotation_due_at, Attention, Finding, FindingKind, FindingPolicy, ProviderFact,
+    Severity,
+};
 use crate::model::{KeyRecord, KeyRole, KeyStatus};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,6 +70,8 @@ pub struct ReviewKey {
     pub acknowledged: Vec<FindingKind>,
     /// Worst severity among open findings.
     pub worst_severity: Option<Severity>,
+    /// Open finding kinds that need action (a subset of `findings`).
+    pub needs_action: Vec<FindingKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +95,8 @@ pub struct ReviewGroup {
     pub overdue: usize,
     /// Open findings on the group's keys.
     pub findings: usize,
+    /// Of `findings`, how many need action ([`Attention::Action`]).
+    pub needs_action: usize,
 }
 
 /// A key in the overdue or due-soon list.
@@ -154,8 +161,12 @@ pub struct Review {
     pub recent_rotations: Vec<RotationItem>,
     /// Every finding kind, with open and acknowledged counts.
     pub finding_counts: Vec<KindCount>,
-    /// Open findings, worst first.
+    /// Open findings that need action ([`Attention::Action`]): the review's headline.
+    pub action_count: usize,
+    /// Open findings, those that need action first, then worst first.
     pub findings: Vec<Finding>,
+    /// Facts of providers whose keys cannot be narrowed (said once, not on every key).
+    pub provider_facts: Vec<ProviderFact>,
     /// Findings covered by a live acknowledgement.
     pub acknowledged: Vec<Finding>,
     pub keys: Vec<ReviewKey>,
@@ -165,6 +176,13 @@ impl Review {
     /// Whether an open finding of one of `kinds` exists (for `--fail-on`).
     pub fn has_open(&self, kinds: &[FindingKind]) -> bool {
         self.findings.iter().any(|f| kinds.contains(&f.kind))
+    }
+
+    /// Open findings that need action, then the rest (shown quietly).
+    pub fn split_by_attention(&self) -> (Vec<&Finding>, Vec<&Finding>) {
+        self.findings
+            .iter()
+            .partition(|f| f.attention == Attention::Action)
     }
 
     /// The connection admin keys, listed apart in every report.
@@ -180,8 +198,13 @@ impl Review {
     }
 }
 
-/// Per key: open kinds, acknowledged kinds, worst open severity.
-type KeyFindings = (Vec<FindingKind>, Vec<FindingKind>, Option<Severity>);
+/// Per key: open kinds, acknowledged kinds, worst open severity, kinds that need action.
+type KeyFindings = (
+    Vec<FindingKind>,
+    Vec<FindingKind>,
+    Option<Severity>,
+    Vec<FindingKind>,
+);
 
 fn week_start(at: DateTime<Utc>) -> NaiveDate {
     let d = at.date_naive();
@@ -208,6 +231,9 @@ pub fn build_review(
             } else {
                 entry.0.push(f.kind);
                 entry.2 = entry.2.max(Some(f.severity));
+                if f.attention == Attention::Action {
+                    entry.3.push(f.kind);
+                }
             }
         }
     }
@@ -232,7 +258,7 @@ pub fn build_review(
         } else {
             RotationState::Ok
         };
-        let (open, acked, worst) = by_key.remove(&r.id).unwrap_or_default();
+        let (open, acked, worst, action) = by_key.remove(&r.id).unwrap_or_default();
         let index = *group_index
             .entry((r.environment.clone(), r.provider.clone()))
             .or_insert_with(|| {
@@ -246,6 +272,7 @@ pub fn build_review(
                     due_soon: 0,
                     overdue: 0,
                     findings: 0,
+                    needs_action: 0,
                 });
                 groups.len() - 1
             });
@@ -268,6 +295,7 @@ pub fn build_review(
             RotationState::Retired => {}
         }
         group.findings += open.len();
+        group.needs_action += action.len();
         if matches!(state, RotationState::Overdue | RotationState::DueSoon) {
             let item = DueItem {
                 key_id: r.id,
@@ -307,6 +335,7 @@ pub fn build_review(
             findings: open,
             acknowledged: acked,
             worst_severity: worst,
+            needs_action: action,
         });
     }
     let env_order: Vec<&str> = {
@@ -369,8 +398,9 @@ pub fn build_review(
     let (mut acknowledged, mut open): (Vec<Finding>, Vec<Finding>) =
         findings.iter().cloned().partition(Finding::is_acknowledged);
     let order = |a: &Finding, b: &Finding| {
-        b.severity
-            .cmp(&a.severity)
+        b.attention
+            .cmp(&a.attention)
+            .then_with(|| b.severity.cmp(&a.severity))
             .then_with(|| a.kind.cmp(&b.kind))
             .then_with(|| a.environment.cmp(&b.environment))
             .then_with(|| a.key_name.cmp(&b.key_name))
@@ -401,7 +431,12 @@ pub fn build_review(
         trend,
         recent_rotations: history,
         finding_counts,
+        action_count: open
+            .iter()
+            .filter(|f| f.attention == Attention::Action)
+            .count(),
         findings: open,
+        provider_facts: provider_facts(records),
         acknowledged,
         keys,
     }

@@ -371,7 +371,8 @@ fn over_privileged_per_provider_rule() {
             kind: "api_key",
             purpose: "run collections in CI",
             scopes: &[],
-            expect: Some((Severity::Low, &["full access of the user"], None)),
+            // A fact of the provider, said once (provider_facts), not on each key.
+            expect: None,
             not_excess: &[],
         },
         PrivilegeCase {
@@ -380,7 +381,8 @@ fn over_privileged_per_provider_rule() {
             kind: "api_key",
             purpose: "",
             scopes: &[],
-            expect: Some((Severity::Low, &["full access of the user"], None)),
+            // A fact of the provider, said once (provider_facts), not on each key.
+            expect: None,
             not_excess: &[],
         },
         PrivilegeCase {
@@ -720,7 +722,8 @@ fn incomplete_without_owner_or_purpose() {
 
 #[test]
 fn acknowledgements_hide_until_they_lapse() {
-    let mut r = record("postman", "api_key", "prod");
+    let mut r = record("cloudflare", "global_api_key", "prod");
+    r.purpose = "purge cache".into();
     r.owner = None;
     let found = evaluate(&[r.clone()], &FindingPolicy::default(), now(), None);
     let ack = |kind, until| Acknowledgement {
@@ -1100,4 +1103,182 @@ fn review_lists_connection_admin_keys_apart_in_every_format() {
     let html = report::render_html(&review);
     assert!(html.contains("<h2>Connection admin keys</h2>"));
     assert!(html.contains("<span class=\"admin\">admin</span>"));
+}
+
+#[test]
+fn attention_by_kind_and_context() {
+    // Incomplete is a gentle prompt, never an action.
+    let mut r = record("sendgrid", "api_key", "prod");
+    r.owner = None;
+    assert_eq!(
+        only(&r, FindingKind::Incomplete).unwrap().attention,
+        Attention::Info
+    );
+
+    // Broken, expired, due: action.
+    let mut r = record("postmark", "server_token", "prod");
+    r.status = KeyStatus::Invalid;
+    r.created_at = ago(200);
+    r.expires_at = Some(ago(1));
+    for kind in [
+        FindingKind::Invalid,
+        FindingKind::Stale,
+        FindingKind::Expired,
+    ] {
+        assert_eq!(
+            only(&r, kind).unwrap().attention,
+            Attention::Action,
+            "{kind:?}"
+        );
+    }
+    let mut r = record("postmark", "server_token", "prod");
+    r.expires_at = Some(now() + Duration::days(3));
+    assert_eq!(
+        only(&r, FindingKind::Expiring).unwrap().attention,
+        Attention::Action
+    );
+
+    // Unused: a warning.
+    let mut r = record("postmark", "server_token", "prod");
+    r.last_used_at = Some(ago(60));
+    assert_eq!(
+        only(&r, FindingKind::Unused).unwrap().attention,
+        Attention::Warning
+    );
+
+    // Over-privilege: high = action (write/wildcard for a read purpose), medium = warning.
+    let mut high = record("cloudflare", "account_token", "prod");
+    high.purpose = "read analytics".into();
+    high.scopes = vec![
+        "Analytics Read".into(),
+        "DNS Write".into(),
+        "resource:com.cloudflare.api.account.zone.*".into(),
+    ];
+    let f = only(&high, FindingKind::OverPrivileged).unwrap();
+    assert_eq!(
+        (f.severity, f.attention),
+        (Severity::High, Attention::Action)
+    );
+    let mut medium = record("sendgrid", "api_key", "prod");
+    medium.purpose = "send email".into();
+    medium.scopes = vec!["mail.send".into(), "stats.read".into()];
+    let f = only(&medium, FindingKind::OverPrivileged).unwrap();
+    assert_eq!(
+        (f.severity, f.attention),
+        (Severity::Medium, Attention::Warning)
+    );
+
+    // Reuse: across environments = action, within one = warning.
+    let a = record("postmark", "server_token", "prod");
+    let mut b = record("postmark", "server_token", "dev");
+    b.fingerprint = a.fingerprint.clone();
+    let mut c = record("postmark", "server_token", "prod");
+    c.fingerprint = a.fingerprint.clone();
+    let found = evaluate(&[a.clone(), b], &FindingPolicy::default(), now(), None);
+    assert!(found
+        .iter()
+        .filter(|f| f.kind == FindingKind::Reused)
+        .all(|f| f.attention == Attention::Action));
+    let found = evaluate(&[a, c], &FindingPolicy::default(), now(), None);
+    assert!(found
+        .iter()
+        .filter(|f| f.kind == FindingKind::Reused)
+        .all(|f| f.attention == Attention::Warning));
+
+    // Orphans: a record without its value = action; a stray keychain entry = warning.
+    let r = record("postmark", "server_token", "prod");
+    let snapshot = KeychainSnapshot::new(["stray-entry".to_owned()]);
+    let found = evaluate(&[r], &FindingPolicy::default(), now(), Some(&snapshot));
+    let orphans: Vec<(bool, Attention)> = found
+        .iter()
+        .filter(|f| f.kind == FindingKind::Orphaned)
+        .map(|f| (f.key_id.is_some(), f.attention))
+        .collect();
+    assert_eq!(
+        orphans,
+        vec![(true, Attention::Action), (false, Attention::Warning)]
+    );
+}
+
+#[test]
+fn unscoped_providers_are_a_fact_said_once_not_a_finding_per_key() {
+    let postman = crate::providers::profile("postman").unwrap();
+    let postman_key = postman.kind("api_key").unwrap();
+    assert!(unscoped_provider_kind(postman, postman_key));
+    // A provider with a narrower kind is not: the global key can be replaced by a token.
+    let cloudflare = crate::providers::profile("cloudflare").unwrap();
+    assert!(!unscoped_provider_kind(
+        cloudflare,
+        cloudflare.kind("global_api_key").unwrap()
+    ));
+
+    let keys: Vec<KeyRecord> = (0..5)
+        .map(|i| {
+            let mut r = record(
+                "postman",
+                "api_key",
+                if i % 2 == 0 { "prod" } else { "dev" },
+            );
+            r.purpose = "run collections in CI".into();
+            r
+        })
+        .chain([record("cloudflare", "global_api_key", "prod")])
+        .collect();
+    let found = evaluate(&keys, &FindingPolicy::default(), now(), None);
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.provider == "postman" && f.kind == FindingKind::OverPrivileged),
+        "no over-privileged finding on Postman keys"
+    );
+    assert!(found
+        .iter()
+        .any(|f| f.provider == "cloudflare" && f.kind == FindingKind::OverPrivileged));
+
+    let facts = provider_facts(&keys);
+    assert_eq!(facts.len(), 1, "{facts:?}");
+    assert_eq!((facts[0].provider.as_str(), facts[0].keys), ("postman", 5));
+    assert!(facts[0].fact.contains("full access"), "{}", facts[0].fact);
+
+    // Revoked keys do not count; the review carries the facts once, in every format.
+    let review = build_review(&keys, &found, &FindingPolicy::default(), now(), &[]);
+    assert_eq!(review.provider_facts, facts);
+    let md = report::render_markdown(&review);
+    assert_eq!(
+        md.matches("carries its user's full access").count(),
+        1,
+        "{md}"
+    );
+    assert!(report::render_html(&review).contains("Provider facts"));
+}
+
+#[test]
+fn review_headline_counts_what_needs_action_and_lists_the_rest_quietly() {
+    let mut incomplete = record("postmark", "server_token", "prod");
+    incomplete.owner = None;
+    incomplete.name = "noowner".into();
+    let mut stale = record("postmark", "server_token", "prod");
+    stale.created_at = ago(120);
+    stale.name = "oldtoken".into();
+    let keys = vec![incomplete, stale];
+    let found = evaluate(&keys, &FindingPolicy::default(), now(), None);
+    let review = build_review(&keys, &found, &FindingPolicy::default(), now(), &[]);
+    assert_eq!(review.action_count, 1);
+    assert_eq!(review.findings.len(), 2);
+    assert_eq!(review.findings[0].kind, FindingKind::Stale, "action first");
+    let old = review.keys.iter().find(|k| k.name == "oldtoken").unwrap();
+    assert_eq!(old.needs_action, vec![FindingKind::Stale]);
+    let md = report::render_markdown(&review);
+    assert!(
+        md.contains("1 finding needs action; 1 more to note"),
+        "{md}"
+    );
+    let action = md.find("## Needs action").unwrap();
+    let quiet = md.find("## Also noted").unwrap();
+    let stale_at = action + md[action..].find("oldtoken").unwrap();
+    let incomplete_at = md.rfind("noowner").unwrap();
+    assert!(
+        action < stale_at && stale_at < quiet && quiet < incomplete_at,
+        "{md}"
+    );
 }

@@ -56,10 +56,46 @@ pub struct AcknowledgeRequest {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// "We know about these": every open finding of one kind on the keys of a provider and/or
+/// an environment, acknowledged at once with one reason and end date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkAcknowledgeRequest {
+    pub kind: FindingKind,
+    /// Only keys of this provider (id, e.g. `postman`); `None` = every provider.
+    pub provider: Option<String>,
+    /// Only keys in this environment; `None` = every environment.
+    pub environment: Option<String>,
+    pub reason: String,
+    pub until: Option<DateTime<Utc>>,
+}
+
 /// Which review to build.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReviewQuery {
     pub environment: Option<String>,
+}
+
+/// A validated acknowledgement reason and end date (default 90 days, at most a year).
+fn ack_terms(
+    reason: &str,
+    until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>)> {
+    let reason = validate_text("reason", reason, MAX_ACK_REASON_LEN, true)?;
+    let until = until.unwrap_or(now + Duration::days(DEFAULT_ACK_DAYS));
+    if until <= now {
+        return Err(Error::invalid(
+            "until",
+            "lies in the past; give a future date",
+        ));
+    }
+    if until > now + Duration::days(MAX_ACK_DAYS) {
+        return Err(Error::invalid(
+            "until",
+            format!("is more than {MAX_ACK_DAYS} days away; acknowledge for at most a year"),
+        ));
+    }
+    Ok((reason, until))
 }
 
 impl Inventory {
@@ -207,20 +243,7 @@ impl Inventory {
     /// acknowledgement of the same. Audited with the reason and the end date.
     pub async fn acknowledge_finding(&self, req: AcknowledgeRequest) -> Result<Acknowledgement> {
         let now = Utc::now();
-        let reason = validate_text("reason", &req.reason, MAX_ACK_REASON_LEN, true)?;
-        let until = req.until.unwrap_or(now + Duration::days(DEFAULT_ACK_DAYS));
-        if until <= now {
-            return Err(Error::invalid(
-                "until",
-                "lies in the past; give a future date",
-            ));
-        }
-        if until > now + Duration::days(MAX_ACK_DAYS) {
-            return Err(Error::invalid(
-                "until",
-                format!("is more than {MAX_ACK_DAYS} days away; acknowledge for at most a year"),
-            ));
-        }
+        let (reason, until) = ack_terms(&req.reason, req.until, now)?;
         let subject = req.subject.trim().to_ascii_lowercase();
         let key = match Uuid::parse_str(&subject) {
             Ok(id) => self.store.get_key(id).await?,
@@ -259,6 +282,69 @@ impl Inventory {
         self.store.upsert_acknowledgement(&ack, &event).await?;
         tracing::info!(subject = %ack.subject, kind = ack.kind.as_str(), "finding acknowledged");
         Ok(ack)
+    }
+
+    /// Acknowledges every open (unacknowledged) finding of `req.kind` on the keys of
+    /// `req.provider` and/or `req.environment`, in one transaction, one audit event per key.
+    /// Only findings open now: a key added later is judged afresh. Returns what was
+    /// acknowledged (empty when nothing matched).
+    pub async fn acknowledge_findings(
+        &self,
+        req: BulkAcknowledgeRequest,
+    ) -> Result<Vec<Acknowledgement>> {
+        let now = Utc::now();
+        let (reason, until) = ack_terms(&req.reason, req.until, now)?;
+        let provider = req
+            .provider
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        let environment = req
+            .environment
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty());
+        let (records, found, _, _) = self.all_findings(now).await?;
+        let by_id: std::collections::HashMap<Uuid, &KeyRecord> =
+            records.iter().map(|r| (r.id, r)).collect();
+        let mut acks = Vec::new();
+        for f in found.iter().filter(|f| {
+            f.kind == req.kind
+                && !f.is_acknowledged()
+                && provider.is_none_or(|p| f.provider.eq_ignore_ascii_case(p))
+                && environment.is_none_or(|e| f.environment == e)
+        }) {
+            // Keychain entries without a record belong to no provider or environment.
+            let Some(key) = f.key_id.and_then(|id| by_id.get(&id)) else {
+                continue;
+            };
+            let ack = Acknowledgement {
+                subject: key.id.to_string(),
+                kind: req.kind,
+                reason: reason.clone(),
+                acknowledged_by: self.actor.clone(),
+                acknowledged_at: now,
+                until,
+            };
+            let event = self.audit(
+                AuditAction::FindingAcknowledged,
+                Some(key),
+                format!(
+                    "acknowledged {} finding until {} (in bulk): {}",
+                    ack.kind.label(),
+                    until.format("%Y-%m-%d"),
+                    ack.reason
+                ),
+            );
+            acks.push((ack, event));
+        }
+        self.store.upsert_acknowledgements(&acks).await?;
+        tracing::info!(
+            kind = req.kind.as_str(),
+            count = acks.len(),
+            "findings acknowledged in bulk"
+        );
+        Ok(acks.into_iter().map(|(a, _)| a).collect())
     }
 
     /// Withdraws an acknowledgement; `false` if there was none.

@@ -223,3 +223,79 @@ async fn review_is_scoped_to_an_environment_but_reuse_spans_them() {
         assert!(!html.contains(value), "no secret in a report");
     }
 }
+
+#[tokio::test]
+async fn bulk_acknowledgement_covers_open_findings_of_one_kind_in_scope() {
+    let (inv, _) = inventory().await;
+    // Stale (100 days in prod, 90 allowed), in prod and dev (dev allows 365: not stale).
+    let a = add(&inv, "a", "prod", V1).await;
+    let b = add(&inv, "b", "prod", V2).await;
+    add(&inv, "c", "dev", "2d9a8c7e-3f4b-4c5d-9eaf-9a8b7c6d5e4f").await;
+    let req = |provider: Option<&str>, environment: Option<&str>| BulkAcknowledgeRequest {
+        kind: FindingKind::Stale,
+        provider: provider.map(str::to_owned),
+        environment: environment.map(str::to_owned),
+        reason: "migration".into(),
+        until: None,
+    };
+    // Another provider: nothing.
+    assert!(inv
+        .acknowledge_findings(req(Some("sendgrid"), None))
+        .await
+        .unwrap()
+        .is_empty());
+    let done = inv
+        .acknowledge_findings(req(Some("postmark"), Some("prod")))
+        .await
+        .unwrap();
+    let mut subjects: Vec<String> = done.iter().map(|a| a.subject.clone()).collect();
+    subjects.sort();
+    let mut expected = vec![a.id.to_string(), b.id.to_string()];
+    expected.sort();
+    assert_eq!(subjects, expected);
+    let open = inv
+        .findings(&FindingQuery {
+            kinds: vec![FindingKind::Stale],
+            ..FindingQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(open.findings.is_empty(), "{:?}", open.findings);
+    // Already acknowledged ones are not counted again; the reason is validated.
+    assert!(inv
+        .acknowledge_findings(req(None, None))
+        .await
+        .unwrap()
+        .is_empty());
+    let blank = BulkAcknowledgeRequest {
+        reason: " ".into(),
+        ..req(None, None)
+    };
+    assert_eq!(
+        inv.acknowledge_findings(blank).await.unwrap_err().code(),
+        "invalid_input"
+    );
+    let audit = inv.audit_trail(None, 100).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "finding_acknowledged" && e.detail.contains("in bulk"))
+            .count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn default_owner_round_trips_and_clears() {
+    let (inv, _) = inventory().await;
+    assert_eq!(inv.default_owner().await.unwrap(), None);
+    inv.set_default_owner(Some(" platform ".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        inv.default_owner().await.unwrap().as_deref(),
+        Some("platform")
+    );
+    inv.set_default_owner(Some("  ".into())).await.unwrap();
+    assert_eq!(inv.default_owner().await.unwrap(), None);
+}

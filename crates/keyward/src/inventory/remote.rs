@@ -269,6 +269,7 @@ impl Inventory {
                                 "manage {} keys through the API",
                                 profile.display_name
                             ),
+                            owner: self.default_owner().await?,
                             remote_id: admin_remote_id.clone(),
                             role: KeyRole::ConnectionAdmin,
                             ..NewKey::default()
@@ -819,6 +820,16 @@ impl Inventory {
         let mut imported = Vec::new();
         let mut refreshed = Vec::new();
         let purpose = format!("synced from {}", c.name);
+        // Who answers for what a connection lists: its admin key's owner, else the default
+        // owner, so synced keys are not filed without one (issue 16).
+        let admin_owner = match c.admin_key_id {
+            Some(id) => self.get(id).await.ok().and_then(|k| k.owner),
+            None => None,
+        };
+        let owner = match admin_owner {
+            Some(o) => Some(o),
+            None => self.default_owner().await?,
+        };
         for r in remote.into_iter().filter(wanted) {
             if let Some(id) = r.known_key_id {
                 let mut key = self.get(id).await?;
@@ -853,6 +864,7 @@ impl Inventory {
                 name,
                 environment,
                 purpose: purpose.clone(),
+                owner: owner.clone(),
                 scopes: r.scopes.clone(),
                 remote_id: Some(r.remote_id.clone()),
                 created_at: r.created_at.filter(|d| *d <= Utc::now()),
