@@ -473,13 +473,17 @@ pub async fn rotate(inv: &Inventory, a: RotateArgs) -> anyhow::Result<ExitCode> 
                 println!("{}", outcome_line(o));
             } else {
                 eprintln!("error: {}", outcome_line(o));
-                if o.error_code.as_deref() == Some("rotation_needs_acceptance") {
-                    eprintln!(
-                        "  to rotate it anyway: keyward rotate --accept-value-loss {} …",
-                        o.key_id
-                    );
-                }
             }
+        }
+    }
+    for o in &outcomes {
+        if o.error_code.as_deref() == Some("rotation_needs_acceptance") {
+            eprintln!(
+                "To rotate '{}' anyway: keyward rotate --accept-value-loss {} {}",
+                clean(&o.key_name, 60),
+                o.key_id,
+                o.key_id
+            );
         }
     }
     let worst = outcomes
