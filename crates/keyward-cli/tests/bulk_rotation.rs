@@ -312,12 +312,13 @@ fn a_stuck_rotation_is_not_retried_on_every_call() {
     sim.state().add_fault(Fault::on(verify).status(503));
     env.keyward(&["rotate", "target"], "")
         .expect_code(3, "the new value cannot be checked");
+    sim.state().clear_requests();
     assert_eq!(
         env.keyward(&["rotations", "--format", "json"], "").json()[0]["step"],
         "created"
     );
 
-    sim.state().clear_requests();
+    // The `rotations` call above started like any call: its recovery line counts too.
     let mut lines = Vec::new();
     for i in 0..20 {
         let out = env.keyward(
@@ -347,7 +348,7 @@ fn a_stuck_rotation_is_not_retried_on_every_call() {
     }
     let verifies = sim.state().request_count(verify);
     eprintln!(
-        "20 `keyward add` calls with a stuck rotation: {verifies} verify calls, {} recovery lines",
+        "`keyward rotations` + 20 `keyward add` calls with a stuck rotation: {verifies} verify calls, {} recovery lines",
         lines.len()
     );
     assert!(verifies <= 3, "recovery backs off: {verifies} verify calls");
