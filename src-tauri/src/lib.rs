@@ -64,6 +64,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         findings::review_export,
         findings::policy_get,
         findings::policy_update,
+        // rotation grace defaults per environment (issue 16)
+        lifecycle::rotation_grace_get,
+        lifecycle::rotation_grace_update,
     ])
 }
 

@@ -52,7 +52,7 @@ function storeWith(keys: KeyDto[] = []): AppStore {
 }
 
 function planOf(key: KeyDto, overrides: Partial<RotationPlanDto> = {}): RotationPlanDto {
-  return { key_id: key.id, key_name: key.name, provider: key.provider, environment: key.environment, flavour: 'native_roll', grace_secs: 0, scopes: [], widened: [], dashboard_url: 'https://us.posthog.com/settings', notes: [], blocked: null, ...overrides };
+  return { key_id: key.id, key_name: key.name, provider: key.provider, environment: key.environment, flavour: 'native_roll', grace_secs: 0, scopes: [], widened: [], dashboard_url: 'https://us.posthog.com/settings', notes: [], blocked: null, value_unknown: false, value_loss: null, grace_is_default: false, ...overrides };
 }
 
 /** The event the engine streams when a rotation reaches `r.state`. */

@@ -44,6 +44,7 @@ import type {
 import type {
   CreateKeyInput,
   CreatedKeyDto,
+  GraceDefaultsDto,
   RecoveryDto,
   RevealDto,
   RevokeResultDto,
@@ -106,6 +107,8 @@ export interface Commands {
   review_get: { args: Record<string, never>; result: ReviewDto };
   review_export: { args: { format: ReviewFormat }; result: ReviewExportDto | null };
   policy_get: { args: Record<string, never>; result: PolicyDto };
+  rotation_grace_get: { args: Record<string, never>; result: GraceDefaultsDto };
+  rotation_grace_update: { args: { defaults: GraceDefaultsDto }; result: GraceDefaultsDto };
   policy_update: { args: { patch: PolicyPatch }; result: PolicyDto };
 }
 
@@ -201,6 +204,8 @@ export const api = {
   reviewExport: (format: ReviewFormat) => call('review_export', { format }),
   policyGet: () => call('policy_get', {}),
   policyUpdate: (patch: PolicyPatch) => call('policy_update', { patch }),
+  rotationGraceGet: () => call('rotation_grace_get', {}),
+  rotationGraceUpdate: (defaults: GraceDefaultsDto) => call('rotation_grace_update', { defaults }),
 };
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */

@@ -13,6 +13,7 @@ import { acknowledge, applyPolicyPatch, demoFindings, demoPolicy, demoReview } f
 import { AppError } from './errors';
 import type {
   AcknowledgementDto,
+  GraceDefaultsDto,
   AuditEventDto,
   ConnectionDto,
   DetectionDto,
@@ -529,6 +530,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
   });
 
   let policy = demoPolicy();
+  let grace: GraceDefaultsDto = { environments: [{ environment: 'prod', grace_secs: 86_400 }, { environment: 'staging', grace_secs: 3600 }, { environment: 'dev', grace_secs: 0 }], default_secs: 86_400 };
   const acks = new Map<string, AcknowledgementDto>();
   const withFindings = (k: KeyDto): KeyDto => ({ ...k, findings: demoFindings(k, policy, acks, Date.now()) });
 
@@ -783,6 +785,12 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     review_get: () => demoReview(keys.map(withFindings), policy, Date.now()),
     review_export: () => {
       throw new AppError('internal', 'The browser demo cannot write files.');
+    },
+    rotation_grace_get: () => structuredClone(grace),
+    rotation_grace_update: ({ defaults }) => {
+      grace = structuredClone(defaults);
+      record('settings_changed', null, 'rotation grace defaults changed');
+      return structuredClone(grace);
     },
     policy_get: () => structuredClone(policy),
     policy_update: ({ patch }) => {
