@@ -257,7 +257,10 @@ mod tests {
         assert_eq!(batch_refusal(&zone, &batch, &conns), None);
 
         // Alone, or with keys of another connection, it may rotate.
-        assert_eq!(batch_refusal(&admin, &[admin.clone()], &conns), None);
+        assert_eq!(
+            batch_refusal(&admin, std::slice::from_ref(&admin), &conns),
+            None
+        );
         assert_eq!(
             batch_refusal(&admin, &[admin.clone(), elsewhere.clone()], &conns),
             None
@@ -321,8 +324,10 @@ mod tests {
         };
         assert_eq!(options_for(&k, &none, &d).grace, Some(Duration::ZERO));
 
-        let mut bad = GraceDefaults::default();
-        bad.default_secs = MAX_GRACE_SECS + 1;
+        let bad = GraceDefaults {
+            default_secs: MAX_GRACE_SECS + 1,
+            ..GraceDefaults::default()
+        };
         assert!(bad.validate().is_err());
     }
 
