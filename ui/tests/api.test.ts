@@ -84,6 +84,8 @@ describe('command wrappers', () => {
     ['providerPageOpen', () => api.providerPageOpen('postmark', 'server_token', 'dashboard'), 'provider_page_open', { provider: 'postmark', kind: 'server_token', page: 'dashboard' }],
     ['policyGet', () => api.policyGet(), 'policy_get', {}],
     ['policyUpdate', () => api.policyUpdate({ notify_due: false }), 'policy_update', { patch: { notify_due: false } }],
+    ['rotationGraceGet', () => api.rotationGraceGet(), 'rotation_grace_get', {}],
+    ['rotationGraceUpdate', () => api.rotationGraceUpdate({ environments: [], default_secs: 0 }), 'rotation_grace_update', { defaults: { environments: [], default_secs: 0 } }],
   ] as const)('%s invokes %s with camelCase args', async (_name, call, command, args) => {
     core.invoke.mockResolvedValueOnce('result');
     await expect(call()).resolves.toBe('result');
@@ -91,7 +93,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(39);
+    expect(Object.keys(api)).toHaveLength(41);
   });
 });
 
