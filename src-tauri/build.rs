@@ -49,6 +49,9 @@ const COMMANDS: &[&str] = &[
     "key_unlink",
     // issue 16: acknowledge in bulk
     "findings_acknowledge",
+    // rotation grace defaults per environment (issue 16)
+    "rotation_grace_get",
+    "rotation_grace_update",
 ];
 
 fn main() {

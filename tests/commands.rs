@@ -756,6 +756,50 @@ fn the_capability_grants_no_dialog_and_no_opener() {
     }
 }
 
+/// Every command the shell registers is declared to the build (one permission each) and granted
+/// to the window: a command missing from either is refused in the real window only, where no
+/// unit test sees it.
+#[test]
+fn every_registered_command_is_declared_and_granted() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::fs::read_to_string(root.join("src-tauri/src/lib.rs")).unwrap();
+    let build = std::fs::read_to_string(root.join("src-tauri/build.rs")).unwrap();
+    let cap: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("src-tauri/capabilities/default.json")).unwrap(),
+    )
+    .unwrap();
+    let granted: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let handlers = lib
+        .split("generate_handler![")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap();
+    let commands: Vec<&str> = handlers
+        .split(',')
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty() && !item.starts_with("//"))
+        .map(|item| item.lines().last().unwrap().trim())
+        .map(|path| path.rsplit("::").next().unwrap())
+        .collect();
+    assert!(commands.len() > 40, "parsed {commands:?}");
+    for command in commands {
+        assert!(
+            build.contains(&format!("\"{command}\"")),
+            "{command} is registered but not in build.rs's COMMANDS"
+        );
+        let permission = format!("allow-{}", command.replace('_', "-"));
+        assert!(
+            granted.contains(&permission.as_str()),
+            "{command} is registered but the window is not granted {permission}"
+        );
+    }
+}
+
 /// Hole 4: no URL the page names is opened; provider pages come from the profiles.
 #[test]
 fn the_page_cannot_open_a_url_of_its_choosing() {

@@ -220,6 +220,7 @@ fn lifecycle_samples() -> Value {
         created_at: at,
         updated_at: at,
         finished_at: None,
+        next_attempt_at: None,
     };
     let rotation = RotationDto::new(record.clone(), "prod".into());
     let plan = RotationPlan {
@@ -237,6 +238,9 @@ fn lifecycle_samples() -> Value {
         notes: vec!["a new key is created".into()],
         blocked: None,
         open_rotation: None,
+        value_unknown: true,
+        value_loss: Some("whatever uses it stops working now".into()),
+        grace_is_default: true,
     };
     let event = RotationEvent {
         rotation_id: Uuid::nil(),
@@ -262,6 +266,7 @@ fn lifecycle_samples() -> Value {
         "operations": provider.kinds[0].operations,
         "rotation": rotation,
         "rotation_plan": RotationPlanDto::new(plan, "prod".into()),
+        "grace_defaults": keyward_desktop::lifecycle_dto::GraceDefaultsDto::from(keyward::rotation::GraceDefaults::default()),
         "rotation_event": RotationEventDto::from(&event),
         "rotation_outcome": RotationOutcomeDto::new(outcome, "prod".into(), Some("t".into())),
         "created_key": CreatedKeyDto { key: sample_key(), widened_scopes: vec![], reveal_token: None },

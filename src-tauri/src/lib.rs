@@ -73,6 +73,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         links::key_link,
         links::key_unlink,
         findings::findings_acknowledge,
+        // rotation grace defaults per environment (issue 16)
+        lifecycle::rotation_grace_get,
+        lifecycle::rotation_grace_update,
     ])
 }
 

@@ -4,8 +4,9 @@
 
 use crate::error::AppError;
 use crate::lifecycle_dto::{
-    has_new_value, CreateKeyInput, CreatedKeyDto, RecoveryDto, RevealDto, RevokeResultDto,
-    RotateInput, RotationDto, RotationEventDto, RotationOutcomeDto, RotationPlanDto,
+    has_new_value, CreateKeyInput, CreatedKeyDto, GraceDefaultsDto, RecoveryDto, RevealDto,
+    RevokeResultDto, RotateInput, RotationDto, RotationEventDto, RotationOutcomeDto,
+    RotationPlanDto,
 };
 use crate::state::AppState;
 use keyward::rotation::{
@@ -45,12 +46,17 @@ fn env_of(envs: &HashMap<Uuid, String>, id: Uuid) -> String {
     envs.get(&id).cloned().unwrap_or_default()
 }
 
-fn options(input: &RotateInput) -> RotateOptions {
-    RotateOptions {
-        grace: input.grace_secs.filter(|s| *s > 0).map(Duration::from_secs),
+fn options(input: &RotateInput) -> Result<RotateOptions> {
+    Ok(RotateOptions {
+        grace: input.grace_secs.map(Duration::from_secs),
         narrow: input.narrow,
         scopes: None,
-    }
+        accept_value_loss: input
+            .accept_value_loss
+            .iter()
+            .map(|id| key_id(id))
+            .collect::<Result<_>>()?,
+    })
 }
 
 /// Creates a key through a connection's API (the value goes to the keychain; the window gets
@@ -150,15 +156,21 @@ pub async fn rotation_plan(
     state: State<'_, AppState>,
     input: RotateInput,
 ) -> Result<Vec<RotationPlanDto>> {
-    let opts = options(&input);
+    let opts = options(&input)?;
     let envs = environments(&state).await?;
-    let mut plans = Vec::with_capacity(input.key_ids.len());
-    for id in &input.key_ids {
-        let plan = state.inventory.rotation_plan(key_id(id)?, &opts).await?;
-        let env = env_of(&envs, plan.key_id);
-        plans.push(RotationPlanDto::new(plan, env));
-    }
-    Ok(plans)
+    let ids = input
+        .key_ids
+        .iter()
+        .map(|id| key_id(id))
+        .collect::<Result<Vec<_>>>()?;
+    let plans = state.inventory.rotation_plans(&ids, &opts).await?;
+    Ok(plans
+        .into_iter()
+        .map(|plan| {
+            let env = env_of(&envs, plan.key_id);
+            RotationPlanDto::new(plan, env)
+        })
+        .collect())
 }
 
 /// Rotates the keys with bounded concurrency, streaming every step to the window; one failure
@@ -169,7 +181,7 @@ pub async fn key_rotate(
     input: RotateInput,
     on_event: Channel<RotationEventDto>,
 ) -> Result<Vec<RotationOutcomeDto>> {
-    let opts = options(&input);
+    let opts = options(&input)?;
     let ids = input
         .key_ids
         .iter()
@@ -289,4 +301,22 @@ pub async fn key_revoke(
         message: outcome.message,
         key: crate::findings::key_dto(&state.inventory, outcome.key).await,
     })
+}
+
+/// The grace period rotations get by default, per environment (Settings).
+#[tauri::command]
+pub async fn rotation_grace_get(state: State<'_, AppState>) -> Result<GraceDefaultsDto> {
+    Ok(state.inventory.rotation_grace_defaults().await?.into())
+}
+
+#[tauri::command]
+pub async fn rotation_grace_update(
+    state: State<'_, AppState>,
+    defaults: GraceDefaultsDto,
+) -> Result<GraceDefaultsDto> {
+    Ok(state
+        .inventory
+        .set_rotation_grace_defaults(defaults.into())
+        .await?
+        .into())
 }

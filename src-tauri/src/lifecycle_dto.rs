@@ -91,6 +91,12 @@ pub struct RotationPlanDto {
     pub dashboard_url: String,
     pub notes: Vec<String>,
     pub blocked: Option<String>,
+    /// Keyward does not hold the value in use: the row needs the user's acceptance of
+    /// `value_loss` (sent back in `RotateInput.accept_value_loss`).
+    pub value_unknown: bool,
+    pub value_loss: Option<String>,
+    /// `grace_secs` is the environment's default (Settings), not the user's choice.
+    pub grace_is_default: bool,
 }
 
 impl RotationPlanDto {
@@ -107,6 +113,9 @@ impl RotationPlanDto {
             dashboard_url: p.dashboard_url,
             notes: p.notes,
             blocked: p.blocked,
+            value_unknown: p.value_unknown,
+            value_loss: p.value_loss,
+            grace_is_default: p.grace_is_default,
         }
     }
 }
@@ -116,8 +125,12 @@ impl RotationPlanDto {
 pub struct RotateInput {
     pub key_ids: Vec<String>,
     /// Overlap of old and new keys; > 0 makes a native roll a create + revoke where possible.
+    /// `None`: each key's environment default (Settings); `Some(0)`: revoke at once.
     #[serde(default)]
     pub grace_secs: Option<u64>,
+    /// Keys without a known value whose row the user ticked "the value in use stops working".
+    #[serde(default)]
+    pub accept_value_loss: Vec<String>,
     /// The new key gets only its purpose's least privilege.
     #[serde(default)]
     pub narrow: bool,
@@ -270,5 +283,48 @@ impl RecoveryDto {
             step: r.step,
             detail: o.message,
         })
+    }
+}
+
+/// The grace period rotations get by default, per environment (Settings).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GraceDefaultsDto {
+    pub environments: Vec<EnvironmentGraceDto>,
+    /// For environments without a line.
+    pub default_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnvironmentGraceDto {
+    pub environment: String,
+    pub grace_secs: u64,
+}
+
+impl From<keyward::rotation::GraceDefaults> for GraceDefaultsDto {
+    fn from(d: keyward::rotation::GraceDefaults) -> GraceDefaultsDto {
+        GraceDefaultsDto {
+            environments: d
+                .environments
+                .into_iter()
+                .map(|(environment, grace_secs)| EnvironmentGraceDto {
+                    environment,
+                    grace_secs,
+                })
+                .collect(),
+            default_secs: d.default_secs,
+        }
+    }
+}
+
+impl From<GraceDefaultsDto> for keyward::rotation::GraceDefaults {
+    fn from(d: GraceDefaultsDto) -> keyward::rotation::GraceDefaults {
+        keyward::rotation::GraceDefaults {
+            environments: d
+                .environments
+                .into_iter()
+                .map(|e| (e.environment, e.grace_secs))
+                .collect(),
+            default_secs: d.default_secs,
+        }
     }
 }

@@ -61,7 +61,7 @@ test('M1. memory: once an operation has finished, the app process holds no copy 
   const simKeys = async () => (await simControl('GET', 'keys?provider=cloudflare')).keys;
   const oldToken = (await simKeys()).find((k) => k.name === 'E2E DNS edit prod').value;
   // Added by value and linked to the connection: verified and rolled through its API.
-  cli(dataDir, ['add', '--provider', 'cloudflare', '--kind', 'user_token', '--name', 'DNS token', '--env', 'prod', '--purpose', 'edit_dns', '--connection', 'cf'], oldToken);
+  cli(dataDir, ['add', '--provider', 'cloudflare', '--kind', 'user_token', '--name', 'DNS token', '--env', 'dev', '--purpose', 'edit_dns', '--connection', 'cf'], oldToken);
   assert.ok(listKeys(dataDir).some((k) => k.name === 'DNS token'), 'the Cloudflare token is in the inventory');
 
   const rows = [];

@@ -163,7 +163,11 @@ test('R2. rotate each flavour: native roll (Cloudflare), create + revoke with gr
     await app.shown('rotate-wizard');
     const plan = app.browser.$(`${tid('rotate-plan-row')}[data-key-id="${dns.id}"]`);
     await plan.waitForDisplayed({ timeout: 10_000, timeoutMsg: 'the plan lists the key' });
-    assert.equal(await plan.getAttribute('data-flavour'), 'native_roll', 'a Cloudflare token is rolled at the provider');
+    // prod defaults to a grace period (issue 16); "None" rolls it in place. Keyward tracks this
+    // synced token without its value: the roll runs once that is accepted.
+    await select(app, 'rotate-grace', '0');
+    await app.browser.waitUntil(async () => (await plan.getAttribute('data-flavour')) === 'native_roll', { timeout: 5_000, timeoutMsg: 'without a grace period a Cloudflare token is rolled at the provider' });
+    await app.click('rotate-accept');
     app.screenshot('rotation-03-rotate-plan.png');
     await app.click('rotate-start');
     const res = await rotateResults(app);
@@ -248,7 +252,8 @@ test('R3. bulk rotate 3 keys with one failing: progress bar and one outcome per 
   await simControl('POST', 'reset');
   const dataDir = newDataDir('rotate-bulk');
   connect(dataDir, 'posthog', 'ph', { admin: simSeed.posthog.personal_keys[0].value, project: '1' });
-  cli(dataDir, ['sync', 'ph', '--env', 'prod']);
+  // dev: no grace period by default, so each key is rolled in place.
+  cli(dataDir, ['sync', 'ph', '--env', 'dev']);
   const bulk = listKeys(dataDir).filter((k) => k.name.startsWith('E2E bulk'));
   assert.equal(bulk.length, 3, 'three PostHog secret keys to rotate');
   const failing = bulk.find((k) => k.name === 'E2E bulk two');
@@ -261,6 +266,8 @@ test('R3. bulk rotate 3 keys with one failing: progress bar and one outcome per 
     await app.click('rotate-shown');
     await app.shown('rotate-wizard');
     await app.browser.waitUntil(async () => (await app.browser.$$(tid('rotate-plan-row'))).length === 3, { timeout: 10_000, timeoutMsg: 'the plan lists three keys' });
+    // Synced without their values: each row's "the value in use stops working" is accepted.
+    for (const box of await app.browser.$$(tid('rotate-accept'))) await box.click();
     await app.click('rotate-start');
     const res = await rotateResults(app, 60_000);
     const progress = await app.$('rotate-progress');

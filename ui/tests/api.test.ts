@@ -88,6 +88,8 @@ describe('command wrappers', () => {
     ['keyLinkCandidates', () => api.keyLinkCandidates('k1', 'pm'), 'key_link_candidates', { id: 'k1', connection: 'pm' }],
     ['keyLink', () => api.keyLink('k1', 'pm', 'r1'), 'key_link', { id: 'k1', connection: 'pm', remoteId: 'r1' }],
     ['keyUnlink', () => api.keyUnlink('k1'), 'key_unlink', { id: 'k1' }],
+    ['rotationGraceGet', () => api.rotationGraceGet(), 'rotation_grace_get', {}],
+    ['rotationGraceUpdate', () => api.rotationGraceUpdate({ environments: [], default_secs: 0 }), 'rotation_grace_update', { defaults: { environments: [], default_secs: 0 } }],
   ] as const)('%s invokes %s with camelCase args', async (_name, call, command, args) => {
     core.invoke.mockResolvedValueOnce('result');
     await expect(call()).resolves.toBe('result');
@@ -95,7 +97,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(44);
+    expect(Object.keys(api)).toHaveLength(46);
   });
 });
 

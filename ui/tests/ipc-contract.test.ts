@@ -53,6 +53,7 @@ import type {
   RotationEventDto,
   RotationOutcomeDto,
   RotationPlanDto,
+  GraceDefaultsDto,
 } from '../src/lib/types';
 import { ERROR_CODES, VERIFY_OUTCOMES } from '../src/lib/types';
 
@@ -107,8 +108,9 @@ const contract: Record<string, readonly string[]> = {
   ]),
   rotation_plan: keysOf<RotationPlanDto>()([
     'key_id', 'key_name', 'provider', 'environment', 'flavour', 'grace_secs', 'scopes', 'widened', 'dashboard_url',
-    'notes', 'blocked',
+    'notes', 'blocked', 'value_unknown', 'value_loss', 'grace_is_default',
   ]),
+  grace_defaults: keysOf<GraceDefaultsDto>()(['environments', 'default_secs']),
   rotation_event: keysOf<RotationEventDto>()([
     'rotation_id', 'key_id', 'key_name', 'flavour', 'step', 'kind', 'message', 'done', 'total',
   ]),

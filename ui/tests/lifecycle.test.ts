@@ -24,7 +24,7 @@ import { CONNECTIONS, LIFECYCLE_PROVIDERS, rotation } from './lifecycle-fixtures
 const posthog = LIFECYCLE_PROVIDERS[0];
 
 function plan(key_id: string, overrides: Partial<RotationPlanDto> = {}): RotationPlanDto {
-  return { key_id, key_name: key_id, provider: 'posthog', environment: 'prod', flavour: 'native_roll', grace_secs: 0, scopes: [], widened: [], dashboard_url: '', notes: [], blocked: null, ...overrides };
+  return { key_id, key_name: key_id, provider: 'posthog', environment: 'prod', flavour: 'native_roll', grace_secs: 0, scopes: [], widened: [], dashboard_url: '', notes: [], blocked: null, value_unknown: false, value_loss: null, grace_is_default: false, ...overrides };
 }
 
 function ev(key_id: string, step: RotationEventDto['step'], kind: RotationEventDto['kind'] = 'step', extra: Partial<RotationEventDto> = {}): RotationEventDto {

@@ -52,7 +52,7 @@ function storeWith(keys: KeyDto[] = []): AppStore {
 }
 
 function planOf(key: KeyDto, overrides: Partial<RotationPlanDto> = {}): RotationPlanDto {
-  return { key_id: key.id, key_name: key.name, provider: key.provider, environment: key.environment, flavour: 'native_roll', grace_secs: 0, scopes: [], widened: [], dashboard_url: 'https://us.posthog.com/settings', notes: [], blocked: null, ...overrides };
+  return { key_id: key.id, key_name: key.name, provider: key.provider, environment: key.environment, flavour: 'native_roll', grace_secs: 0, scopes: [], widened: [], dashboard_url: 'https://us.posthog.com/settings', notes: [], blocked: null, value_unknown: false, value_loss: null, grace_is_default: false, ...overrides };
 }
 
 /** The event the engine streams when a rotation reaches `r.state`. */
@@ -268,7 +268,7 @@ describe('rotate wizard', () => {
     expect(screen.getAllByTestId('rotate-result')[0].textContent).toContain(HOSTILE);
     noHostileElements();
     const [, args] = calls('key_rotate')[0];
-    expect((args as { input: unknown }).input).toEqual({ key_ids: keys.map((k) => k.id), grace_secs: null, narrow: false });
+    expect((args as { input: unknown }).input).toEqual({ key_ids: keys.map((k) => k.id), grace_secs: null, narrow: false, accept_value_loss: [] });
   });
 
   it('choosing a grace period asks for a new plan with it (a roll becomes create + revoke)', async () => {
@@ -288,6 +288,24 @@ describe('rotate wizard', () => {
     expect(screen.getByTestId('rotate-plan-grace').textContent).toContain('grace 1 h');
   });
 
+  it('runs a key without a known value only once its row is accepted', async () => {
+    const keys = [makeKey({ name: 'held' }), makeKey({ name: 'tracked' })];
+    backend({
+      rotation_plan: () => [planOf(keys[0]), planOf(keys[1], { value_unknown: true, value_loss: 'whatever uses it stops working now' })],
+      key_rotate: () => [],
+      keys_list: () => keys,
+      rotation_list: () => [],
+    });
+    render(RotateWizard, { props: { store: storeWith(keys), keyIds: keys.map((k) => k.id), onclose: () => undefined } });
+    const accept = (await screen.findByTestId('rotate-accept')) as HTMLInputElement;
+    expect(screen.getByTestId('rotate-start').textContent).toContain('Rotate 1 key');
+    await fireEvent.click(accept);
+    expect(screen.getByTestId('rotate-start').textContent).toContain('Rotate 2 keys');
+    await fireEvent.click(screen.getByTestId('rotate-start'));
+    await waitFor(() => expect(calls('key_rotate')).toHaveLength(1));
+    expect((calls('key_rotate')[0][1] as { input: { key_ids: string[]; accept_value_loss: string[] } }).input).toMatchObject({ key_ids: [keys[0].id, keys[1].id], accept_value_loss: [keys[1].id] });
+  });
+
   it('leaves out keys the user unticks and keys that cannot be rotated', async () => {
     const keys = [makeKey({ name: 'a' }), makeKey({ name: 'b' }), makeKey({ name: 'gone', status: 'revoked' })];
     backend({
@@ -299,6 +317,7 @@ describe('rotate wizard', () => {
     render(RotateWizard, { props: { store: storeWith(keys), keyIds: keys.map((k) => k.id), narrow: true, onclose: () => undefined } });
     const checks = (await screen.findAllByTestId('rotate-plan-check')) as HTMLInputElement[];
     expect(checks[2].disabled).toBe(true);
+    expect(checks[2].checked).toBe(false);
     await fireEvent.click(checks[1]);
     expect(screen.getByTestId('rotate-start').textContent).toContain('Rotate 1 key');
     await fireEvent.click(screen.getByTestId('rotate-start'));

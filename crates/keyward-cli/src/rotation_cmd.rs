@@ -61,10 +61,16 @@ pub struct RotateArgs {
     /// Keys to rotate (id, id prefix or unique name).
     #[arg(required = true)]
     pub keys: Vec<String>,
-    /// Overlap of old and new key (e.g. 30m, 24h, 7d): create + revoke, the old key is
-    /// revoked when it ends (`keyward rotations --run-due`, or any later start).
+    /// Overlap of old and new key (e.g. 30m, 24h, 7d; 0 = revoke at once): create + revoke,
+    /// the old key is revoked when it ends (`keyward rotations --run-due`, or any later start).
+    /// Default: the key's environment's (prod 24h, staging 1h, dev none; a setting).
     #[arg(long)]
     pub grace: Option<String>,
+    /// A key Keyward tracks without its value (synced): rotate it although the value in use
+    /// stops working (repeatable; id, id prefix or name). Without it such keys are asked
+    /// about on a terminal, refused otherwise.
+    #[arg(long = "accept-value-loss", value_name = "KEY")]
+    pub accept_value_loss: Vec<String>,
     /// Keys rotated at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
@@ -141,22 +147,42 @@ pub fn parse_duration(text: &str) -> Result<Duration, Error> {
     Ok(Duration::from_secs(secs))
 }
 
-/// Every start: resume or roll back rotations a killed process left, and say what was done.
+/// Every start: resume or roll back rotations a killed process left, and say what was done in
+/// one line (nothing when recovery did not try: nothing open, or backing off).
 pub async fn recover_at_start(inv: &Inventory) {
     match inv.rotations_recover().await {
         Ok(report) => {
-            for a in &report.actions {
-                eprintln!(
-                    "keyward: unfinished rotation of '{}': {} ({}) — {}",
-                    clean(&a.key_name, 80),
-                    a.action,
-                    a.step.as_str(),
-                    clean(&a.detail, 400)
-                );
+            if let Some(line) = recovery_line(&report.actions) {
+                eprintln!("{line}");
             }
         }
         Err(e) => eprintln!("keyward: could not check unfinished rotations: {e}"),
     }
+}
+
+/// One line for what start-up recovery did: the rotation's outcome when there was one, else a
+/// count with the first one's outcome.
+fn recovery_line(actions: &[keyward::rotation::RecoveryAction]) -> Option<String> {
+    let first = actions.first()?;
+    let what = format!(
+        "'{}': {} ({}) — {}",
+        clean(&first.key_name, 80),
+        first.action,
+        first.step.as_str(),
+        clean(&first.detail, 300)
+    );
+    let retry = if actions
+        .iter()
+        .any(|a| a.action == keyward::rotation::RecoveryKind::Stopped)
+    {
+        "; Keyward tries again later (`keyward rotations` lists it)"
+    } else {
+        ""
+    };
+    Some(match actions.len() {
+        1 => format!("keyward: unfinished rotation of {what}{retry}"),
+        n => format!("keyward: {n} unfinished rotations recovered, first {what}{retry}"),
+    })
 }
 
 fn progress(e: &RotationEvent) {
@@ -342,23 +368,42 @@ pub async fn rotate(inv: &Inventory, a: RotateArgs) -> anyhow::Result<ExitCode> 
     for k in &a.keys {
         keys.push(inv.resolve(k).await?);
     }
-    let opts = RotateOptions {
+    let mut accepted = Vec::new();
+    for k in &a.accept_value_loss {
+        accepted.push(inv.resolve(k).await?.id);
+    }
+    let mut opts = RotateOptions {
         grace: a.grace.as_deref().map(parse_duration).transpose()?,
         narrow: a.narrow,
         scopes: a.scopes.clone(),
+        accept_value_loss: accepted,
     };
+    let ids: Vec<_> = keys.iter().map(|k| k.id).collect();
     if a.plan {
-        let mut plans = Vec::new();
-        for k in &keys {
-            plans.push(inv.rotation_plan(k.id, &opts).await?);
-        }
+        let plans = inv.rotation_plans(&ids, &opts).await?;
         if a.format == Format::Json {
             print_json(&plans)?;
         } else {
             for p in &plans {
-                println!("{}: {}", clean(&p.key_name, 60), p.flavour.as_str());
+                let grace = if p.flavour == RotationFlavour::CreateRevoke {
+                    format!(
+                        ", grace {} s{}",
+                        p.grace_secs,
+                        if p.grace_is_default {
+                            " (environment default)"
+                        } else {
+                            ""
+                        }
+                    )
+                } else {
+                    String::new()
+                };
+                println!("{}: {}{grace}", clean(&p.key_name, 60), p.flavour.as_str());
                 for n in &p.notes {
                     println!("  - {}", clean(n, 300));
+                }
+                if let Some(v) = &p.value_loss {
+                    println!("  - {} (needs --accept-value-loss)", clean(v, 300));
                 }
                 if let Some(b) = &p.blocked {
                     println!("  blocked: {}", clean(b, 300));
@@ -366,6 +411,9 @@ pub async fn rotate(inv: &Inventory, a: RotateArgs) -> anyhow::Result<ExitCode> 
             }
         }
         return Ok(ExitCode::SUCCESS);
+    }
+    if !a.confirm_revoked && !a.abort {
+        ask_value_loss(inv, &keys, &mut opts).await?;
     }
     if a.confirm_revoked || a.abort {
         let mut done = Vec::new();
@@ -414,7 +462,6 @@ pub async fn rotate(inv: &Inventory, a: RotateArgs) -> anyhow::Result<ExitCode> 
         }
         return rotate_guided(inv, &guided[0], a.format).await;
     }
-    let ids = keys.iter().map(|k| k.id).collect();
     let outcomes = inv
         .rotate_many(ids, &opts, a.concurrency, &progress)
         .await?;
@@ -429,6 +476,16 @@ pub async fn rotate(inv: &Inventory, a: RotateArgs) -> anyhow::Result<ExitCode> 
             }
         }
     }
+    for o in &outcomes {
+        if o.error_code.as_deref() == Some("rotation_needs_acceptance") {
+            eprintln!(
+                "To rotate '{}' anyway: keyward rotate --accept-value-loss {} {}",
+                clean(&o.key_name, 60),
+                o.key_id,
+                o.key_id
+            );
+        }
+    }
     let worst = outcomes
         .iter()
         .filter_map(|o| o.error_code.as_deref())
@@ -438,6 +495,33 @@ pub async fn rotate(inv: &Inventory, a: RotateArgs) -> anyhow::Result<ExitCode> 
         None => ExitCode::SUCCESS,
         Some(c) => ExitCode::from(c),
     })
+}
+
+/// On a terminal, asks per key Keyward holds no value of whether the value in use may stop
+/// working; a yes adds it to the accepted keys. Elsewhere nothing is asked (the core refuses
+/// such keys unless `--accept-value-loss` names them).
+async fn ask_value_loss(
+    inv: &Inventory,
+    keys: &[KeyRecord],
+    opts: &mut RotateOptions,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    let ids: Vec<_> = keys.iter().map(|k| k.id).collect();
+    for p in inv.rotation_plans(&ids, opts).await? {
+        let (Some(why), None) = (&p.value_loss, &p.blocked) else {
+            continue;
+        };
+        if opts.accept_value_loss.contains(&p.key_id) {
+            continue;
+        }
+        if confirm(false, "rotate", &format!("{}. Rotate it?", clean(why, 300)))? {
+            opts.accept_value_loss.push(p.key_id);
+        }
+    }
+    Ok(())
 }
 
 fn outcome_line(o: &RotationOutcome) -> String {

@@ -255,7 +255,13 @@ fn no_key_value_is_left_in_the_cli_s_memory_after_any_operation() {
         env.wait_for_holders_to_exit(Duration::from_secs(10));
     }
 
-    let m = traced(&env, "rotate (native roll)", &["rotate", "target"], "");
+    // prod defaults to a grace period (create + revoke); none keeps this a roll in place.
+    let m = traced(
+        &env,
+        "rotate (native roll)",
+        &["rotate", "target", "--grace", "0"],
+        "",
+    );
     let new_value = env
         .lookup(&id_of(
             &env.list_json()

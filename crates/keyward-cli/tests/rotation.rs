@@ -51,7 +51,8 @@ impl Target {
 }
 
 /// Connects the provider (demo admin key) and adds the demo key by value as `target`, linked
-/// to the connection. Returns the key id.
+/// to the connection, in `dev` (no grace period by default: these tests choose the flavour
+/// with `--grace`). Returns the key id.
 fn setup(env: &Env, sim: &RunningSim, t: Target) -> String {
     let base = sim.base_url(t.provider());
     let (conn, kind, sim_name) = match t {
@@ -90,7 +91,7 @@ fn setup(env: &Env, sim: &RunningSim, t: Target) -> String {
             "--name",
             "target",
             "--env",
-            "prod",
+            "dev",
             "--purpose",
             purpose,
             "--connection",
@@ -1100,7 +1101,7 @@ fn bulk_rotation_reports_each_key_and_one_failure_does_not_stop_the_others() {
             "--name",
             "endpoints",
             "--env",
-            "prod",
+            "dev",
             "--connection",
             "ph",
         ],
@@ -1118,7 +1119,7 @@ fn bulk_rotation_reports_each_key_and_one_failure_does_not_stop_the_others() {
                 "--name",
                 "dns",
                 "--env",
-                "prod",
+                "dev",
                 "--connection",
                 "cf",
             ],
@@ -1202,7 +1203,7 @@ fn new_secrets_appear_nowhere_but_the_keychain() {
                 "--name",
                 "flags",
                 "--env",
-                "prod",
+                "dev",
                 "--connection",
                 "ph",
             ],
@@ -1303,7 +1304,7 @@ fn rotating_a_key_tracked_without_its_value_takes_custody_of_the_new_one() {
         &admin,
     )
     .expect_code(0, "connect");
-    env.keyward(&["sync", "ph", "--env", "prod"], "")
+    env.keyward(&["sync", "ph", "--env", "dev"], "")
         .expect_code(0, "sync tracks keys without values");
     let keys = env.list_json();
     let tracked = keys
@@ -1313,7 +1314,22 @@ fn rotating_a_key_tracked_without_its_value_takes_custody_of_the_new_one() {
     let id = id_of(tracked);
     assert!(tracked["fingerprint"].is_null());
     assert_eq!(env.lookup(&id), None);
-    let out = env.keyward(&["rotate", &id, "--format", "json"], "");
+    // Whatever uses the old value stops working: refused until the user accepts it for this key.
+    env.keyward(&["rotate", &id, "--format", "json"], "")
+        .expect_code(1, "a key without its value needs acceptance")
+        .expect_stderr("--accept-value-loss", "say how to accept");
+    assert_eq!(env.lookup(&id), None);
+    let out = env.keyward(
+        &[
+            "rotate",
+            &id,
+            "--accept-value-loss",
+            &id,
+            "--format",
+            "json",
+        ],
+        "",
+    );
     out.expect_code(0, "native roll of a tracked key");
     assert_eq!(out.json()[0]["rotation"]["step"], "done");
     let value = env.lookup(&id).expect("Keyward now holds the value");

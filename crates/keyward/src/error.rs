@@ -116,6 +116,7 @@ impl Error {
                     RotationError::NewKeyInvalid(_)
                         | RotationError::OldKeyStillValid { .. }
                         | RotationError::LostRoll(_)
+                        | RotationError::RolledNewKeyInvalid(_)
                 )
         )
     }

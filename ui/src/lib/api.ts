@@ -48,6 +48,7 @@ import type {
 import type {
   CreateKeyInput,
   CreatedKeyDto,
+  GraceDefaultsDto,
   RecoveryDto,
   RevealDto,
   RevokeResultDto,
@@ -114,6 +115,8 @@ export interface Commands {
   review_get: { args: Record<string, never>; result: ReviewDto };
   review_export: { args: { format: ReviewFormat }; result: ReviewExportDto | null };
   policy_get: { args: Record<string, never>; result: PolicyDto };
+  rotation_grace_get: { args: Record<string, never>; result: GraceDefaultsDto };
+  rotation_grace_update: { args: { defaults: GraceDefaultsDto }; result: GraceDefaultsDto };
   policy_update: { args: { patch: PolicyPatch }; result: PolicyDto };
   // the window follows the inventory (issue 16)
   inventory_watch: { args: { onChange: ProgressChannel<InventoryChangedDto> }; result: null };
@@ -227,6 +230,8 @@ export const api = {
   keyUnlink: (id: string) => call('key_unlink', { id }),
   /** Acknowledges one finding kind on every key of a provider and/or environment (audited per key). */
   findingsAcknowledge: (input: BulkAcknowledgeInput) => call('findings_acknowledge', { input }),
+  rotationGraceGet: () => call('rotation_grace_get', {}),
+  rotationGraceUpdate: (defaults: GraceDefaultsDto) => call('rotation_grace_update', { defaults }),
 };
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */

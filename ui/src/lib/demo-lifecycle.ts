@@ -75,6 +75,9 @@ export function lifecycleHandlers(inv: DemoInventory): Handlers {
       dashboard_url: dashboard(key) ?? '',
       notes: flavour === 'native_roll' ? ['the provider rolls the value in place: the old value stops working at once'] : [],
       blocked: key.status === 'revoked' ? 'the key is already revoked' : busy ? 'an unfinished rotation exists' : flavour ? null : 'this kind has no way to rotate',
+      value_unknown: false,
+      value_loss: null,
+      grace_is_default: grace === null,
     };
   };
 

@@ -14,6 +14,7 @@ import { AppError } from './errors';
 import { proposeEnvironment } from './sync';
 import type {
   AcknowledgementDto,
+  GraceDefaultsDto,
   AuditEventDto,
   ConnectionDto,
   DetectionDto,
@@ -549,6 +550,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
   });
 
   let policy = demoPolicy();
+  let grace: GraceDefaultsDto = { environments: [{ environment: 'prod', grace_secs: 86_400 }, { environment: 'staging', grace_secs: 3600 }, { environment: 'dev', grace_secs: 0 }], default_secs: 86_400 };
   const acks = new Map<string, AcknowledgementDto>();
   const withFindings = (k: KeyDto): KeyDto => ({ ...k, findings: demoFindings(k, policy, acks, Date.now()) });
 
@@ -839,6 +841,12 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       keys = keys.map((k) => (k.id === id ? key : k));
       record('updated', key, 'unlinked from its connection');
       return withFindings(key);
+    },
+    rotation_grace_get: () => structuredClone(grace),
+    rotation_grace_update: ({ defaults }) => {
+      grace = structuredClone(defaults);
+      record('settings_changed', null, 'rotation grace defaults changed');
+      return structuredClone(grace);
     },
     policy_get: () => structuredClone(policy),
     policy_update: ({ patch }) => {

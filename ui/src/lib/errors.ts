@@ -101,6 +101,9 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   file_not_picked: 'Choose the file in the file dialog first.',
   dialog_failed: 'The file dialog could not be opened.',
   open_failed: 'The browser could not be opened.',
+  rotation_needs_acceptance: 'Keyward does not hold the value in use, so rotating stops it working. Tick “the value in use stops working” on the row to rotate it.',
+  rotation_admin_in_batch: 'This is a connection’s admin key, which the other keys of this batch rotate through. Rotate it on its own, after them.',
+  rolled_new_key_invalid: 'The provider rolled the key, so the old value no longer works; the new value did not verify and is kept as pending. See Rotations.',
 };
 
 /**
@@ -131,6 +134,8 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'export_failed',
   'dialog_failed',
   'open_failed',
+  'rotation_admin_in_batch',
+  'rolled_new_key_invalid',
 ]);
 
 /**

@@ -173,7 +173,11 @@ export function revokeCountdown(rotation: Pick<RotationDto, 'state' | 'revoke_af
 }
 
 /** Grace choices of the rotate wizard, in seconds. */
+/** `GRACE_DEFAULT`: each key gets its environment's grace period (Settings). */
+export const GRACE_DEFAULT = -1;
+
 export const GRACE_CHOICES: readonly { secs: number; label: string }[] = [
+  { secs: GRACE_DEFAULT, label: 'Each environment’s default (Settings)' },
   { secs: 0, label: 'None — revoke at once' },
   { secs: 3600, label: '1 hour' },
   { secs: 86_400, label: '24 hours' },

@@ -467,6 +467,11 @@ export interface RotationPlanDto {
   notes: string[];
   /** Why this key cannot be rotated now; null when it can. */
   blocked: string | null;
+  /** Keyward does not hold the value in use: the row runs only once the user accepts `value_loss`. */
+  value_unknown: boolean;
+  value_loss: string | null;
+  /** `grace_secs` is the environment's default (Settings), not the user's choice. */
+  grace_is_default: boolean;
 }
 
 export interface RotateInput {
@@ -475,6 +480,20 @@ export interface RotateInput {
   grace_secs: number | null;
   /** Give the new key only its purpose's least-privilege scopes (an over-privileged finding's fix). */
   narrow: boolean;
+  /** Keys without a known value whose "the value in use stops working" the user ticked. */
+  accept_value_loss: string[];
+}
+
+/** The grace period rotations get by default, per environment (Settings). */
+export interface GraceDefaultsDto {
+  environments: EnvironmentGraceDto[];
+  /** For environments without a line. */
+  default_secs: number;
+}
+
+export interface EnvironmentGraceDto {
+  environment: string;
+  grace_secs: number;
 }
 
 /** One step of one key's rotation, streamed over a Channel while a rotation runs. */
@@ -602,6 +621,10 @@ export const ERROR_CODES = [
   'file_not_picked',
   'dialog_failed',
   'open_failed',
+  // issue 16: safe bulk rotation
+  'rotation_needs_acceptance',
+  'rotation_admin_in_batch',
+  'rolled_new_key_invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -8,6 +8,7 @@ use super::journal::RotationJournal;
 use super::lease::{self, Heartbeat};
 use super::plan::{api_managed, choose_flavour, keeps_permissions, new_key_scopes, widened_scopes};
 use super::remote::{self, KeyApi};
+use super::safety;
 use super::test_hooks::pause_after;
 use super::{
     pending_account, previous_account, RotateOptions, RotationError, RotationEvent,
@@ -138,15 +139,25 @@ pub(super) struct Ctx {
 impl Ctx {
     pub(super) fn api<'a>(&'a self, http: &'a Http) -> Result<KeyApi<'a>> {
         let (Some(connection), Some(admin)) = (&self.connection, &self.admin) else {
-            return Err(RotationError::Unsupported(format!(
-                "key '{}' has no connection with an admin key: connect the provider (`keyward connect`) and link the key (`keyward sync`) first",
-                self.key.name
-            ))
-            .into());
+            return Err(RotationError::Unsupported(no_connection(&self.key)).into());
         };
         Ok(KeyApi::new(http, connection, admin, &self.key.kind)?)
     }
 }
+
+/// Why a key cannot be rotated through an API, in words for any front end (no command names).
+pub(super) fn no_connection(key: &KeyRecord) -> String {
+    format!(
+        "'{}' is not linked to a connection with an admin key, so Keyward cannot ask the provider to replace it; link it to a connection first",
+        key.name
+    )
+}
+
+/// Start of the note a native roll leaves when the provider reports the rolled key disabled or
+/// expired: the roll happened (the old value is dead), the new value is kept, and the key's
+/// status says why it does not work yet.
+pub(super) const ROLLED_UNUSABLE: &str =
+    "the provider rolled the value (the old one no longer works) and reports the key";
 
 /// One run of the engine (a single rotation, a bulk run, or start-up recovery).
 pub(super) struct Driver<'a> {
@@ -203,6 +214,7 @@ impl Driver<'_> {
         rec.step = to;
         rec.error_code = None;
         rec.error_message = None;
+        rec.next_attempt_at = None;
         rec.updated_at = now;
         if to.is_terminal() {
             rec.finished_at = Some(now);
@@ -233,14 +245,13 @@ impl Driver<'_> {
 
     pub(super) async fn ctx(&self, key_id: Uuid) -> Result<Ctx> {
         let key = self.inv.get(key_id).await?;
+        let connections = self.inv.connections().await?;
+        // A connection's admin key rotates through its own connection.
         let connection = match key.connection_id {
-            Some(id) => self
-                .inv
-                .connections()
-                .await?
+            Some(id) => connections.into_iter().find(|c| c.id == id),
+            None => connections
                 .into_iter()
-                .find(|c| c.id == id),
-            None => None,
+                .find(|c| c.admin_key_id == Some(key.id)),
         };
         let admin = match connection.as_ref().and_then(|c| c.admin_key_id) {
             Some(admin_id) => {
@@ -474,6 +485,19 @@ impl Driver<'_> {
             Err(e) => return Err(e),
         };
         drop(new);
+        if rec.flavour == RotationFlavour::NativeRoll
+            && matches!(v.outcome, VerifyOutcome::Disabled | VerifyOutcome::Expired)
+        {
+            // The provider knows the new value as this key's and says the key itself is
+            // disabled (or expired): the roll happened and the old value is dead, so the new
+            // value is the one to keep. Calling it "not verified, the old key stays current"
+            // would be false.
+            rec.note = Some(format!(
+                "{ROLLED_UNUSABLE} {}: the new value works only once the key is enabled there again",
+                v.outcome.as_str()
+            ));
+            return self.advance(rec, RotationStep::Verified, None, &[]).await;
+        }
         if v.outcome != VerifyOutcome::Valid {
             return Err(RotationError::NewKeyInvalid(format!(
                 "{} ({})",
@@ -550,8 +574,27 @@ impl Driver<'_> {
         }
         key.last_rotated_at = Some(now);
         key.last_verified_at = Some(now);
-        key.verify_outcome = Some("valid".into());
-        key.verify_detail = Some("verified during rotation".into());
+        match rec
+            .note
+            .as_deref()
+            .filter(|n| n.starts_with(ROLLED_UNUSABLE))
+        {
+            Some(n) => {
+                key.verify_outcome = Some(
+                    if n.contains("expired") {
+                        "expired"
+                    } else {
+                        "disabled"
+                    }
+                    .into(),
+                );
+                key.verify_detail = Some(n.to_owned());
+            }
+            None => {
+                key.verify_outcome = Some("valid".into());
+                key.verify_detail = Some("verified during rotation".into());
+            }
+        }
         if key.status == KeyStatus::Invalid || key.status == KeyStatus::Pending {
             key.status = KeyStatus::Active;
         }
@@ -777,7 +820,11 @@ impl Driver<'_> {
                 self.emit(rec, RotationEventKind::Stopped, err.to_string());
                 err
             }
-            RotationFlavour::NativeRoll => self.stop(rec, err).await,
+            // The roll happened: the old value is dead whatever the new one does.
+            RotationFlavour::NativeRoll => {
+                self.stop(rec, RotationError::RolledNewKeyInvalid(why).into())
+                    .await
+            }
         }
     }
 }
@@ -797,16 +844,35 @@ pub(crate) fn step_message(rec: &RotationRecord) -> String {
             }
             _ => match rec.revoke_after {
                 Some(t) if t > Utc::now() => format!(
-                    "new value is current; the old key is revoked at {}",
+                    "a new key was created at the provider and is current; the old key keeps working until {}, then it is deleted there",
                     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 ),
                 _ => "new value is current".into(),
             },
         },
         RotationStep::OldRevoked => "old value revoked and confirmed dead".into(),
-        RotationStep::Done => "done: new value current, old value revoked".into(),
+        RotationStep::Done => match rec.flavour {
+            RotationFlavour::NativeRoll => {
+                "done: rolled at the provider; the new value is current and the old one no longer works".into()
+            }
+            RotationFlavour::CreateRevoke => {
+                "done: a new key was created at the provider and is current; the old key was deleted there and no longer works".into()
+            }
+            RotationFlavour::Guided => {
+                "done: the new value is current; the provider refuses the old one".into()
+            }
+        },
         RotationStep::Failed => "failed; needs you".into(),
         RotationStep::RolledBack => "rolled back; the old key stays current".into(),
+    }
+}
+
+/// What a finished attempt tells the user: where the rotation stands, and what the engine or
+/// the provider added (a disabled key, an orphan revoked).
+pub(crate) fn outcome_message(rec: &RotationRecord) -> String {
+    match &rec.note {
+        Some(n) if !n.is_empty() => format!("{}; {n}", step_message(rec)),
+        _ => step_message(rec),
     }
 }
 
@@ -910,10 +976,12 @@ impl Inventory {
             return self.drive_leased(open.id, driver).await;
         }
         let key = self.get(key_id).await?;
+        let opts = &safety::options_for(&key, opts, &self.rotation_grace_defaults().await?);
         let flavour = choose_flavour(&key, opts)?;
         if flavour == RotationFlavour::Guided {
             return self.rotation_guided_start(key_id).await;
         }
+        safety::check_accepted(&key, flavour, opts)?;
         let rec = self.plan_record(&key, flavour, opts, driver).await?;
         let id = rec.id;
         let hb = Heartbeat::start(self.journal(), id);
@@ -1006,6 +1074,7 @@ impl Inventory {
             created_at: now,
             updated_at: now,
             finished_at: None,
+            next_attempt_at: None,
         };
         let widened = widened_scopes(&scopes, &proposed);
         let mut detail = format!("rotation started ({})", flavour.as_str());
@@ -1046,12 +1115,25 @@ impl Inventory {
         on_event: EventSink<'_>,
         gate: &RateGate,
     ) -> Result<Vec<RotationOutcome>> {
+        let key_ids = safety::unique(key_ids);
         let total = key_ids.len();
         let done = AtomicUsize::new(0);
         let driver = self.driver(gate, on_event, &done, total)?;
         let driver = &driver;
+        let refused = &self.batch_refusals(&key_ids).await?;
         let outcomes = stream::iter(key_ids)
             .map(|id| async move {
+                if let Some(why) = refused.get(&id) {
+                    driver.done.fetch_add(1, Ordering::Relaxed);
+                    let e = RotationError::AdminInBatch(why.clone());
+                    return RotationOutcome {
+                        key_id: id,
+                        key_name: self.get(id).await.map(|k| k.name).unwrap_or_default(),
+                        rotation: None,
+                        error_code: Some(e.code().to_owned()),
+                        message: e.to_string(),
+                    };
+                }
                 let result = self.rotate_with(id, opts, driver).await;
                 driver.done.fetch_add(1, Ordering::Relaxed);
                 let name = match &result {
@@ -1075,7 +1157,7 @@ impl Inventory {
                     Ok(r) => RotationOutcome {
                         key_id: id,
                         key_name: name,
-                        message: step_message(&r),
+                        message: outcome_message(&r),
                         rotation,
                         error_code: None,
                     },
@@ -1092,6 +1174,25 @@ impl Inventory {
             .collect::<Vec<_>>()
             .await;
         Ok(outcomes)
+    }
+
+    /// The keys of a batch that may not rotate in it (a connection's admin key beside keys it
+    /// serves), with why. Keys that cannot be read are left to the rotation to report.
+    pub(super) async fn batch_refusals(
+        &self,
+        key_ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, String>> {
+        let mut keys = Vec::with_capacity(key_ids.len());
+        for id in key_ids {
+            if let Ok(k) = self.get(*id).await {
+                keys.push(k);
+            }
+        }
+        let connections = self.connections().await?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| safety::batch_refusal(k, &keys, &connections).map(|why| (k.id, why)))
+            .collect())
     }
 
     /// Continues an unfinished rotation as far as it can go now.
@@ -1189,6 +1290,7 @@ impl Inventory {
             created_at: now,
             updated_at: now,
             finished_at: None,
+            next_attempt_at: None,
         };
         let event = self.audit(
             AuditAction::Rotated,

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "id, key_id, key_name, provider, flavour, step, token, remote_name, \
     old_remote_id, new_remote_id, old_fingerprint, new_fingerprint, scopes, grace_secs, revoke_after, \
-    attempts, error_code, error_message, note, lease_owner, lease_until, created_at, updated_at, finished_at";
+    attempts, error_code, error_message, note, lease_owner, lease_until, created_at, updated_at, finished_at, \
+    next_attempt_at";
 
 const OPEN: &str = "step NOT IN ('done', 'failed', 'rolled_back')";
 
@@ -85,6 +86,7 @@ fn from_row(row: &SqliteRow) -> Result<RotationRecord, StoreError> {
         created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
         updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
         finished_at: opt_ts(row.try_get("finished_at")?)?,
+        next_attempt_at: opt_ts(row.try_get("next_attempt_at")?)?,
     })
 }
 
@@ -106,7 +108,7 @@ impl RotationJournal {
         let scopes =
             serde_json::to_string(&rec.scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let done = sqlx::query(&format!(
-            "INSERT INTO rotations ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO rotations ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(rec.id.to_string())
         .bind(rec.key_id.to_string())
@@ -132,6 +134,7 @@ impl RotationJournal {
         .bind(ts(rec.created_at))
         .bind(ts(rec.updated_at))
         .bind(rec.finished_at.map(ts))
+        .bind(rec.next_attempt_at.map(ts))
         .execute(&mut *tx)
         .await;
         if let Err(e) = done {
@@ -176,7 +179,7 @@ impl RotationJournal {
             "UPDATE rotations SET step = ?, remote_name = ?, old_remote_id = ?, new_remote_id = ?, \
              old_fingerprint = ?, new_fingerprint = ?, scopes = ?, grace_secs = ?, revoke_after = ?, \
              attempts = ?, error_code = ?, error_message = ?, note = ?, key_name = ?, updated_at = ?, \
-             finished_at = ? \
+             finished_at = ?, next_attempt_at = ? \
              WHERE id = ? AND step = ? AND (lease_owner IS NULL OR lease_owner = ?)",
         )
         .bind(rec.step.as_str())
@@ -195,6 +198,7 @@ impl RotationJournal {
         .bind(&rec.key_name)
         .bind(ts(rec.updated_at))
         .bind(rec.finished_at.map(ts))
+        .bind(rec.next_attempt_at.map(ts))
         .bind(rec.id.to_string())
         .bind(expected.as_str())
         .bind(rec.lease_owner.as_deref().unwrap_or(""))
@@ -335,6 +339,21 @@ impl RotationJournal {
                 .execute(&self.pool)
                 .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// When start-up recovery may try this rotation again (`None`: at once). A scheduling
+    /// hint only, so no compare-and-set on the step.
+    pub async fn set_next_attempt(
+        &self,
+        id: Uuid,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE rotations SET next_attempt_at = ? WHERE id = ?")
+            .bind(at.map(ts))
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn release_lease(&self, id: Uuid, owner: &str) -> Result<(), StoreError> {

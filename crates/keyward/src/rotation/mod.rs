@@ -28,6 +28,7 @@ mod lease;
 mod plan;
 mod recovery;
 mod remote;
+mod safety;
 pub mod test_hooks;
 
 #[cfg(test)]
@@ -37,6 +38,7 @@ pub use engine::{EventSink, HTTP_TIMEOUT_ENV, REVOKE_PROPAGATION_ENV};
 pub use gate::RateGate;
 pub use journal::{JournalError, RotationJournal};
 pub use plan::{purpose_least_scopes, widened_scopes};
+pub use safety::{recovery_backoff, GraceDefaults, MAX_GRACE_SECS};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -168,6 +170,10 @@ pub struct RotationRecord {
     /// Process driving it (`host:pid:nonce`) while its lease is live.
     pub lease_owner: Option<String>,
     pub lease_until: Option<DateTime<Utc>>,
+    /// Start-up recovery leaves the rotation alone until then (it failed `attempts` times);
+    /// an explicit resume ignores it.
+    #[serde(default)]
+    pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -192,10 +198,13 @@ impl RotationRecord {
 /// Options of a rotation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RotateOptions {
-    /// Overlap of old and new (create + revoke). `None` = the flavour's default (native roll:
-    /// none; create + revoke: revoke at once after promotion). A grace asked for on a
-    /// Cloudflare token switches it from native roll to create + revoke.
+    /// Overlap of old and new (create + revoke). `None` = the key's environment's default
+    /// ([`GraceDefaults`], a setting: prod 24 h, staging 1 h, dev none); `Some(0)` = revoke at
+    /// once. A grace on a Cloudflare token switches it from native roll to create + revoke.
     pub grace: Option<Duration>,
+    /// Keys whose value Keyward does not hold (tracked from a provider's list) that the user
+    /// accepted to rotate: the value in use stops working. Others of that sort are refused.
+    pub accept_value_loss: Vec<Uuid>,
     /// Give the new key the least privilege its purpose needs (from the provider profile's
     /// purpose catalogue) instead of the old key's scopes. Create + revoke only.
     pub narrow: bool,
@@ -228,6 +237,13 @@ pub struct RotationPlan {
     pub blocked: Option<String>,
     /// The unfinished rotation of this key, if one exists (resume it instead).
     pub open_rotation: Option<Uuid>,
+    /// Keyward does not hold the value in use: the rotation kills it, so it runs only once the
+    /// user accepted that for this key (`RotateOptions::accept_value_loss`); the sentence to
+    /// accept is in `value_loss`.
+    pub value_unknown: bool,
+    pub value_loss: Option<String>,
+    /// The grace period came from the environment's default, not from the caller.
+    pub grace_is_default: bool,
 }
 
 /// Which rotations to list.
@@ -298,6 +314,8 @@ pub struct RecoveryReport {
     pub leased_elsewhere: usize,
     /// Unfinished rotations waiting for the user or for their grace period (nothing to do).
     pub waiting: usize,
+    /// Unfinished rotations whose last recovery failed, left alone until their next attempt.
+    pub backing_off: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -449,6 +467,12 @@ pub enum RotationError {
     NotFound(String),
     #[error("the provider's answer to a roll was lost and the key could not be re-rolled: {0}")]
     LostRoll(String),
+    #[error("Keyward does not hold the value of '{0}' that is in use, and rotating it stops that value working: accept that for this key first")]
+    NeedsAcceptance(String),
+    #[error("{0}")]
+    AdminInBatch(String),
+    #[error("the provider rolled the key, so the old value no longer works; the new value did not verify ({0}) and is kept as pending")]
+    RolledNewKeyInvalid(String),
 }
 
 impl RotationError {
@@ -463,6 +487,9 @@ impl RotationError {
             RotationError::AlreadyRevoked => "already_revoked",
             RotationError::NotFound(_) => "not_found",
             RotationError::LostRoll(_) => "rotation_lost_roll",
+            RotationError::NeedsAcceptance(_) => "rotation_needs_acceptance",
+            RotationError::AdminInBatch(_) => "rotation_admin_in_batch",
+            RotationError::RolledNewKeyInvalid(_) => "rolled_new_key_invalid",
         }
     }
 }

@@ -150,9 +150,33 @@ pub(super) fn new_key_scopes(
 }
 
 impl Inventory {
+    /// What rotating the keys together would do, key by key (see [`Inventory::rotation_plan`]);
+    /// a connection's admin key next to keys it serves is blocked, with why. Changes nothing.
+    pub async fn rotation_plans(
+        &self,
+        key_ids: &[Uuid],
+        opts: &RotateOptions,
+    ) -> Result<Vec<RotationPlan>> {
+        let ids = super::safety::unique(key_ids.to_vec());
+        let refused = self.batch_refusals(&ids).await?;
+        let mut plans = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut plan = self.rotation_plan(id, opts).await?;
+            if let Some(why) = refused.get(&id) {
+                if plan.blocked.is_none() {
+                    plan.blocked = Some(why.clone());
+                }
+            }
+            plans.push(plan);
+        }
+        Ok(plans)
+    }
+
     /// What rotating `key_id` would do: flavour, steps, grace, scopes, notes. Changes nothing.
     pub async fn rotation_plan(&self, key_id: Uuid, opts: &RotateOptions) -> Result<RotationPlan> {
         let key = self.get(key_id).await?;
+        let grace_is_default = opts.grace.is_none();
+        let opts = &super::safety::options_for(&key, opts, &self.rotation_grace_defaults().await?);
         let open = self.journal().open_for_key(key_id).await?;
         let dashboard = dashboard_url(&key);
         let mut plan = RotationPlan {
@@ -170,6 +194,9 @@ impl Inventory {
             notes: Vec::new(),
             blocked: None,
             open_rotation: open.as_ref().map(|r| r.id),
+            value_unknown: false,
+            value_loss: None,
+            grace_is_default,
         };
         match choose_flavour(&key, opts) {
             Ok(f) => plan.flavour = f,
@@ -182,7 +209,7 @@ impl Inventory {
         match plan.flavour {
             RotationFlavour::NativeRoll => {
                 plan.notes.push("the provider rolls the value in place: the old value stops working at once (no grace period)".into());
-                if opts.grace.is_some_and(|g| !g.is_zero()) {
+                if !grace_is_default && opts.grace.is_some_and(|g| !g.is_zero()) {
                     plan.notes
                         .push("a grace period cannot apply to a native roll".into());
                 }
@@ -210,10 +237,22 @@ impl Inventory {
                 ));
             }
         }
-        if plan.flavour != RotationFlavour::Guided && key.connection_id.is_none() {
-            plan.blocked = Some(format!(
-                "key '{}' has no connection: connect the provider (`keyward connect`) and link the key (`keyward sync`) first",
-                key.name
+        let administered = self
+            .connections()
+            .await?
+            .iter()
+            .any(|c| c.admin_key_id == Some(key.id));
+        if plan.flavour != RotationFlavour::Guided && key.connection_id.is_none() && !administered {
+            plan.blocked = Some(super::engine::no_connection(&key));
+        }
+        if open.is_none() && super::safety::kills_unknown_value(&key, plan.flavour) {
+            plan.value_unknown = true;
+            plan.value_loss = Some(super::safety::value_loss_note(&key, plan.grace_secs));
+        }
+        if matches!(key.verify_outcome.as_deref(), Some("disabled" | "expired")) {
+            plan.notes.push(format!(
+                "the provider last reported this key {}: a new value will not work until the key is enabled there",
+                key.verify_outcome.as_deref().unwrap_or_default()
             ));
         }
         if let Some(o) = &open {

@@ -1,8 +1,9 @@
 //! Recovery at start: every open rotation is resumed, rolled back or flagged, and due
 //! revocations run.
 
-use super::engine::{no_events, step_message, Driver, EventSink};
+use super::engine::{no_events, outcome_message, step_message, Driver, EventSink};
 use super::gate::RateGate;
+use super::safety::recovery_backoff;
 use super::{
     pending_account, RecoveryAction, RecoveryKind, RecoveryReport, RotationError, RotationFlavour,
     RotationOutcome, RotationRecord, RotationStep,
@@ -147,7 +148,16 @@ impl Inventory {
     /// their value reached the keychain), or — a roll whose answer was lost — rolled again and
     /// kept. Rotations waiting for the user or for their grace period, and those another live
     /// process drives, are left alone. One query when there is nothing to do.
+    ///
+    /// Backs off per rotation: one whose recovery failed is left alone until its
+    /// `next_attempt_at` ([`recovery_backoff`] after its latest failure, persisted in the
+    /// journal), so a loop of short CLI calls tries a stuck rotation once, not on every call.
     pub async fn rotations_recover(&self) -> Result<RecoveryReport> {
+        self.rotations_recover_at(Utc::now()).await
+    }
+
+    /// [`Inventory::rotations_recover`] as if it were `now` (tests).
+    pub async fn rotations_recover_at(&self, now: DateTime<Utc>) -> Result<RecoveryReport> {
         let open = self.journal().open().await?;
         let mut report = RecoveryReport::default();
         if open.is_empty() {
@@ -156,10 +166,13 @@ impl Inventory {
         let gate = RateGate::default();
         let done = AtomicUsize::new(0);
         let driver = self.driver(&gate, &no_events, &done, open.len())?;
-        let now = Utc::now();
         for candidate in open {
             if candidate.waits_for_user() || candidate.waits_for_grace(now) {
                 report.waiting += 1;
+                continue;
+            }
+            if candidate.next_attempt_at.is_some_and(|t| t > now) {
+                report.backing_off += 1;
                 continue;
             }
             let (mut rec, hb) = match self.lease(candidate.id).await {
@@ -173,21 +186,38 @@ impl Inventory {
             let result = driver.recover_one(&mut rec).await;
             drop(hb);
             self.release(rec.id).await;
-            match result {
-                Ok(Some(a)) => report.actions.push(a),
-                Ok(None) => report.waiting += 1,
+            let action = match result {
+                Ok(Some(a)) => a,
+                Ok(None) => {
+                    report.waiting += 1;
+                    continue;
+                }
                 Err(e) => {
                     let e = driver.stop(&mut rec, e).await;
-                    report.actions.push(RecoveryAction {
+                    RecoveryAction {
                         rotation_id: rec.id,
                         key_id: rec.key_id,
                         key_name: rec.key_name.clone(),
                         action: RecoveryKind::Stopped,
                         step: rec.step,
                         detail: format!("could not recover yet: {e}"),
-                    });
+                    }
+                }
+            };
+            // Still stuck (it stopped, or was flagged and stays open): try again later, later
+            // each time. A rotation that moved on has its hint cleared by the step it took.
+            if matches!(action.action, RecoveryKind::Stopped | RecoveryKind::Flagged)
+                && !rec.step.is_terminal()
+            {
+                let attempts = rec.attempts.max(1);
+                let next = now
+                    + chrono::Duration::from_std(recovery_backoff(attempts))
+                        .unwrap_or_else(|_| chrono::Duration::hours(6));
+                if let Err(e) = self.journal().set_next_attempt(rec.id, Some(next)).await {
+                    tracing::warn!(rotation = %rec.id, error = %e, "could not schedule the next recovery attempt");
                 }
             }
+            report.actions.push(action);
         }
         Ok(report)
     }
@@ -221,7 +251,7 @@ impl Inventory {
                 Ok(rec) => RotationOutcome {
                     key_id: rec.key_id,
                     key_name: rec.key_name.clone(),
-                    message: step_message(&rec),
+                    message: outcome_message(&rec),
                     rotation: Some(rec),
                     error_code: None,
                 },

@@ -13,7 +13,7 @@ use crate::vault::{MemoryVault, Vault};
 use chrono::Utc;
 use std::sync::Arc;
 
-async fn inventory() -> (Inventory, Arc<MemoryVault>) {
+pub(super) async fn inventory() -> (Inventory, Arc<MemoryVault>) {
     let vault = Arc::new(MemoryVault::new());
     let store = Store::open_in_memory().await.unwrap();
     let config = Config::at(std::env::temp_dir().join("keyward-unit-never-written"));
@@ -48,6 +48,7 @@ fn record(key_id: Uuid, step: RotationStep) -> RotationRecord {
         created_at: now,
         updated_at: now,
         finished_at: None,
+        next_attempt_at: None,
     }
 }
 
@@ -476,4 +477,51 @@ async fn guided_revocation_and_rotation_refuse_revoked_keys() {
         inv.rotation_guided_start(key.id).await.unwrap_err().code(),
         "already_revoked"
     );
+}
+
+#[tokio::test]
+async fn recovery_of_a_stuck_rotation_backs_off_and_the_schedule_persists() {
+    let (inv, _) = inventory().await;
+    let key = custom_key(&inv).await;
+    let journal = RotationJournal::new(inv.store());
+    // At `created` with no pending value in the keychain: every attempt stops.
+    let rec = record(key.id, RotationStep::Created);
+    journal.insert(&rec, None).await.unwrap();
+    let secs = chrono::Duration::seconds;
+    let now = Utc::now();
+
+    let first = inv.rotations_recover_at(now).await.unwrap();
+    assert_eq!(first.actions.len(), 1, "{first:?}");
+    assert_eq!(first.actions[0].action, RecoveryKind::Stopped);
+    let stored = journal.get(rec.id).await.unwrap().unwrap();
+    assert_eq!(stored.attempts, 1);
+    assert_eq!(
+        stored.next_attempt_at.map(|t| t.timestamp()),
+        Some((now + secs(30)).timestamp())
+    );
+
+    // Every start before then leaves it alone, and says nothing.
+    for later in [0, 1, 29] {
+        let r = inv.rotations_recover_at(now + secs(later)).await.unwrap();
+        assert!(r.actions.is_empty(), "{r:?}");
+        assert_eq!(r.backing_off, 1);
+    }
+    assert_eq!(journal.get(rec.id).await.unwrap().unwrap().attempts, 1);
+
+    // Then it tries once more and waits twice as long.
+    let at = now + secs(31);
+    let again = inv.rotations_recover_at(at).await.unwrap();
+    assert_eq!(again.actions.len(), 1);
+    let stored = journal.get(rec.id).await.unwrap().unwrap();
+    assert_eq!(stored.attempts, 2);
+    assert_eq!(
+        stored.next_attempt_at.map(|t| t.timestamp()),
+        Some((at + secs(60)).timestamp())
+    );
+    assert!(inv
+        .rotations_recover_at(at + secs(59))
+        .await
+        .unwrap()
+        .actions
+        .is_empty());
 }
