@@ -6,6 +6,8 @@
 //! bodies of `provider-sim/contracts/*.json`, served to the typed clients.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod support;
+
 use std::time::Duration;
 
 use keyward::connection::ConnectionOptions;
@@ -39,16 +41,7 @@ fn http() -> Http {
     h
 }
 
-fn value(sim: &RunningSim, provider: &str, name: &str) -> Secret {
-    Secret::new(
-        sim.state()
-            .keys(Some(provider))
-            .into_iter()
-            .find(|k| k.name == name)
-            .unwrap_or_else(|| panic!("no {provider} key named {name:?}"))
-            .value,
-    )
-}
+use support::sim_value as value;
 
 fn options(project: Option<&str>, account: Option<&str>) -> ConnectionOptions {
     ConnectionOptions {

@@ -4,31 +4,20 @@
 //! loopback, with the in-memory vault.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
-use std::sync::Arc;
+mod support;
 
 use keyward::connection::ConnectionOptions;
 use keyward::findings::FindingKind;
 use keyward::inventory::{FindingQuery, KeyPatch, NewConnection};
-use keyward::store::Store;
-use keyward::vault::MemoryVault;
-use keyward::{Config, Inventory, Secret};
+use keyward::{Inventory, Secret};
 use provider_sim::{RunningSim, Seed, Simulator};
 
 async fn inventory() -> Inventory {
-    let store = Store::open_in_memory().await.unwrap();
-    let config = Config::at(std::env::temp_dir().join("keyward-noise-sync-never-written"));
-    Inventory::with_store(store, Arc::new(MemoryVault::new()), config).await
+    support::memory_inventory("noise-sync").await
 }
 
 fn account_admin(sim: &RunningSim) -> Secret {
-    Secret::new(
-        sim.state()
-            .keys(Some("postmark"))
-            .into_iter()
-            .find(|k| k.name == "Account admin")
-            .expect("the demo seed has a Postmark account token")
-            .value,
-    )
+    support::sim_value(sim, "postmark", "Account admin")
 }
 
 fn postmark(sim: &RunningSim, name: &str) -> NewConnection {

@@ -4,32 +4,20 @@
 //! environment its name points to.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use keyward::connection::ConnectionOptions;
 use keyward::inventory::NewConnection;
-use keyward::store::Store;
-use keyward::vault::MemoryVault;
-use keyward::{Config, Inventory, KeyState, NewKey, Secret};
-use provider_sim::{RunningSim, Seed, Simulator};
+use keyward::{Inventory, KeyState, NewKey, Secret};
+use provider_sim::{Seed, Simulator};
 
 async fn inventory() -> Inventory {
-    let store = Store::open_in_memory().await.unwrap();
-    let config = Config::at(std::env::temp_dir().join("keyward-status-link-never-written"));
-    Inventory::with_store(store, Arc::new(MemoryVault::new()), config).await
+    support::memory_inventory("status-link").await
 }
 
-fn value(sim: &RunningSim, provider: &str, name: &str) -> Secret {
-    Secret::new(
-        sim.state()
-            .keys(Some(provider))
-            .into_iter()
-            .find(|k| k.name == name)
-            .unwrap_or_else(|| panic!("no {provider} key named {name:?}"))
-            .value,
-    )
-}
+use support::sim_value as value;
 
 fn connection(provider: &str, base: String) -> NewConnection {
     NewConnection {

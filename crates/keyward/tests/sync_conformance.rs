@@ -3,34 +3,21 @@
 //! scheme, Cloudflare statuses and account-owned tokens, regions chosen for a connection.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
-use std::sync::Arc;
+mod support;
 
 use keyward::connection::ConnectionOptions;
 use keyward::inventory::NewConnection;
 use keyward::providers::{self, Admin, Endpoint, VerifyOutcome};
-use keyward::store::Store;
-use keyward::vault::MemoryVault;
-use keyward::{Config, Inventory, KeyFilter, NewKey, Secret};
-use provider_sim::{RunningSim, Seed, Simulator};
+use keyward::{Inventory, KeyFilter, NewKey, Secret};
+use provider_sim::{Seed, Simulator};
 
 const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 
 async fn inventory() -> Inventory {
-    let store = Store::open_in_memory().await.unwrap();
-    let config = Config::at(std::env::temp_dir().join("keyward-sync-conformance-never-written"));
-    Inventory::with_store(store, Arc::new(MemoryVault::new()), config).await
+    support::memory_inventory("sync-conformance").await
 }
 
-fn value(sim: &RunningSim, provider: &str, name: &str) -> Secret {
-    Secret::new(
-        sim.state()
-            .keys(Some(provider))
-            .into_iter()
-            .find(|k| k.name == name)
-            .unwrap_or_else(|| panic!("no {provider} key named {name:?}"))
-            .value,
-    )
-}
+use support::sim_value as value;
 
 fn connection(provider: &str, base: String, options: ConnectionOptions) -> NewConnection {
     NewConnection {
