@@ -195,12 +195,11 @@ async fn bench(n: usize) {
         key_name: None,
         detail: String::new(),
     };
-    for a in &acks {
-        store
-            .upsert_acknowledgement(a, &event)
-            .await
-            .expect("acknowledge");
-    }
+    let acks: Vec<_> = acks.into_iter().map(|a| (a, event.clone())).collect();
+    store
+        .upsert_acknowledgements(&acks)
+        .await
+        .expect("acknowledge");
     let mut samples = Vec::with_capacity(runs);
     let mut rows = 0;
     for _ in 0..runs {

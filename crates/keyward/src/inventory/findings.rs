@@ -279,7 +279,9 @@ impl Inventory {
                 ack.reason
             ),
         );
-        self.store.upsert_acknowledgement(&ack, &event).await?;
+        let acks = [(ack, event)];
+        self.store.upsert_acknowledgements(&acks).await?;
+        let [(ack, _)] = acks;
         tracing::info!(subject = %ack.subject, kind = ack.kind.as_str(), "finding acknowledged");
         Ok(ack)
     }

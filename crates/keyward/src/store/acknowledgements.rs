@@ -30,31 +30,6 @@ impl Store {
             .collect()
     }
 
-    /// Records (or replaces) an acknowledgement and its audit event, atomically.
-    pub async fn upsert_acknowledgement(
-        &self,
-        ack: &Acknowledgement,
-        event: &NewAuditEvent,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO finding_acknowledgements (subject, kind, reason, acknowledged_by, acknowledged_at, until) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-             ON CONFLICT(subject, kind) DO UPDATE SET reason = ?3, acknowledged_by = ?4, acknowledged_at = ?5, until = ?6",
-        )
-        .bind(&ack.subject)
-        .bind(ack.kind.as_str())
-        .bind(&ack.reason)
-        .bind(&ack.acknowledged_by)
-        .bind(ts(ack.acknowledged_at))
-        .bind(ts(ack.until))
-        .execute(&mut *tx)
-        .await?;
-        insert_audit(&mut *tx, event, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Records (or replaces) many acknowledgements, each with its audit event, in one
     /// transaction: a bulk acknowledgement is all or nothing.
     pub async fn upsert_acknowledgements(
