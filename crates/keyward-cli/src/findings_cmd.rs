@@ -189,6 +189,15 @@ fn parse_until(until: Option<String>) -> Result<Option<chrono::DateTime<chrono::
         .transpose()
 }
 
+/// The one finding kind an acknowledgement names.
+fn one_kind(kind: &str) -> anyhow::Result<FindingKind> {
+    let kinds = FindingKind::parse_list(kind).map_err(Error::from)?;
+    match kinds.as_slice() {
+        [kind] => Ok(*kind),
+        _ => Err(Error::invalid("kind", "give exactly one finding kind").into()),
+    }
+}
+
 async fn acknowledge_bulk(
     inv: &Inventory,
     kind: &str,
@@ -197,10 +206,7 @@ async fn acknowledge_bulk(
     reason: String,
     until: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let kinds = FindingKind::parse_list(kind).map_err(Error::from)?;
-    let [kind] = kinds.as_slice() else {
-        return Err(Error::invalid("kind", "give exactly one finding kind").into());
-    };
+    let kind = &one_kind(kind)?;
     let scope = match (&provider, &environment) {
         (Some(p), Some(e)) => format!(" on {} keys in {}", clean(p, 32), clean(e, 32)),
         (Some(p), None) => format!(" on {} keys", clean(p, 32)),
@@ -239,10 +245,7 @@ async fn acknowledge(
     reason: String,
     until: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let kinds = FindingKind::parse_list(kind).map_err(Error::from)?;
-    let [kind] = kinds.as_slice() else {
-        return Err(Error::invalid("kind", "give exactly one finding kind").into());
-    };
+    let kind = &one_kind(kind)?;
     let until = parse_until(until)?;
     let ack = inv
         .acknowledge_finding(AcknowledgeRequest {
