@@ -15,7 +15,8 @@ vi.mock('@tauri-apps/api/core', () => core);
 import KeyLink from '../src/components/KeyLink.svelte';
 import KeyRow from '../src/components/KeyRow.svelte';
 import { AppStore } from '../src/lib/store.svelte';
-import type { ConnectionDto, KeyDto } from '../src/lib/types';
+import { filterKeys, indexKeys, NO_FILTERS } from '../src/lib/inventory';
+import { KEY_STATES, type ConnectionDto, type KeyDto } from '../src/lib/types';
 import { makeKey, PROVIDERS } from './fixtures';
 
 const connection: ConnectionDto = {
@@ -54,6 +55,19 @@ describe('one state per key', () => {
     expect(pills).toHaveLength(1);
     expect(pills[0].textContent).toBe(label);
     expect(pills[0].classList.contains(tone)).toBe(true);
+  });
+});
+
+describe('the status filter', () => {
+  it('offers every shown state and filters by it, not by the stored status', () => {
+    expect(KEY_STATES).toEqual(expect.arrayContaining(['disabled', 'expired']));
+    const keys = [
+      makeKey({ id: 'a', name: 'still-stored-active', status: 'active', state: 'disabled' }),
+      makeKey({ id: 'b', name: 'plain', status: 'active', state: 'active' }),
+    ];
+    const index = indexKeys(keys);
+    expect(filterKeys(index, { ...NO_FILTERS, status: 'disabled' }).map((k) => k.id)).toEqual(['a']);
+    expect(filterKeys(index, { ...NO_FILTERS, status: 'active' }).map((k) => k.id)).toEqual(['b']);
   });
 });
 

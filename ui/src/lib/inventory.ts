@@ -2,7 +2,7 @@
 // and the flattened list the virtual scroller renders. Pure functions over plain data.
 
 import { matchesFinding } from './findings';
-import type { KeyDto, KeyStatus } from './types';
+import type { KeyDto, KeyState } from './types';
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
@@ -40,7 +40,8 @@ export interface Filters {
   text: string;
   environment: string | null;
   provider: string | null;
-  status: KeyStatus | null;
+  /** A key's shown state (`KeyState`), not only its stored status. */
+  status: KeyState | null;
   /** A finding kind, `any` or `acknowledged` (see findings.ts). */
   finding: string | null;
 }

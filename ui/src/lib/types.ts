@@ -8,6 +8,8 @@ export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'pending', 'grace',
 /** The one state a key shows: its status, overruled by the provider's answer (disabled,
  *  expired, invalid) and by a passed expiry date. Derived in Rust (`KeyState::of`). */
 export type KeyState = KeyStatus | 'disabled' | 'expired';
+/** Every state a key can show, in the status filter's order. */
+export const KEY_STATES: readonly KeyState[] = ['active', 'pending', 'grace', 'disabled', 'expired', 'invalid', 'revoked'];
 
 export interface Finding {
   /** The finding's kind (`FindingKind`); unknown kinds from a newer core still render. */
