@@ -240,9 +240,10 @@ fn rotate_streams_steps_and_offers_the_new_value_once() {
     let id = created["key"]["id"].as_str().unwrap().to_owned();
     let before = h.sim_value("posthog", "flags");
 
+    // Revoke at once, chosen explicitly: prod's default is a grace period (issue 16).
     let plans = h.ok(
         "rotation_plan",
-        json!({"input": {"key_ids": [id], "grace_secs": null, "narrow": false}}),
+        json!({"input": {"key_ids": [id], "grace_secs": 0, "narrow": false}}),
     );
     assert_eq!(plans[0]["flavour"], "native_roll");
     assert_eq!(plans[0]["environment"], "prod");
@@ -250,7 +251,7 @@ fn rotate_streams_steps_and_offers_the_new_value_once() {
 
     let outcomes = h.ok(
         "key_rotate",
-        json!({"input": {"key_ids": [id], "grace_secs": null, "narrow": false}, "onEvent": "__CHANNEL__:7"}),
+        json!({"input": {"key_ids": [id], "grace_secs": 0, "narrow": false}, "onEvent": "__CHANNEL__:7"}),
     );
     let o = &outcomes[0];
     assert_eq!(o["error_code"], Value::Null, "rotation failed: {o}");
@@ -305,7 +306,7 @@ fn bulk_rotate_reports_per_key_and_one_failure_does_not_stop_the_others() {
         .add_fault(Fault::on(&format!("DELETE /sendgrid/v3/api_keys/{two_remote}")).status(403));
     let outcomes = h.ok(
         "key_rotate",
-        json!({"input": {"key_ids": ids, "grace_secs": null, "narrow": false}, "onEvent": "__CHANNEL__:8"}),
+        json!({"input": {"key_ids": ids, "grace_secs": 0, "narrow": false}, "onEvent": "__CHANNEL__:8"}),
     );
     let outcomes = outcomes.as_array().unwrap();
     assert_eq!(outcomes.len(), 3, "one outcome per key");

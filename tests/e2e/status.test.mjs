@@ -18,6 +18,7 @@ import {
   SIM,
   assertPageClean,
   cli,
+  keychainLookup,
   listConnections,
   listKeys,
   newDataDir,
@@ -120,13 +121,20 @@ function keyringPid() {
   throw new Error('the throwaway gnome-keyring-daemon was not found');
 }
 
-/** Every account Keyward's service holds in the throwaway keychain (attributes only). */
-function keychainAccounts() {
+/** Every item Keyward's service holds in the throwaway keychain, as D-Bus object paths.
+ *  `SearchItems` matches on attributes and decrypts nothing, so it stays fast however many keys
+ *  the earlier tests left there (`secret-tool search` reads every secret and timed out on them). */
+function keychainItems() {
   const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: KEYCHAIN_BUS };
   delete env.DISPLAY;
-  const r = spawnSync('secret-tool', ['search', '--all', '--unlock', 'service', SERVICE], { env, encoding: 'utf8', timeout: 20_000 });
-  const text = `${r.stdout}\n${r.stderr}`;
-  return [...text.matchAll(/attribute\.username = (\S+)/g)].map((m) => m[1]).sort();
+  const r = spawnSync(
+    'dbus-send',
+    ['--session', '--print-reply', '--reply-timeout=10000', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets',
+      'org.freedesktop.Secret.Service.SearchItems', `dict:string:string:service,${SERVICE}`],
+    { env, encoding: 'utf8', timeout: 20_000 },
+  );
+  if (r.status !== 0) throw new Error(`dbus-send SearchItems failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return [...r.stdout.matchAll(/object path "([^"]+)"/g)].map((m) => m[1]).sort();
 }
 
 test('issue 16: a connect whose keychain stalls says so truthfully and leaves nothing behind', { timeout: TIMEOUT }, async () => {
@@ -144,7 +152,7 @@ test('issue 16: a connect whose keychain stalls says so truthfully and leaves no
     await app.retype('connection-name', 'pm-stall');
     await app.type('connection-base-url', `${SIM}/postmark`);
     await app.type('connection-admin-secret', account);
-    const before = keychainAccounts();
+    const before = keychainItems();
     // The keychain stops answering (a busy or still-opening gnome-keyring) for longer than
     // every D-Bus call's 2 s timeout and Keyward's retries.
     process.kill(pid, 'SIGSTOP');
@@ -162,7 +170,7 @@ test('issue 16: a connect whose keychain stalls says so truthfully and leaves no
     app.screenshot('16-keychain-stall.png');
     // Whatever the stopped daemon had queued has run by now.
     await sleep(3_000);
-    assert.deepEqual(keychainAccounts(), before, 'no keychain entry was left behind');
+    assert.deepEqual(keychainItems(), before, 'no keychain entry was left behind');
     assert.deepEqual(listConnections(dataDir), [], 'no connection was saved');
     assert.deepEqual(listKeys(dataDir), [], 'no admin key record was saved');
     // (`keyward doctor`'s orphan count is checked by the CLI test: this keychain is shared by
@@ -172,7 +180,9 @@ test('issue 16: a connect whose keychain stalls says so truthfully and leaves no
     await app.browser.$(`${tid('connection-row')}[data-connection-name="pm-stall"]`).waitForDisplayed({ timeout: 20_000, timeoutMsg: 'the retry should add the connection' });
     const admin = listKeys(dataDir);
     assert.equal(admin.length, 1, 'one admin key');
-    assert.deepEqual(keychainAccounts(), [...before, admin[0].id].sort(), 'exactly the admin key\'s entry was added');
+    const added = keychainItems().filter((item) => !before.includes(item));
+    assert.equal(added.length, 1, `exactly one keychain entry was added: ${added}`);
+    assert.equal(keychainLookup(admin[0].id), account, 'and it holds the admin key');
     await assertPageClean(app, 'after the retried connect');
   });
 });
