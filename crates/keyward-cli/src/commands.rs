@@ -576,11 +576,7 @@ async fn doctor(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
     println!(
         "keychain      {} — {}",
         r.keychain.backend,
-        if r.keychain.is_ok() {
-            "ok"
-        } else {
-            &r.keychain.state
-        }
+        r.keychain.state.as_str()
     );
     if !r.keychain.is_ok() {
         println!("  problem     {}", r.keychain.message);

@@ -12,7 +12,7 @@ use crate::model::{
 use crate::providers::{self, CustomProviderSpec, Detection, ProviderError};
 use crate::secret::Secret;
 use crate::store::{NewAuditEvent, Store};
-use crate::vault::{is_reserved_account, KeychainStatus, Vault, VaultError};
+use crate::vault::{is_reserved_account, KeychainState, KeychainStatus, Vault, VaultError};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use serde::Serialize;
 use std::sync::{Arc, RwLock};
@@ -196,7 +196,7 @@ impl Inventory {
             Ok(()) => KeychainStatus::ok(backend),
             Err(Error::Vault(e)) => KeychainStatus::from_error(&e, backend),
             Err(e) => KeychainStatus {
-                state: "error".into(),
+                state: KeychainState::Error,
                 message: e.to_string(),
                 fix: String::new(),
                 backend,

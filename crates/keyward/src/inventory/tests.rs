@@ -58,7 +58,7 @@ async fn unavailable_or_locked_keychain_refuses_and_writes_nothing() {
         let (inv, vault) = inventory().await;
         vault.fail_with(Some(failure));
         inv.refresh_keychain_status().await;
-        assert_eq!(inv.keychain_status().state, failure);
+        assert_eq!(inv.keychain_status().state.as_str(), failure);
         let err = inv
             .add(new_key("k", "dev"), Secret::new(CANARY.into()))
             .await

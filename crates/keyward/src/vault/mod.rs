@@ -87,11 +87,36 @@ impl VaultError {
     }
 }
 
+/// What the keychain's last health check found; the window's banner switches on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeychainState {
+    Ok,
+    Unavailable,
+    /// There, but too slow to answer (see [`VaultError::Timeout`]).
+    Slow,
+    Locked,
+    Denied,
+    Error,
+}
+
+impl KeychainState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeychainState::Ok => "ok",
+            KeychainState::Unavailable => "unavailable",
+            KeychainState::Slow => "slow",
+            KeychainState::Locked => "locked",
+            KeychainState::Denied => "denied",
+            KeychainState::Error => "error",
+        }
+    }
+}
+
 /// The state of the keychain as shown to the user (window banner, `keyward doctor`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeychainStatus {
-    /// `ok`, `unavailable`, `slow`, `locked`, `denied` or `error`.
-    pub state: String,
+    pub state: KeychainState,
     pub message: String,
     pub fix: String,
     /// Which backend answered, e.g. `Secret Service (service dev.keyward.app)`.
@@ -101,7 +126,7 @@ pub struct KeychainStatus {
 impl KeychainStatus {
     pub fn ok(backend: String) -> KeychainStatus {
         KeychainStatus {
-            state: "ok".into(),
+            state: KeychainState::Ok,
             message: "The OS keychain is available.".into(),
             fix: String::new(),
             backend,
@@ -109,15 +134,15 @@ impl KeychainStatus {
     }
 
     pub fn from_error(err: &VaultError, backend: String) -> KeychainStatus {
-        let state = match err.code() {
-            "keychain_unavailable" => "unavailable",
-            "keychain_locked" => "locked",
-            "keychain_denied" => "denied",
-            "keychain_timeout" => "slow",
-            _ => "error",
+        let state = match err {
+            VaultError::Unavailable(_) | VaultError::NotPersistent => KeychainState::Unavailable,
+            VaultError::Timeout(_) => KeychainState::Slow,
+            VaultError::Locked(_) => KeychainState::Locked,
+            VaultError::Denied(_) => KeychainState::Denied,
+            VaultError::Platform(_) => KeychainState::Error,
         };
         KeychainStatus {
-            state: state.into(),
+            state,
             message: err.to_string(),
             fix: err.fix().into(),
             backend,
@@ -125,7 +150,7 @@ impl KeychainStatus {
     }
 
     pub fn is_ok(&self) -> bool {
-        self.state == "ok"
+        self.state == KeychainState::Ok
     }
 }
 
