@@ -827,6 +827,31 @@ fn the_page_cannot_open_a_url_of_its_choosing() {
     }
 }
 
+/// A malformed id from the page is `invalid_input` that says which id, from every module that
+/// takes one (src-tauri/src/ids.rs), never a panic or a core error.
+#[test]
+fn malformed_ids_are_invalid_input_naming_the_id() {
+    let h = harness();
+    for (cmd, args, what) in [
+        ("key_show", json!({"id": "../etc"}), "key"),
+        ("key_unlink", json!({"id": "not-a-uuid"}), "key"),
+        (
+            "finding_acknowledge",
+            json!({"input": {"key_id": "x", "kind": "stale", "reason": "r", "until": null}}),
+            "key",
+        ),
+        (
+            "rotation_guided_confirm",
+            json!({"rotationId": "zz"}),
+            "rotation",
+        ),
+    ] {
+        let e = h.call(cmd, args).expect_err(cmd);
+        assert_eq!(e["code"], "invalid_input", "{cmd}: {e}");
+        assert_eq!(e["message"], format!("not a {what} id"), "{cmd}");
+    }
+}
+
 #[test]
 fn policy_get_and_update() {
     let h = harness();

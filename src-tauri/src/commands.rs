@@ -9,6 +9,7 @@ use crate::dto::{
 use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
 use crate::error::AppError;
 use crate::findings::{key_dto, key_dtos};
+use crate::ids::key_id;
 use crate::state::AppState;
 use keyward::connection::Connection;
 use keyward::inventory::{RemoteKey, VerifyResult};
@@ -18,13 +19,8 @@ use keyward::{AuditEvent, KeyFilter, SecretUse};
 use std::path::PathBuf;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
-use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, AppError>;
-
-fn key_id(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|_| AppError::invalid("not a key id"))
-}
 
 #[tauri::command]
 pub async fn keys_list(state: State<'_, AppState>) -> Result<Vec<KeyDto>> {

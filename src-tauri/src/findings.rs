@@ -100,7 +100,7 @@ pub async fn finding_acknowledge(
     state: State<'_, AppState>,
     input: AcknowledgeInput,
 ) -> Result<KeyDto> {
-    let id = Uuid::parse_str(input.key_id.trim()).map_err(|_| AppError::invalid("not a key id"))?;
+    let id = crate::ids::key_id(&input.key_id)?;
     let kind = finding_kind(&input.kind)?;
     state
         .inventory

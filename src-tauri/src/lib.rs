@@ -7,6 +7,7 @@ pub mod error;
 pub mod files;
 pub mod findings;
 pub mod findings_dto;
+mod ids;
 pub mod lifecycle;
 pub mod lifecycle_dto;
 pub mod links;

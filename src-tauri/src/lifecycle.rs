@@ -3,6 +3,7 @@
 //! The only logic here is the window's own: one-time reveal tokens and the named confirmation.
 
 use crate::error::AppError;
+use crate::ids::{connection_id, key_id, rotation_id};
 use crate::lifecycle_dto::{
     has_new_value, CreateKeyInput, CreatedKeyDto, GraceDefaultsDto, RecoveryDto, RevealDto,
     RevokeResultDto, RotateInput, RotationDto, RotationEventDto, RotationOutcomeDto,
@@ -25,14 +26,6 @@ type Result<T> = std::result::Result<T, AppError>;
 const ROTATE_CONCURRENCY: usize = 4;
 /// Journal rows the window lists.
 const JOURNAL_LIMIT: i64 = 500;
-
-fn key_id(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|_| AppError::invalid("not a key id"))
-}
-
-fn rotation_id(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|_| AppError::invalid("not a rotation id"))
-}
 
 fn no_events(_: &RotationEvent) {}
 
@@ -99,9 +92,7 @@ pub async fn key_create(
             })
         }
         (true, connection) => {
-            let connection_id = connection
-                .map(|c| Uuid::parse_str(&c).map_err(|_| AppError::invalid("not a connection id")))
-                .transpose()?;
+            let connection_id = connection.map(|c| connection_id(&c)).transpose()?;
             let secret = input
                 .secret
                 .ok_or_else(|| AppError::invalid("paste the new key's value"))?;

@@ -4,16 +4,12 @@
 use crate::dto::KeyDto;
 use crate::error::AppError;
 use crate::findings::key_dto;
+use crate::ids::key_id;
 use crate::state::AppState;
 use keyward::inventory::LinkCandidate;
 use tauri::State;
-use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, AppError>;
-
-fn key_id(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|_| AppError::invalid("not a key id"))
-}
 
 /// The keys `connection` lists that this key could be linked to, matching ones marked.
 #[tauri::command]
