@@ -20,15 +20,7 @@ async fn inventory() -> Inventory {
 use support::sim_value as value;
 
 fn connection(provider: &str, base: String) -> NewConnection {
-    NewConnection {
-        provider: provider.into(),
-        name: format!("{provider}-sim"),
-        base_url: Some(base),
-        region: None,
-        options: ConnectionOptions::default(),
-        environment: "prod".into(),
-        test: true,
-    }
+    support::sim_connection(provider, base, ConnectionOptions::default())
 }
 
 /// Cloudflare lists "Paused integration" as `status: disabled`: synced, it used to show

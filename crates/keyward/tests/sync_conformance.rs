@@ -6,7 +6,6 @@
 mod support;
 
 use keyward::connection::ConnectionOptions;
-use keyward::inventory::NewConnection;
 use keyward::providers::{self, Admin, Endpoint, VerifyOutcome};
 use keyward::{Inventory, KeyFilter, NewKey, Secret};
 use provider_sim::{Seed, Simulator};
@@ -19,17 +18,7 @@ async fn inventory() -> Inventory {
 
 use support::sim_value as value;
 
-fn connection(provider: &str, base: String, options: ConnectionOptions) -> NewConnection {
-    NewConnection {
-        provider: provider.into(),
-        name: format!("{provider}-sim"),
-        base_url: Some(base),
-        region: None,
-        options,
-        environment: "prod".into(),
-        test: true,
-    }
-}
+use support::sim_connection as connection;
 
 #[tokio::test]
 async fn postmark_verify_then_sync_never_makes_a_second_record() {

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use keyward::connection::ConnectionOptions;
+use keyward::inventory::NewConnection;
 use keyward::store::Store;
 use keyward::vault::MemoryVault;
 use keyward::{Config, Inventory, Secret};
@@ -27,4 +29,17 @@ pub fn sim_value(sim: &RunningSim, provider: &str, name: &str) -> Secret {
             .unwrap_or_else(|| panic!("no {provider} key named {name:?}"))
             .value,
     )
+}
+
+/// A connection named `<provider>-sim` to the simulator at `base`, its admin key filed in prod.
+pub fn sim_connection(provider: &str, base: String, options: ConnectionOptions) -> NewConnection {
+    NewConnection {
+        provider: provider.into(),
+        name: format!("{provider}-sim"),
+        base_url: Some(base),
+        region: None,
+        options,
+        environment: "prod".into(),
+        test: true,
+    }
 }
