@@ -275,6 +275,23 @@ impl TestKeychain {
         })
     }
 
+    /// How many connections this bus has accepted so far: the number in the unique name
+    /// (`:1.N`) it gives this probe's own connection, read from the reply's `destination`.
+    /// Two probes around some code tell how many D-Bus connections that code opened
+    /// (`after - before - 1`); the daemons here connect once, at start.
+    pub fn connections_accepted(&self) -> io::Result<u64> {
+        let out = self.dbus_call(&[
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetId",
+        ])?;
+        parse_destination_serial(&out).ok_or_else(|| {
+            io::Error::other(format!(
+                "test-keychain: no unique destination in the reply to GetId: {out}"
+            ))
+        })
+    }
+
     /// `secret-tool lookup service S username U` on this bus: `Some(secret)` or `None`.
     /// secret-tool cannot tell "no such item" from "collection locked": both exit 1 with no
     /// output, so both give `None` (use [`is_locked`](Self::is_locked) to tell them apart).
@@ -435,6 +452,15 @@ fn parse_boolean(reply: &str) -> Option<bool> {
             _ => None,
         }
     })
+}
+
+/// `N` of `destination=:1.N` in a `dbus-send --print-reply` answer's header.
+fn parse_destination_serial(reply: &str) -> Option<u64> {
+    let header = reply.lines().next()?;
+    let name = header
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("destination=:"))?;
+    name.rsplit('.').next()?.parse().ok()
 }
 
 fn tool_error(what: &str, out: &Output) -> io::Error {
@@ -614,6 +640,14 @@ mod tests {
                    serial=3 reply_serial=2\n   boolean true\n";
         assert_eq!(parse_boolean(has), Some(true));
         assert_eq!(parse_boolean("method return\n   string \"x\"\n"), None);
+    }
+
+    #[test]
+    fn parses_the_reply_destination() {
+        let reply = "method return time=1.2 sender=org.freedesktop.DBus -> destination=:1.17 \
+                     serial=3 reply_serial=2\n   string \"abc\"\n";
+        assert_eq!(parse_destination_serial(reply), Some(17));
+        assert_eq!(parse_destination_serial("method return\n"), None);
     }
 
     #[test]

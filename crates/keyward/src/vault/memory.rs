@@ -1,10 +1,10 @@
 //! An in-memory vault for unit tests only (never compiled into the product: it is behind
 //! `cfg(test)` / the `test-support` feature).
 
-use super::{Vault, VaultError};
+use super::{Accounts, Vault, VaultError};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
 pub struct MemoryVault {
@@ -72,6 +72,13 @@ impl Vault for MemoryVault {
     fn accounts(&self) -> Result<Option<Vec<String>>, VaultError> {
         self.check()?;
         Ok(Some(self.entries()?.keys().cloned().collect()))
+    }
+
+    /// Its entries are the whole keychain, so the snapshot is always current; `None` while
+    /// failing, as a keychain that cannot be listed.
+    fn accounts_snapshot(&self) -> Option<Accounts> {
+        self.check().ok()?;
+        Some(Arc::new(self.entries().ok()?.keys().cloned().collect()))
     }
 
     fn describe(&self) -> String {

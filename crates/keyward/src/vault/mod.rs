@@ -4,10 +4,14 @@
 mod keychain;
 #[cfg(any(test, feature = "test-support"))]
 mod memory;
+#[cfg(target_os = "linux")]
+mod secret_service;
+mod snapshot;
 
 pub use keychain::KeychainVault;
 #[cfg(any(test, feature = "test-support"))]
 pub use memory::MemoryVault;
+pub use snapshot::{refresh_accounts_snapshot_every, Accounts, SNAPSHOT_FRESH_FOR};
 
 use crate::secret::Secret;
 use serde::Serialize;
@@ -163,8 +167,22 @@ pub trait Vault: Send + Sync {
     /// Deleting a missing entry succeeds.
     fn delete(&self, account: &str) -> Result<(), VaultError>;
     /// Every account stored under Keyward's service, or `None` where the platform cannot
-    /// enumerate (then consistency checks fall back to per-key lookups).
+    /// enumerate (then consistency checks fall back to per-key lookups). Served from the
+    /// accounts snapshot when it was listed within [`SNAPSHOT_FRESH_FOR`]; otherwise lists
+    /// the keychain (and keeps that listing as the snapshot).
     fn accounts(&self) -> Result<Option<Vec<String>>, VaultError>;
+    /// The accounts as last listed, kept current by this vault's own `set`/`delete`; never
+    /// asks the keychain, so it is cheap enough for every finding evaluation. `None` before
+    /// the first listing, after a write whose outcome is unknown (a timeout), or where the
+    /// platform cannot enumerate: then skip the orphan rule, as when the keychain is locked.
+    fn accounts_snapshot(&self) -> Option<Accounts> {
+        None
+    }
+    /// Lists the keychain now and keeps the result as the snapshot (blocking; call it on
+    /// demand, e.g. from `doctor`, or let [`refresh_accounts_snapshot_every`] do it).
+    fn refresh_accounts_snapshot(&self) -> Result<Option<Accounts>, VaultError> {
+        self.accounts().map(snapshot::listed)
+    }
     /// Human description of the backend.
     fn describe(&self) -> String;
 
