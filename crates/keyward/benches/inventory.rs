@@ -2,14 +2,12 @@
 //!
 //! 1. Inventory queries (`list` and filtered) at 1k, 10k and 100k keys on a real SQLite file:
 //!    p50/p95 per query.
-//! 2. Keychain latency per operation through `KeychainVault` (keyring: a new D-Bus connection
-//!    and Secret Service session per call) against a baseline measured in the same run: one
-//!    long-lived `dbus-secret-service` connection. Uses a throwaway gnome-keyring.
+//!
+//! Keychain latency moved to its own bench: `--bench keychain`.
 
 use chrono::Utc;
 use keyward::store::Store;
-use keyward::vault::{KeychainVault, Vault};
-use keyward::{KeyFilter, KeyRecord, KeyStatus, Secret};
+use keyward::{KeyFilter, KeyRecord, KeyStatus};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -148,112 +146,6 @@ async fn bench_queries() {
     println!();
 }
 
-#[cfg(target_os = "linux")]
-fn bench_keychain() {
-    use dbus_secret_service::{EncryptionType, SecretService};
-    use std::collections::HashMap;
-
-    let keychain = match test_keychain::TestKeychain::start() {
-        Ok(k) => k,
-        Err(e) => {
-            println!("## Keychain latency\n\nskipped: no throwaway gnome-keyring could be started ({e})\n");
-            return;
-        }
-    };
-    // The bench process talks only to the throwaway keyring.
-    for (k, v) in keychain.env() {
-        std::env::set_var(k, v);
-    }
-    const N: usize = 200;
-    let service = format!("keyward-bench-{}", Uuid::new_v4());
-    let accounts: Vec<String> = (0..N).map(|i| format!("acct-{i}")).collect();
-    let value = Secret::new("phx_".to_owned() + &"a".repeat(44));
-
-    let vault = KeychainVault::new(service.clone());
-    let time = |f: &mut dyn FnMut(&str)| -> (f64, f64) {
-        let samples = accounts
-            .iter()
-            .map(|a| {
-                let t = Instant::now();
-                f(a);
-                t.elapsed()
-            })
-            .collect();
-        percentiles(samples)
-    };
-    let set_new = time(&mut |a| vault.set(a, &value).expect("set"));
-    let get = time(&mut |a| {
-        vault.get(a).expect("get").expect("present");
-    });
-    let t = Instant::now();
-    let listed = vault
-        .accounts()
-        .expect("accounts")
-        .map(|a| a.len())
-        .unwrap_or(0);
-    let list_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let delete = time(&mut |a| vault.delete(a).expect("delete"));
-
-    // Baseline: one connection and one encrypted session for the whole run.
-    let base_service = format!("{service}-baseline");
-    let ss = SecretService::connect(EncryptionType::Dh).expect("connect");
-    let collection = ss.get_default_collection().expect("default collection");
-    let b_set = time(&mut |a| {
-        let attrs = HashMap::from([("service", base_service.as_str()), ("username", a)]);
-        // EXPOSE: benchmark value written to the throwaway keyring.
-        collection
-            .create_item(a, attrs, value.expose().as_bytes(), true, "text/plain")
-            .expect("create");
-    });
-    let b_get = time(&mut |a| {
-        let found = ss
-            .search_items(HashMap::from([
-                ("service", base_service.as_str()),
-                ("username", a),
-            ]))
-            .expect("search");
-        let item = found.unlocked.first().expect("item");
-        let _secret = zeroize::Zeroizing::new(item.get_secret().expect("secret"));
-    });
-    let b_delete = time(&mut |a| {
-        let found = ss
-            .search_items(HashMap::from([
-                ("service", base_service.as_str()),
-                ("username", a),
-            ]))
-            .expect("search");
-        for item in found.unlocked {
-            item.delete().expect("delete");
-        }
-    });
-    drop(collection);
-    drop(ss);
-
-    println!("## Keychain latency ({N} entries, throwaway gnome-keyring, crypto-rust)\n");
-    println!("| operation | KeychainVault p50 ms | p95 ms | long-lived connection p50 ms | p95 ms | ratio (p50) |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    for (op, ours, base) in [
-        ("set (new)", set_new, b_set),
-        ("get", get, b_get),
-        ("delete", delete, b_delete),
-    ] {
-        println!(
-            "| {op} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× |",
-            ours.0,
-            ours.1,
-            base.0,
-            base.1,
-            ours.0 / base.0.max(1e-9)
-        );
-    }
-    println!("| list accounts ({listed}) | {list_ms:.1} (one call) | | | | |\n");
-}
-
-#[cfg(not(target_os = "linux"))]
-fn bench_keychain() {
-    println!("## Keychain latency\n\nskipped: the baseline needs the Linux Secret Service\n");
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing we need.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -265,5 +157,4 @@ fn main() {
         Utc::now().format("%Y-%m-%d %H:%M UTC")
     );
     runtime.block_on(bench_queries());
-    bench_keychain();
 }

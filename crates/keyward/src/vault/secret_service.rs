@@ -233,10 +233,15 @@ fn ambiguous(count: usize) -> VaultError {
 }
 
 /// A new session may help when ours is gone: the daemon restarted (our session object path
-/// is unknown to it, `NoSession`/`UnknownObject`/`UnknownMethod`) or the bus connection
-/// dropped. Not for a slow, locked or refusing keychain.
+/// is unknown to it: `org.freedesktop.Secret.Error.NoSession`, `UnknownObject`) or the bus
+/// connection dropped. Not for a slow, locked or refusing keychain, nor for our own findings
+/// (several items for one account, a value that is not text), which carry no D-Bus error name.
 fn worth_a_new_session(err: &VaultError) -> bool {
-    matches!(err, VaultError::Unavailable(_) | VaultError::Platform(_))
+    match err {
+        VaultError::Unavailable(_) => true,
+        VaultError::Platform(text) => text.contains("(org.freedesktop."),
+        _ => false,
+    }
 }
 
 /// The message plus the D-Bus error name (`org.freedesktop.DBus.Error.FileNotFound`,
@@ -296,6 +301,7 @@ mod tests {
         assert!(worth_a_new_session(&classify_platform(
             "Connection is closed (org.freedesktop.DBus.Error.Disconnected)"
         )));
+        assert!(!worth_a_new_session(&ambiguous(2)));
         assert!(!worth_a_new_session(&VaultError::Timeout("slow".into())));
         assert!(!worth_a_new_session(&VaultError::Locked("locked".into())));
         assert!(!worth_a_new_session(&VaultError::Denied("no".into())));
