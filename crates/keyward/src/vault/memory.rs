@@ -85,3 +85,27 @@ impl Vault for MemoryVault {
         "in-memory test vault".into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_snapshot_is_its_entries_and_none_while_failing() {
+        let vault = MemoryVault::new();
+        assert_eq!(vault.accounts_snapshot().map(|s| s.len()), Some(0));
+        vault.set("a", &Secret::new("v".into())).unwrap();
+        vault.set("b", &Secret::new("v".into())).unwrap();
+        vault.delete("a").unwrap();
+        let kept = vault.accounts_snapshot().unwrap();
+        assert_eq!(kept.iter().collect::<Vec<_>>(), ["b"]);
+        let refreshed = vault.refresh_accounts_snapshot().unwrap().unwrap();
+        assert_eq!(refreshed, kept);
+        vault.fail_with(Some("locked"));
+        assert!(vault.accounts_snapshot().is_none());
+        assert_eq!(
+            vault.refresh_accounts_snapshot().unwrap_err().code(),
+            "keychain_locked"
+        );
+    }
+}
