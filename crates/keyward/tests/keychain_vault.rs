@@ -5,26 +5,35 @@
 #![cfg(target_os = "linux")]
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use dbus_secret_service::{EncryptionType, SecretService};
 use keyward::secret::Secret;
 use keyward::vault::{KeychainVault, Vault};
 use test_keychain::TestKeychain;
 
-/// `DBUS_SESSION_BUS_ADDRESS` is process-wide: tests that point it at their keychain run one
-/// at a time under `cargo test` (nextest runs each in its own process anyway).
-static BUS: Mutex<()> = Mutex::new(());
+/// libdbus reads `DBUS_SESSION_BUS_ADDRESS` once per process, so every test in this binary
+/// shares one throwaway keychain (under `cargo test`; nextest gives each test its own process
+/// anyway), one test at a time, each under a service of its own.
+static KEYCHAIN: OnceLock<Mutex<TestKeychain>> = OnceLock::new();
 
-fn keychain() -> TestKeychain {
-    assert!(
-        test_keychain::available(),
-        "missing tools: {:?} (run scripts/setup-system.sh)",
-        test_keychain::missing_tools()
-    );
-    let kc = TestKeychain::start().expect("start a throwaway keychain");
-    for (k, v) in kc.env() {
-        std::env::set_var(k, v);
+fn keychain() -> MutexGuard<'static, TestKeychain> {
+    let shared = KEYCHAIN.get_or_init(|| {
+        assert!(
+            test_keychain::available(),
+            "missing tools: {:?} (run scripts/setup-system.sh)",
+            test_keychain::missing_tools()
+        );
+        let kc = TestKeychain::start().expect("start a throwaway keychain");
+        for (k, v) in kc.env() {
+            std::env::set_var(k, v);
+        }
+        Mutex::new(kc)
+    });
+    let mut kc = shared.lock().unwrap_or_else(|p| p.into_inner());
+    // A test that failed half-way may have left it stopped or locked.
+    if !kc.has_secret_service().unwrap_or(false) || kc.is_locked().unwrap_or(true) {
+        kc.restart_daemon().expect("start the keyring again");
     }
     kc
 }
@@ -49,7 +58,6 @@ fn item_of(service: &str, account: &str) -> (String, HashMap<String, String>) {
 
 #[test]
 fn entries_written_by_keyring_and_by_the_vault_are_the_same_items() {
-    let _bus = BUS.lock().unwrap_or_else(|p| p.into_inner());
     let kc = keychain();
     let service = service();
     let vault = KeychainVault::new(service.clone());
@@ -119,7 +127,6 @@ fn entries_written_by_keyring_and_by_the_vault_are_the_same_items() {
 
 #[test]
 fn one_session_serves_many_calls_and_a_restarted_daemon_is_reconnected_once() {
-    let _bus = BUS.lock().unwrap_or_else(|p| p.into_inner());
     let mut kc = keychain();
     let vault = KeychainVault::new(service());
     vault.set("a", &Secret::new("value-a".into())).unwrap();
@@ -152,7 +159,6 @@ fn one_session_serves_many_calls_and_a_restarted_daemon_is_reconnected_once() {
 
 #[test]
 fn a_locked_collection_is_reported_locked_and_listing_still_works() {
-    let _bus = BUS.lock().unwrap_or_else(|p| p.into_inner());
     let kc = keychain();
     let vault = KeychainVault::new(service());
     vault.set("a", &Secret::new("value-a".into())).unwrap();
@@ -170,11 +176,13 @@ fn a_locked_collection_is_reported_locked_and_listing_still_works() {
         1,
         "attributes are readable while locked"
     );
+    // gnome-keyring started with --unlock: the next test finds it open again.
+    let mut kc = kc;
+    kc.restart_daemon().unwrap();
 }
 
 #[test]
 fn the_accounts_snapshot_follows_own_writes_and_refreshes_on_demand() {
-    let _bus = BUS.lock().unwrap_or_else(|p| p.into_inner());
     let _kc = keychain();
     let service = service();
     let vault = KeychainVault::new(service.clone());
