@@ -155,15 +155,14 @@ mod platform {
     pub const NAME: &str = "platform keychain";
 
     /// Calls are serialized, as they always were.
+    #[derive(Default)]
     pub struct Backend {
         lock: Mutex<()>,
     }
 
     impl Backend {
         pub fn new() -> Backend {
-            Backend {
-                lock: Mutex::new(()),
-            }
+            Backend::default()
         }
 
         fn serialized<T>(
