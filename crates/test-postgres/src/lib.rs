@@ -156,7 +156,7 @@ impl TestPostgres {
             .args(["-c", "listen_addresses=127.0.0.1", "-c", "ssl=off"])
             // Throwaway data: durability across a power cut is not under test.
             .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
-            .args(["-c", "max_connections=200"]);
+            .args(["-c", "max_connections=200", "-c", "shared_buffers=16MB"]);
         let out = OpenOptions::new().create(true).append(true).open(&log)?;
         if self.as_postgres {
             chown_postgres(&log)?;
