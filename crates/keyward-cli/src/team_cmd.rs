@@ -53,13 +53,12 @@ pub enum TeamCommand {
 }
 
 #[derive(Args)]
-#[group(id = "scope", required = true, multiple = false, args = ["environments", "all"])]
 pub struct ShareArgs {
     /// Share only these environments (repeatable, or comma-separated).
-    #[arg(long = "env", short = 'e', value_delimiter = ',', num_args = 1..)]
+    #[arg(long = "env", short = 'e', value_delimiter = ',', num_args = 1.., required_unless_present = "all")]
     pub environments: Vec<String>,
     /// Share every environment.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "environments")]
     pub all: bool,
     /// Also share masked hints (`phx_…abcd`).
     #[arg(long, conflicts_with = "no_hints")]

@@ -380,3 +380,76 @@ fn two_members_share_a_team_and_see_each_others_changes() {
         .expect_code(1, "not joined")
         .expect_stderr("not in a team", "says so");
 }
+
+#[test]
+fn share_chooses_environments_and_hints() {
+    let pg = server();
+    let alice = Env::new();
+    alice
+        .keyward(&["team", "init", &pg.admin_url()], pg.admin_password())
+        .expect_code(0, "init");
+    let pw = password("alice");
+    pg.psql(
+        DB,
+        &format!("CREATE ROLE alice LOGIN PASSWORD '{pw}' IN ROLE keyward_member"),
+    )
+    .unwrap();
+    alice
+        .keyward(&["team", "share", "--all"], "")
+        .expect_code(1, "not in a team yet")
+        .expect_stderr("not in a team", "says so");
+    alice
+        .keyward(&["team", "join", &pg.url("alice", DB)], &pw)
+        .expect_code(0, "join");
+    for (name, env) in [("d", "dev"), ("p", "prod")] {
+        alice.add(
+            &format!("PMAK-{}-{}", random_hex(24), random_hex(34)),
+            &["--name", name, "--env", env, "--purpose", "tests"],
+        );
+    }
+    let rows = |sql: &str| pg.psql(DB, sql).unwrap().trim().to_string();
+    assert_eq!(
+        rows("SELECT string_agg(name, ',' ORDER BY name) FROM keyward.keys"),
+        "d,p"
+    );
+    assert_eq!(
+        rows("SELECT count(hint) FROM keyward.keys"),
+        "0",
+        "no hints by default"
+    );
+    // Only dev, with hints: prod is withdrawn, dev carries its masked hint.
+    alice
+        .keyward(&["team", "share", "--env", "dev", "--hints"], "")
+        .expect_code(0, "share")
+        .expect_stdout("Sharing:  dev, with masked hints", "says so");
+    assert_eq!(
+        rows("SELECT string_agg(name, ',' ORDER BY name) FROM keyward.keys"),
+        "d"
+    );
+    assert!(rows("SELECT hint FROM keyward.keys").starts_with("PMAK-"));
+    // A key added later in prod stays private; its events too.
+    alice.add(
+        &format!("PMAK-{}-{}", random_hex(24), random_hex(34)),
+        &["--name", "p2", "--env", "prod", "--purpose", "tests"],
+    );
+    assert_eq!(
+        rows("SELECT count(*) FROM keyward.keys WHERE environment = 'prod'"),
+        "0"
+    );
+    assert_eq!(
+        rows("SELECT count(*) FROM keyward.events WHERE key_name = 'p2'"),
+        "0"
+    );
+    alice
+        .keyward(&["team", "share", "--all", "--no-hints"], "")
+        .expect_code(0, "share all");
+    assert_eq!(
+        rows("SELECT string_agg(name, ',' ORDER BY name) FROM keyward.keys"),
+        "d,p,p2"
+    );
+    assert_eq!(rows("SELECT count(hint) FROM keyward.keys"), "0");
+    alice
+        .keyward(&["team", "share", "--env", "nowhere"], "")
+        .expect_code(1, "unknown environment")
+        .expect_stderr("nowhere", "names it");
+}
