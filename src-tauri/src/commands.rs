@@ -3,7 +3,7 @@
 
 use crate::dto::{
     CopyDto, DetectionDto, ImportOptionsDto, ImportPreviewDto, ImportResultDto, KeyAddedDto,
-    KeyDetailDto, KeyDto, KeyPatchDto, NewKeyInput, PickedFileDto, ProviderDto, SettingsDto,
+    KeyDetailDto, KeyDto, KeyPatchDto, KeysPageDto, NewKeyInput, PickedFileDto, ProviderDto, SettingsDto,
     SettingsPatch,
 };
 use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
@@ -26,6 +26,18 @@ type Result<T> = std::result::Result<T, AppError>;
 pub async fn keys_list(state: State<'_, AppState>) -> Result<Vec<KeyDto>> {
     let keys = state.inventory.list(&KeyFilter::default()).await?;
     Ok(crate::findings::all_key_dtos(&state.inventory, keys).await)
+}
+
+/// The first rows the window shows, in its display order, and how many keys there are: the
+/// window paints these, then asks `keys_list` for the whole inventory (issue 14: the first
+/// paint needs only the visible rows).
+#[tauri::command]
+pub async fn keys_page(
+    state: State<'_, AppState>,
+    offset: usize,
+    limit: usize,
+) -> Result<KeysPageDto> {
+    Ok(crate::findings::key_page(&state.inventory, offset, limit).await?)
 }
 
 #[tauri::command]

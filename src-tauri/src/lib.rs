@@ -77,6 +77,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         // rotation grace defaults per environment (issue 16)
         lifecycle::rotation_grace_get,
         lifecycle::rotation_grace_update,
+        // the window's first page (issue 14)
+        commands::keys_page,
     ])
 }
 
@@ -103,8 +105,10 @@ pub fn run() {
             let vault = Arc::new(keyward::vault::KeychainVault::new(
                 config.keychain_service.clone(),
             ));
-            let inventory =
-                tauri::async_runtime::block_on(keyward::Inventory::open(config, vault))?;
+            // Unchecked: the window asks keychain_status after its first paint (issue 14).
+            let inventory = tauri::async_runtime::block_on(keyward::Inventory::open_unchecked(
+                config, vault,
+            ))?;
             tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
             let state = AppState::new(inventory).started_at(started);
             state.files.answer_from_env();

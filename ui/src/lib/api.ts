@@ -45,6 +45,7 @@ import type {
   VerifyProgressDto,
   VerifyResultDto,
 } from './types';
+import type { KeysPageDto } from './types';
 import type {
   CreateKeyInput,
   CreatedKeyDto,
@@ -72,6 +73,7 @@ export interface ProgressChannel<T> {
 /** Every command of the contract: its invoke arguments (camelCase keys) and its result. */
 export interface Commands {
   keys_list: { args: Record<string, never>; result: KeyDto[] };
+  keys_page: { args: { offset: number; limit: number }; result: KeysPageDto };
   key_show: { args: { id: string }; result: KeyDetailDto };
   key_detect: { args: { shape: KeyShape }; result: DetectionDto };
   key_add: { args: { input: NewKeyInput }; result: KeyAddedDto };
@@ -159,6 +161,8 @@ async function call<C extends CommandName>(cmd: C, args: Commands[C]['args']): P
 
 export const api = {
   keysList: () => call('keys_list', {}),
+  /** Keys `offset..offset + limit` in the list's display order, and the total (start-up). */
+  keysPage: (offset: number, limit: number) => call('keys_page', { offset, limit }),
   keyShow: (id: string) => call('key_show', { id }),
   /** Detection gets the value's shape (lib/shape.ts), never the value. */
   keyDetect: (shape: KeyShape) => call('key_detect', { shape }),

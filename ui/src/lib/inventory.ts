@@ -127,6 +127,12 @@ export function groupKeys(keys: readonly KeyDto[], configured: readonly string[]
   });
 }
 
+/** Keys in the list's display order (environment, purpose, name): what `keys_page` pages. */
+export function displayOrder(keys: readonly KeyDto[], configured: readonly string[]): KeyDto[] {
+  const byName = indexKeys(keys).map((entry) => entry.key);
+  return groupKeys(byName, configured).flatMap((g) => g.purposes.flatMap((p) => p.keys));
+}
+
 /** Number of keys in each environment (for filter menus). */
 export function countBy<K extends 'environment' | 'provider' | 'status'>(keys: readonly KeyDto[], field: K): Map<string, number> {
   const counts = new Map<string, number>();

@@ -12,6 +12,11 @@ import { sortKeys, type ListSort } from './sort';
 import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
+/**
+ * Rows the first paint asks for (issue 14): more than a tall window shows, so the list is
+ * full at once; the rest of the inventory follows right after the first paint.
+ */
+export const FIRST_PAGE = 100;
 /** How often "Verify all" applies the progress messages that arrived meanwhile. */
 const PROGRESS_BATCH_MS = 50;
 /** Changes made outside the window within this time are shown by one reload (issue 16). */
@@ -43,6 +48,10 @@ async function afterPaint(): Promise<void> {
 
 export class AppStore {
   keys = $state.raw<KeyDto[]>([]);
+  /** Keys the backend holds beyond `keys` while only the first page has arrived (start-up). */
+  keysPending = $state(0);
+  /** How many keys the inventory holds. */
+  keyCount = $derived(this.keys.length + this.keysPending);
   providers = $state.raw<ProviderDto[]>([]);
   settings = $state.raw<SettingsDto | null>(null);
   keychain = $state.raw<KeychainStatusDto | null>(null);
@@ -97,17 +106,25 @@ export class AppStore {
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private refreshAgain = false;
 
+  /**
+   * Start-up (issue 14): the first page of rows, painted at once; then the keychain's status
+   * (the backend probes it only now) and the whole inventory, which replaces the page.
+   */
   async load(): Promise<void> {
     this.loadError = null;
-    const [keys, providers, settings] = await Promise.allSettled([api.keysList(), api.providersList(), api.settingsGet()]);
+    const [page, providers, settings] = await Promise.allSettled([api.keysPage(0, FIRST_PAGE), api.providersList(), api.settingsGet()]);
     if (providers.status === 'fulfilled') this.providers = providers.value;
     if (settings.status === 'fulfilled') this.settings = settings.value;
-    if (keys.status === 'fulfilled') this.keys = keys.value;
-    const failed = [keys, providers, settings].find((r) => r.status === 'rejected');
+    if (page.status === 'fulfilled') {
+      this.keys = page.value.keys;
+      this.keysPending = Math.max(0, page.value.total - page.value.keys.length);
+    }
+    const failed = [page, providers, settings].find((r) => r.status === 'rejected');
     if (failed && failed.status === 'rejected') this.loadError = errorMessage(failed.reason);
     this.loaded = true;
-    if (keys.status === 'fulfilled') this.signalReady();
+    if (page.status === 'fulfilled') this.signalReady();
     await this.refreshKeychain();
+    if (page.status === 'fulfilled' && this.keysPending > 0) await this.reloadKeys();
     // Connections only name a key's connection here; the Providers view reloads them itself.
     void this.loadConnections().catch(() => undefined);
   }
@@ -152,6 +169,7 @@ export class AppStore {
       if (settings.status === 'fulfilled') this.settings = settings.value;
       if (keys.status === 'fulfilled') {
         this.keys = keys.value;
+        this.keysPending = 0;
         this.loadError = null;
       } else {
         this.fail(keys.reason);
@@ -236,6 +254,7 @@ export class AppStore {
   async reloadKeys(): Promise<void> {
     try {
       this.keys = await api.keysList();
+      this.keysPending = 0;
     } catch (error) {
       this.fail(error);
     }
