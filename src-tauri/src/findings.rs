@@ -85,7 +85,11 @@ pub async fn key_page(
     let by_key = group_by_key(inventory.findings_over(&records).await);
     let ordered = keyward::list_order::display_order(records, &environments);
     let keys = with_findings(keyward::list_order::page(ordered, offset, limit), by_key);
-    Ok(KeysPageDto { total, offset, keys })
+    Ok(KeysPageDto {
+        total,
+        offset,
+        keys,
+    })
 }
 
 /// Each record as a `KeyDto` with its findings.

@@ -16,6 +16,7 @@ pub mod notify;
 pub mod pages;
 pub mod reveal;
 pub mod state;
+pub mod webview_tuning;
 #[cfg(target_os = "linux")]
 pub mod wiping_allocators;
 
@@ -100,15 +101,21 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .on_page_load(move |_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                tracing::info!("page loaded after {} ms", started.elapsed().as_millis());
+            }
+        })
         .setup(move |app| {
+            tracing::info!("window created after {} ms", started.elapsed().as_millis());
+            webview_tuning::apply(app, webview_tuning::Knobs::from_env());
             let config = keyward::Config::from_env()?;
             let vault = Arc::new(keyward::vault::KeychainVault::new(
                 config.keychain_service.clone(),
             ));
             // Unchecked: the window asks keychain_status after its first paint (issue 14).
-            let inventory = tauri::async_runtime::block_on(keyward::Inventory::open_unchecked(
-                config, vault,
-            ))?;
+            let inventory =
+                tauri::async_runtime::block_on(keyward::Inventory::open_unchecked(config, vault))?;
             tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
             let state = AppState::new(inventory).started_at(started);
             state.files.answer_from_env();

@@ -179,7 +179,7 @@ describe('inventory window', () => {
     render(App);
     await waitFor(() => expect(calls('app_ready')).toHaveLength(1));
     expect(rowsWhenReady).toBe(1);
-    expect(calls('app_ready')[0][1]).toEqual({});
+    expect(calls('app_ready')[0][1]).toMatchObject({ timings: { rows: 1, total: 1 } });
   });
 
   it('a failing ready signal changes nothing in the window', async () => {

@@ -19,7 +19,10 @@ pub fn display_order(mut records: Vec<KeyRecord>, configured: &[Environment]) ->
         .map(|(i, e)| (e.name.as_str(), i))
         .collect();
     records.sort_by(|a, b| {
-        let env = match (rank.get(a.environment.as_str()), rank.get(b.environment.as_str())) {
+        let env = match (
+            rank.get(a.environment.as_str()),
+            rank.get(b.environment.as_str()),
+        ) {
             (Some(x), Some(y)) => x.cmp(y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
@@ -164,7 +167,11 @@ mod tests {
     fn compare_text_ignores_case_and_reads_numbers() {
         assert_eq!(compare_text("Alpha", "beta"), Ordering::Less);
         assert_eq!(compare_text("key 2", "key 10"), Ordering::Less);
-        assert_eq!(compare_text("key 007", "key 7"), Ordering::Less, "tie: plain strings");
+        assert_eq!(
+            compare_text("key 007", "key 7"),
+            Ordering::Less,
+            "tie: plain strings"
+        );
         assert_eq!(compare_text("abc", "ab"), Ordering::Greater);
     }
 

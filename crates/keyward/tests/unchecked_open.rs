@@ -64,7 +64,11 @@ fn new_key(name: &str) -> NewKey {
 }
 
 fn postman_value(n: u8) -> Secret {
-    Secret::new(format!("PMAK-{}-{}", "a1".repeat(12), format!("{n:02}").repeat(17)))
+    Secret::new(format!(
+        "PMAK-{}-{}",
+        "a1".repeat(12),
+        format!("{n:02}").repeat(17)
+    ))
 }
 
 #[tokio::test]
@@ -91,7 +95,10 @@ async fn opening_and_listing_with_findings_never_touch_the_keychain() {
     // The window's keychain_status: one probe, then findings may use the keychain.
     assert!(inv.refresh_keychain_status().await.is_ok());
     assert!(inv.keychain_checked());
-    assert!(vault.calls() > before, "the status check probes the keychain");
+    assert!(
+        vault.calls() > before,
+        "the status check probes the keychain"
+    );
 }
 
 #[tokio::test]

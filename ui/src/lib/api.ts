@@ -70,6 +70,15 @@ export interface ProgressChannel<T> {
   onmessage: (message: T) => void;
 }
 
+/** The page's start-up phases, from `performance.now()` (ms), sent with `app_ready`. */
+export interface PageTimings {
+  script_ms: number;
+  page_ms: number;
+  render_ms: number;
+  rows: number;
+  total: number;
+}
+
 /** Every command of the contract: its invoke arguments (camelCase keys) and its result. */
 export interface Commands {
   keys_list: { args: Record<string, never>; result: KeyDto[] };
@@ -89,7 +98,7 @@ export interface Commands {
   settings_update: { args: { patch: SettingsPatch }; result: SettingsDto };
   keychain_status: { args: Record<string, never>; result: KeychainStatusDto };
   audit_list: { args: { keyId: string | null }; result: AuditEventDto[] };
-  app_ready: { args: Record<string, never>; result: null };
+  app_ready: { args: { timings?: PageTimings }; result: null };
   connections_list: { args: Record<string, never>; result: ConnectionDto[] };
   connection_add: { args: { input: NewConnectionInput }; result: ConnectionDto };
   connection_remove: { args: { name: string }; result: null };
@@ -180,7 +189,8 @@ export const api = {
   keychainStatus: () => call('keychain_status', {}),
   auditList: (keyId: string | null) => call('audit_list', { keyId }),
   /** The first inventory is on screen (logged by the backend; the start-up benchmark's signal). */
-  appReady: () => call('app_ready', {}),
+  /** The first inventory is painted; `timings` are the page's own start-up phases (ms). */
+  appReady: (timings?: PageTimings) => call('app_ready', timings ? { timings } : {}),
   connectionsList: () => call('connections_list', {}),
   /** `input.admin_secret` is the password field's value; the caller clears the field afterwards. */
   connectionAdd: (input: NewConnectionInput) => call('connection_add', { input }),

@@ -9,6 +9,7 @@ import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, togg
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
+import type { PageTimings } from './api';
 import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
@@ -40,6 +41,11 @@ export interface CopyToast {
  * Resolves after Svelte has applied pending state to the DOM and the browser has painted it:
  * a rAF callback runs just before the frame's paint, a task queued from it runs after.
  */
+/** ms since navigation start (0 where there is no performance clock). */
+function now(): number {
+  return typeof performance === 'undefined' ? 0 : performance.now();
+}
+
 async function afterPaint(): Promise<void> {
   await tick();
   if (typeof requestAnimationFrame !== 'function') return;
@@ -112,7 +118,9 @@ export class AppStore {
    */
   async load(): Promise<void> {
     this.loadError = null;
+    const scriptAt = now();
     const [page, providers, settings] = await Promise.allSettled([api.keysPage(0, FIRST_PAGE), api.providersList(), api.settingsGet()]);
+    const pageAt = now();
     if (providers.status === 'fulfilled') this.providers = providers.value;
     if (settings.status === 'fulfilled') this.settings = settings.value;
     if (page.status === 'fulfilled') {
@@ -122,7 +130,11 @@ export class AppStore {
     const failed = [page, providers, settings].find((r) => r.status === 'rejected');
     if (failed && failed.status === 'rejected') this.loadError = errorMessage(failed.reason);
     this.loaded = true;
-    if (page.status === 'fulfilled') this.signalReady();
+    if (page.status === 'fulfilled') {
+      const { keys, total } = page.value;
+      // The keychain is asked only after the first paint: its probe may be slow (issue 14).
+      await this.signalReady((paintedAt) => ({ script_ms: scriptAt, page_ms: pageAt - scriptAt, render_ms: paintedAt - pageAt, rows: keys.length, total }));
+    }
     await this.refreshKeychain();
     if (page.status === 'fulfilled' && this.keysPending > 0) await this.reloadKeys();
     // Connections only name a key's connection here; the Providers view reloads them itself.
@@ -242,13 +254,15 @@ export class AppStore {
     if (this.detailId !== null && this.keys.some((k) => k.id === this.detailId)) void this.openDetail(this.detailId);
   }
 
-  /** Once the first inventory is rendered, tells the backend (start-up timing); failures ignored. */
-  private signalReady(): void {
+  /**
+   * Once the first inventory is painted, tells the backend with the page's own timings
+   * (start-up measurement); resolves after the paint. Failures ignored.
+   */
+  private async signalReady(timings: (paintedAt: number) => PageTimings): Promise<void> {
     if (this.readySent) return;
     this.readySent = true;
-    void afterPaint()
-      .then(() => api.appReady())
-      .catch(() => undefined);
+    await afterPaint();
+    void api.appReady(timings(now())).catch(() => undefined);
   }
 
   async reloadKeys(): Promise<void> {
