@@ -22,7 +22,7 @@
 #   Default: no limit. 10,000 keys take ~14 min to import here (gnome-keyring, see below).
 #
 # How it measures:
-# - "Interactive" = the window has applied and painted its first `keys_list` result and called
+# - "Interactive" = the window has applied and painted its first rows (`keys_page`) and called
 #   `app_ready`, which writes the Unix time in ms to $KEYWARD_READY_FILE (the bare window's page
 #   calls its `ready` command after its first paint, the same way). Start-up = that time minus
 #   the time just before the process was started (bash's $EPOCHREALTIME).
@@ -42,8 +42,9 @@
 #   `session` collection. gnome-keyring rewrites the whole encrypted `login` keyring file on
 #   every item written, so importing 10,000 keys into it is quadratic (about 3,300 keys in
 #   9.5 min here, ~1.5 h projected for 10k). BENCH_KEYRING=login measures the real on-disk
-#   collection (use it with BENCH_SIZES=1000). At start-up the app touches the keychain once:
-#   a health check that writes, reads and deletes a probe entry.
+#   collection (use it with BENCH_SIZES=1000). Since issue 14 nothing before the first paint
+#   touches the keychain: the window asks for its status (a probe that writes, reads and
+#   deletes an entry) right after; builds before that probed it in setup().
 # Everything started here is stopped by PID on exit; daemons log to files in a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
