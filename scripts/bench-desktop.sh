@@ -9,9 +9,20 @@
 # BENCH_SKIP_BUILD=1 (use the existing release binaries), BENCH_APP (another keyward-desktop,
 # e.g. one built with a different profile; with BENCH_SKIP_BUILD=1), BENCH_OUT (default artifacts/bench:
 # the table, raw samples, screenshots, app logs), BENCH_KEYRING=session|login (see below).
+# BENCH_APPS: several apps measured in the same run, each on every data set, as space-separated
+#   NAME=PATH[|VAR=value...] (the VARs are set for that app only), e.g. BEFORE vs AFTER and
+#   one WebKit knob at a time:
+#     BENCH_APPS="before=/work/before/target/release/keyward-desktop
+#                 after=target/release/keyward-desktop
+#                 no-tuning=target/release/keyward-desktop|KEYWARD_WEBKIT_TUNING=none"
+#   Default: "keyward=$BENCH_APP" (one app). Every ratio is to the same bare window.
+# BENCH_IMPORT_MAX: at most this many keys per data set go through `keyward import` (and so
+#   into the keychain); the rest of a larger set are copies of those rows made in SQLite
+#   (new ids and names, no fingerprint, no keychain entry: they show as missing their secret).
+#   Default: no limit. 10,000 keys take ~14 min to import here (gnome-keyring, see below).
 #
 # How it measures:
-# - "Interactive" = the window has applied and painted its first `keys_list` result and called
+# - "Interactive" = the window has applied and painted its first rows (`keys_page`) and called
 #   `app_ready`, which writes the Unix time in ms to $KEYWARD_READY_FILE (the bare window's page
 #   calls its `ready` command after its first paint, the same way). Start-up = that time minus
 #   the time just before the process was started (bash's $EPOCHREALTIME).
@@ -31,8 +42,9 @@
 #   `session` collection. gnome-keyring rewrites the whole encrypted `login` keyring file on
 #   every item written, so importing 10,000 keys into it is quadratic (about 3,300 keys in
 #   9.5 min here, ~1.5 h projected for 10k). BENCH_KEYRING=login measures the real on-disk
-#   collection (use it with BENCH_SIZES=1000). At start-up the app touches the keychain once:
-#   a health check that writes, reads and deletes a probe entry.
+#   collection (use it with BENCH_SIZES=1000). Since issue 14 nothing before the first paint
+#   touches the keychain: the window asks for its status (a probe that writes, reads and
+#   deletes an entry) right after; builds before that probed it in setup().
 # Everything started here is stopped by PID on exit; daemons log to files in a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +59,8 @@ KEYRING=${BENCH_KEYRING:-session}
 KEYRING_PASSWORD=bench-keychain
 
 APP=${BENCH_APP:-$ROOT/target/release/keyward-desktop} # BENCH_APP: another build of the app
+APPS=${BENCH_APPS:-"keyward=$APP"}
+IMPORT_MAX=${BENCH_IMPORT_MAX:-0}
 CLI=$ROOT/target/release/keyward
 BARE_TARGET=$ROOT/target/bare-window
 BARE=$BARE_TARGET/release/bare-window
@@ -130,7 +144,19 @@ if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   CARGO_TARGET_DIR=$BARE_TARGET cargo build --release --locked \
     --manifest-path benches/bare-window/Cargo.toml </dev/null
 fi
-for bin in "$APP" "$CLI" "$BARE"; do
+# The apps: APP_BIN[name], APP_ENV[name] (space-separated VAR=value), in APP_NAMES order.
+declare -A APP_BIN APP_ENV
+APP_NAMES=()
+for spec in $APPS; do
+  name=${spec%%=*}
+  rest=${spec#*=}
+  [[ $name =~ ^[A-Za-z0-9_-]+$ ]] || { echo "bench: bad app name in BENCH_APPS: $spec" >&2; exit 1; }
+  APP_BIN[$name]=${rest%%|*}
+  APP_ENV[$name]=""
+  [[ $rest == *"|"* ]] && APP_ENV[$name]=$(tr '|' ' ' <<<"${rest#*|}")
+  APP_NAMES+=("$name")
+done
+for bin in "${APP_BIN[@]}" "$CLI" "$BARE"; do
   [ -x "$bin" ] || { echo "bench: $bin is missing (run without BENCH_SKIP_BUILD)" >&2; exit 1; }
 done
 mkdir -p "$OUT"
@@ -251,8 +277,26 @@ make_csv() {
   }' >"$2"
 }
 
+# clone_keys DB N: grows the keys table of DB to N rows with copies of its rows (new ids and
+# names; no fingerprint and no keychain entry), for BENCH_IMPORT_MAX.
+clone_keys() {
+  local db=$1 want=$2 have cols picked="" col
+  have=$(sqlite3 "$db" 'SELECT count(*) FROM keys')
+  cols=$(sqlite3 "$db" "SELECT group_concat(name, ',') FROM pragma_table_info('keys')")
+  for col in ${cols//,/ }; do
+    case $col in
+      id) col="lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))" ;;
+      name) col="name || ' copy ' || c.n" ;;
+      fingerprint) col="NULL" ;;
+    esac
+    picked+="${picked:+, }$col"
+  done
+  sqlite3 "$db" "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $(((want - 1) / have)))
+    INSERT INTO keys ($cols) SELECT $picked FROM keys, c LIMIT $((want - have));"
+}
+
 declare -A BUS_OF DATA_OF
-configs=(bare empty)
+sizes=(empty)
 start_keychain empty
 BUS_OF[empty]=$BUS
 DATA_OF[empty]=$tmp/empty/keyward
@@ -266,16 +310,27 @@ for n in $SIZES; do
   start_keychain "$name"
   BUS_OF[$name]=$BUS
   DATA_OF[$name]=$tmp/$name/keyward
-  make_csv "$n" "$tmp/$name.csv"
-  echo "==> seeding $name: keyward import ($n keys, one CSV)"
+  imported=$n
+  if [ "$IMPORT_MAX" -gt 0 ] && [ "$n" -gt "$IMPORT_MAX" ]; then imported=$IMPORT_MAX; fi
+  make_csv "$imported" "$tmp/$name.csv"
+  echo "==> seeding $name: keyward import ($imported keys, one CSV)"
   t0=$(now_ms)
   run_env "$tmp/$name" DBUS_SESSION_BUS_ADDRESS="$BUS" KEYWARD_DATA_DIR="${DATA_OF[$name]}" \
     "$CLI" import "$tmp/$name.csv" </dev/null >"$tmp/import-$name.out" 2>&1 ||
     { tail -n 20 "$tmp/import-$name.out" >&2; exit 1; }
   t1=$(now_ms)
   tail -n 1 "$tmp/import-$name.out"
-  import_notes+=("import of $n keys (one CSV, release CLI, each secret into gnome-keyring's $KEYRING collection): $(((t1 - t0) / 1000)).$((((t1 - t0) % 1000) / 100)) s")
-  configs+=("$name")
+  import_notes+=("import of $imported keys (one CSV, release CLI, each secret into gnome-keyring's $KEYRING collection): $(((t1 - t0) / 1000)).$((((t1 - t0) % 1000) / 100)) s")
+  if [ "$imported" -lt "$n" ]; then
+    clone_keys "${DATA_OF[$name]}/keyward.db" "$n"
+    import_notes+=("$name: $imported keys imported, $((n - imported)) copies of their rows added in SQLite (metadata only, no keychain entry)")
+  fi
+  sizes+=("$name")
+done
+# A config is bare, or APP/SIZE: every app on every data set.
+configs=(bare)
+for size in "${sizes[@]}"; do
+  for a in "${APP_NAMES[@]}"; do configs+=("$a/$size"); done
 done
 
 # ---- 4. Launches ----
@@ -283,16 +338,23 @@ done
 # Appends "config run startup_ms rss_kib pss_kib processes open_ms in_process_ms" to
 # results.tsv (the last two from the app's log: run() → inventory open, run() → interactive).
 sample() {
-  local config=$1 run=$2 home=$tmp/home-$1 ready=$tmp/ready bin=$APP
-  [ "$config" = bare ] && bin=$BARE
+  local config=$1 run=$2 file=${1//\//-} ready=$tmp/ready
+  local app=${config%%/*} size=${config#*/} home=$tmp/home-${1//\//-} bin extra=()
+  if [ "$config" = bare ]; then
+    bin=$BARE size=empty
+  else
+    bin=${APP_BIN[$app]}
+    # shellcheck disable=SC2206 # VAR=value words, split on purpose
+    extra=(${APP_ENV[$app]})
+  fi
   [ -d "$home" ] || make_home "$home"
   rm -f "$ready"
-  local log=$OUT/$config-run$run.log
+  local log=$OUT/$file-run$run.log
   local t0
   t0=$(now_ms)
-  spawn_env /dev/null "$home" DISPLAY="$DISPLAY_NUM" DBUS_SESSION_BUS_ADDRESS="${BUS_OF[$config]}" \
-    KEYWARD_DATA_DIR="${DATA_OF[$config]:-$home/keyward}" KEYWARD_READY_FILE="$ready" \
-    KEYWARD_LOG=info "$bin" >"$log" 2>&1
+  spawn_env /dev/null "$home" DISPLAY="$DISPLAY_NUM" DBUS_SESSION_BUS_ADDRESS="${BUS_OF[$size]}" \
+    KEYWARD_DATA_DIR="${DATA_OF[$size]:-$home/keyward}" KEYWARD_READY_FILE="$ready" \
+    KEYWARD_LOG=info "${extra[@]}" "$bin" >"$log" 2>&1
   app_pid=$SPAWNED
   local ready_ms="" deadline=$((t0 + READY_TIMEOUT_S * 1000))
   while :; do
@@ -325,24 +387,39 @@ sample() {
       >>"$OUT/processes.tsv"
   done
   if [ "$run" = "$RUNS" ] && command -v import >/dev/null; then
-    import -display "$DISPLAY_NUM" -window root "$OUT/$config.png" 2>/dev/null || true
+    import -display "$DISPLAY_NUM" -window root "$OUT/$file.png" 2>/dev/null || true
   fi
   stop_tree "$app_pid"
   app_pid=""
-  # The app's own log: ms from run() to the inventory being open / the window interactive.
-  local opened in_process
-  opened=$(grep -m1 -o 'inventory open after [0-9]* ms' "$log" || true)
-  opened=${opened//[!0-9]/}
-  in_process=$(grep -m1 -o 'window interactive after [0-9]* ms' "$log" || true)
-  in_process=${in_process//[!0-9]/}
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$run" $((ready_ms - t0)) "$rss" "$pss" "$count" \
-    "${opened:--}" "${in_process:--}" >>"$OUT/results.tsv"
+  # The app's own log (ms since run() unless said): window created, inventory open, page
+  # loaded, the first page's backend time and JSON size, the page's own phases (script start
+  # after navigation, first page received after script start, derive + paint), interactive.
+  local opened in_process created loaded page_backend page_bytes script page render
+  created=$(log_number 'window created after ([0-9]+) ms' "$log")
+  opened=$(log_number 'inventory open after ([0-9]+) ms' "$log")
+  loaded=$(log_number 'page loaded after ([0-9]+) ms' "$log")
+  page_backend=$(log_number 'keys_page: [0-9]+ of [0-9]+ keys in ([0-9]+) ms' "$log")
+  page_bytes=$(log_number 'keys_page: .* ([0-9]+) bytes of JSON' "$log")
+  script=$(log_number 'script started ([0-9]+) ms after navigation' "$log")
+  page=$(log_number 'received after ([0-9]+) ms' "$log")
+  render=$(log_number 'derived and painted in ([0-9]+) ms' "$log")
+  in_process=$(log_number 'window interactive after ([0-9]+) ms' "$log")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$run" $((ready_ms - t0)) \
+    "$rss" "$pss" "$count" "$opened" "$in_process" "$created" "$loaded" "$page_backend" "$page_bytes" \
+    "$script" "$page" "$render" >>"$OUT/results.tsv"
   printf '  %-6s run %d: %5d ms to interactive, RSS %4d MiB, PSS %4d MiB (%d processes)\n' \
     "$config" "$run" $((ready_ms - t0)) $((rss / 1024)) $((pss / 1024)) "$count"
 }
 
+# log_number REGEX LOG: the first capture group of the first match of REGEX in LOG, or "-".
+log_number() {
+  local found
+  found=$(grep -m1 -oE "$1" "$2" | sed -E "s/$1/\\1/" || true)
+  echo "${found:--}"
+}
+
 printf 'config\trun\tprocess\trss_kib\tpss_kib\n' >"$OUT/processes.tsv"
-printf 'config\trun\tstartup_ms\trss_kib\tpss_kib\tprocesses\topen_ms\tin_process_ms\n' >"$OUT/results.tsv"
+printf 'config\trun\tstartup_ms\trss_kib\tpss_kib\tprocesses\topen_ms\tin_process_ms\tcreated_ms\tloaded_ms\tpage_backend_ms\tpage_bytes\tscript_ms\tpage_ms\trender_ms\n' >"$OUT/results.tsv"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "==> $RUNS launches each of: ${configs[*]} (interleaved; load average $load_before)"
 for ((run = 1; run <= RUNS; run++)); do
@@ -388,22 +465,33 @@ table() {
   echo
   table
   echo
-  echo "Where Keyward's start-up goes (medians of runs 2–$RUNS, from its log; bare has none):"
+  echo "Where Keyward's start-up goes (ms unless said; medians of runs 2–$RUNS, from its log; bare has none; – = not logged by that build):"
   echo
-  echo "| app | launch → run() ms | run() → inventory open ms | inventory open → interactive ms |"
-  echo "|---|---|---|---|"
+  echo "| app | launch → run() | run() → window created | run() → inventory open | run() → page loaded | first page: backend ms | first page: JSON bytes | page: script start after navigation | page: script → first page received | page: derive + paint | run() → interactive |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   awk -F'\t' -v order="${configs[*]}" '
     function median(list,   a, n, i, t, x) {
       n = split(list, a, " ")
+      if (n == 0) return "–"
       for (i = 1; i <= n; i++) for (t = i + 1; t <= n; t++) if (a[t] + 0 < a[i] + 0) { x = a[i]; a[i] = a[t]; a[t] = x }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+      return sprintf("%d", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
     }
+    function add(c, col, v) { if (v != "-" && v != "") cell[c, col] = cell[c, col] " " v }
     NR == 1 || $2 == 1 || $8 == "-" { next }
-    { pre[$1] = pre[$1] " " ($3 - $8); open[$1] = open[$1] " " $7; rest[$1] = rest[$1] " " ($8 - $7) }
+    {
+      seen[$1] = 1
+      add($1, 1, $3 - $8); add($1, 2, $9); add($1, 3, $7); add($1, 4, $10); add($1, 5, $11)
+      add($1, 6, $12); add($1, 7, $13); add($1, 8, $14); add($1, 9, $15); add($1, 10, $8)
+    }
     END {
       n = split(order, names, " ")
-      for (i = 1; i <= n; i++) if (names[i] in open)
-        printf "| %s | %d | %d | %d |\n", names[i], median(pre[names[i]]), median(open[names[i]]), median(rest[names[i]])
+      for (i = 1; i <= n; i++) {
+        c = names[i]
+        if (!(c in seen)) continue
+        line = "| " c
+        for (k = 1; k <= 10; k++) line = line " | " median(cell[c, k])
+        print line " |"
+      }
     }' "$OUT/results.tsv"
   echo
   for note in "${import_notes[@]}"; do echo "- $note"; done

@@ -52,6 +52,8 @@ const COMMANDS: &[&str] = &[
     // rotation grace defaults per environment (issue 16)
     "rotation_grace_get",
     "rotation_grace_update",
+    // the window's first page (issue 14)
+    "keys_page",
 ];
 
 fn main() {

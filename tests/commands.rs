@@ -985,3 +985,60 @@ fn no_command_takes_a_key_value_as_a_string() {
         }
     }
 }
+
+/// Issue 14: the window's first paint asks `keys_page` for its first rows: in the list's
+/// display order (configured environments, purpose, name), with the same DTOs (findings
+/// included) as `keys_list`, and the total.
+#[test]
+fn keys_page_sends_the_first_rows_in_display_order_with_the_total() {
+    let h = harness();
+    for (n, env) in [(3, "prod"), (1, "dev"), (2, "prod"), (4, "dev")] {
+        let value = format!("PMAK-{n:024x}-{n:034x}");
+        h.add(&format!("key {n}"), env, &value);
+    }
+    let names = |page: &Value| -> Vec<String> {
+        page["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = h.ok("keys_page", json!({"offset": 0, "limit": 3}));
+    assert_eq!(first["total"], 4);
+    assert_eq!(first["offset"], 0);
+    assert_eq!(
+        names(&first),
+        ["key 1", "key 4", "key 2"],
+        "dev before prod"
+    );
+    let rest = h.ok("keys_page", json!({"offset": 3, "limit": 100}));
+    assert_eq!(names(&rest), ["key 3"]);
+    let listed = h.ok("keys_list", json!({}));
+    for key in first["keys"].as_array().unwrap() {
+        let same = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == key["id"])
+            .unwrap();
+        assert_eq!(key, same, "a page's row is the list's row");
+    }
+    assert_eq!(
+        h.ok("keys_page", json!({"offset": 10, "limit": 5}))["keys"],
+        json!([])
+    );
+    h.assert_no_canary();
+}
+
+/// The page's own start-up timings come with `app_ready` (logged for the benchmark).
+#[test]
+fn app_ready_takes_the_pages_timings() {
+    let h = harness();
+    let timings =
+        json!({"script_ms": 40.5, "page_ms": 12.0, "render_ms": 30.25, "rows": 100, "total": 1000});
+    assert_eq!(
+        h.ok("app_ready", json!({ "timings": timings })),
+        Value::Null
+    );
+}

@@ -184,6 +184,8 @@ fn samples() -> Value {
         "review_export": ReviewExportDto { path: "/tmp/review.csv".into(), bytes: 120 },
         "picked_file": PickedFileDto { handle: "0123456789abcdef0123456789abcdef".into(), name: ".env".into() },
         "inventory_changed": InventoryChangedDto { change: 1 },
+        // issue 14: the window's first page
+        "keys_page": KeysPageDto { total: 1, offset: 0, keys: vec![sample_key()] },
     })
 }
 

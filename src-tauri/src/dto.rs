@@ -530,3 +530,12 @@ pub struct InventoryChangedDto {
     /// Counts the changes seen since the app started.
     pub change: u64,
 }
+
+/// A page of the key list in the window's display order (`keys_page`), and how many keys the
+/// inventory holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeysPageDto {
+    pub total: usize,
+    pub offset: usize,
+    pub keys: Vec<KeyDto>,
+}

@@ -2,7 +2,7 @@
 //! thin commands over the core's `Inventory` findings API, plus attaching each key's findings
 //! to the `KeyDto`s the other commands return.
 
-use crate::dto::KeyDto;
+use crate::dto::{KeyDto, KeysPageDto};
 use crate::error::AppError;
 use crate::files::{write_replacing, SaveRequest};
 use crate::findings_dto::{
@@ -70,6 +70,26 @@ fn with_findings(
 pub async fn all_key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
     let by_key = group_by_key(inventory.findings_over(&records).await);
     with_findings(records, by_key)
+}
+
+/// Keys `offset..offset + limit` in the window's display order, with their findings
+/// (evaluated over the whole inventory: reuse spans keys), and the total count.
+pub async fn key_page(
+    inventory: &Inventory,
+    offset: usize,
+    limit: usize,
+) -> keyward::Result<KeysPageDto> {
+    let records = inventory.list(&keyward::KeyFilter::default()).await?;
+    let environments = inventory.environments().await?;
+    let total = records.len();
+    let by_key = group_by_key(inventory.findings_over(&records).await);
+    let ordered = keyward::list_order::display_order(records, &environments);
+    let keys = with_findings(keyward::list_order::page(ordered, offset, limit), by_key);
+    Ok(KeysPageDto {
+        total,
+        offset,
+        keys,
+    })
 }
 
 /// Each record as a `KeyDto` with its findings.

@@ -16,6 +16,7 @@ pub mod notify;
 pub mod pages;
 pub mod reveal;
 pub mod state;
+pub mod webview_tuning;
 #[cfg(target_os = "linux")]
 pub mod wiping_allocators;
 
@@ -77,6 +78,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         // rotation grace defaults per environment (issue 16)
         lifecycle::rotation_grace_get,
         lifecycle::rotation_grace_update,
+        // the window's first page (issue 14)
+        commands::keys_page,
     ])
 }
 
@@ -98,13 +101,21 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .on_page_load(move |_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                tracing::info!("page loaded after {} ms", started.elapsed().as_millis());
+            }
+        })
         .setup(move |app| {
+            tracing::info!("window created after {} ms", started.elapsed().as_millis());
+            webview_tuning::apply(app, webview_tuning::Knobs::from_env());
             let config = keyward::Config::from_env()?;
             let vault = Arc::new(keyward::vault::KeychainVault::new(
                 config.keychain_service.clone(),
             ));
+            // Unchecked: the window asks keychain_status after its first paint (issue 14).
             let inventory =
-                tauri::async_runtime::block_on(keyward::Inventory::open(config, vault))?;
+                tauri::async_runtime::block_on(keyward::Inventory::open_unchecked(config, vault))?;
             tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
             let state = AppState::new(inventory).started_at(started);
             state.files.answer_from_env();

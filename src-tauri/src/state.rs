@@ -38,9 +38,20 @@ impl AppState {
 
     /// The window shows the inventory: logs the time since start-up and, for benchmarks,
     /// writes the Unix time in ms to `$KEYWARD_READY_FILE`. Never fails the window.
-    pub fn mark_ready(&self) {
+    pub fn mark_ready(&self, timings: Option<PageTimings>) {
         let elapsed = self.started.elapsed().as_millis();
         tracing::info!("window interactive after {elapsed} ms");
+        if let Some(t) = timings {
+            tracing::info!(
+                "page phases: script started {:.0} ms after navigation, first page ({} of {} keys) \
+                 received after {:.0} ms, derived and painted in {:.0} ms",
+                t.script_ms,
+                t.rows,
+                t.total,
+                t.page_ms,
+                t.render_ms
+            );
+        }
         if let Some(path) = std::env::var_os(READY_FILE_ENV).filter(|p| !p.is_empty()) {
             if let Err(e) = write_unix_ms(Path::new(&path)) {
                 tracing::warn!("cannot write {READY_FILE_ENV}: {e}");
@@ -67,6 +78,20 @@ impl AppState {
             })?;
         Ok(())
     }
+}
+
+/// What the page measured of its own start-up (`performance.now()` differences, ms), for the
+/// log and scripts/bench-desktop.sh.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct PageTimings {
+    /// Navigation start → the page's script started loading the inventory.
+    pub script_ms: f64,
+    /// The script's start → the first page of keys received (IPC, JSON parse included).
+    pub page_ms: f64,
+    /// The first page received → Svelte derived the list and the browser painted it.
+    pub render_ms: f64,
+    pub rows: u64,
+    pub total: u64,
 }
 
 /// Writes the current Unix time in milliseconds (decimal, no newline) to `path`.

@@ -53,6 +53,7 @@ const ack = { key_id: 'id-1', kind: 'stale', reason: 'frozen until the migration
 describe('command wrappers', () => {
   it.each([
     ['keysList', () => api.keysList(), 'keys_list', {}],
+    ['keysPage', () => api.keysPage(0, 100), 'keys_page', { offset: 0, limit: 100 }],
     ['keyShow', () => api.keyShow('id-1'), 'key_show', { id: 'id-1' }],
     ['keyDetect', () => api.keyDetect(shape), 'key_detect', { shape }],
     ['keyAdd', () => api.keyAdd(input), 'key_add', { input }],
@@ -97,7 +98,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(46);
+    expect(Object.keys(api)).toHaveLength(47);
   });
 });
 

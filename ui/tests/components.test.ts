@@ -21,7 +21,7 @@ import Toasts from '../src/components/Toasts.svelte';
 import { ERROR_MESSAGES } from '../src/lib/errors';
 import { AppStore } from '../src/lib/store.svelte';
 import type { DetectionDto, ImportPreviewDto, KeyDto, SettingsDto } from '../src/lib/types';
-import { makeKey, PROVIDERS } from './fixtures';
+import { keysPageFrom, makeKey, PROVIDERS } from './fixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SETTINGS: SettingsDto = {
@@ -38,7 +38,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 /** A fake backend: each command answers from `handlers` (a thrown value becomes a rejection). */
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
-    const handler = handlers[cmd];
+    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });
@@ -179,7 +179,7 @@ describe('inventory window', () => {
     render(App);
     await waitFor(() => expect(calls('app_ready')).toHaveLength(1));
     expect(rowsWhenReady).toBe(1);
-    expect(calls('app_ready')[0][1]).toEqual({});
+    expect(calls('app_ready')[0][1]).toMatchObject({ timings: { rows: 1, total: 1 } });
   });
 
   it('a failing ready signal changes nothing in the window', async () => {

@@ -102,3 +102,19 @@ export const PROVIDERS: ProviderDto[] = [
     purposes: [{ id: 'ingest', label: 'Ingest events', minimal_kind: 'project_key', scopes: [] }],
   },
 ];
+
+type ListHandler = (args: Record<string, unknown>) => unknown;
+
+/**
+ * `keys_page` (the window's first rows at start-up, issue 14) answered from a fake backend's
+ * `keys_list` handler, so every fake backend pages the keys it lists.
+ */
+export function keysPageFrom(list: ListHandler | undefined): ListHandler | undefined {
+  if (!list) return undefined;
+  return async (args: Record<string, unknown>) => {
+    const keys = (await list({})) as KeyDto[];
+    const offset = Number(args.offset ?? 0);
+    const limit = Number(args.limit ?? keys.length);
+    return { total: keys.length, offset, keys: keys.slice(offset, offset + limit) };
+  };
+}

@@ -56,6 +56,7 @@ import type {
   GraceDefaultsDto,
 } from '../src/lib/types';
 import { ERROR_CODES, VERIFY_OUTCOMES } from '../src/lib/types';
+import type { KeysPageDto } from '../src/lib/types';
 
 /** Accepts exactly the keys of T: a missing key or an unknown one is a type error. */
 function keysOf<T>() {
@@ -133,6 +134,8 @@ const contract: Record<string, readonly string[]> = {
   review_export: keysOf<ReviewExportDto>()(['path', 'bytes']),
   picked_file: keysOf<PickedFileDto>()(['handle', 'name']),
   inventory_changed: keysOf<InventoryChangedDto>()(['change']),
+  // issue 14: the window's first page
+  keys_page: keysOf<KeysPageDto>()(['total', 'offset', 'keys']),
   // issue 16: severity of attention, provider facts, bulk acknowledge
   provider_fact: keysOf<ProviderFactDto>()(['kind', 'kind_name', 'fact', 'advice']),
   review_provider_fact: keysOf<ReviewProviderFactDto>()([

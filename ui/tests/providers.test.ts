@@ -19,7 +19,7 @@ import SyncDialog from '../src/components/SyncDialog.svelte';
 import { ERROR_MESSAGES } from '../src/lib/errors';
 import { AppStore } from '../src/lib/store.svelte';
 import type { ConnectionDto, KeyDto, ProviderDto, RemoteKeyDto, SettingsDto, VerifyProgressDto, VerifyResultDto } from '../src/lib/types';
-import { makeKey, PROVIDERS } from './fixtures';
+import { keysPageFrom, makeKey, PROVIDERS } from './fixtures';
 
 const SETTINGS: SettingsDto = {
   clipboard_timeout_secs: 30,
@@ -59,7 +59,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
-    const handler = handlers[cmd];
+    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });

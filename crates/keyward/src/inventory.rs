@@ -15,6 +15,7 @@ use crate::store::{NewAuditEvent, Store};
 use crate::vault::{is_reserved_account, KeychainState, KeychainStatus, Vault, VaultError};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use uuid::Uuid;
@@ -129,6 +130,9 @@ pub struct Inventory {
     config: Config,
     pub(crate) actor: String,
     keychain: RwLock<KeychainStatus>,
+    /// Whether `keychain` holds a probe's outcome; false after [`Inventory::open_unchecked`]
+    /// until the first probe (nothing trusts the keychain before then).
+    keychain_checked: AtomicBool,
     fingerprinter: tokio::sync::OnceCell<Arc<Fingerprinter>>,
 }
 
@@ -154,18 +158,37 @@ impl Inventory {
         Ok(Inventory::with_store(store, vault, config).await)
     }
 
+    /// Opens the inventory without touching the keychain (the window's start-up: the list
+    /// needs only metadata). The keychain is probed by the first [`Self::refresh_keychain_status`]
+    /// or write; until then findings skip the keychain's checks.
+    pub async fn open_unchecked(config: Config, vault: Arc<dyn Vault>) -> Result<Inventory> {
+        config.ensure_dirs()?;
+        let store = Store::open(&config.database_path()).await?;
+        Ok(Inventory::with_store_unchecked(store, vault, config))
+    }
+
     pub async fn with_store(store: Store, vault: Arc<dyn Vault>, config: Config) -> Inventory {
+        let inventory = Inventory::with_store_unchecked(store, vault, config);
+        inventory.refresh_keychain_status().await;
+        inventory
+    }
+
+    pub fn with_store_unchecked(store: Store, vault: Arc<dyn Vault>, config: Config) -> Inventory {
         let backend = vault.describe();
-        let inventory = Inventory {
+        Inventory {
             store,
             vault,
             config,
             actor: whoami::username(),
             keychain: RwLock::new(KeychainStatus::ok(backend)),
+            keychain_checked: AtomicBool::new(false),
             fingerprinter: tokio::sync::OnceCell::new(),
-        };
-        inventory.refresh_keychain_status().await;
-        inventory
+        }
+    }
+
+    /// Whether the keychain has been probed since the inventory was opened.
+    pub fn keychain_checked(&self) -> bool {
+        self.keychain_checked.load(Ordering::Acquire)
     }
 
     pub fn config(&self) -> &Config {
@@ -205,12 +228,16 @@ impl Inventory {
         if let Ok(mut slot) = self.keychain.write() {
             *slot = status.clone();
         }
+        self.keychain_checked.store(true, Ordering::Release);
         status
     }
 
     /// Refuses before any write when the keychain is not usable (re-checks, so unlocking
     /// the keychain while Keyward runs is enough).
     pub(crate) async fn require_keychain(&self) -> Result<()> {
+        if !self.keychain_checked() && self.refresh_keychain_status().await.is_ok() {
+            return Ok(());
+        }
         if self.keychain_status().is_ok() {
             return Ok(());
         }

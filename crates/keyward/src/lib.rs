@@ -11,6 +11,7 @@ pub mod fingerprint;
 pub mod hardening;
 pub mod import;
 pub mod inventory;
+pub mod list_order;
 mod memory_lock;
 pub mod model;
 pub mod providers;

@@ -45,6 +45,7 @@ import type {
   VerifyProgressDto,
   VerifyResultDto,
 } from './types';
+import type { KeysPageDto } from './types';
 import type {
   CreateKeyInput,
   CreatedKeyDto,
@@ -69,9 +70,19 @@ export interface ProgressChannel<T> {
   onmessage: (message: T) => void;
 }
 
+/** The page's start-up phases, from `performance.now()` (ms), sent with `app_ready`. */
+export interface PageTimings {
+  script_ms: number;
+  page_ms: number;
+  render_ms: number;
+  rows: number;
+  total: number;
+}
+
 /** Every command of the contract: its invoke arguments (camelCase keys) and its result. */
 export interface Commands {
   keys_list: { args: Record<string, never>; result: KeyDto[] };
+  keys_page: { args: { offset: number; limit: number }; result: KeysPageDto };
   key_show: { args: { id: string }; result: KeyDetailDto };
   key_detect: { args: { shape: KeyShape }; result: DetectionDto };
   key_add: { args: { input: NewKeyInput }; result: KeyAddedDto };
@@ -87,7 +98,7 @@ export interface Commands {
   settings_update: { args: { patch: SettingsPatch }; result: SettingsDto };
   keychain_status: { args: Record<string, never>; result: KeychainStatusDto };
   audit_list: { args: { keyId: string | null }; result: AuditEventDto[] };
-  app_ready: { args: Record<string, never>; result: null };
+  app_ready: { args: { timings?: PageTimings }; result: null };
   connections_list: { args: Record<string, never>; result: ConnectionDto[] };
   connection_add: { args: { input: NewConnectionInput }; result: ConnectionDto };
   connection_remove: { args: { name: string }; result: null };
@@ -159,6 +170,8 @@ async function call<C extends CommandName>(cmd: C, args: Commands[C]['args']): P
 
 export const api = {
   keysList: () => call('keys_list', {}),
+  /** Keys `offset..offset + limit` in the list's display order, and the total (start-up). */
+  keysPage: (offset: number, limit: number) => call('keys_page', { offset, limit }),
   keyShow: (id: string) => call('key_show', { id }),
   /** Detection gets the value's shape (lib/shape.ts), never the value. */
   keyDetect: (shape: KeyShape) => call('key_detect', { shape }),
@@ -176,7 +189,8 @@ export const api = {
   keychainStatus: () => call('keychain_status', {}),
   auditList: (keyId: string | null) => call('audit_list', { keyId }),
   /** The first inventory is on screen (logged by the backend; the start-up benchmark's signal). */
-  appReady: () => call('app_ready', {}),
+  /** The first inventory is painted; `timings` are the page's own start-up phases (ms). */
+  appReady: (timings?: PageTimings) => call('app_ready', timings ? { timings } : {}),
   connectionsList: () => call('connections_list', {}),
   /** `input.admin_secret` is the password field's value; the caller clears the field afterwards. */
   connectionAdd: (input: NewConnectionInput) => call('connection_add', { input }),

@@ -12,6 +12,8 @@ import { lifecycleHandlers, withOperations } from './demo-lifecycle';
 import { acknowledge, applyPolicyPatch, demoFindings, demoPolicy, demoReview } from './demo-findings';
 import { AppError } from './errors';
 import { proposeEnvironment } from './sync';
+import { displayOrder } from './inventory';
+import { environmentNames } from './settings';
 import type {
   AcknowledgementDto,
   GraceDefaultsDto,
@@ -565,6 +567,13 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     rotation_recover: lifecycle.rotation_recover!,
     key_revoke: lifecycle.key_revoke!,
     keys_list: () => keys.map((k) => withFindings(k)),
+    keys_page: ({ offset, limit }) => ({
+      total: keys.length,
+      offset,
+      keys: displayOrder(keys, environmentNames(settings))
+        .slice(offset, offset + limit)
+        .map((k) => withFindings(k)),
+    }),
     key_show: ({ id }) => {
       const key = find(id);
       return { key: withFindings(key), audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.fingerprint !== null && key.status !== 'revoked' };

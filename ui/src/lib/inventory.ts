@@ -14,8 +14,8 @@ export function compareText(a: string, b: string): number {
 
 export interface IndexedKey {
   key: KeyDto;
-  /** Lower-case text that the search box matches against, computed once per key. */
-  haystack: string;
+  /** Lower-case text that the search box matches against, computed once per key (lazily). */
+  readonly haystack: string;
 }
 
 /** The searchable text of a key: name, purpose, owner, provider (id and name), kind, tags. */
@@ -24,12 +24,23 @@ export function searchText(key: KeyDto, providerName?: string): string {
   return parts.join('\n').toLowerCase();
 }
 
+/** An index entry whose search text is built on the first search, not before the first paint. */
+function lazyEntry(key: KeyDto, providerNames?: ReadonlyMap<string, string>): IndexedKey {
+  let text: string | undefined;
+  return {
+    key,
+    get haystack() {
+      return (text ??= searchText(key, providerNames?.get(key.provider)));
+    },
+  };
+}
+
 /**
  * Builds the search index, sorted by key name once here so that filtering and grouping keep
  * that order without sorting again on every keystroke.
  */
 export function indexKeys(keys: readonly KeyDto[], providerNames?: ReadonlyMap<string, string>): IndexedKey[] {
-  const index = keys.map((key) => ({ key, haystack: searchText(key, providerNames?.get(key.provider)) }));
+  const index = keys.map((key) => lazyEntry(key, providerNames));
   index.sort((a, b) => compareText(a.key.name, b.key.name) || compareText(a.key.id, b.key.id));
   return index;
 }
@@ -125,6 +136,12 @@ export function groupKeys(keys: readonly KeyDto[], configured: readonly string[]
     const count = purposes.reduce((n, g) => n + g.keys.length, 0);
     return { environment, configured: known.has(environment), count, purposes };
   });
+}
+
+/** Keys in the list's display order (environment, purpose, name): what `keys_page` pages. */
+export function displayOrder(keys: readonly KeyDto[], configured: readonly string[]): KeyDto[] {
+  const byName = indexKeys(keys).map((entry) => entry.key);
+  return groupKeys(byName, configured).flatMap((g) => g.purposes.flatMap((p) => p.keys));
 }
 
 /** Number of keys in each environment (for filter menus). */

@@ -9,9 +9,15 @@ import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, togg
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
+import type { PageTimings } from './api';
 import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
+/**
+ * Rows the first paint asks for (issue 14): more than a tall window shows, so the list is
+ * full at once; the rest of the inventory follows right after the first paint.
+ */
+export const FIRST_PAGE = 100;
 /** How often "Verify all" applies the progress messages that arrived meanwhile. */
 const PROGRESS_BATCH_MS = 50;
 /** Changes made outside the window within this time are shown by one reload (issue 16). */
@@ -35,6 +41,11 @@ export interface CopyToast {
  * Resolves after Svelte has applied pending state to the DOM and the browser has painted it:
  * a rAF callback runs just before the frame's paint, a task queued from it runs after.
  */
+/** ms since navigation start (0 where there is no performance clock). */
+function now(): number {
+  return typeof performance === 'undefined' ? 0 : performance.now();
+}
+
 async function afterPaint(): Promise<void> {
   await tick();
   if (typeof requestAnimationFrame !== 'function') return;
@@ -43,6 +54,10 @@ async function afterPaint(): Promise<void> {
 
 export class AppStore {
   keys = $state.raw<KeyDto[]>([]);
+  /** Keys the backend holds beyond `keys` while only the first page has arrived (start-up). */
+  keysPending = $state(0);
+  /** How many keys the inventory holds. */
+  keyCount = $derived(this.keys.length + this.keysPending);
   providers = $state.raw<ProviderDto[]>([]);
   settings = $state.raw<SettingsDto | null>(null);
   keychain = $state.raw<KeychainStatusDto | null>(null);
@@ -97,17 +112,31 @@ export class AppStore {
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private refreshAgain = false;
 
+  /**
+   * Start-up (issue 14): the first page of rows, painted at once; then the keychain's status
+   * (the backend probes it only now) and the whole inventory, which replaces the page.
+   */
   async load(): Promise<void> {
     this.loadError = null;
-    const [keys, providers, settings] = await Promise.allSettled([api.keysList(), api.providersList(), api.settingsGet()]);
+    const scriptAt = now();
+    const [page, providers, settings] = await Promise.allSettled([api.keysPage(0, FIRST_PAGE), api.providersList(), api.settingsGet()]);
+    const pageAt = now();
     if (providers.status === 'fulfilled') this.providers = providers.value;
     if (settings.status === 'fulfilled') this.settings = settings.value;
-    if (keys.status === 'fulfilled') this.keys = keys.value;
-    const failed = [keys, providers, settings].find((r) => r.status === 'rejected');
+    if (page.status === 'fulfilled') {
+      this.keys = page.value.keys;
+      this.keysPending = Math.max(0, page.value.total - page.value.keys.length);
+    }
+    const failed = [page, providers, settings].find((r) => r.status === 'rejected');
     if (failed && failed.status === 'rejected') this.loadError = errorMessage(failed.reason);
     this.loaded = true;
-    if (keys.status === 'fulfilled') this.signalReady();
+    if (page.status === 'fulfilled') {
+      const { keys, total } = page.value;
+      // The keychain is asked only after the first paint: its probe may be slow (issue 14).
+      await this.signalReady((paintedAt) => ({ script_ms: scriptAt, page_ms: pageAt - scriptAt, render_ms: paintedAt - pageAt, rows: keys.length, total }));
+    }
     await this.refreshKeychain();
+    if (page.status === 'fulfilled' && this.keysPending > 0) await this.reloadKeys();
     // Connections only name a key's connection here; the Providers view reloads them itself.
     void this.loadConnections().catch(() => undefined);
   }
@@ -152,6 +181,7 @@ export class AppStore {
       if (settings.status === 'fulfilled') this.settings = settings.value;
       if (keys.status === 'fulfilled') {
         this.keys = keys.value;
+        this.keysPending = 0;
         this.loadError = null;
       } else {
         this.fail(keys.reason);
@@ -224,18 +254,21 @@ export class AppStore {
     if (this.detailId !== null && this.keys.some((k) => k.id === this.detailId)) void this.openDetail(this.detailId);
   }
 
-  /** Once the first inventory is rendered, tells the backend (start-up timing); failures ignored. */
-  private signalReady(): void {
+  /**
+   * Once the first inventory is painted, tells the backend with the page's own timings
+   * (start-up measurement); resolves after the paint. Failures ignored.
+   */
+  private async signalReady(timings: (paintedAt: number) => PageTimings): Promise<void> {
     if (this.readySent) return;
     this.readySent = true;
-    void afterPaint()
-      .then(() => api.appReady())
-      .catch(() => undefined);
+    await afterPaint();
+    void api.appReady(timings(now())).catch(() => undefined);
   }
 
   async reloadKeys(): Promise<void> {
     try {
       this.keys = await api.keysList();
+      this.keysPending = 0;
     } catch (error) {
       this.fail(error);
     }

@@ -762,3 +762,10 @@ export interface InventoryChangedDto {
   /** Counts the changes seen since the app started. */
   change: number;
 }
+
+/** A page of the key list in the list's display order, and how many keys there are (issue 14). */
+export interface KeysPageDto {
+  total: number;
+  offset: number;
+  keys: KeyDto[];
+}

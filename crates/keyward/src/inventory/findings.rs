@@ -152,7 +152,8 @@ impl Inventory {
     /// The keychain's account names, when it can be listed; `None` (and no orphan checks)
     /// when it is locked, unreachable or cannot list.
     async fn keychain_snapshot(&self) -> Option<KeychainSnapshot> {
-        if !self.keychain_status().is_ok() {
+        // Not probed yet (the window's first page): the listing waits for the probe.
+        if !self.keychain_checked() || !self.keychain_status().is_ok() {
             return None;
         }
         match on_vault(&self.vault, |v| v.accounts()).await {

@@ -1,0 +1,106 @@
+//! WebKitGTK's own memory knobs, applied to the window's webview in `setup()` (issue 14).
+//! `KEYWARD_WEBKIT_TUNING` picks them for measuring (a comma list of knob names, or `none`);
+//! unset, the default set applies. scripts/bench-desktop.sh measures each one on its own.
+//!
+//! - `cache-model`: `WEBKIT_CACHE_MODEL_DOCUMENT_VIEWER`, the model for a single local
+//!   document: no page cache and minimal memory caches (wry leaves the browser default).
+//! - `no-page-cache`: no back/forward page cache (the window never navigates).
+//! - `no-gpu`: `WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER`: no accelerated compositing (its
+//!   GL context and layer buffers): ~100 MiB less PSS at 1k keys and a faster first paint
+//!   (docs/BENCHMARKS.md); a list of rows needs no GPU compositing.
+//!
+//! Not here: the process model (WebKitGTK ≥ 2.26 always runs one web process per view; the
+//! setting is deprecated and does nothing) and memory-pressure settings (they are given when
+//! a `WebKitWebContext` is created, and wry creates the context before the app sees it).
+
+/// Selects the knobs; read once at start-up.
+pub const TUNING_ENV: &str = "KEYWARD_WEBKIT_TUNING";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Knobs {
+    pub cache_model: bool,
+    pub no_page_cache: bool,
+    pub no_gpu: bool,
+}
+
+impl Knobs {
+    pub const DEFAULT: Knobs = Knobs {
+        cache_model: true,
+        no_page_cache: true,
+        no_gpu: true,
+    };
+
+    /// The knobs `value` names (`None`: the default set); unknown names are ignored.
+    pub fn parse(value: Option<&str>) -> Knobs {
+        let Some(value) = value else {
+            return Knobs::DEFAULT;
+        };
+        let names: Vec<&str> = value.split(',').map(str::trim).collect();
+        Knobs {
+            cache_model: names.contains(&"cache-model"),
+            no_page_cache: names.contains(&"no-page-cache"),
+            no_gpu: names.contains(&"no-gpu"),
+        }
+    }
+
+    pub fn from_env() -> Knobs {
+        Knobs::parse(std::env::var(TUNING_ENV).ok().as_deref())
+    }
+}
+
+/// Applies `knobs` to the main window's webview (Linux only; elsewhere nothing to do).
+pub fn apply<R: tauri::Runtime>(app: &tauri::App<R>, knobs: Knobs) {
+    use tauri::Manager;
+    tracing::info!(?knobs, "WebKit tuning");
+    let Some(window) = app.get_webview_window("main") else {
+        tracing::warn!("no main window to tune");
+        return;
+    };
+    if let Err(e) = window.with_webview(move |webview| platform::apply(webview, knobs)) {
+        tracing::warn!("cannot tune the webview: {e}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod platform {
+    use super::Knobs;
+    use webkit2gtk::{
+        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+    };
+
+    pub fn apply(webview: tauri::webview::PlatformWebview, knobs: Knobs) {
+        let view = webview.inner();
+        if knobs.cache_model {
+            if let Some(context) = view.context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        }
+        if let Some(settings) = WebViewExt::settings(&view) {
+            if knobs.no_page_cache {
+                settings.set_enable_page_cache(false);
+            }
+            if knobs.no_gpu {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod platform {
+    pub fn apply(_webview: tauri::webview::PlatformWebview, _knobs: super::Knobs) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unset_is_the_default_set_and_names_pick_knobs() {
+        assert_eq!(Knobs::parse(None), Knobs::DEFAULT);
+        let none = Knobs::parse(Some("none"));
+        assert!(!none.cache_model && !none.no_page_cache && !none.no_gpu);
+        let two = Knobs::parse(Some("cache-model, no-gpu"));
+        assert!(two.cache_model && two.no_gpu && !two.no_page_cache);
+    }
+}

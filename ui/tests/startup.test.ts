@@ -1,0 +1,90 @@
+// @vitest-environment jsdom
+// Start-up (issue 14): the window paints the first page of rows, tells the backend it is
+// ready, and only then asks the keychain's status and the whole inventory, which replaces the
+// page; counts, search and filters then work on every key.
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const core = vi.hoisted(() => ({
+  invoke: vi.fn(),
+  isTauri: vi.fn(() => true),
+  Channel: class {
+    onmessage: (message: unknown) => void = () => undefined;
+  },
+}));
+vi.mock('@tauri-apps/api/core', () => core);
+
+import App from '../src/App.svelte';
+import { displayOrder, indexKeys } from '../src/lib/inventory';
+import { FIRST_PAGE } from '../src/lib/store.svelte';
+import type { KeyDto } from '../src/lib/types';
+import { makeKey, PROVIDERS } from './fixtures';
+
+const SETTINGS = { clipboard_timeout_secs: 30, environments: [{ name: 'dev', position: 0 }, { name: 'prod', position: 1 }], data_dir: '/tmp/keyward' };
+const KEYS: KeyDto[] = Array.from({ length: FIRST_PAGE + 50 }, (_, i) =>
+  makeKey({ name: `key ${String(i).padStart(3, '0')}`, environment: i % 2 ? 'prod' : 'dev', purpose: i === FIRST_PAGE + 49 ? 'the needle' : 'mail' }),
+);
+
+const calls = (cmd: string) => core.invoke.mock.calls.filter(([c]) => c === cmd);
+const order = () => core.invoke.mock.calls.map(([c]) => c as string);
+
+beforeEach(() => {
+  core.invoke.mockReset();
+  const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
+    keys_page: ({ offset, limit }) => {
+      const o = Number(offset);
+      return { total: KEYS.length, offset: o, keys: displayOrder(KEYS, ['dev', 'prod']).slice(o, o + Number(limit)) };
+    },
+    keys_list: () => KEYS,
+    providers_list: () => PROVIDERS,
+    settings_get: () => SETTINGS,
+    keychain_status: () => ({ state: 'ok', message: 'fine', fix: '', backend: 'test' }),
+    app_ready: () => null,
+    connections_list: () => [],
+    rotation_recover: () => [],
+    rotation_list: () => [],
+    inventory_watch: () => null,
+    policy_get: () => null,
+  };
+  core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
+    const handler = handlers[cmd];
+    if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
+    return handler(args);
+  });
+});
+
+describe('start-up (issue 14)', () => {
+  it('paints the first page, then asks the keychain, then loads every key', async () => {
+    render(App);
+    await waitFor(() => expect(calls('keys_list')).toHaveLength(1));
+    expect(calls('keys_page')[0][1]).toEqual({ offset: 0, limit: FIRST_PAGE });
+    const seq = order();
+    expect(seq.indexOf('keys_page')).toBeLessThan(seq.indexOf('app_ready'));
+    expect(seq.indexOf('app_ready'), 'the keychain is asked after the first paint').toBeLessThan(seq.indexOf('keychain_status'));
+    expect(seq.indexOf('keychain_status')).toBeLessThan(seq.indexOf('keys_list'));
+    const ready = calls('app_ready')[0][1] as { timings: Record<string, number> };
+    expect(ready.timings).toMatchObject({ rows: FIRST_PAGE, total: KEYS.length });
+    for (const phase of ['script_ms', 'page_ms', 'render_ms']) expect(ready.timings[phase]).toBeGreaterThanOrEqual(0);
+    await waitFor(() => expect(screen.getByTestId('key-count').getAttribute('data-total')).toBe(String(KEYS.length)));
+  });
+
+  it('counts every key while only the first page is there, and searches every key after', async () => {
+    render(App);
+    await waitFor(() => expect(calls('keys_list')).toHaveLength(1));
+    await waitFor(() => expect(screen.getByTestId('key-count').textContent?.trim()).toBe(`${KEYS.length} keys`));
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: 'needle' } });
+    await waitFor(() => expect(screen.getAllByTestId('key-row').map((r) => r.getAttribute('data-key-name'))).toEqual([`key ${FIRST_PAGE + 49}`]));
+  });
+});
+
+describe('the search index', () => {
+  it('builds a key’s search text on the first search only', () => {
+    const index = indexKeys([makeKey({ name: 'b' }), makeKey({ name: 'a', purpose: 'Mail' })]);
+    expect(index.map((e) => e.key.name)).toEqual(['a', 'b']);
+    const entry = index[0];
+    const descriptor = Object.getOwnPropertyDescriptor(entry, 'haystack');
+    expect(descriptor?.get, 'a getter, not text computed up front').toBeTypeOf('function');
+    expect(entry.haystack).toContain('mail');
+    expect(entry.haystack).toBe(entry.haystack);
+  });
+});
