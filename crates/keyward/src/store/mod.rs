@@ -293,11 +293,6 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// The pool, for other store-side modules of the core (the rotation journal).
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
     /// Replaces a key's metadata inside a caller's transaction (no audit event: the caller
     /// appends its own). Missing → RowNotFound.
     pub(crate) async fn update_key_in(
@@ -684,6 +679,8 @@ impl Store {
 }
 
 mod acknowledgements;
+mod rotations;
+pub use rotations::{RotationInsert, RotationSave};
 pub mod watch;
 
 #[cfg(test)]
