@@ -9,6 +9,7 @@ pub mod error;
 pub mod findings;
 pub mod fingerprint;
 pub mod hardening;
+pub mod ids;
 pub mod import;
 pub mod inventory;
 mod memory_lock;
@@ -21,6 +22,7 @@ pub mod vault;
 
 pub use config::Config;
 pub use error::{Error, Result};
+pub use ids::{ConnectionId, KeyId, MalformedId, RotationId};
 pub use inventory::{
     DoctorReport, Inventory, KeyDetail, KeyPatch, NewKey, RunEnvironment, SecretUse,
 };

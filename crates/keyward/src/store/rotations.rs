@@ -3,6 +3,7 @@
 //! rotation in progress, a wrong step, a taken lease) is decided in `rotation::journal`.
 
 use super::{insert_audit, parse_ts, ts, NewAuditEvent, Store, StoreError};
+use crate::ids::{KeyId, RotationId};
 use crate::model::KeyRecord;
 use crate::rotation::{RotationFilter, RotationFlavour, RotationRecord, RotationStep};
 use chrono::{DateTime, Utc};
@@ -48,14 +49,12 @@ fn corrupt(what: &str, v: &str) -> StoreError {
 }
 
 fn from_row(row: &SqliteRow) -> Result<RotationRecord, StoreError> {
-    let id: String = row.try_get("id")?;
-    let key_id: String = row.try_get("key_id")?;
     let flavour: String = row.try_get("flavour")?;
     let step: String = row.try_get("step")?;
     let scopes: String = row.try_get("scopes")?;
     Ok(RotationRecord {
-        id: Uuid::parse_str(&id).map_err(|_| corrupt("id", &id))?,
-        key_id: Uuid::parse_str(&key_id).map_err(|_| corrupt("key id", &key_id))?,
+        id: row.try_get::<RotationId, _>("id")?.into(),
+        key_id: row.try_get::<KeyId, _>("key_id")?.into(),
         key_name: row.try_get("key_name")?,
         provider: row.try_get("provider")?,
         flavour: RotationFlavour::parse(&flavour).ok_or_else(|| corrupt("flavour", &flavour))?,
@@ -96,8 +95,8 @@ impl Store {
         let done = sqlx::query(&format!(
             "INSERT INTO rotations ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
-        .bind(rec.id.to_string())
-        .bind(rec.key_id.to_string())
+        .bind(RotationId::from(rec.id))
+        .bind(KeyId::from(rec.key_id))
         .bind(&rec.key_name)
         .bind(&rec.provider)
         .bind(rec.flavour.as_str())
@@ -129,7 +128,7 @@ impl Store {
                     let step: Option<String> = sqlx::query_scalar(&format!(
                         "SELECT step FROM rotations WHERE key_id = ? AND {OPEN}"
                     ))
-                    .bind(rec.key_id.to_string())
+                    .bind(KeyId::from(rec.key_id))
                     .fetch_optional(&mut *tx)
                     .await?;
                     return Ok(RotationInsert::KeyBusy { step });
@@ -181,14 +180,14 @@ impl Store {
         .bind(ts(rec.updated_at))
         .bind(rec.finished_at.map(ts))
         .bind(rec.next_attempt_at.map(ts))
-        .bind(rec.id.to_string())
+        .bind(RotationId::from(rec.id))
         .bind(expected.as_str())
         .bind(rec.lease_owner.as_deref().unwrap_or(""))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             let now: Option<String> = sqlx::query_scalar("SELECT step FROM rotations WHERE id = ?")
-                .bind(rec.id.to_string())
+                .bind(RotationId::from(rec.id))
                 .fetch_optional(&mut *tx)
                 .await?;
             return Ok(match now {
@@ -208,7 +207,7 @@ impl Store {
 
     pub async fn rotation(&self, id: Uuid) -> Result<Option<RotationRecord>, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM rotations WHERE id = ?"))
-            .bind(id.to_string())
+            .bind(RotationId::from(id))
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(from_row).transpose()
@@ -222,7 +221,7 @@ impl Store {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM rotations WHERE key_id = ? AND {OPEN}"
         ))
-        .bind(key_id.to_string())
+        .bind(KeyId::from(key_id))
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(from_row).transpose()
@@ -247,7 +246,7 @@ impl Store {
             "SELECT {COLUMNS} FROM rotations WHERE (?1 IS NULL OR key_id = ?1) \
              AND (NOT ?2 OR {OPEN}) ORDER BY created_at DESC, id LIMIT ?3"
         ))
-        .bind(filter.key_id.map(|k| k.to_string()))
+        .bind(filter.key_id.map(KeyId::from))
         .bind(filter.open_only)
         .bind(filter.limit.unwrap_or(1000))
         .fetch_all(&self.pool)
@@ -271,7 +270,7 @@ impl Store {
         )
         .bind(owner)
         .bind(ts(until))
-        .bind(id.to_string())
+        .bind(RotationId::from(id))
         .bind(seen_owner.unwrap_or_default())
         .bind(seen_until.map(ts).unwrap_or_default())
         .execute(&self.pool)
@@ -289,7 +288,7 @@ impl Store {
         let done =
             sqlx::query("UPDATE rotations SET lease_until = ? WHERE id = ? AND lease_owner = ?")
                 .bind(ts(until))
-                .bind(id.to_string())
+                .bind(RotationId::from(id))
                 .bind(owner)
                 .execute(&self.pool)
                 .await?;
@@ -303,7 +302,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE rotations SET next_attempt_at = ? WHERE id = ?")
             .bind(at.map(ts))
-            .bind(id.to_string())
+            .bind(RotationId::from(id))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -313,7 +312,7 @@ impl Store {
         sqlx::query(
             "UPDATE rotations SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
         )
-        .bind(id.to_string())
+        .bind(RotationId::from(id))
         .bind(owner)
         .execute(&self.pool)
         .await?;
