@@ -2,6 +2,7 @@
 //! CLI call [`Inventory`]; secrets live only in the OS keychain ([`vault`]) and in memory only
 //! inside [`Secret`].
 
+pub mod api;
 pub mod clipboard;
 pub mod config;
 pub mod connection;
@@ -18,6 +19,8 @@ pub mod providers;
 pub mod rotation;
 pub mod secret;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod test_fixtures;
 pub mod vault;
 
 pub use config::Config;
