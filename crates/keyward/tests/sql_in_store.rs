@@ -1,6 +1,8 @@
 //! All SQL lives in `src/store/`: the rest of the core asks the store, so the schema can change
 //! (or move off SQLite) in one place. A source check, like the desktop's command checks.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

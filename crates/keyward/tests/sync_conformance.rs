@@ -100,7 +100,6 @@ async fn cloudflare_sync_records_disabled_and_expired_tokens_as_the_provider_say
             .find(|k| k.name == name)
             .unwrap_or_else(|| panic!("{name} imported"))
             .verify_outcome
-            .clone()
     };
     assert_eq!(
         outcome("Paused integration").map(|o| o.as_str()),

@@ -4,8 +4,7 @@
 
 use super::*;
 use crate::findings::{EnvironmentPolicy, FindingKind, FindingPolicy, ReportFormat};
-use crate::store::Store;
-use crate::vault::{MemoryVault, Vault};
+use crate::vault::Vault;
 use chrono::Duration;
 
 use crate::test_fixtures::inventory;

@@ -1,6 +1,5 @@
 use super::*;
 use crate::connection::Connection;
-use crate::vault::MemoryVault;
 
 const CANARY: &str = "canaryQ7w2Ex9Rt4Yu1Io3Pa";
 

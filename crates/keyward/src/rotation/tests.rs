@@ -3,15 +3,12 @@
 
 use super::plan::choose_flavour;
 use super::*;
-use crate::config::Config;
 use crate::inventory::{Inventory, NewKey};
 use crate::model::{KeyRecord, KeyStatus};
 use crate::providers::{CustomProviderSpec, Presentation};
 use crate::secret::Secret;
-use crate::store::Store;
-use crate::vault::{MemoryVault, Vault};
+use crate::vault::Vault;
 use chrono::Utc;
-use std::sync::Arc;
 
 use crate::test_fixtures::inventory;
 
