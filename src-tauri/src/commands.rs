@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::findings::{key_dto, key_dtos};
 use crate::ids::key_id;
 use crate::state::AppState;
+use keyward::api::keys::{self, KeyUpdate};
 use keyward::connection::Connection;
 use keyward::inventory::{RemoteKey, VerifyResult};
 use keyward::providers::shape::KeyShape;
@@ -63,12 +64,9 @@ pub async fn keys_page(
 
 #[tauri::command]
 pub async fn key_show(state: State<'_, AppState>, id: String) -> Result<KeyDetailDto> {
-    let d = state.inventory.show(key_id(&id)?).await?;
-    Ok(KeyDetailDto {
-        key: key_dto(&state.inventory, d.key).await,
-        audit: d.audit,
-        secret_present: d.secret_present,
-    })
+    keys::show(&state.inventory, id.parse()?)
+        .await
+        .map_err(Into::into)
 }
 
 /// Detection while the user types: the window sends the value's [`KeyShape`] (a known prefix,
@@ -99,14 +97,20 @@ pub async fn key_update(
     id: String,
     patch: KeyPatchDto,
 ) -> Result<KeyDto> {
-    let key = state.inventory.update(key_id(&id)?, patch.into()).await?;
-    Ok(key_dto(&state.inventory, key).await)
+    let change = KeyUpdate {
+        id: id.parse()?,
+        patch: patch.into(),
+    };
+    keys::update(&state.inventory, change)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn key_remove(state: State<'_, AppState>, id: String) -> Result<()> {
-    state.inventory.remove(key_id(&id)?).await?;
-    Ok(())
+    keys::remove(&state.inventory, id.parse()?)
+        .await
+        .map_err(Into::into)
 }
 
 /// The value goes from the keychain to the system clipboard inside Rust; the window only
@@ -277,8 +281,9 @@ pub async fn connection_test(state: State<'_, AppState>, name: String) -> Result
 
 #[tauri::command]
 pub async fn key_verify(state: State<'_, AppState>, id: String) -> Result<KeyDto> {
-    let (key, _) = state.inventory.verify(key_id(&id)?).await?;
-    Ok(key_dto(&state.inventory, key).await)
+    keys::verify(&state.inventory, id.parse()?)
+        .await
+        .map_err(Into::into)
 }
 
 /// Verifies every key that is not revoked, streaming each outcome to the window.

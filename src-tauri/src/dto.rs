@@ -7,20 +7,13 @@ use keyward::providers::{
     Confidence, Detection, KeyKindProfile, OpMode, Operations, Presentation, Privilege,
     PurposeProfile,
 };
-use keyward::{AuditEvent, Environment, KeyRecord, KeyState, Secret};
+use keyward::{Environment, Secret};
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::findings_dto::FindingDto;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct KeyDto {
-    #[serde(flatten)]
-    pub key: KeyRecord,
-    pub findings: Vec<FindingDto>,
-    /// The one state the window shows (the provider's answer and the expiry date over the
-    /// stored lifecycle status).
-    pub state: KeyState,
-}
+/// A key with its findings and state, shaped by the core (`keyward::api::keys`).
+pub use keyward::api::keys::{KeyDetailView as KeyDetailDto, KeyView as KeyDto};
 
 /// What `key_add` answers: the key, and a warning when its value does not look like the
 /// provider's keys (stored anyway: the provider decides validity; never the value).
@@ -28,34 +21,6 @@ pub struct KeyDto {
 pub struct KeyAddedDto {
     pub key: KeyDto,
     pub warning: Option<String>,
-}
-
-impl From<KeyRecord> for KeyDto {
-    fn from(key: KeyRecord) -> KeyDto {
-        KeyDto {
-            state: key.state(chrono::Utc::now()),
-            key,
-            findings: Vec::new(),
-        }
-    }
-}
-
-impl KeyDto {
-    pub fn with_findings(key: KeyRecord, findings: Vec<FindingDto>) -> KeyDto {
-        KeyDto {
-            state: key.state(chrono::Utc::now()),
-            key,
-            findings,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct KeyDetailDto {
-    pub key: KeyDto,
-    pub audit: Vec<AuditEvent>,
-    /// `null` when the keychain cannot be asked (locked or unavailable).
-    pub secret_present: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]

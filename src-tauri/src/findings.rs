@@ -6,70 +6,21 @@ use crate::dto::{KeyDto, KeysPageDto};
 use crate::error::AppError;
 use crate::files::{write_replacing, SaveRequest};
 use crate::findings_dto::{
-    AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, FindingDto, PolicyDto,
-    PolicyPatch, ReviewDto, ReviewExportDto,
+    AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, PolicyDto, PolicyPatch, ReviewDto,
+    ReviewExportDto,
 };
 use crate::state::AppState;
-use keyward::findings::{Finding, FindingKind, ReportFormat};
-use keyward::inventory::{AcknowledgeRequest, BulkAcknowledgeRequest, FindingQuery, ReviewQuery};
-use keyward::store::NewAuditEvent;
+use keyward::api::{findings, keys, settings};
+use keyward::findings::{FindingKind, ReportFormat};
+use keyward::inventory::{BulkAcknowledgeRequest, ReviewQuery};
 use keyward::{Inventory, KeyRecord};
-use std::collections::HashMap;
 use tauri::{AppHandle, Runtime, State};
-use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, AppError>;
 
-/// The window's "notify when keys become due" switch, in the inventory's settings table.
-const SETTING_NOTIFY_DUE: &str = "desktop_notify_due";
-
-/// Findings by key (acknowledged ones included, marked), for every key or just `only`.
-async fn findings_by_key(
-    inventory: &Inventory,
-    only: Option<Uuid>,
-) -> HashMap<Uuid, Vec<FindingDto>> {
-    let query = FindingQuery {
-        key_id: only,
-        include_acknowledged: true,
-        ..FindingQuery::default()
-    };
-    group_by_key(inventory.findings(&query).await.map(|list| list.findings))
-}
-
-/// A failed evaluation is logged and gives none: the key list itself must still show.
-fn group_by_key(found: keyward::Result<Vec<Finding>>) -> HashMap<Uuid, Vec<FindingDto>> {
-    let mut by_key: HashMap<Uuid, Vec<FindingDto>> = HashMap::new();
-    match found {
-        Ok(list) => {
-            for f in list {
-                if let Some(id) = f.key_id {
-                    by_key.entry(id).or_default().push(FindingDto::from(f));
-                }
-            }
-        }
-        Err(e) => tracing::warn!(code = e.code(), "findings not evaluated: {e}"),
-    }
-    by_key
-}
-
-fn with_findings(
-    records: Vec<KeyRecord>,
-    mut by_key: HashMap<Uuid, Vec<FindingDto>>,
-) -> Vec<KeyDto> {
-    records
-        .into_iter()
-        .map(|r| {
-            let findings = by_key.remove(&r.id).unwrap_or_default();
-            KeyDto::with_findings(r, findings)
-        })
-        .collect()
-}
-
-/// The whole inventory, as just listed, as `KeyDto`s with their findings: evaluated over
-/// these records instead of listing every key a second time.
+/// The whole inventory, as just listed, as `KeyDto`s with their findings (shaped by the core).
 pub async fn all_key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
-    let by_key = group_by_key(inventory.findings_over(&records).await);
-    with_findings(records, by_key)
+    keys::all_views(inventory, records).await
 }
 
 /// Keys `offset..offset + limit` in the window's display order, with their findings
@@ -94,22 +45,15 @@ pub async fn key_page(
 
 /// Each record as a `KeyDto` with its findings.
 pub async fn key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
-    if records.is_empty() {
-        return Vec::new();
-    }
-    with_findings(records, findings_by_key(inventory, None).await)
+    keys::views(inventory, records).await
 }
 
 /// One record as a `KeyDto` with its findings.
 pub async fn key_dto(inventory: &Inventory, record: KeyRecord) -> KeyDto {
-    let findings = findings_by_key(inventory, Some(record.id))
-        .await
-        .remove(&record.id)
-        .unwrap_or_default();
-    KeyDto::with_findings(record, findings)
+    keys::view(inventory, record).await
 }
 
-fn finding_kind(kind: &str) -> Result<FindingKind> {
+pub(crate) fn finding_kind(kind: &str) -> Result<FindingKind> {
     FindingKind::parse(kind).ok_or_else(|| AppError::invalid("not a finding kind"))
 }
 
@@ -120,19 +64,9 @@ pub async fn finding_acknowledge(
     state: State<'_, AppState>,
     input: AcknowledgeInput,
 ) -> Result<KeyDto> {
-    let id = crate::ids::key_id(&input.key_id)?;
-    let kind = finding_kind(&input.kind)?;
-    state
-        .inventory
-        .acknowledge_finding(AcknowledgeRequest {
-            subject: id.to_string(),
-            kind,
-            reason: input.reason,
-            until: input.until,
-        })
-        .await?;
-    let key = state.inventory.get(id).await?;
-    Ok(key_dto(&state.inventory, key).await)
+    findings::acknowledge(&state.inventory, input.into_request()?)
+        .await
+        .map_err(Into::into)
 }
 
 /// Acknowledges one finding kind on every matching key at once (audited per key); the
@@ -232,30 +166,11 @@ pub async fn policy_update(state: State<'_, AppState>, patch: PolicyPatch) -> Re
 
 /// Whether due-key notifications are on (default on).
 pub async fn notify_due(inventory: &Inventory) -> Result<bool> {
-    let value = inventory
-        .store()
-        .setting(SETTING_NOTIFY_DUE)
-        .await
-        .map_err(keyward::Error::from)?;
-    Ok(value.as_deref() != Some("false"))
+    settings::notify_due(inventory).await.map_err(Into::into)
 }
 
 async fn set_notify_due(inventory: &Inventory, on: bool) -> Result<()> {
-    let event = NewAuditEvent {
-        actor: whoami::username(),
-        action: keyward::model::AuditAction::SettingsChanged.as_str(),
-        key_id: None,
-        key_name: None,
-        detail: format!("due-key notifications {}", if on { "on" } else { "off" }),
-    };
-    inventory
-        .store()
-        .set_setting(
-            SETTING_NOTIFY_DUE,
-            if on { "true" } else { "false" },
-            &event,
-        )
+    settings::set_notify_due(inventory, on)
         .await
-        .map_err(keyward::Error::from)?;
-    Ok(())
+        .map_err(Into::into)
 }

@@ -3,67 +3,21 @@
 //! the core's findings and review never hold a secret.
 
 use chrono::{DateTime, Utc};
+use keyward::api::findings::KeyAcknowledgement;
 use keyward::findings::{
-    Acknowledgement, DueItem, EnvironmentPolicy, Finding, FindingPolicy, ProviderFact, Review,
-    ReviewGroup,
+    DueItem, EnvironmentPolicy, FindingPolicy, ProviderFact, Review, ReviewGroup,
 };
+use keyward::KeyId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Written into `PolicyDto.default.environment`: the line for every other environment.
 pub const DEFAULT_ENVIRONMENT: &str = "*";
 
-/// A finding as the window shows it on a key.
-#[derive(Debug, Clone, Serialize)]
-pub struct FindingDto {
-    /// The finding kind (`stale`, `over_privileged`, …).
-    pub code: &'static str,
-    pub severity: &'static str,
-    /// `action` (a badge in the list), `warning` or `info` (shown quietly in the detail).
-    pub attention: &'static str,
-    /// Why.
-    pub message: String,
-    /// What to do.
-    pub advice: String,
-    /// The fix the core suggests (`rotate`, `narrow`, `revoke`, `edit`, `verify`, `remove`).
-    pub action: &'static str,
-    pub excess_scopes: Vec<String>,
-    pub acknowledged: Option<AcknowledgementDto>,
-}
-
-impl From<Finding> for FindingDto {
-    fn from(f: Finding) -> FindingDto {
-        FindingDto {
-            code: f.kind.as_str(),
-            severity: f.severity.as_str(),
-            attention: f.attention.as_str(),
-            message: f.reason,
-            advice: f.fix,
-            action: f.action.as_str(),
-            excess_scopes: f.excess_scopes,
-            acknowledged: f.acknowledgement.map(AcknowledgementDto::from),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AcknowledgementDto {
-    pub reason: String,
-    pub until: DateTime<Utc>,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-}
-
-impl From<Acknowledgement> for AcknowledgementDto {
-    fn from(a: Acknowledgement) -> AcknowledgementDto {
-        AcknowledgementDto {
-            reason: a.reason,
-            until: a.until,
-            at: a.acknowledged_at,
-            actor: a.acknowledged_by,
-        }
-    }
-}
+/// A finding as the window shows it on a key, shaped by the core (`keyward::api::findings`).
+pub use keyward::api::findings::{
+    AcknowledgementView as AcknowledgementDto, FindingView as FindingDto,
+};
 
 #[derive(Debug, Deserialize)]
 pub struct AcknowledgeInput {
@@ -74,6 +28,18 @@ pub struct AcknowledgeInput {
     /// `None`: the core's default (90 days).
     #[serde(default)]
     pub until: Option<DateTime<Utc>>,
+}
+
+impl AcknowledgeInput {
+    /// The page's text parsed into the core's request: the key id, then the finding kind.
+    pub fn into_request(self) -> Result<KeyAcknowledgement, crate::error::AppError> {
+        Ok(KeyAcknowledgement {
+            key: self.key_id.parse::<KeyId>()?,
+            kind: crate::findings::finding_kind(&self.kind)?,
+            reason: self.reason,
+            until: self.until,
+        })
+    }
 }
 
 /// One finding kind on every key of a provider and/or environment (`None`: any).

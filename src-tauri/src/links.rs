@@ -3,9 +3,8 @@
 
 use crate::dto::KeyDto;
 use crate::error::AppError;
-use crate::findings::key_dto;
-use crate::ids::key_id;
 use crate::state::AppState;
+use keyward::api::keys::{self, KeyLink};
 use keyward::inventory::LinkCandidate;
 use tauri::State;
 
@@ -18,10 +17,14 @@ pub async fn key_link_candidates(
     id: String,
     connection: String,
 ) -> Result<Vec<LinkCandidate>> {
-    Ok(state
-        .inventory
-        .link_candidates(key_id(&id)?, &connection)
-        .await?)
+    let link = KeyLink {
+        id: id.parse()?,
+        connection,
+        remote_id: None,
+    };
+    keys::link_candidates(&state.inventory, link)
+        .await
+        .map_err(Into::into)
 }
 
 /// Links the key to `connection`, as the listed key `remote_id` (`null`: the one that matches).
@@ -32,15 +35,17 @@ pub async fn key_link(
     connection: String,
     remote_id: Option<String>,
 ) -> Result<KeyDto> {
-    let key = state
-        .inventory
-        .link(key_id(&id)?, &connection, remote_id.as_deref())
-        .await?;
-    Ok(key_dto(&state.inventory, key).await)
+    let link = KeyLink {
+        id: id.parse()?,
+        connection,
+        remote_id,
+    };
+    keys::link(&state.inventory, link).await.map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn key_unlink(state: State<'_, AppState>, id: String) -> Result<KeyDto> {
-    let key = state.inventory.unlink(key_id(&id)?).await?;
-    Ok(key_dto(&state.inventory, key).await)
+    keys::unlink(&state.inventory, id.parse()?)
+        .await
+        .map_err(Into::into)
 }

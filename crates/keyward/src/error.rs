@@ -37,6 +37,8 @@ pub enum Error {
         count: usize,
         candidates: String,
     },
+    #[error(transparent)]
+    MalformedId(#[from] crate::ids::MalformedId),
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
     #[error("{}", import_summary(.0))]
@@ -100,7 +102,7 @@ impl Error {
             Error::Findings(_) => "invalid_input",
             Error::NotFound(_) => "not_found",
             Error::Ambiguous { .. } => "ambiguous",
-            Error::InvalidInput { .. } => "invalid_input",
+            Error::InvalidInput { .. } | Error::MalformedId(_) => "invalid_input",
             Error::Import(_) => "import_invalid",
             Error::SecretMissing(_) => "secret_missing",
             Error::Internal(_) => "internal",

@@ -2,6 +2,7 @@
 //! CLI call [`Inventory`]; secrets live only in the OS keychain ([`vault`]) and in memory only
 //! inside [`Secret`].
 
+pub mod api;
 pub mod clipboard;
 pub mod config;
 pub mod connection;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod findings;
 pub mod fingerprint;
 pub mod hardening;
+pub mod ids;
 pub mod import;
 pub mod inventory;
 pub mod list_order;
@@ -18,10 +20,13 @@ pub mod providers;
 pub mod rotation;
 pub mod secret;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod test_fixtures;
 pub mod vault;
 
 pub use config::Config;
 pub use error::{Error, Result};
+pub use ids::{ConnectionId, KeyId, MalformedId, RotationId};
 pub use inventory::{
     DoctorReport, Inventory, KeyDetail, KeyPatch, NewKey, RunEnvironment, SecretUse,
 };

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use crate::providers::VerifyOutcome;
+
 /// Lifecycle state of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,7 +90,7 @@ impl KeyState {
     /// (`disabled`, `expired`, `invalid`), then a passed expiry date, then the lifecycle.
     pub fn of(
         status: KeyStatus,
-        verify_outcome: Option<&str>,
+        verify_outcome: Option<VerifyOutcome>,
         expires_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> KeyState {
@@ -96,10 +98,10 @@ impl KeyState {
             return KeyState::Revoked;
         }
         match verify_outcome {
-            Some("disabled") => return KeyState::Disabled,
-            Some("expired") => return KeyState::Expired,
-            Some("invalid") => return KeyState::Invalid,
-            _ => {}
+            Some(VerifyOutcome::Disabled) => return KeyState::Disabled,
+            Some(VerifyOutcome::Expired) => return KeyState::Expired,
+            Some(VerifyOutcome::Invalid) => return KeyState::Invalid,
+            Some(VerifyOutcome::Valid) | None => {}
         }
         if expires_at.is_some_and(|at| at <= now) {
             return KeyState::Expired;
@@ -146,7 +148,7 @@ pub struct KeyRecord {
     /// The connection whose base URL and admin key serve this key's API calls.
     pub connection_id: Option<Uuid>,
     /// The last definite verification answer (`valid`, `invalid`, `expired`, `disabled`).
-    pub verify_outcome: Option<String>,
+    pub verify_outcome: Option<VerifyOutcome>,
     /// What that answer said, in one sentence (never a secret).
     pub verify_detail: Option<String>,
     /// Where the key is used; client-side usage of a secret-grade kind is a finding.
@@ -165,12 +167,7 @@ pub struct KeyRecord {
 impl KeyRecord {
     /// The one state to show for this key now; see [`KeyState::of`].
     pub fn state(&self, now: DateTime<Utc>) -> KeyState {
-        KeyState::of(
-            self.status,
-            self.verify_outcome.as_deref(),
-            self.expires_at,
-            now,
-        )
+        KeyState::of(self.status, self.verify_outcome, self.expires_at, now)
     }
 }
 
@@ -380,7 +377,7 @@ mod tests {
         ];
         for (status, outcome, expires, shown) in cases {
             assert_eq!(
-                KeyState::of(status, outcome, expires, now),
+                KeyState::of(status, outcome.and_then(VerifyOutcome::parse), expires, now),
                 shown,
                 "{status:?} {outcome:?} {expires:?}"
             );

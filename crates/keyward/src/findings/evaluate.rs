@@ -6,6 +6,7 @@ use super::{
     Acknowledgement, Attention, Finding, FindingKind, FindingPolicy, FixAction, KeychainSnapshot,
     Severity,
 };
+use crate::model::VerifyOutcome;
 use crate::model::{KeyRecord, KeyStatus};
 use crate::providers::{self, PurposeProfile};
 use crate::vault::is_reserved_account;
@@ -89,7 +90,7 @@ pub fn evaluate(
         let env = policy.for_environment(&r.environment);
         let profile = providers::profile(&r.provider);
         let kind = profile.and_then(|p| p.kind(&r.kind));
-        let outcome = r.verify_outcome.as_deref();
+        let outcome = r.verify_outcome;
 
         // stale
         let due = rotation_due_at(r, policy);
@@ -160,7 +161,7 @@ pub fn evaluate(
 
         // expired / expiring
         let expired_by_date = r.expires_at.is_some_and(|e| e <= now);
-        if expired_by_date || outcome == Some("expired") {
+        if expired_by_date || outcome == Some(VerifyOutcome::Expired) {
             let mut f = finding(r, FindingKind::Expired, Severity::High, FixAction::Rotate);
             f.reason = match r.expires_at.filter(|_| expired_by_date) {
                 Some(e) => format!("It expired on {}.", day(e)),
@@ -190,7 +191,12 @@ pub fn evaluate(
         }
 
         // invalid
-        if r.status == KeyStatus::Invalid || matches!(outcome, Some("invalid" | "disabled")) {
+        if r.status == KeyStatus::Invalid
+            || matches!(
+                outcome,
+                Some(VerifyOutcome::Invalid | VerifyOutcome::Disabled)
+            )
+        {
             let mut f = finding(r, FindingKind::Invalid, Severity::High, FixAction::Rotate);
             f.reason = format!(
                 "The last verification{} said the provider no longer accepts it{}.",
@@ -198,7 +204,7 @@ pub fn evaluate(
                     .map(|at| format!(" ({})", day(at)))
                     .unwrap_or_default(),
                 match outcome {
-                    Some("disabled") => " (disabled or revoked at the provider)",
+                    Some(VerifyOutcome::Disabled) => " (disabled or revoked at the provider)",
                     _ => " (401: invalid or revoked)",
                 }
             );

@@ -183,7 +183,7 @@ fn expiring_and_expired_at_the_window() {
         );
     }
     let mut r = record("cloudflare", "account_token", "staging");
-    r.verify_outcome = Some("expired".into());
+    r.verify_outcome = Some(crate::model::VerifyOutcome::Expired);
     let f = only(&r, FindingKind::Expired).unwrap();
     assert_eq!(f.severity, Severity::High);
     assert!(f.reason.contains("provider"), "{}", f.reason);
@@ -239,7 +239,7 @@ fn invalid_from_status_or_last_verification() {
     for (status, outcome, invalid) in cases {
         let mut r = record("postman", "api_key", "prod");
         r.status = status;
-        r.verify_outcome = outcome.map(str::to_owned);
+        r.verify_outcome = outcome.and_then(crate::model::VerifyOutcome::parse);
         let f = only(&r, FindingKind::Invalid);
         assert_eq!(f.is_some(), invalid, "{status:?} {outcome:?}");
         if let Some(f) = f {

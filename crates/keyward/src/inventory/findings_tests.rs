@@ -4,19 +4,10 @@
 
 use super::*;
 use crate::findings::{EnvironmentPolicy, FindingKind, FindingPolicy, ReportFormat};
-use crate::store::Store;
-use crate::vault::{MemoryVault, Vault};
+use crate::vault::Vault;
 use chrono::Duration;
 
-async fn inventory() -> (Inventory, Arc<MemoryVault>) {
-    let vault = Arc::new(MemoryVault::new());
-    let store = Store::open_in_memory().await.unwrap();
-    let config = Config::at(std::env::temp_dir().join("keyward-unit-never-written"));
-    (
-        Inventory::with_store(store, vault.clone(), config).await,
-        vault,
-    )
-}
+use crate::test_fixtures::inventory;
 
 async fn add(inv: &Inventory, name: &str, env: &str, value: &str) -> KeyRecord {
     inv.add(

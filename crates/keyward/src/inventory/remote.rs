@@ -577,7 +577,7 @@ impl Inventory {
     async fn record_verification(&self, mut key: KeyRecord, v: &Verification) -> Result<KeyRecord> {
         let now = Utc::now();
         key.last_verified_at = Some(now);
-        key.verify_outcome = Some(v.outcome.as_str().to_owned());
+        key.verify_outcome = Some(v.outcome);
         key.verify_detail = Some(v.detail.chars().take(300).collect());
         // Revoked is history: an answer about a revoked key is recorded, the status stays.
         key.status = match (key.status, v.outcome) {
@@ -841,7 +841,7 @@ impl Inventory {
                 key.last_used_at = r.last_used_at.or(key.last_used_at);
                 key.expires_at = r.expires_at.or(key.expires_at);
                 if let Some(status) = r.status {
-                    key.verify_outcome = Some(status.as_str().to_owned());
+                    key.verify_outcome = Some(status);
                 }
                 key.updated_at = Utc::now();
                 let event = self.audit(
@@ -880,7 +880,7 @@ impl Inventory {
                 key.connection_id = Some(c.id);
                 key.last_used_at = r.last_used_at;
                 if let Some(status) = status {
-                    key.verify_outcome = Some(status.as_str().to_owned());
+                    key.verify_outcome = Some(status);
                 }
                 let event = self.audit(
                     AuditAction::Imported,

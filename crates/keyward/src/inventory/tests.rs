@@ -1,16 +1,9 @@
 use super::*;
 use crate::connection::Connection;
-use crate::vault::MemoryVault;
 
 const CANARY: &str = "canaryQ7w2Ex9Rt4Yu1Io3Pa";
 
-async fn inventory() -> (Inventory, Arc<MemoryVault>) {
-    let vault = Arc::new(MemoryVault::new());
-    let store = Store::open_in_memory().await.unwrap();
-    let config = Config::at(std::env::temp_dir().join("keyward-unit-never-written"));
-    let inv = Inventory::with_store(store, vault.clone(), config).await;
-    (inv, vault)
-}
+use crate::test_fixtures::inventory;
 
 fn new_key(name: &str, env: &str) -> NewKey {
     NewKey {

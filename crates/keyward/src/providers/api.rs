@@ -101,6 +101,17 @@ impl VerifyOutcome {
             VerifyOutcome::Disabled => "disabled",
         }
     }
+
+    pub fn parse(s: &str) -> Option<VerifyOutcome> {
+        [
+            VerifyOutcome::Valid,
+            VerifyOutcome::Invalid,
+            VerifyOutcome::Expired,
+            VerifyOutcome::Disabled,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
 }
 
 impl Verification {

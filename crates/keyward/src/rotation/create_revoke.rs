@@ -135,7 +135,7 @@ impl Inventory {
         let record = self.add(new, secret).await?;
         let mut updated = record.clone();
         updated.last_verified_at = Some(Utc::now());
-        updated.verify_outcome = Some("valid".into());
+        updated.verify_outcome = Some(VerifyOutcome::Valid);
         updated.verify_detail = Some(v.detail.chars().take(300).collect());
         let event = self.audit(
             AuditAction::Verified,
@@ -277,7 +277,7 @@ impl Inventory {
     async fn mark_revoked(&self, mut key: KeyRecord, detail: &str) -> Result<KeyRecord> {
         let now = Utc::now();
         key.status = KeyStatus::Revoked;
-        key.verify_outcome = Some("invalid".into());
+        key.verify_outcome = Some(VerifyOutcome::Invalid);
         key.verify_detail = Some(detail.to_owned());
         key.last_verified_at = Some(now);
         key.updated_at = now;

@@ -580,18 +580,15 @@ impl Driver<'_> {
             .filter(|n| n.starts_with(ROLLED_UNUSABLE))
         {
             Some(n) => {
-                key.verify_outcome = Some(
-                    if n.contains("expired") {
-                        "expired"
-                    } else {
-                        "disabled"
-                    }
-                    .into(),
-                );
+                key.verify_outcome = Some(if n.contains("expired") {
+                    VerifyOutcome::Expired
+                } else {
+                    VerifyOutcome::Disabled
+                });
                 key.verify_detail = Some(n.to_owned());
             }
             None => {
-                key.verify_outcome = Some("valid".into());
+                key.verify_outcome = Some(VerifyOutcome::Valid);
                 key.verify_detail = Some("verified during rotation".into());
             }
         }

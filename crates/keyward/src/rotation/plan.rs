@@ -8,6 +8,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::inventory::Inventory;
+use crate::model::VerifyOutcome;
 use crate::model::{KeyRecord, KeyStatus};
 use crate::providers::{self, OpMode};
 use uuid::Uuid;
@@ -249,10 +250,10 @@ impl Inventory {
             plan.value_unknown = true;
             plan.value_loss = Some(super::safety::value_loss_note(&key, plan.grace_secs));
         }
-        if matches!(key.verify_outcome.as_deref(), Some("disabled" | "expired")) {
+        if let Some(o @ (VerifyOutcome::Disabled | VerifyOutcome::Expired)) = key.verify_outcome {
             plan.notes.push(format!(
                 "the provider last reported this key {}: a new value will not work until the key is enabled there",
-                key.verify_outcome.as_deref().unwrap_or_default()
+                o.as_str()
             ));
         }
         if let Some(o) = &open {

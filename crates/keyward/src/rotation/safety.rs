@@ -343,7 +343,7 @@ mod tests {
 
     #[tokio::test]
     async fn grace_defaults_are_a_setting() {
-        let inv = crate::rotation::tests::inventory().await.0;
+        let inv = crate::test_fixtures::inventory().await.0;
         assert_eq!(
             inv.rotation_grace_defaults().await.unwrap(),
             GraceDefaults::default()

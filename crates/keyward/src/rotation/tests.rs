@@ -3,23 +3,14 @@
 
 use super::plan::choose_flavour;
 use super::*;
-use crate::config::Config;
 use crate::inventory::{Inventory, NewKey};
 use crate::model::{KeyRecord, KeyStatus};
 use crate::providers::{CustomProviderSpec, Presentation};
 use crate::secret::Secret;
-use crate::store::Store;
-use crate::vault::{MemoryVault, Vault};
+use crate::vault::Vault;
 use chrono::Utc;
-use std::sync::Arc;
 
-pub(super) async fn inventory() -> (Inventory, Arc<MemoryVault>) {
-    let vault = Arc::new(MemoryVault::new());
-    let store = Store::open_in_memory().await.unwrap();
-    let config = Config::at(std::env::temp_dir().join("keyward-unit-never-written"));
-    let inv = Inventory::with_store(store, vault.clone(), config).await;
-    (inv, vault)
-}
+use crate::test_fixtures::inventory;
 
 fn record(key_id: Uuid, step: RotationStep) -> RotationRecord {
     let now = Utc::now();

@@ -78,26 +78,4 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
-
-    /// When keys were rotated, from the audit trail (action `rotated`).
-    pub async fn rotation_history(
-        &self,
-    ) -> Result<Vec<crate::findings::RotationEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT key_id, at FROM audit_events WHERE action = 'rotated' AND key_id IS NOT NULL",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                let id: String = r.try_get("key_id").ok()?;
-                let at: String = r.try_get("at").ok()?;
-                Some(crate::findings::RotationEvent {
-                    key_id: uuid::Uuid::parse_str(&id).ok()?,
-                    at: parse_ts(&at).ok()?,
-                })
-            })
-            .collect())
-    }
 }

@@ -2,7 +2,9 @@
 //! Holds metadata, environments, settings and the audit trail — never a secret.
 
 use crate::connection::Connection;
-use crate::model::{AuditEvent, Environment, KeyFilter, KeyRecord, KeyRole, KeyStatus, KeyUsage};
+use crate::model::{
+    AuditEvent, Environment, KeyFilter, KeyRecord, KeyRole, KeyStatus, KeyUsage, VerifyOutcome,
+};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -118,7 +120,7 @@ fn bind_record<'q>(
         .bind(&rec.masked_hint)
         .bind(ts(rec.updated_at))
         .bind(rec.connection_id.map(|c| c.to_string()))
-        .bind(&rec.verify_outcome)
+        .bind(rec.verify_outcome.map(|o| o.as_str()))
         .bind(&rec.verify_detail)
         .bind(rec.usage.map(|u| u.as_str()))
         .bind(&rec.region))
@@ -173,7 +175,13 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
                     .map_err(|e| StoreError::Corrupt(format!("connection of {id}: {e}")))
             })
             .transpose()?,
-        verify_outcome: row.try_get("verify_outcome")?,
+        verify_outcome: match row.try_get::<Option<String>, _>("verify_outcome")? {
+            None => None,
+            Some(o) => Some(
+                VerifyOutcome::parse(&o)
+                    .ok_or_else(|| StoreError::Corrupt(format!("verify outcome of {id}: '{o}'")))?,
+            ),
+        },
         verify_detail: row.try_get("verify_detail")?,
         usage: match row.try_get::<Option<String>, _>("usage")? {
             None => None,
@@ -291,11 +299,6 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    /// The pool, for other store-side modules of the core (the rotation journal).
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
     }
 
     /// Replaces a key's metadata inside a caller's transaction (no audit event: the caller
@@ -684,6 +687,9 @@ impl Store {
 }
 
 mod acknowledgements;
+mod ids;
+mod rotations;
+pub use rotations::{RotationInsert, RotationSave};
 pub mod team;
 pub mod watch;
 

@@ -1,0 +1,169 @@
+//! Keys as the front ends show them: each with its findings (acknowledged ones marked) and its
+//! one state, and the per-key verbs that answer such a view.
+
+use super::findings::FindingView;
+use crate::findings::Finding;
+use crate::ids::KeyId;
+use crate::inventory::{FindingQuery, Inventory, KeyPatch, LinkCandidate};
+use crate::model::{AuditEvent, KeyRecord, KeyState};
+use crate::Result;
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A key with its findings and the one state to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyView {
+    #[serde(flatten)]
+    pub key: KeyRecord,
+    pub findings: Vec<FindingView>,
+    /// The one state the window shows (the provider's answer and the expiry date over the
+    /// stored lifecycle status).
+    pub state: KeyState,
+}
+
+impl From<KeyRecord> for KeyView {
+    fn from(key: KeyRecord) -> KeyView {
+        KeyView::with_findings(key, Vec::new())
+    }
+}
+
+impl KeyView {
+    pub fn with_findings(key: KeyRecord, findings: Vec<FindingView>) -> KeyView {
+        KeyView {
+            state: key.state(chrono::Utc::now()),
+            key,
+            findings,
+        }
+    }
+}
+
+/// A key's detail: the key, its audit trail, and whether the keychain holds its value.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyDetailView {
+    pub key: KeyView,
+    pub audit: Vec<AuditEvent>,
+    /// `null` when the keychain cannot be asked (locked or unavailable).
+    pub secret_present: Option<bool>,
+}
+
+/// Findings by key (acknowledged ones included, marked), for every key or just `only`.
+async fn findings_by_key(inv: &Inventory, only: Option<Uuid>) -> HashMap<Uuid, Vec<FindingView>> {
+    let query = FindingQuery {
+        key_id: only,
+        include_acknowledged: true,
+        ..FindingQuery::default()
+    };
+    group_by_key(inv.findings(&query).await.map(|list| list.findings))
+}
+
+/// A failed evaluation is logged and gives none: the key list itself must still show.
+fn group_by_key(found: Result<Vec<Finding>>) -> HashMap<Uuid, Vec<FindingView>> {
+    let mut by_key: HashMap<Uuid, Vec<FindingView>> = HashMap::new();
+    match found {
+        Ok(list) => {
+            for f in list {
+                if let Some(id) = f.key_id {
+                    by_key.entry(id).or_default().push(FindingView::from(f));
+                }
+            }
+        }
+        Err(e) => tracing::warn!(code = e.code(), "findings not evaluated: {e}"),
+    }
+    by_key
+}
+
+fn with_findings(
+    records: Vec<KeyRecord>,
+    mut by_key: HashMap<Uuid, Vec<FindingView>>,
+) -> Vec<KeyView> {
+    records
+        .into_iter()
+        .map(|r| {
+            let findings = by_key.remove(&r.id).unwrap_or_default();
+            KeyView::with_findings(r, findings)
+        })
+        .collect()
+}
+
+/// The whole inventory, as just listed, with findings evaluated over these records instead of
+/// listing every key a second time.
+pub async fn all_views(inv: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyView> {
+    let by_key = group_by_key(inv.findings_over(&records).await);
+    with_findings(records, by_key)
+}
+
+/// Each record with its findings.
+pub async fn views(inv: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyView> {
+    if records.is_empty() {
+        return Vec::new();
+    }
+    with_findings(records, findings_by_key(inv, None).await)
+}
+
+/// One record with its findings.
+pub async fn view(inv: &Inventory, record: KeyRecord) -> KeyView {
+    let findings = findings_by_key(inv, Some(record.id))
+        .await
+        .remove(&record.id)
+        .unwrap_or_default();
+    KeyView::with_findings(record, findings)
+}
+
+pub async fn show(inv: &Inventory, id: KeyId) -> Result<KeyDetailView> {
+    let d = inv.show(id.into()).await?;
+    Ok(KeyDetailView {
+        key: view(inv, d.key).await,
+        audit: d.audit,
+        secret_present: d.secret_present,
+    })
+}
+
+/// A change to one key's metadata.
+#[derive(Debug, Clone)]
+pub struct KeyUpdate {
+    pub id: KeyId,
+    pub patch: KeyPatch,
+}
+
+pub async fn update(inv: &Inventory, change: KeyUpdate) -> Result<KeyView> {
+    let key = inv.update(change.id.into(), change.patch).await?;
+    Ok(view(inv, key).await)
+}
+
+pub async fn remove(inv: &Inventory, id: KeyId) -> Result<()> {
+    inv.remove(id.into()).await?;
+    Ok(())
+}
+
+/// Asks the provider whether the key works; answers the key as it is after.
+pub async fn verify(inv: &Inventory, id: KeyId) -> Result<KeyView> {
+    let (key, _) = inv.verify(id.into()).await?;
+    Ok(view(inv, key).await)
+}
+
+/// A key and the connection to link it to (as the listed key `remote_id`; `None`: the one
+/// that matches).
+#[derive(Debug, Clone)]
+pub struct KeyLink {
+    pub id: KeyId,
+    pub connection: String,
+    pub remote_id: Option<String>,
+}
+
+/// The keys the connection lists that this key could be linked to, matching ones marked.
+pub async fn link_candidates(inv: &Inventory, link: KeyLink) -> Result<Vec<LinkCandidate>> {
+    inv.link_candidates(link.id.into(), &link.connection).await
+}
+
+pub async fn link(inv: &Inventory, link: KeyLink) -> Result<KeyView> {
+    let key = inv
+        .link(link.id.into(), &link.connection, link.remote_id.as_deref())
+        .await?;
+    Ok(view(inv, key).await)
+}
+
+pub async fn unlink(inv: &Inventory, id: KeyId) -> Result<KeyView> {
+    let key = inv.unlink(id.into()).await?;
+    Ok(view(inv, key).await)
+}

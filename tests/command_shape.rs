@@ -1,0 +1,235 @@
+//! Every Tauri command is three lines: the state plus one argument, one `keyward::api` call,
+//! `.map_err(Into::into)` (a request struct built from the page's arguments may take one more
+//! line). A source check: the commands that are longer are listed below with the reason, and
+//! the list must stay exact (a command that got short leaves it).
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Longer commands and why. Keep it shrinking.
+const LONGER: &[(&str, &str)] = &[
+    (
+        "app_ready",
+        "window lifecycle (AppHandle-bound), no core call",
+    ),
+    (
+        "audit_list",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    (
+        "connection_add",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    (
+        "connection_remove",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    (
+        "connection_test",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    (
+        "connections_list",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    (
+        "findings_acknowledge",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "import_commit",
+        "reads the file picked in this session (AppState.files); not yet on keyward::api",
+    ),
+    (
+        "import_file_pick",
+        "AppHandle-bound: opens the native file dialog",
+    ),
+    (
+        "import_preview",
+        "reads the file picked in this session (AppState.files); not yet on keyward::api",
+    ),
+    (
+        "inventory_watch",
+        "AppHandle-bound: emits change events to the window",
+    ),
+    (
+        "key_add",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "key_copy",
+        "the clipboard hold is the window's state (AppState); not yet on keyward::api",
+    ),
+    (
+        "key_create",
+        "issues a one-time reveal token (AppState); not yet on keyward::api::lifecycle",
+    ),
+    (
+        "key_detect",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "key_reveal",
+        "the one-time reveal token is the window's state (AppState)",
+    ),
+    (
+        "key_revoke",
+        "checks the typed confirmation (the window's); not yet on keyward::api::lifecycle",
+    ),
+    (
+        "key_rotate",
+        "streams progress over a Channel; not yet on keyward::api::lifecycle",
+    ),
+    (
+        "keychain_status",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    ("keys_list", "perf-startup owns it (compact/paged list)"),
+    ("keys_verify_all", "streams progress over a Channel"),
+    (
+        "policy_get",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    (
+        "policy_update",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "provider_page_open",
+        "AppHandle-bound: opens the provider's dashboard (opener plugin)",
+    ),
+    (
+        "providers_list",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "review_export",
+        "AppHandle-bound: the save dialog and writing the file are the shell's",
+    ),
+    (
+        "review_get",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    (
+        "rotation_grace_get",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+    (
+        "rotation_grace_update",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "rotation_guided_confirm",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "rotation_guided_submit",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "rotation_list",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "rotation_plan",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "rotation_recover",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "settings_get",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "settings_update",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "sync_commit",
+        "shaping logic still in the shell; not yet on keyward::api",
+    ),
+    (
+        "sync_preview",
+        "one core call but on Inventory directly, not yet on keyward::api",
+    ),
+];
+
+/// Each `#[tauri::command]` in the shell: name → body lines (blank lines left out).
+fn command_bodies() -> BTreeMap<String, Vec<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src");
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].trim() != "#[tauri::command]" {
+                i += 1;
+                continue;
+            }
+            let sig = (i..lines.len())
+                .find(|&j| lines[j].contains("fn "))
+                .unwrap_or_else(|| panic!("{}: a command without fn", path.display()));
+            let name = lines[sig]
+                .split("fn ")
+                .nth(1)
+                .unwrap()
+                .split(['(', '<'])
+                .next()
+                .unwrap()
+                .to_owned();
+            let open = (sig..lines.len())
+                .find(|&j| lines[j].ends_with('{'))
+                .unwrap();
+            let close = (open..lines.len()).find(|&j| lines[j] == "}").unwrap();
+            let body = lines[open + 1..close]
+                .iter()
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect();
+            out.insert(name, body);
+            i = close;
+        }
+    }
+    out
+}
+
+/// Ends in `.map_err(Into::into)` after one core call; at most one `let` (the request struct
+/// built from the page's arguments).
+fn three_lines(body: &[String]) -> bool {
+    let lets = body.iter().filter(|l| l.starts_with("let ")).count();
+    lets <= 1
+        && body.len() <= 8
+        && body
+            .last()
+            .is_some_and(|l| l.ends_with(".map_err(Into::into)"))
+}
+
+#[test]
+fn every_command_is_three_lines_or_listed_with_its_reason() {
+    let bodies = command_bodies();
+    assert!(bodies.len() > 20, "found the commands: {}", bodies.len());
+    let listed: BTreeMap<&str, &str> = LONGER.iter().copied().collect();
+    let mut wrong = Vec::new();
+    for (name, body) in &bodies {
+        match (three_lines(body), listed.contains_key(name.as_str())) {
+            (false, false) => wrong.push(format!(
+                "{name} ({} lines) is longer than state + argument → one core call → map_err(Into::into): move its logic into keyward::api, or list it with the reason",
+                body.len()
+            )),
+            (true, true) => wrong.push(format!("{name} is three lines now: take it off the list")),
+            _ => {}
+        }
+    }
+    for name in listed.keys() {
+        if !bodies.contains_key(*name) {
+            wrong.push(format!("{name} is listed but is no command"));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
