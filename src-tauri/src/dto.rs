@@ -498,9 +498,4 @@ pub struct InventoryChangedDto {
 
 /// A page of the key list in the window's display order (`keys_page`), and how many keys the
 /// inventory holds.
-#[derive(Debug, Clone, Serialize)]
-pub struct KeysPageDto {
-    pub total: usize,
-    pub offset: usize,
-    pub keys: Vec<KeyDto>,
-}
+pub use keyward::api::keys::KeysPage as KeysPageDto;

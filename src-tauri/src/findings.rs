@@ -23,24 +23,13 @@ pub async fn all_key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec
     keys::all_views(inventory, records).await
 }
 
-/// Keys `offset..offset + limit` in the window's display order, with their findings
-/// (evaluated over the whole inventory: reuse spans keys), and the total count.
+/// Keys `offset..offset + limit` in the window's display order, with their findings.
 pub async fn key_page(
     inventory: &Inventory,
     offset: usize,
     limit: usize,
 ) -> keyward::Result<KeysPageDto> {
-    let records = inventory.list(&keyward::KeyFilter::default()).await?;
-    let environments = inventory.environments().await?;
-    let total = records.len();
-    let by_key = group_by_key(inventory.findings_over(&records).await);
-    let ordered = keyward::list_order::display_order(records, &environments);
-    let keys = with_findings(keyward::list_order::page(ordered, offset, limit), by_key);
-    Ok(KeysPageDto {
-        total,
-        offset,
-        keys,
-    })
+    keys::page(inventory, offset, limit).await
 }
 
 /// Each record as a `KeyDto` with its findings.

@@ -93,6 +93,31 @@ pub async fn all_views(inv: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyView>
     with_findings(records, by_key)
 }
 
+/// One page of the list in the window's display order, with the total count: the first paint
+/// needs only the rows it shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeysPage {
+    pub total: usize,
+    pub offset: usize,
+    pub keys: Vec<KeyView>,
+}
+
+/// Keys `offset..offset + limit` in display order, with their findings (evaluated over the
+/// whole inventory: reuse spans keys).
+pub async fn page(inv: &Inventory, offset: usize, limit: usize) -> Result<KeysPage> {
+    let records = inv.list(&crate::KeyFilter::default()).await?;
+    let environments = inv.environments().await?;
+    let total = records.len();
+    let by_key = group_by_key(inv.findings_over(&records).await);
+    let ordered = crate::list_order::display_order(records, &environments);
+    let keys = with_findings(crate::list_order::page(ordered, offset, limit), by_key);
+    Ok(KeysPage {
+        total,
+        offset,
+        keys,
+    })
+}
+
 /// Each record with its findings.
 pub async fn views(inv: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyView> {
     if records.is_empty() {
