@@ -9,6 +9,7 @@ import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, togg
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
+import { TeamState } from './team.svelte';
 import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
@@ -76,6 +77,10 @@ export class AppStore {
   now = $state(Date.now());
   /** A refresh (the button, F5, or a change made outside the window) is running. */
   refreshing = $state(false);
+  /** "Mine | Team" (issue 15): the local inventory or every member's keys. */
+  view = $state<'mine' | 'team'>('mine');
+  /** The team's membership and pulled keys (issue 15). */
+  readonly team = new TeamState();
 
   providerNames = $derived(new Map(this.providers.map((p) => [p.id, p.display_name])));
   index = $derived(indexKeys(this.keys, this.providerNames));
