@@ -52,6 +52,17 @@ const COMMANDS: &[&str] = &[
     // rotation grace defaults per environment (issue 16)
     "rotation_grace_get",
     "rotation_grace_update",
+    // the team on PostgreSQL (issue 15)
+    "team_status",
+    "team_join",
+    "team_leave",
+    "team_sync",
+    "team_sharing_update",
+    "team_keys",
+    "team_review",
+    "team_review_export",
+    "team_events",
+    "team_watch",
 ];
 
 fn main() {

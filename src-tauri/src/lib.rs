@@ -16,6 +16,8 @@ pub mod notify;
 pub mod pages;
 pub mod reveal;
 pub mod state;
+pub mod team;
+pub mod team_dto;
 #[cfg(target_os = "linux")]
 pub mod wiping_allocators;
 
@@ -77,6 +79,17 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         // rotation grace defaults per environment (issue 16)
         lifecycle::rotation_grace_get,
         lifecycle::rotation_grace_update,
+        // the team on PostgreSQL (issue 15)
+        team::team_status,
+        team::team_join,
+        team::team_leave,
+        team::team_sync,
+        team::team_sharing_update,
+        team::team_keys,
+        team::team_review,
+        team::team_review_export,
+        team::team_events,
+        team::team_watch,
     ])
 }
 
@@ -111,6 +124,7 @@ pub fn run() {
             app.manage(state);
             notify::spawn_due_check(app.handle().clone());
             live::spawn_watch(app.handle().clone());
+            team::spawn_team_loop(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());
