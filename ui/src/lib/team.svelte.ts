@@ -5,16 +5,20 @@
 import { api } from './api';
 import { toAppError } from './errors';
 import { filterTeamRows, groupTeamRows, isTeamFiltered, NO_TEAM_FILTERS, teamErrorText, type TeamFilters } from './team';
-import type { TeamKeysDto, TeamReviewDto, TeamStatusDto } from './types';
+import type { TeamEventDto, TeamKeysDto, TeamReviewDto, TeamStatusDto } from './types';
 
 /** Team changes reported within this time are shown by one reload. */
 const RELOAD_MS = 150;
+/** Team events shown in the review's activity list. */
+const EVENTS_SHOWN = 12;
 
 export class TeamState {
   /** `null`: not in a team (or not known yet, see `loaded`). */
   status = $state.raw<TeamStatusDto | null>(null);
   keys = $state.raw<TeamKeysDto>({ as_of: null, rows: [] });
   review = $state.raw<TeamReviewDto | null>(null);
+  /** The team's latest rotations, revocations, … (who, when, which key; never a value). */
+  events = $state.raw<TeamEventDto[]>([]);
   loaded = $state(false);
   /** The last load's failure, in the window's words. */
   error = $state<string | null>(null);
@@ -29,6 +33,7 @@ export class TeamState {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private loading: Promise<void> | null = null;
   private again = false;
+  private watching = false;
 
   /** Loads the status, then (when joined) the rows and the review. A load asked for while one runs runs once more after it. */
   async load(): Promise<void> {
@@ -47,13 +52,18 @@ export class TeamState {
   private async loadOnce(): Promise<void> {
     try {
       this.status = await api.teamStatus();
+      // Only a member follows the team: a page outside one holds no extra Channel open.
+      if (this.status && !this.watching) this.watch();
       if (this.status) {
-        const [keys, review] = await Promise.all([api.teamKeys(), api.teamReview()]);
+        // The activity list is extra: the keys and the review show without it.
+        const [keys, review, events] = await Promise.all([api.teamKeys(), api.teamReview(), api.teamEvents(EVENTS_SHOWN).catch(() => [])]);
         this.keys = keys;
         this.review = review;
+        this.events = events;
       } else {
         this.keys = { as_of: null, rows: [] };
         this.review = null;
+        this.events = [];
       }
       this.error = null;
     } catch (error) {
@@ -64,8 +74,10 @@ export class TeamState {
     }
   }
 
-  /** Follows the team: one reload for every change reported within RELOAD_MS. */
+  /** Follows the team (once per page): one reload for every change reported within RELOAD_MS. */
   watch(): void {
+    if (this.watching) return;
+    this.watching = true;
     try {
       void api
         .teamWatch(() => this.reloadSoon())
