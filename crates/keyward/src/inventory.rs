@@ -1236,6 +1236,7 @@ pub(crate) fn prepare_record(
 
 mod findings;
 mod remote;
+mod team;
 pub use findings::{
     AcknowledgeRequest, BulkAcknowledgeRequest, FindingList, FindingQuery, ReviewQuery,
 };

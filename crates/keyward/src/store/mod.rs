@@ -684,6 +684,7 @@ impl Store {
 }
 
 mod acknowledgements;
+pub mod team;
 pub mod watch;
 
 #[cfg(test)]

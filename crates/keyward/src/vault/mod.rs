@@ -17,9 +17,13 @@ pub const FINGERPRINT_KEY_ACCOUNT: &str = "keyward.fingerprint-key";
 /// Prefix of the health check's probe entries; each check uses its own account, so two
 /// checks at once never overwrite each other's probe.
 pub const PROBE_ACCOUNT_PREFIX: &str = "keyward.health-probe";
+/// The password of the member's team database role (issue 15).
+pub const TEAM_PASSWORD_ACCOUNT: &str = "keyward.team-password";
 
 pub fn is_reserved_account(account: &str) -> bool {
-    account == FINGERPRINT_KEY_ACCOUNT || account.starts_with(PROBE_ACCOUNT_PREFIX)
+    account == FINGERPRINT_KEY_ACCOUNT
+        || account == TEAM_PASSWORD_ACCOUNT
+        || account.starts_with(PROBE_ACCOUNT_PREFIX)
 }
 
 #[derive(Debug, thiserror::Error)]
