@@ -249,8 +249,8 @@ pub fn spawn_team_loop<R: Runtime>(app: AppHandle<R>) {
                 }
             }
             if status.queued > 0 && tokio::time::Instant::now() >= publish_after {
+                // Then wait as usual: a queue that does not empty is looked at once a tick.
                 sync_and_tell(inv, updates, &mut publish, &mut publish_after).await;
-                continue;
             }
             match wait(updates, listener.as_mut(), LOOK_EVERY).await {
                 Woke::Look => {}

@@ -9,6 +9,7 @@ import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, togg
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
+import { LIST_PAINTED_MARK, loadView } from './team';
 import { TeamState } from './team.svelte';
 import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
@@ -78,7 +79,7 @@ export class AppStore {
   /** A refresh (the button, F5, or a change made outside the window) is running. */
   refreshing = $state(false);
   /** "Mine | Team" (issue 15): the local inventory or every member's keys. */
-  view = $state<'mine' | 'team'>('mine');
+  view = $state<'mine' | 'team'>(loadView());
   /** The team's membership and pulled keys (issue 15). */
   readonly team = new TeamState();
 
@@ -234,6 +235,8 @@ export class AppStore {
     if (this.readySent) return;
     this.readySent = true;
     void afterPaint()
+      // For the Team view's benchmark (issue 15): when the list first painted, since navigation.
+      .then(() => performance.mark?.(LIST_PAINTED_MARK))
       .then(() => api.appReady())
       .catch(() => undefined);
   }

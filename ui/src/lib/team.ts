@@ -135,3 +135,26 @@ export function sharingFrom(ticked: readonly string[], known: readonly string[],
 export function tickedFrom(sharing: SharingDto, known: readonly string[]): string[] {
   return sharing.environments === null ? [...known] : known.filter((e) => sharing.environments?.includes(e));
 }
+
+/** Performance marks (since navigation start) of the first painted inventory list and Team view. */
+export const LIST_PAINTED_MARK = 'keyward:list-painted';
+export const TEAM_PAINTED_MARK = 'keyward:team-painted';
+
+const VIEW_KEY = 'keyward.view';
+
+/** The view the window showed last in this session ("Mine" when unknown): a reload keeps it. */
+export function loadView(): 'mine' | 'team' {
+  try {
+    return globalThis.sessionStorage?.getItem(VIEW_KEY) === 'team' ? 'team' : 'mine';
+  } catch {
+    return 'mine';
+  }
+}
+
+export function saveView(view: 'mine' | 'team'): void {
+  try {
+    globalThis.sessionStorage?.setItem(VIEW_KEY, view);
+  } catch {
+    // No storage (a locked-down webview): the window starts on "Mine".
+  }
+}
