@@ -11,12 +11,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
+  ARTIFACTS,
   CLI,
   SIM,
   assertPageClean,
@@ -280,4 +281,88 @@ test('team 1. A joins in Settings, B in a terminal; B adds, rotates and revokes 
     assert.equal(edited[0].owner, 'alice-offline', 'the change made offline reached the team');
     await assertPageClean(app, 'at the end');
   });
+});
+
+/** Milliseconds from navigation start to a performance mark the page sets, once it exists. */
+async function markAfterReload(app, mark, timeout = 120_000) {
+  // The IPC recording so far is kept: a reload starts a page without the recorder.
+  await app.collect();
+  const before = app.recording;
+  await app.browser.refresh();
+  let ms = null;
+  await app.browser.waitUntil(async () => (ms = await app.browser.execute((m) => performance.getEntriesByName(m)[0]?.startTime ?? null, mark)) !== null, {
+    timeout,
+    interval: 100,
+    timeoutMsg: `the page set no "${mark}" mark within ${timeout} ms`,
+  });
+  app.recording = before;
+  return ms;
+}
+
+test('team 2. measured, not asserted: Team view first paint with 10,000 team rows (50 members x 200) against the main list with 10,000 local keys', { timeout: TIMEOUT }, async (t) => {
+  // The team: 50 member roles and 10,000 rows seeded straight into PostgreSQL (as the admin,
+  // who bypasses row-level security), beside what test 1 published.
+  const roles = Array.from({ length: 50 }, (_, i) => `bench${String(i + 1).padStart(2, '0')}`);
+  psql(roles.map((r) => `CREATE ROLE ${r} NOLOGIN IN ROLE keyward_member;`).join(' '));
+  psql(`INSERT INTO keyward.keys (member, key_id, provider, kind, name, environment, purpose, owner, tags, status, state,
+          created_at, updated_at, last_rotated_at, next_rotation_due, findings)
+        SELECT 'bench' || lpad((1 + g % 50)::text, 2, '0'), gen_random_uuid(), 'postmark', 'server_token',
+          'bench key ' || lpad(g::text, 5, '0'), (ARRAY['dev','staging','prod'])[1 + g % 3],
+          (ARRAY['send transactional email','ingest events','deploy','read blog content'])[1 + (g / 3) % 4],
+          'owner' || (g % 7), ARRAY['bench'], 'active', 'active',
+          now() - (g % 400) * interval '1 day', now(), now() - (g % 200) * interval '1 day',
+          now() + (90 - g % 200) * interval '1 day',
+          CASE WHEN g % 5 = 0 THEN '[{"kind":"stale","attention":"action","severity":"high","reason":"not rotated for a while"}]'::jsonb ELSE '[]'::jsonb END
+        FROM generate_series(1, 10000) g;`);
+  const pw = password();
+  canaries.add(pw);
+  psql(`CREATE ROLE carol LOGIN PASSWORD '${pw}' IN ROLE keyward_member;`);
+
+  // The local inventory: 10,000 keys written straight into a fresh SQLite inventory (metadata
+  // only: seeding 10,000 values through the on-disk test keyring is quadratic).
+  const dirLocal = newDataDir('team-bench-local');
+  const made = spawnSync(CLI, ['list'], { encoding: 'utf8', env: { ...process.env, KEYWARD_DATA_DIR: dirLocal } });
+  assert.equal(made.status, 0, `keyward list (creates the inventory): ${made.stderr}`);
+  const sql = `WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 10000)
+    INSERT INTO keys (id, provider, kind, name, environment, purpose, owner, tags, scopes, env_var, created_at, last_rotated_at, status, masked_hint, updated_at)
+    SELECT lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-8' || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))),
+      'postmark', 'server_token', 'bench key ' || printf('%05d', i), (CASE i % 3 WHEN 0 THEN 'dev' WHEN 1 THEN 'staging' ELSE 'prod' END),
+      (CASE (i / 3) % 4 WHEN 0 THEN 'send transactional email' WHEN 1 THEN 'ingest events' WHEN 2 THEN 'deploy' ELSE 'read blog content' END),
+      'owner' || (i % 7), '["bench"]', '[]', 'BENCH_' || i, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (i % 400) || ' days'),
+      strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (i % 200) || ' days'), 'active', '…' || printf('%04d', i % 10000), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    FROM g;`;
+  const seeded = spawnSync('sqlite3', [join(dirLocal, 'keyward.db'), sql], { encoding: 'utf8' });
+  assert.equal(seeded.status, 0, `seeding 10,000 local keys: ${seeded.stderr}`);
+
+  const runs = Number(process.env.KEYWARD_TEAM_BENCH_RUNS ?? 3);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+  const list = [];
+  await withApp('team bench local', { dataDir: dirLocal }, async (app) => {
+    await app.browser.waitUntil(async () => Number(await app.$('key-count').getAttribute('data-total')) === 10_000, { timeout: 120_000, timeoutMsg: 'the 10,000 local keys should load' });
+    for (let i = 0; i < runs; i++) list.push(await markAfterReload(app, 'keyward:list-painted'));
+  });
+
+  const team = [];
+  const dirTeam = newDataDir('team-bench-member');
+  await withApp('team bench team', { dataDir: dirTeam }, async (app) => {
+    const joined = await app.invoke('team_join', { input: { url: memberUrl('carol'), password: pw } });
+    assert.ok(joined.ok, `team_join: ${JSON.stringify(joined.err)}`);
+    app.channels = 2;
+    await app.click('view-team');
+    await app.browser.waitUntil(async () => Number(await app.$('team-view').getAttribute('data-rows')) >= 10_000, { timeout: 120_000, interval: 250, timeoutMsg: 'the 10,000 team rows should load' });
+    for (let i = 0; i < runs; i++) team.push(await markAfterReload(app, 'keyward:team-painted'));
+    screenshot('team-view-10k.png');
+  });
+
+  const report = {
+    runs,
+    main_list_first_paint_ms: list.map(Math.round),
+    team_view_first_paint_ms: team.map(Math.round),
+    median_main_ms: Math.round(median(list)),
+    median_team_ms: Math.round(median(team)),
+    ratio_team_to_main: Number((median(team) / median(list)).toFixed(2)),
+  };
+  t.diagnostic(`first paint after a reload, ms since navigation start: ${JSON.stringify(report)}`);
+  writeFileSync(join(ARTIFACTS, 'team-first-paint.json'), `${JSON.stringify(report, null, 2)}\n`);
 });
