@@ -34,6 +34,7 @@ bench: ## core benchmarks (docs/BENCHMARKS.md); desktop start-up: bash scripts/b
 	cargo bench -p keyward --bench findings_zeroizing
 	cargo bench -p keyward --features test-support --bench verify_all
 	cargo bench -p keyward --features test-support --bench rotate_many
+	cargo bench -p keyward-team --bench team
 
 # ---- packaging (issue 7) -----------------------------------------------------------------
 package: ## release .deb and .rpm into target/package/ (Tauri bundler; see scripts/package.sh)

@@ -13,6 +13,8 @@ test_pkgs=(xclip webkit2gtk-driver imagemagick fonts-dejavu-core sqlite3 x11-uti
 # The package test (scripts/test-package.sh): desktop-file-validate, and rpm to read the .rpm.
 # The Tauri bundler itself needs neither dpkg-dev nor rpmbuild: it writes both formats itself.
 test_pkgs+=(desktop-file-utils rpm)
+# Teams (issue 15): crates/test-postgres runs a throwaway server from Debian's postgresql.
+test_pkgs+=(postgresql)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")

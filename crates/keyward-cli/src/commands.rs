@@ -36,7 +36,17 @@ pub fn run(command: Command) -> ExitCode {
 /// Prints the error and picks the exit code: 2 for the keychain, 3 for providers, else 1.
 fn report(err: &anyhow::Error) -> ExitCode {
     tracing::warn!(error = %err, "command failed");
-    match err.downcast_ref::<Error>() {
+    let core = err.downcast_ref::<Error>().or_else(|| {
+        match err.downcast_ref::<keyward_team::TeamError>() {
+            Some(keyward_team::TeamError::Core(core)) => Some(core),
+            _ => None,
+        }
+    });
+    if let (None, Some(team)) = (core, err.downcast_ref::<keyward_team::TeamError>()) {
+        eprintln!("error: {team}");
+        return ExitCode::from(1);
+    }
+    match core {
         Some(core) => {
             eprintln!("error: {core}");
             if let Error::Vault(v) = core {
@@ -153,8 +163,11 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         } => sync(&inv, &connection, &environment, dry_run, only, format).await,
         Command::Findings(args) => crate::findings_cmd::findings(&inv, args).await,
         Command::Review(args) => crate::findings_cmd::review(&inv, args).await,
+        Command::Team(cmd) => crate::team_cmd::team(&inv, cmd).await,
         Command::ClipboardHold { .. } => Ok(ExitCode::SUCCESS),
     };
+    // Whatever the command changed reaches the team now if the server answers.
+    crate::team_cmd::publish_after(&inv).await;
     inv.close().await;
     outcome
 }

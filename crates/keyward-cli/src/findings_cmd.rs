@@ -115,6 +115,9 @@ pub struct ReviewArgs {
     /// full access) are no findings and never fail.
     #[arg(long)]
     pub fail_on: Option<String>,
+    /// Review the team's keys (every member's, each carrying its member) instead of yours.
+    #[arg(long)]
+    pub team: bool,
 }
 
 pub async fn findings(inv: &Inventory, a: FindingsArgs) -> anyhow::Result<ExitCode> {
@@ -428,6 +431,16 @@ async fn policy(
 }
 
 pub async fn review(inv: &Inventory, a: ReviewArgs) -> anyhow::Result<ExitCode> {
+    if a.team {
+        return crate::team_cmd::review(
+            inv,
+            &a.format,
+            a.output.as_deref(),
+            a.fail_on.as_deref(),
+            a.environment,
+        )
+        .await;
+    }
     let format = ReportFormat::parse(&a.format).map_err(Error::from)?;
     // Parse --fail-on before any work, so a typo fails fast instead of passing a CI gate.
     let (fail_on, fail_on_action) = match &a.fail_on {

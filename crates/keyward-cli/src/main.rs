@@ -10,6 +10,7 @@ mod findings_cmd;
 mod output;
 mod rotation_cmd;
 mod secret_input;
+mod team_cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -206,6 +207,9 @@ pub enum Command {
     Findings(findings_cmd::FindingsArgs),
     /// Rotation review for the team (md, json, csv, html); --fail-on gates CI (exit 4).
     Review(findings_cmd::ReviewArgs),
+    /// A team inventory on PostgreSQL: init, join, status, sync, leave, share.
+    #[command(subcommand)]
+    Team(team_cmd::TeamCommand),
     /// Internal: holds a value on the clipboard until it is cleared (spawned by `copy`).
     #[command(name = "__clipboard-hold", hide = true)]
     ClipboardHold {

@@ -5,22 +5,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What a member shares with the team.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a member shares with the team (default: every environment, no hints).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sharing {
     /// The environments shared; `None` = all.
     pub environments: Option<Vec<String>>,
     /// Whether masked hints (`phx_…abcd`) are shared.
     pub hints: bool,
-}
-
-impl Default for Sharing {
-    fn default() -> Self {
-        Sharing {
-            environments: None,
-            hints: false,
-        }
-    }
 }
 
 /// What `init` did.

@@ -24,7 +24,11 @@ use test_keychain::TestKeychain;
 /// The keychain service Keyward stores its secrets under (account = the key's UUID).
 pub const SERVICE: &str = "dev.keyward.app";
 /// Accounts Keyward keeps next to the keys; never key records.
-pub const RESERVED_ACCOUNTS: [&str; 2] = ["keyward.fingerprint-key", "keyward.health-probe"];
+pub const RESERVED_ACCOUNTS: [&str; 3] = [
+    "keyward.fingerprint-key",
+    "keyward.health-probe",
+    "keyward.team-password",
+];
 /// Default guard: no single `keyward` command may take longer than this.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
