@@ -105,7 +105,7 @@ async function newToken(admin, name) {
 /** The Team view's rows now: [{name, member, state, env}]. */
 function teamRows(app) {
   return app.browser.execute(() =>
-    [...document.querySelectorAll('[data-testid="team-row"]')].map((r) => ({ name: r.dataset.keyName, member: r.dataset.member, state: r.dataset.state, env: r.dataset.env })),
+    [...document.querySelectorAll('[data-testid="team-row"]')].map((r) => ({ name: r.dataset.keyName, member: r.dataset.member, state: r.dataset.state, status: r.dataset.status, env: r.dataset.env })),
   );
 }
 
@@ -230,7 +230,7 @@ test('team 1. A joins in Settings, B in a terminal; B adds, rotates and revokes 
     // B revokes: the row turns revoked.
     cliB(dirB, ['revoke', 'B spare', '--yes']);
     cliB(dirB, ['team', 'sync']);
-    const revokeMs = await teamRowWithin(app, "B's revoked key", (r) => r.name === 'B spare' && r.state === 'revoked');
+    const revokeMs = await teamRowWithin(app, "B's revoked key", (r) => r.name === 'B spare' && r.status === 'revoked');
     t.diagnostic(`B revokes (CLI) -> revoked in A's Team view: ${revokeMs} ms`);
     assert.ok(await app.browser.execute(() => !!window.__kwRecorder) && recorderBefore, 'the page was never reloaded');
 
