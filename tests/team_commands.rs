@@ -84,7 +84,10 @@ impl Drop for Member {
             return;
         }
         for answer in self.seen.borrow().iter() {
-            assert!(!answer.contains(VALUE), "a key value in an IPC answer: {answer}");
+            assert!(
+                !answer.contains(VALUE),
+                "a key value in an IPC answer: {answer}"
+            );
             assert!(
                 !answer.contains(PASSWORD),
                 "the team password in an IPC answer: {answer}"
@@ -126,14 +129,20 @@ fn a_member_joins_sees_the_team_shares_and_leaves_through_the_commands() {
 
     // Bad input: each a clear code, nothing stored.
     assert_eq!(
-        a.err_code("team_join", join_input("mysql://dana@127.0.0.1/x", PASSWORD)),
+        a.err_code(
+            "team_join",
+            join_input("mysql://dana@127.0.0.1/x", PASSWORD)
+        ),
         "team_url_invalid"
     );
     assert_eq!(
         a.err_code("team_join", join_input(&url, "not-the-password")),
         "team_auth_failed"
     );
-    assert_eq!(a.err_code("team_join", join_input(&url, "")), "team_auth_failed");
+    assert_eq!(
+        a.err_code("team_join", join_input(&url, "")),
+        "team_auth_failed"
+    );
     assert_eq!(a.ok("team_status", json!({})), Value::Null);
 
     let status = a.ok("team_join", join_input(&url, PASSWORD));
@@ -161,7 +170,11 @@ fn a_member_joins_sees_the_team_shares_and_leaves_through_the_commands() {
     assert_eq!(only_prod["sharing"]["environments"], json!(["prod"]));
     a.ok("team_sync", json!({}));
     let keys = a.ok("team_keys", json!({ "filter": null }));
-    assert_eq!(keys["rows"], json!([]), "an unshared environment is withdrawn");
+    assert_eq!(
+        keys["rows"],
+        json!([]),
+        "an unshared environment is withdrawn"
+    );
 
     a.ok("team_leave", json!({}));
     assert_eq!(a.ok("team_status", json!({})), Value::Null);
