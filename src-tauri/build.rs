@@ -54,6 +54,17 @@ const COMMANDS: &[&str] = &[
     "rotation_grace_update",
     // the window's first page (issue 14)
     "keys_page",
+    // the team on PostgreSQL (issue 15)
+    "team_status",
+    "team_join",
+    "team_leave",
+    "team_sync",
+    "team_sharing_update",
+    "team_keys",
+    "team_review",
+    "team_review_export",
+    "team_events",
+    "team_watch",
 ];
 
 fn main() {

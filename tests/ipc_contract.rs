@@ -343,11 +343,99 @@ fn findings_samples(at: chrono::DateTime<Utc>) -> (FindingDto, PolicyDto, Review
     (finding, policy, review)
 }
 
+/// Samples of the team (issue 15): the team crate's own types go to the page as they are.
+fn team_samples() -> Value {
+    use keyward_team::*;
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().unwrap();
+    let sharing = Sharing {
+        environments: Some(vec!["prod".into()]),
+        hints: false,
+    };
+    let status = TeamStatus {
+        url: "postgres://alice@db.example.com:5432/keyward".into(),
+        member: "alice".into(),
+        schema_version: 1,
+        queued: 2,
+        last_sync_at: Some(at),
+        last_error: None,
+        sharing: sharing.clone(),
+    };
+    let finding = TeamFinding {
+        kind: "stale".into(),
+        attention: "action".into(),
+        severity: "high".into(),
+        reason: "not rotated for 120 days".into(),
+    };
+    let row = TeamKeyRow {
+        member: "alice".into(),
+        key_id: Uuid::nil(),
+        provider: "postmark".into(),
+        kind: "server_token".into(),
+        name: "transactional".into(),
+        environment: "prod".into(),
+        purpose: "send transactional email".into(),
+        owner: Some("alice".into()),
+        tags: vec!["email".into()],
+        scopes: vec![],
+        status: "active".into(),
+        state: "active".into(),
+        created_at: at,
+        updated_at: at,
+        last_rotated_at: Some(at),
+        next_rotation_due: Some(at),
+        expires_at: None,
+        rotation: None,
+        findings: vec![finding.clone()],
+        hint: None,
+    };
+    let week = WeekCount {
+        week_start: at.date_naive(),
+        rotations: 3,
+        revocations: 1,
+    };
+    let member = MemberSummary {
+        member: "alice".into(),
+        keys: 1,
+        overdue: 0,
+        needs_action: 1,
+        last_published_at: Some(at),
+    };
+    json!({
+        "team_sharing": sharing,
+        "team_status": status,
+        "team_sync_report": SyncReport { published: 1, pulled: 2, as_of: at },
+        "team_keys": TeamKeys { as_of: Some(at), rows: vec![row.clone()] },
+        "team_key_row": row.clone(),
+        "team_finding": finding,
+        "team_review": TeamReview {
+            as_of: Some(at),
+            keys: vec![row],
+            overdue: vec![Uuid::nil()],
+            due_soon: vec![],
+            rotations_per_week: vec![week.clone()],
+            members: vec![member.clone()],
+        },
+        "team_week_count": week,
+        "team_member_summary": member,
+        "team_event": TeamEvent {
+            member: "alice".into(),
+            key_id: Uuid::nil(),
+            key_name: "transactional".into(),
+            action: "rotated".into(),
+            at,
+        },
+        "team_changed": keyward_desktop::team_dto::TeamChangedDto { change: 1 },
+    })
+}
+
 #[test]
 fn ipc_samples_match_the_ui_copy() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/ipc-samples.json");
     let mut all = samples();
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), lifecycle_samples()) {
+        map.extend(more);
+    }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), team_samples()) {
         map.extend(more);
     }
     let fresh = serde_json::to_string_pretty(&all).unwrap() + "\n";

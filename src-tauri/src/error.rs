@@ -22,6 +22,20 @@ impl From<keyward::Error> for AppError {
     }
 }
 
+/// Team errors keep their stable codes (`team_unreachable`, `team_auth_failed`, …); core
+/// errors inside them keep the core's.
+impl From<keyward_team::TeamError> for AppError {
+    fn from(err: keyward_team::TeamError) -> AppError {
+        match err {
+            keyward_team::TeamError::Core(core) => AppError::from(core),
+            other => AppError {
+                code: other.code(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
 impl AppError {
     pub fn invalid(message: impl Into<String>) -> AppError {
         AppError {

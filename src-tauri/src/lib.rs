@@ -17,6 +17,8 @@ pub mod pages;
 pub mod reveal;
 pub mod state;
 pub mod webview_tuning;
+pub mod team;
+pub mod team_dto;
 #[cfg(target_os = "linux")]
 pub mod wiping_allocators;
 
@@ -80,6 +82,17 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         lifecycle::rotation_grace_update,
         // the window's first page (issue 14)
         commands::keys_page,
+        // the team on PostgreSQL (issue 15)
+        team::team_status,
+        team::team_join,
+        team::team_leave,
+        team::team_sync,
+        team::team_sharing_update,
+        team::team_keys,
+        team::team_review,
+        team::team_review_export,
+        team::team_events,
+        team::team_watch,
     ])
 }
 
@@ -122,6 +135,7 @@ pub fn run() {
             app.manage(state);
             notify::spawn_due_check(app.handle().clone());
             live::spawn_watch(app.handle().clone());
+            team::spawn_team_loop(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -17,6 +17,8 @@ pub struct AppState {
     pub files: crate::files::FileDialogs,
     /// Changes other processes make, passed to the page (issue 16).
     pub live: crate::live::LiveUpdates,
+    /// Team changes passed to the page, and the team loop's wake-up call (issue 15).
+    pub team: crate::team::TeamUpdates,
     started: Instant,
 }
 
@@ -28,6 +30,7 @@ impl AppState {
             reveal: Default::default(),
             files: Default::default(),
             live: Default::default(),
+            team: Default::default(),
             started: Instant::now(),
         }
     }

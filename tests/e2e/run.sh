@@ -238,6 +238,20 @@ secrets_ready() {
 }
 wait_for 15 "gnome-keyring (org.freedesktop.secrets, unlocked)" "$keyring_pid" secrets_ready
 
+# A second member's own keychain (the team test, issue 15): another gnome-keyring on its own bus.
+start_bus keychain_b
+keychain_b_bus=$bus_address
+kb=$tmp/keyring-b
+mkdir -p "$kb/home" "$kb/data" "$kb/config" "$kb/cache" "$kb/runtime"
+chmod 700 "$kb/runtime"
+spawn "$tmp/keyring/password" "$tmp/gnome-keyring-b.log" env -i \
+  PATH="$PATH" HOME="$kb/home" XDG_DATA_HOME="$kb/data" XDG_CONFIG_HOME="$kb/config" \
+  XDG_CACHE_HOME="$kb/cache" XDG_RUNTIME_DIR="$kb/runtime" DBUS_SESSION_BUS_ADDRESS="$keychain_b_bus" \
+  LC_ALL=C.UTF-8 gnome-keyring-daemon --foreground --unlock --components=secrets
+keyring_b_pid=$last_pid
+secrets_b_ready() { local keychain_bus=$keychain_b_bus; secrets_ready; } # dynamic scope: dbus_bool asks bus b
+wait_for 15 "second gnome-keyring (unlocked)" "$keyring_b_pid" secrets_b_ready
+
 # --- provider-sim ------------------------------------------------------------------------
 # The providers' APIs (Postmark, Postman, ...) on 127.0.0.1 and a port it picks; it prints
 # `provider-sim listening on http://127.0.0.1:PORT` as its one line on stdout (kept apart from
@@ -295,12 +309,13 @@ echo "e2e: display $display, driver 127.0.0.1:$driver_port, provider-sim $sim_ur
     KEYWARD_APP="$app" KEYWARD_CLI="$cli" KEYWARD_MEMORY_SCAN="$memory_scan" \
     DISPLAY="$display" DBUS_SESSION_BUS_ADDRESS="$keychain_bus" \
     KEYWARD_E2E_NO_KEYCHAIN_BUS="$nokeychain_bus" \
+    KEYWARD_E2E_KEYCHAIN_BUS_B="$keychain_b_bus" \
     KEYWARD_E2E_DRIVER_PORT="$driver_port" \
     KEYWARD_E2E_ARTIFACTS="$artifacts" \
     KEYWARD_E2E_TMP="$tmp/data" KEYWARD_E2E_FILES="$tmp/files" \
     KEYWARD_E2E_APP_LOG="$tmp/tauri-driver.log" \
     KEYWARD_SIM="$sim_url" KEYWARD_SIM_SEED="$sim_seed" KEYWARD_E2E_SIM_LOG="$tmp/provider-sim.log" \
-    node --test --test-concurrency=1 --test-reporter=tap "$@" keyward.test.mjs about.test.mjs rotation.test.mjs bulk-rotation.test.mjs findings.test.mjs layout.test.mjs memory.test.mjs live.test.mjs status.test.mjs noise.test.mjs startup.test.mjs
+    node --test --test-concurrency=1 --test-reporter=tap "$@" keyward.test.mjs about.test.mjs rotation.test.mjs bulk-rotation.test.mjs findings.test.mjs layout.test.mjs memory.test.mjs live.test.mjs status.test.mjs noise.test.mjs startup.test.mjs team.test.mjs
 ) </dev/null &
 started+=($!)
 status=0

@@ -91,6 +91,16 @@ describe('command wrappers', () => {
     ['keyUnlink', () => api.keyUnlink('k1'), 'key_unlink', { id: 'k1' }],
     ['rotationGraceGet', () => api.rotationGraceGet(), 'rotation_grace_get', {}],
     ['rotationGraceUpdate', () => api.rotationGraceUpdate({ environments: [], default_secs: 0 }), 'rotation_grace_update', { defaults: { environments: [], default_secs: 0 } }],
+    // the team on PostgreSQL (issue 15)
+    ['teamStatus', () => api.teamStatus(), 'team_status', {}],
+    ['teamJoin', () => api.teamJoin({ url: 'postgres://a@h/db', password: 'pw' }), 'team_join', { input: { url: 'postgres://a@h/db', password: 'pw' } }],
+    ['teamLeave', () => api.teamLeave(), 'team_leave', {}],
+    ['teamSync', () => api.teamSync(), 'team_sync', {}],
+    ['teamSharingUpdate', () => api.teamSharingUpdate({ environments: null, hints: false }), 'team_sharing_update', { sharing: { environments: null, hints: false } }],
+    ['teamKeys', () => api.teamKeys(), 'team_keys', { filter: null }],
+    ['teamReview', () => api.teamReview(), 'team_review', { query: null }],
+    ['teamReviewExport', () => api.teamReviewExport('md'), 'team_review_export', { format: 'md', query: null }],
+    ['teamEvents', () => api.teamEvents(20), 'team_events', { limit: 20 }],
   ] as const)('%s invokes %s with camelCase args', async (_name, call, command, args) => {
     core.invoke.mockResolvedValueOnce('result');
     await expect(call()).resolves.toBe('result');
@@ -98,7 +108,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(47);
+    expect(Object.keys(api)).toHaveLength(57);
   });
 });
 

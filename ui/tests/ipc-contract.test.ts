@@ -55,6 +55,19 @@ import type {
   RotationPlanDto,
   GraceDefaultsDto,
 } from '../src/lib/types';
+import type {
+  SharingDto,
+  TeamChangedDto,
+  TeamEventDto,
+  TeamFindingDto,
+  TeamKeyRowDto,
+  TeamKeysDto,
+  TeamMemberSummaryDto,
+  TeamReviewDto,
+  TeamStatusDto,
+  TeamSyncReportDto,
+  TeamWeekCountDto,
+} from '../src/lib/types';
 import { ERROR_CODES, VERIFY_OUTCOMES } from '../src/lib/types';
 import type { KeysPageDto } from '../src/lib/types';
 
@@ -142,6 +155,21 @@ const contract: Record<string, readonly string[]> = {
     'provider', 'provider_name', 'key_kind', 'key_kind_name', 'keys', 'fact', 'advice',
   ]),
   bulk_acknowledged: keysOf<BulkAcknowledgedDto>()(['acknowledged', 'until']),
+  // the team on PostgreSQL (issue 15)
+  team_sharing: keysOf<SharingDto>()(['environments', 'hints']),
+  team_status: keysOf<TeamStatusDto>()(['url', 'member', 'schema_version', 'queued', 'last_sync_at', 'last_error', 'sharing']),
+  team_sync_report: keysOf<TeamSyncReportDto>()(['published', 'pulled', 'as_of']),
+  team_keys: keysOf<TeamKeysDto>()(['as_of', 'rows']),
+  team_key_row: keysOf<TeamKeyRowDto>()([
+    'member', 'key_id', 'provider', 'kind', 'name', 'environment', 'purpose', 'owner', 'tags', 'scopes', 'status', 'state',
+    'created_at', 'updated_at', 'last_rotated_at', 'next_rotation_due', 'expires_at', 'rotation', 'findings', 'hint',
+  ]),
+  team_finding: keysOf<TeamFindingDto>()(['kind', 'attention', 'severity', 'reason']),
+  team_review: keysOf<TeamReviewDto>()(['as_of', 'keys', 'overdue', 'due_soon', 'rotations_per_week', 'members']),
+  team_week_count: keysOf<TeamWeekCountDto>()(['week_start', 'rotations', 'revocations']),
+  team_member_summary: keysOf<TeamMemberSummaryDto>()(['member', 'keys', 'overdue', 'needs_action', 'last_published_at']),
+  team_event: keysOf<TeamEventDto>()(['member', 'key_id', 'key_name', 'action', 'at']),
+  team_changed: keysOf<TeamChangedDto>()(['change']),
 };
 
 /** Connection options omit absent fields: a sample holds some of these, never another. */

@@ -367,6 +367,8 @@ export class AppSession {
     this.dataDir = dataDir;
     this.closed = false;
     this.recording = { responses: [], raw: [], errors: [] };
+    /** Channels the page holds open for good (inventory_watch; a team member's team_watch too). */
+    this.channels = 1;
   }
 
   $(testid) {
@@ -492,7 +494,7 @@ export class AppSession {
    * (reported to the lead; a core issue, not a test one).
    */
   async ipcIdle(timeout = 10_000) {
-    await this.browser.waitUntil(() => this.browser.execute(() => window.__TAURI_INTERNALS__.callbacks.size <= 1), {
+    await this.browser.waitUntil(() => this.browser.execute((open) => window.__TAURI_INTERNALS__.callbacks.size <= open, this.channels), {
       timeout,
       interval: 20,
       timeoutMsg: `IPC calls of the window still in flight after ${timeout} ms`,

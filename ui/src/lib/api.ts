@@ -47,6 +47,18 @@ import type {
 } from './types';
 import type { KeysPageDto } from './types';
 import type {
+  SharingDto,
+  TeamChangedDto,
+  TeamEventDto,
+  TeamFilterDto,
+  TeamJoinInput,
+  TeamKeysDto,
+  TeamReviewDto,
+  TeamReviewQueryDto,
+  TeamStatusDto,
+  TeamSyncReportDto,
+} from './types';
+import type {
   CreateKeyInput,
   CreatedKeyDto,
   GraceDefaultsDto,
@@ -136,6 +148,17 @@ export interface Commands {
   key_link: { args: { id: string; connection: string; remoteId: string | null }; result: KeyDto };
   key_unlink: { args: { id: string }; result: KeyDto };
   findings_acknowledge: { args: { input: BulkAcknowledgeInput }; result: BulkAcknowledgedDto };
+  // the team on PostgreSQL (issue 15)
+  team_status: { args: Record<string, never>; result: TeamStatusDto | null };
+  team_join: { args: { input: TeamJoinInput }; result: TeamStatusDto };
+  team_leave: { args: Record<string, never>; result: null };
+  team_sync: { args: Record<string, never>; result: TeamSyncReportDto };
+  team_sharing_update: { args: { sharing: SharingDto }; result: TeamStatusDto };
+  team_keys: { args: { filter: TeamFilterDto | null }; result: TeamKeysDto };
+  team_review: { args: { query: TeamReviewQueryDto | null }; result: TeamReviewDto };
+  team_review_export: { args: { format: ReviewFormat; query: TeamReviewQueryDto | null }; result: ReviewExportDto | null };
+  team_events: { args: { limit: number | null }; result: TeamEventDto[] };
+  team_watch: { args: { onChange: ProgressChannel<TeamChangedDto> }; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -246,6 +269,23 @@ export const api = {
   findingsAcknowledge: (input: BulkAcknowledgeInput) => call('findings_acknowledge', { input }),
   rotationGraceGet: () => call('rotation_grace_get', {}),
   rotationGraceUpdate: (defaults: GraceDefaultsDto) => call('rotation_grace_update', { defaults }),
+  // the team on PostgreSQL (issue 15)
+  /** `null` when not in a team; no network. */
+  teamStatus: () => call('team_status', {}),
+  /** `input.password` is the password field's value; the caller clears the field afterwards. */
+  teamJoin: (input: TeamJoinInput) => call('team_join', { input }),
+  teamLeave: () => call('team_leave', {}),
+  /** Publishes what is queued now, then pulls the team's changes. */
+  teamSync: () => call('team_sync', {}),
+  teamSharingUpdate: (sharing: SharingDto) => call('team_sharing_update', { sharing }),
+  /** The pulled copy of every member's keys. */
+  teamKeys: (filter: TeamFilterDto | null = null) => call('team_keys', { filter }),
+  teamReview: (query: TeamReviewQueryDto | null = null) => call('team_review', { query }),
+  /** The backend asks where in its own save dialog (`null`: cancelled). */
+  teamReviewExport: (format: ReviewFormat, query: TeamReviewQueryDto | null = null) => call('team_review_export', { format, query }),
+  teamEvents: (limit: number | null = null) => call('team_events', { limit }),
+  /** `onChange` runs whenever the team data or the membership changes (another member published, this one's queue was sent). */
+  teamWatch: (onChange: (change: TeamChangedDto) => void) => call('team_watch', { onChange: progressChannel(onChange) }),
 };
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */

@@ -865,7 +865,24 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     },
     // Nothing else writes to the demo's inventory: no change is ever reported.
     inventory_watch: () => null,
+    // The demo is never in a team: the Team view offers to join in Settings.
+    team_status: () => null,
+    team_join: () => {
+      throw new AppError('team_unreachable', 'The browser demo cannot reach a team database.');
+    },
+    team_leave: () => null,
+    team_sync: notInTeam,
+    team_sharing_update: notInTeam,
+    team_keys: () => ({ as_of: null, rows: [] }),
+    team_review: () => ({ as_of: null, keys: [], overdue: [], due_soon: [], rotations_per_week: [], members: [] }),
+    team_review_export: notInTeam,
+    team_events: () => [],
+    team_watch: () => null,
   };
+
+  function notInTeam(): never {
+    throw new AppError('team_not_joined', 'not in a team');
+  }
 
   return async (cmd, args) => {
     const handler = handlers[cmd] as (a: typeof args) => Commands[typeof cmd]['result'] | Promise<Commands[typeof cmd]['result']>;

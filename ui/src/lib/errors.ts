@@ -104,6 +104,15 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   rotation_needs_acceptance: 'Keyward does not hold the value in use, so rotating stops it working. Tick “the value in use stops working” on the row to rotate it.',
   rotation_admin_in_batch: 'This is a connection’s admin key, which the other keys of this batch rotate through. Rotate it on its own, after them.',
   rolled_new_key_invalid: 'The provider rolled the key, so the old value no longer works; the new value did not verify and is kept as pending. See Rotations.',
+  // issue 15: the team on PostgreSQL
+  team_url_invalid: 'That is not a team database address. It looks like postgres://name@host:5432/database, without a password.',
+  team_auth_failed: 'The team database refused this name and password.',
+  team_tls_required: 'The team database must be reached over TLS; plain connections are allowed only to this computer.',
+  team_schema_outdated: 'The team database was set up for another version of Keyward. Ask whoever runs it to upgrade the team.',
+  team_unreachable: 'The team database cannot be reached right now. Changes stay queued and are sent when it is back.',
+  team_permission_denied: 'The team database refused this change: a member may change only their own keys.',
+  team_not_joined: 'This Keyward is not in a team.',
+  team_database: 'The team database reported an error.',
 };
 
 /**
@@ -136,6 +145,10 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'open_failed',
   'rotation_admin_in_batch',
   'rolled_new_key_invalid',
+  'team_url_invalid',
+  'team_unreachable',
+  'team_permission_denied',
+  'team_database',
 ]);
 
 /**

@@ -10,6 +10,8 @@ import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
 import type { PageTimings } from './api';
+import { LIST_PAINTED_MARK, loadView } from './team';
+import { TeamState } from './team.svelte';
 import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
@@ -91,6 +93,10 @@ export class AppStore {
   now = $state(Date.now());
   /** A refresh (the button, F5, or a change made outside the window) is running. */
   refreshing = $state(false);
+  /** "Mine | Team" (issue 15): the local inventory or every member's keys. */
+  view = $state<'mine' | 'team'>(loadView());
+  /** The team's membership and pulled keys (issue 15). */
+  readonly team = new TeamState();
 
   providerNames = $derived(new Map(this.providers.map((p) => [p.id, p.display_name])));
   index = $derived(indexKeys(this.keys, this.providerNames));
@@ -262,6 +268,8 @@ export class AppStore {
     if (this.readySent) return;
     this.readySent = true;
     await afterPaint();
+    // For the Team view's benchmark (issue 15): when the list first painted, since navigation.
+    performance.mark?.(LIST_PAINTED_MARK);
     void api.appReady(timings(now())).catch(() => undefined);
   }
 

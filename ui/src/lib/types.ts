@@ -627,6 +627,15 @@ export const ERROR_CODES = [
   'rotation_needs_acceptance',
   'rotation_admin_in_batch',
   'rolled_new_key_invalid',
+  // issue 15: the team on PostgreSQL
+  'team_url_invalid',
+  'team_auth_failed',
+  'team_tls_required',
+  'team_schema_outdated',
+  'team_unreachable',
+  'team_permission_denied',
+  'team_not_joined',
+  'team_database',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -768,4 +777,131 @@ export interface KeysPageDto {
   total: number;
   offset: number;
   keys: KeyDto[];
+}
+
+// ---------------------------------------------------------------- the team (issue 15)
+
+/** What a member shares with the team. */
+export interface SharingDto {
+  /** The environments shared; `null` = all. */
+  environments: string[] | null;
+  /** Whether masked hints are shared. */
+  hints: boolean;
+}
+
+/** This member's membership; `team_status` answers `null` when not in a team. */
+export interface TeamStatusDto {
+  /** The server's URL, never with a password. */
+  url: string;
+  member: string;
+  schema_version: number;
+  /** Local changes waiting to be published. */
+  queued: number;
+  last_sync_at: string | null;
+  /** The last sync's failure, value-free. */
+  last_error: string | null;
+  sharing: SharingDto;
+}
+
+export interface TeamSyncReportDto {
+  published: number;
+  pulled: number;
+  as_of: string;
+}
+
+export interface TeamFindingDto {
+  kind: string;
+  attention: string;
+  severity: string;
+  reason: string;
+}
+
+/** One key of one member, metadata only. */
+export interface TeamKeyRowDto {
+  member: string;
+  key_id: string;
+  provider: string;
+  kind: string;
+  name: string;
+  environment: string;
+  purpose: string;
+  owner: string | null;
+  tags: string[];
+  scopes: string[];
+  status: string;
+  state: string;
+  created_at: string;
+  updated_at: string;
+  last_rotated_at: string | null;
+  next_rotation_due: string | null;
+  expires_at: string | null;
+  /** An unfinished rotation's step. */
+  rotation: string | null;
+  findings: TeamFindingDto[];
+  /** Only when that member shares hints. */
+  hint: string | null;
+}
+
+export interface TeamKeysDto {
+  /** When the pulled copy was taken; `null` = never synced. */
+  as_of: string | null;
+  rows: TeamKeyRowDto[];
+}
+
+export interface TeamFilterDto {
+  member: string | null;
+  owner: string | null;
+  environment: string | null;
+  provider: string | null;
+  search: string | null;
+}
+
+export interface TeamReviewQueryDto {
+  due_soon_days: number | null;
+  filter: TeamFilterDto;
+}
+
+export interface TeamWeekCountDto {
+  /** YYYY-MM-DD. */
+  week_start: string;
+  rotations: number;
+  revocations: number;
+}
+
+export interface TeamMemberSummaryDto {
+  member: string;
+  keys: number;
+  overdue: number;
+  needs_action: number;
+  last_published_at: string | null;
+}
+
+export interface TeamReviewDto {
+  as_of: string | null;
+  keys: TeamKeyRowDto[];
+  /** Key ids. */
+  overdue: string[];
+  due_soon: string[];
+  rotations_per_week: TeamWeekCountDto[];
+  members: TeamMemberSummaryDto[];
+}
+
+export interface TeamEventDto {
+  member: string;
+  key_id: string;
+  key_name: string;
+  /** `rotated`, `revoked`, … */
+  action: string;
+  at: string;
+}
+
+/** The Team settings' join form; `password` is the password field's value (cleared afterwards). */
+export interface TeamJoinInput {
+  url: string;
+  password: string;
+}
+
+/** The team data or the membership changed, streamed to `team_watch`'s Channel. */
+export interface TeamChangedDto {
+  change: number;
 }
