@@ -45,6 +45,8 @@ impl From<JournalError> for crate::Error {
 #[derive(Clone)]
 pub struct RotationJournal {
     pool: SqlitePool,
+    /// Told which key a step rewrote, after the commit (the in-memory catalog re-reads it).
+    store: Store,
 }
 
 fn opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -94,6 +96,7 @@ impl RotationJournal {
     pub fn new(store: &Store) -> RotationJournal {
         RotationJournal {
             pool: store.pool().clone(),
+            store: store.clone(),
         }
     }
 
@@ -225,6 +228,8 @@ impl RotationJournal {
             insert_audit(&mut *tx, ev, Utc::now()).await?;
         }
         tx.commit().await?;
+        // The in-memory catalog re-reads the key this step rewrote.
+        self.store.note_keys_written(key.map(|k| k.id));
         Ok(())
     }
 
