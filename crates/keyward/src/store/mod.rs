@@ -8,10 +8,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, SqlitePool};
+use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
@@ -658,6 +658,34 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(key_from_row).collect()
+    }
+
+    /// One subject's acknowledgements, lapsed ones included (one key's findings).
+    pub async fn acknowledgements_of(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<crate::findings::Acknowledgement>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subject, kind, reason, acknowledged_by, acknowledged_at, until \
+             FROM finding_acknowledgements WHERE subject = ? ORDER BY kind",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(crate::findings::Acknowledgement {
+                    subject: r.try_get("subject")?,
+                    kind: crate::findings::FindingKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("finding kind '{kind}'")))?,
+                    reason: r.try_get("reason")?,
+                    acknowledged_by: r.try_get("acknowledged_by")?,
+                    acknowledged_at: parse_ts(&r.try_get::<String, _>("acknowledged_at")?)?,
+                    until: parse_ts(&r.try_get::<String, _>("until")?)?,
+                })
+            })
+            .collect()
     }
 
     /// Benchmark baseline: fetches every key row with all columns, without decoding them.
