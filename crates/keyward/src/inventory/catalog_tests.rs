@@ -471,7 +471,10 @@ async fn foreign_writes_show_after_note_foreign_change() {
     assert!(inv.list(&KeyFilter::default()).await.unwrap().is_empty());
     let mut rng = StdRng::seed_from_u64(1);
     let r = random_record(&mut rng, 1);
-    terminal.insert_keys(&[r.clone()], &[]).await.unwrap();
+    terminal
+        .insert_keys(std::slice::from_ref(&r), &[])
+        .await
+        .unwrap();
     assert!(
         inv.list(&KeyFilter::default()).await.unwrap().is_empty(),
         "not seen before the watch reports it"
