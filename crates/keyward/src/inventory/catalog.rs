@@ -19,6 +19,7 @@ use crate::model::{KeyFilter, KeyRecord, KeyStatus};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The position SQL gives a key whose environment has none (`COALESCE(e.position, 1000000)`).
@@ -29,9 +30,10 @@ const NO_POSITION: i64 = 1_000_000;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct SortKey {
     position: i64,
-    environment: String,
-    purpose: String,
-    name: String,
+    // Shared with the copy in `order`: cloning a key is three reference counts.
+    environment: Arc<str>,
+    purpose: Arc<str>,
+    name: Arc<str>,
     id: Uuid,
 }
 
@@ -46,9 +48,18 @@ struct CachedFindings {
     findings: Vec<Finding>,
 }
 
+/// A key with its place in the order and, once searched, its search text.
+#[derive(Debug)]
+struct Entry {
+    record: KeyRecord,
+    sort: SortKey,
+    /// Lower-cased search text ([`search_text`]), once the first search built the index.
+    search: Option<String>,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct KeyCatalog {
-    records: BTreeMap<Uuid, (KeyRecord, SortKey)>,
+    records: BTreeMap<Uuid, Entry>,
     order: BTreeSet<SortKey>,
     positions: HashMap<String, i64>,
     by_environment: HashMap<String, HashSet<Uuid>>,
@@ -59,8 +70,8 @@ pub(crate) struct KeyCatalog {
     by_name: HashMap<String, Vec<Uuid>>,
     /// Unrevoked keys by value fingerprint (the reuse rule).
     by_fingerprint: HashMap<String, BTreeSet<Uuid>>,
-    /// Lower-cased search text of each key, built on the first search.
-    search: Option<HashMap<Uuid, String>>,
+    /// Whether the first search built every entry's search text.
+    search_built: bool,
     /// The policy (as stored JSON) the cached findings were evaluated under.
     findings_policy: Option<String>,
     findings: HashMap<Uuid, CachedFindings>,
@@ -113,6 +124,18 @@ fn prefix_range(prefix: &str) -> Option<(Uuid, Uuid)> {
     let low = format!("{hex:0<32}");
     let high = format!("{hex:f<32}");
     Some((Uuid::parse_str(&low).ok()?, Uuid::parse_str(&high).ok()?))
+}
+
+/// Adds to an index, allocating the key only for a new value (most keys share theirs).
+fn add_to(index: &mut HashMap<String, HashSet<Uuid>>, at: &str, id: Uuid) {
+    match index.get_mut(at) {
+        Some(set) => {
+            set.insert(id);
+        }
+        None => {
+            index.insert(at.to_owned(), HashSet::from([id]));
+        }
+    }
 }
 
 fn remove_from(index: &mut HashMap<String, HashSet<Uuid>>, at: &str, id: Uuid) {
@@ -178,13 +201,13 @@ impl KeyCatalog {
         // Reuse findings name the other keys in display order.
         self.findings.clear();
         self.order.clear();
-        for (record, sort) in self.records.values_mut() {
-            sort.position = self
+        for entry in self.records.values_mut() {
+            entry.sort.position = self
                 .positions
-                .get(&record.environment)
+                .get(&entry.record.environment)
                 .copied()
                 .unwrap_or(NO_POSITION);
-            self.order.insert(sort.clone());
+            self.order.insert(entry.sort.clone());
         }
     }
 
@@ -195,9 +218,9 @@ impl KeyCatalog {
                 .get(&r.environment)
                 .copied()
                 .unwrap_or(NO_POSITION),
-            environment: r.environment.clone(),
-            purpose: fold(&r.purpose),
-            name: fold(&r.name),
+            environment: Arc::from(r.environment.as_str()),
+            purpose: Arc::from(fold(&r.purpose)),
+            name: Arc::from(fold(&r.name)),
             id: r.id,
         }
     }
@@ -220,23 +243,19 @@ impl KeyCatalog {
         let id = r.id;
         let sort = self.sort_key(&r);
         self.order.insert(sort.clone());
-        self.by_environment
-            .entry(r.environment.clone())
-            .or_default()
-            .insert(id);
-        self.by_provider
-            .entry(r.provider.clone())
-            .or_default()
-            .insert(id);
+        add_to(&mut self.by_environment, &r.environment, id);
+        add_to(&mut self.by_provider, &r.provider, id);
         self.by_status
             .entry(r.status.as_str())
             .or_default()
             .insert(id);
-        self.by_purpose
-            .entry(r.purpose.clone())
-            .or_default()
-            .insert(id);
-        self.by_name.entry(r.name.clone()).or_default().push(id);
+        add_to(&mut self.by_purpose, &r.purpose, id);
+        match self.by_name.get_mut(&r.name) {
+            Some(ids) => ids.push(id),
+            None => {
+                self.by_name.insert(r.name.clone(), vec![id]);
+            }
+        }
         if let (Some(fp), true) = (r.fingerprint.as_deref(), r.status != KeyStatus::Revoked) {
             self.by_fingerprint
                 .entry(fp.to_owned())
@@ -244,14 +263,22 @@ impl KeyCatalog {
                 .insert(id);
         }
         self.invalidate_findings_around(&r);
-        if let Some(search) = self.search.as_mut() {
-            search.insert(id, search_text(&r));
-        }
-        self.records.insert(id, (r, sort));
+        let search = self.search_built.then(|| search_text(&r));
+        self.records.insert(
+            id,
+            Entry {
+                record: r,
+                sort,
+                search,
+            },
+        );
     }
 
     fn remove(&mut self, id: Uuid) {
-        let Some((r, sort)) = self.records.remove(&id) else {
+        let Some(Entry {
+            record: r, sort, ..
+        }) = self.records.remove(&id)
+        else {
             return;
         };
         self.order.remove(&sort);
@@ -276,15 +303,12 @@ impl KeyCatalog {
                 }
             }
         }
-        if let Some(search) = self.search.as_mut() {
-            search.remove(&id);
-        }
     }
 
     // ---- reads ----
 
     pub(crate) fn get(&self, id: Uuid) -> Option<&KeyRecord> {
-        self.records.get(&id).map(|(r, _)| r)
+        self.records.get(&id).map(|e| &e.record)
     }
 
     pub(crate) fn contains(&self, id: Uuid) -> bool {
@@ -375,48 +399,48 @@ impl KeyCatalog {
             narrow(Some(&matched));
         }
         let text = filter.text.as_deref().map(fold);
-        if text.is_some() && self.search.is_none() {
-            self.search = Some(
-                self.records
-                    .iter()
-                    .map(|(id, (r, _))| (*id, search_text(r)))
-                    .collect(),
-            );
-        }
-        let searched = |id: &Uuid| match (&text, &self.search) {
-            (Some(needle), Some(search)) => search.get(id).is_some_and(|t| t.contains(needle)),
-            _ => true,
-        };
-        match candidates {
-            Some(ids) => {
-                let mut picked: Vec<&(KeyRecord, SortKey)> = ids
-                    .iter()
-                    .filter(|id| searched(id))
-                    .filter_map(|id| self.records.get(id))
-                    .collect();
-                picked.sort_by(|a, b| a.1.cmp(&b.1));
-                picked.into_iter().map(|(r, _)| r.clone()).collect()
+        if text.is_some() && !self.search_built {
+            for entry in self.records.values_mut() {
+                entry.search = Some(search_text(&entry.record));
             }
-            None => self
-                .order
-                .iter()
-                .filter(|s| searched(&s.id))
-                .filter_map(|s| self.get(s.id).cloned())
-                .collect(),
+            self.search_built = true;
         }
+        let searched = |e: &Entry| match (&text, &e.search) {
+            (Some(needle), Some(t)) => t.contains(needle.as_str()),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        let mut picked: Vec<&Entry> = match (candidates, &text) {
+            (Some(ids), _) => ids
+                .iter()
+                .filter_map(|id| self.records.get(id))
+                .filter(|e| searched(e))
+                .collect(),
+            // A search alone: one pass over the entries' texts, then sort what matched.
+            (None, Some(_)) => self.records.values().filter(|e| searched(e)).collect(),
+            (None, None) => {
+                return self
+                    .order
+                    .iter()
+                    .filter_map(|s| self.get(s.id).cloned())
+                    .collect()
+            }
+        };
+        picked.sort_by(|a, b| a.sort.cmp(&b.sort));
+        picked.into_iter().map(|e| e.record.clone()).collect()
     }
 
     /// The unrevoked keys sharing `r`'s value (itself included when unrevoked), in display
     /// order (the reuse finding names them in it).
     fn same_value(&self, r: &KeyRecord) -> Vec<&KeyRecord> {
-        let mut group: Vec<&(KeyRecord, SortKey)> = r
+        let mut group: Vec<&Entry> = r
             .fingerprint
             .as_deref()
             .and_then(|fp| self.by_fingerprint.get(fp))
             .map(|ids| ids.iter().filter_map(|id| self.records.get(id)).collect())
             .unwrap_or_default();
-        group.sort_by(|a, b| a.1.cmp(&b.1));
-        group.into_iter().map(|(r, _)| r).collect()
+        group.sort_by(|a, b| a.sort.cmp(&b.sort));
+        group.into_iter().map(|e| &e.record).collect()
     }
 
     /// The findings of the keys `ids` (in that order; acknowledgements not applied), from
@@ -440,7 +464,9 @@ impl KeyCatalog {
             let mut purposes = findings::Purposes::new();
             for id in ids {
                 let Some(r) = self.get(*id) else { continue };
-                let in_keychain = keychain.map(|k| k.accounts.contains(&id.to_string()));
+                let mut account = Uuid::encode_buffer();
+                let account = id.hyphenated().encode_lower(&mut account);
+                let in_keychain = keychain.map(|k| k.accounts.contains(&*account));
                 if let Some(cached) = self.findings.get(id) {
                     if cached.keychain == in_keychain && cached.valid_until.is_none_or(|v| now < v)
                     {

@@ -207,16 +207,23 @@ impl Inventory {
 
     /// Every finding with acknowledgements applied, for all keys (reuse spans environments),
     /// from the catalog.
+    /// `with_records`: also every record in display order (the review needs them; the
+    /// findings list does not, and copying them all would be most of its time).
     async fn all_findings(
         &self,
         now: DateTime<Utc>,
+        with_records: bool,
     ) -> Result<(Vec<KeyRecord>, Vec<Finding>, FindingPolicy, bool)> {
         let (policy, policy_json) = self.policy_with_json().await?;
         let snapshot = self.keychain_snapshot(Some(KEYCHAIN_LISTING_MAX_AGE)).await;
         let acks = self.store.acknowledgements().await?;
         let mut catalog = self.catalog().await?;
         let found = catalog.all_findings(&policy, &policy_json, now, snapshot.as_deref());
-        let records = catalog.all().cloned().collect();
+        let records = if with_records {
+            catalog.all().cloned().collect()
+        } else {
+            Vec::new()
+        };
         drop(catalog);
         let found = findings::apply_acknowledgements(found, &acks, now);
         Ok((records, found, policy, snapshot.is_some()))
@@ -284,7 +291,7 @@ impl Inventory {
         let (all, keychain_checked) = match query.key_id {
             Some(id) => self.key_findings(id, now).await?,
             None => {
-                let (_, all, _, checked) = self.all_findings(now).await?;
+                let (_, all, _, checked) = self.all_findings(now, false).await?;
                 (all, checked)
             }
         };
@@ -397,7 +404,7 @@ impl Inventory {
             .as_deref()
             .map(str::trim)
             .filter(|e| !e.is_empty());
-        let (records, found, _, _) = self.all_findings(now).await?;
+        let (records, found, _, _) = self.all_findings(now, true).await?;
         let by_id: std::collections::HashMap<Uuid, &KeyRecord> =
             records.iter().map(|r| (r.id, r)).collect();
         let mut acks = Vec::new();
@@ -468,7 +475,7 @@ impl Inventory {
 
     pub async fn review(&self, query: &ReviewQuery) -> Result<Review> {
         let now = Utc::now();
-        let (records, all, policy, keychain_checked) = self.all_findings(now).await?;
+        let (records, all, policy, keychain_checked) = self.all_findings(now, true).await?;
         let in_scope = |env: &str| query.environment.as_deref().is_none_or(|e| e == env);
         let records: Vec<KeyRecord> = records
             .into_iter()

@@ -203,10 +203,10 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
     })
 }
 
-/// [`KEY_COLUMNS`] as JSON values for [`Store::load_all_keys`]; tags and scopes are embedded
-/// as arrays (`json()`), not as text to parse twice.
+/// [`KEY_COLUMNS`] as JSON values for [`Store::load_all_keys`]. Tags and scopes stay text
+/// (parsed per row like `key_from_row` does): SQLite's `json()` on them cost more than that.
 const JSON_COLUMNS: &str = "k.id, k.provider, k.kind, k.name, k.environment, k.purpose, k.owner, \
-    json(k.tags), json(k.scopes), k.remote_id, k.env_var, k.created_at, k.last_rotated_at, k.last_used_at, \
+    k.tags, k.scopes, k.remote_id, k.env_var, k.created_at, k.last_rotated_at, k.last_used_at, \
     k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at, k.connection_id, \
     k.verify_outcome, k.verify_detail, k.usage, k.region, k.role";
 
@@ -220,8 +220,8 @@ struct JsonKeyRow<'a>(
     String,
     String,
     Option<String>,
-    Vec<String>,
-    Vec<String>,
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
     Option<String>,
     String,
     #[serde(borrow)] std::borrow::Cow<'a, str>,
@@ -272,6 +272,11 @@ impl JsonKeyRow<'_> {
             role,
         ) = self;
         let opt = |s: Option<std::borrow::Cow<'_, str>>| s.as_deref().map(parse_ts).transpose();
+        let json = |what: &str, s: &str| -> Result<Vec<String>, StoreError> {
+            serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what} of {id}: {e}")))
+        };
+        let tags = json("tags", &tags)?;
+        let scopes = json("scopes", &scopes)?;
         Ok(KeyRecord {
             id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id '{id}': {e}")))?,
             provider,
@@ -605,23 +610,34 @@ impl Store {
         rows.iter().map(key_from_row).collect()
     }
 
-    /// Every key, for the in-memory catalog: a few rows of JSON (one per ~8k keys, so the
-    /// text stays bounded) parsed by serde_json, instead of one sqlx row per key — sqlx-sqlite
-    /// costs 13–40 µs a row, JSON ~1 µs (see docs/BENCHMARKS.md, "In-memory inventory").
+    /// Every key, for the in-memory catalog: one JSON text per 16k rows (a rowid range, so
+    /// the text stays bounded) parsed by serde_json, instead of one sqlx row per key —
+    /// sqlx-sqlite costs 13–40 µs a row (see docs/BENCHMARKS.md, "In-memory inventory").
     /// Unordered: the catalog sorts.
     pub async fn load_all_keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        const CHUNK: i64 = 1 << 14;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(rowid) FROM keys")
+            .fetch_one(&self.pool)
+            .await?;
         let sql = format!(
-            "SELECT json_group_array(json_array({JSON_COLUMNS})) FROM keys k GROUP BY k.rowid >> 13"
+            "SELECT json_group_array(json_array({JSON_COLUMNS})) FROM keys k \
+             WHERE k.rowid >= ?1 AND k.rowid < ?2"
         );
-        let chunks: Vec<String> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
         let mut out = Vec::new();
-        for chunk in &chunks {
-            let rows: Vec<JsonKeyRow<'_>> = serde_json::from_str(chunk)
+        let mut from = 0;
+        while from <= last.unwrap_or(-1) {
+            let chunk: String = sqlx::query_scalar(&sql)
+                .bind(from)
+                .bind(from + CHUNK)
+                .fetch_one(&self.pool)
+                .await?;
+            let rows: Vec<JsonKeyRow<'_>> = serde_json::from_str(&chunk)
                 .map_err(|e| StoreError::Corrupt(format!("bulk key rows: {e}")))?;
             out.reserve(rows.len());
             for row in rows {
                 out.push(row.into_record()?);
             }
+            from += CHUNK;
         }
         Ok(out)
     }
