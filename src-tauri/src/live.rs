@@ -66,7 +66,11 @@ pub fn spawn_watch<R: Runtime>(app: AppHandle<R>) {
         };
         loop {
             match watch.changed(POLL_EVERY).await {
-                Ok(()) => state.live.changed(),
+                Ok(()) => {
+                    // The core's in-memory inventory reloads before the page asks again.
+                    state.inventory.note_foreign_change();
+                    state.live.changed();
+                }
                 Err(e) => {
                     tracing::warn!("watching the inventory for changes: {e}");
                     tokio::time::sleep(RETRY_AFTER).await;

@@ -5,16 +5,46 @@
 //!    in the same run: one pass over the same records computing only the rotation due date;
 //! 2. the review (`build_review`) and each export format;
 //! 3. findings with the query from SQLite (list every key + acknowledgements + evaluate)
-//!    against the plain `list` query alone as the baseline.
+//!    against the plain `list` query alone as the baseline;
+//! 4. the same findings from the in-memory inventory (issue 14: `Inventory::findings`, first
+//!    call loading the catalog and evaluating every key, then warm with each key's findings
+//!    cached), on the same file, the keychain listing served by a vault that only lists.
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use keyward::findings::{
     self, Acknowledgement, FindingKind, FindingPolicy, KeychainSnapshot, ReportFormat,
 };
+use keyward::inventory::FindingQuery;
 use keyward::store::{NewAuditEvent, Store};
-use keyward::{KeyFilter, KeyRecord, KeyStatus, KeyUsage};
+use keyward::vault::{Vault, VaultError};
+use keyward::{Config, Inventory, KeyFilter, KeyRecord, KeyStatus, KeyUsage, Secret};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
+
+/// A keychain that only lists (the accounts of the bench's snapshot): findings read no values.
+struct ListingVault(Vec<String>);
+
+impl Vault for ListingVault {
+    fn set(&self, _: &str, _: &Secret) -> Result<(), VaultError> {
+        Ok(())
+    }
+    fn get(&self, _: &str) -> Result<Option<Secret>, VaultError> {
+        Ok(None)
+    }
+    fn delete(&self, _: &str) -> Result<(), VaultError> {
+        Ok(())
+    }
+    fn accounts(&self) -> Result<Option<Vec<String>>, VaultError> {
+        Ok(Some(self.0.clone()))
+    }
+    fn describe(&self) -> String {
+        "listing only (bench)".into()
+    }
+    fn health_check(&self) -> Result<(), VaultError> {
+        Ok(())
+    }
+}
 
 fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
     samples.sort();
@@ -227,7 +257,35 @@ async fn bench(n: usize) {
     println!(
         "| {n} | query + evaluate (SQLite → findings) | {count} findings | {p50:.2} | {p95:.2} |"
     );
-    store.close().await;
+    let before = p50;
+
+    // The in-memory inventory on the same file.
+    let vault = Arc::new(ListingVault(snapshot.accounts.iter().cloned().collect()));
+    let config = Config::at(dir.path().join("data"));
+    let inv = Inventory::with_store(store.clone(), vault, config).await;
+    let all = FindingQuery {
+        include_acknowledged: true,
+        ..FindingQuery::default()
+    };
+    let t = Instant::now();
+    let first = inv.findings(&all).await.expect("findings").findings.len();
+    let first_ms = t.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "| {n} | in-memory inventory, first (load + evaluate every key) | {first} findings | {first_ms:.2} | | {:.2}× query + evaluate |",
+        first_ms / before.max(1e-9)
+    );
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        count = inv.findings(&all).await.expect("findings").findings.len();
+        samples.push(t.elapsed());
+    }
+    let (p50, p95) = percentiles(samples);
+    println!(
+        "| {n} | in-memory inventory, warm (each key's findings cached) | {count} findings | {p50:.2} | {p95:.2} | {:.3}× query + evaluate |",
+        p50 / before.max(1e-9)
+    );
+    inv.close().await;
 }
 
 pub fn main() {
@@ -243,8 +301,8 @@ pub fn main() {
         "# Findings benchmark ({})\n",
         Utc::now().format("%Y-%m-%d %H:%M UTC")
     );
-    println!("| keys | step | result | p50 ms | p95 ms |");
-    println!("|---:|---|---:|---:|---:|");
+    println!("| keys | step | result | p50 ms | p95 ms | ratio |");
+    println!("|---:|---|---:|---:|---:|---|");
     for n in sizes {
         runtime.block_on(bench(n));
     }

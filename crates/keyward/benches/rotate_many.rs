@@ -13,16 +13,22 @@
 //!
 //! Floor: ceil(keys / concurrency) × requests per key × 50 ms; under the tight limit, the larger
 //! of that and (ceil(keys × 4 / 100) − 1) × 2 s. `KEYWARD_BENCH_ROTATE_KEYS` changes the 200.
+//!
+//! Then one key's rotation (issue 14) in an inventory of 1k / 10k / 100k keys
+//! (`KEYWARD_BENCH_SIZES`), no injected latency: a Cloudflare roll plus its answer (the key's
+//! findings) against its provider requests alone, each timed as one `GET …/tokens/verify` on
+//! a kept reqwest connection in the same run. The difference is Keyward's own time.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use keyward::connection::ConnectionOptions;
+use keyward::inventory::FindingQuery;
 use keyward::inventory::NewConnection;
 use keyward::rotation::{RateGate, RotateOptions, RotationEvent};
 use keyward::store::Store;
 use keyward::vault::MemoryVault;
-use keyward::{Config, Inventory, NewKey, Secret};
+use keyward::{Config, Inventory, KeyFilter, KeyRecord, KeyStatus, NewKey, Secret};
 use provider_sim::seed::{CloudflareToken, SendGridKey};
 use provider_sim::{util, Fault, RateLimitConfig, RunningSim, Seed, Simulator};
 use uuid::Uuid;
@@ -325,10 +331,140 @@ async fn bench() {
     sim.shutdown().await;
 }
 
+/// A filler key (no value, no connection): the inventory's size is what is measured.
+fn filler(i: usize) -> KeyRecord {
+    let now = chrono::Utc::now();
+    KeyRecord {
+        id: Uuid::new_v4(),
+        provider: "postmark".into(),
+        kind: "server_token".into(),
+        name: format!("filler {i:06}"),
+        environment: ["dev", "staging", "prod"][i % 3].into(),
+        purpose: "send transactional email".into(),
+        owner: Some(format!("owner{}", i % 40)),
+        tags: vec![format!("team{}", i % 12)],
+        scopes: vec![],
+        remote_id: None,
+        env_var: format!("KEY_{i}"),
+        created_at: now,
+        last_rotated_at: None,
+        last_used_at: None,
+        last_verified_at: None,
+        expires_at: None,
+        status: KeyStatus::Active,
+        fingerprint: Some(format!("{i:064x}")),
+        masked_hint: "…abcd".into(),
+        updated_at: now,
+        connection_id: None,
+        verify_outcome: None,
+        verify_detail: None,
+        usage: None,
+        region: None,
+        role: keyward::KeyRole::Service,
+    }
+}
+
+fn p50_ms(mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1000.0
+}
+
+async fn bench_one_key() {
+    let sizes: Vec<usize> = std::env::var("KEYWARD_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    println!("\n## One key's rotation in a large inventory (issue 14; provider-sim, no injected latency)\n");
+    println!("| keys | rotate + the key's findings p50 ms | requests | provider round trips ms | Keyward's own ms |");
+    println!("|---:|---:|---:|---:|---:|");
+    const RUNS: usize = 12;
+    for n in sizes {
+        let (seed, cf, _) = seed(RUNS);
+        let sim = Simulator::start(seed).expect("start provider-sim");
+        let (inv, cf_ids, _) = inventory(&sim, &cf, &[]).await;
+        let fillers: Vec<KeyRecord> = (0..n).map(filler).collect();
+        for chunk in fillers.chunks(5_000) {
+            inv.store().insert_keys(chunk, &[]).await.expect("fillers");
+        }
+        // The window has its inventory loaded: so does the bench.
+        inv.list(&KeyFilter::default()).await.expect("list");
+        let mut ours = Vec::new();
+        let mut requests = 0;
+        for (i, id) in cf_ids.iter().enumerate() {
+            sim.state().clear_requests();
+            let t = Instant::now();
+            let outcomes = inv
+                .rotate_many_gated(
+                    vec![*id],
+                    &RotateOptions {
+                        grace: Some(Duration::ZERO),
+                        ..RotateOptions::default()
+                    },
+                    1,
+                    &quiet,
+                    &RateGate::default(),
+                )
+                .await
+                .expect("rotate");
+            inv.findings(&FindingQuery {
+                key_id: Some(*id),
+                include_acknowledged: true,
+                ..FindingQuery::default()
+            })
+            .await
+            .expect("findings");
+            let took = t.elapsed();
+            if let Some(bad) = outcomes.iter().find(|o| !o.is_ok()) {
+                eprintln!("  rotation failed: {:?} {}", bad.error_code, bad.message);
+            }
+            // The first is a warm-up (connections, statement caches).
+            if i > 0 {
+                ours.push(took);
+                requests = sim
+                    .state()
+                    .request_log()
+                    .iter()
+                    .filter(|r| r.path.starts_with("/cloudflare"))
+                    .count();
+            }
+        }
+        let client = reqwest::Client::new();
+        let url = format!("{}/user/tokens/verify", sim.base_url("cloudflare"));
+        let mut trips = Vec::new();
+        for i in 0..=RUNS {
+            let t = Instant::now();
+            let answer = client
+                .get(&url)
+                .bearer_auth(cf[0].1.as_str())
+                .send()
+                .await
+                .expect("round trip");
+            let _ = answer.bytes().await;
+            if i > 0 {
+                trips.push(t.elapsed());
+            }
+        }
+        let (ours, trip) = (p50_ms(ours), p50_ms(trips) * requests as f64);
+        println!(
+            "| {n} | {ours:.2} | {requests} | {trip:.2} | {:.2} |",
+            ours - trip
+        );
+        inv.close().await;
+        sim.shutdown().await;
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(bench());
+    // KEYWARD_BENCH_ONLY=memory: only the one-key rows (issue 14).
+    if std::env::var("KEYWARD_BENCH_ONLY")
+        .unwrap_or_default()
+        .is_empty()
+    {
+        runtime.block_on(bench());
+    }
+    runtime.block_on(bench_one_key());
 }

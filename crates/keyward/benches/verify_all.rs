@@ -13,15 +13,21 @@
 //! failing: its floor is the rate limit's, `(ceil(keys / 100) − 1) × 2 s`.
 //!
 //! `KEYWARD_BENCH_VERIFY_KEYS` changes the 500.
+//!
+//! Then one key's verify (issue 14) in an inventory of 1k / 10k / 100k keys
+//! (`KEYWARD_BENCH_SIZES`), no injected latency: the verify plus its answer (the key's
+//! findings) against the provider's round trip alone, measured in the same run (the same
+//! `GET /me` sent with reqwest on a kept connection). The difference is Keyward's own time.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use keyward::connection::ConnectionOptions;
+use keyward::inventory::FindingQuery;
 use keyward::inventory::NewConnection;
 use keyward::store::Store;
 use keyward::vault::MemoryVault;
-use keyward::{Config, Inventory, NewKey, Secret};
+use keyward::{Config, Inventory, KeyFilter, KeyRecord, KeyStatus, NewKey, Secret};
 use provider_sim::seed::PostmanKey;
 use provider_sim::{Fault, RateLimitConfig, RunningSim, Seed, Simulator};
 use uuid::Uuid;
@@ -235,11 +241,116 @@ async fn bench() {
     sim.shutdown().await;
 }
 
+/// A filler key (no value, no connection): the inventory's size is what is measured.
+fn filler(i: usize) -> KeyRecord {
+    let now = chrono::Utc::now();
+    KeyRecord {
+        id: Uuid::new_v4(),
+        provider: "postmark".into(),
+        kind: "server_token".into(),
+        name: format!("filler {i:06}"),
+        environment: ["dev", "staging", "prod"][i % 3].into(),
+        purpose: "send transactional email".into(),
+        owner: Some(format!("owner{}", i % 40)),
+        tags: vec![format!("team{}", i % 12)],
+        scopes: vec![],
+        remote_id: None,
+        env_var: format!("KEY_{i}"),
+        created_at: now,
+        last_rotated_at: None,
+        last_used_at: None,
+        last_verified_at: None,
+        expires_at: None,
+        status: KeyStatus::Active,
+        fingerprint: Some(format!("{i:064x}")),
+        masked_hint: "…abcd".into(),
+        updated_at: now,
+        connection_id: None,
+        verify_outcome: None,
+        verify_detail: None,
+        usage: None,
+        region: None,
+        role: keyward::KeyRole::Service,
+    }
+}
+
+fn p50_ms(mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1000.0
+}
+
+async fn bench_one_key() {
+    let sizes: Vec<usize> = std::env::var("KEYWARD_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    println!("\n## One key's verify in a large inventory (issue 14; provider-sim, no injected latency)\n");
+    println!("| keys | verify + the key's findings p50 ms | provider round trip p50 ms | Keyward's own ms |");
+    println!("|---:|---:|---:|---:|");
+    const RUNS: usize = 30;
+    for n in sizes {
+        let values: Vec<String> = (0..1)
+            .map(|_| format!("PMAK-{}-{}", hex(24), hex(34)))
+            .collect();
+        let sim = Simulator::start(seed(&values)).expect("start provider-sim");
+        sim.state()
+            .set_rate_limit("postman", RateLimitConfig::new(0, 60));
+        let (inv, ids) = inventory(&sim, &values).await;
+        let fillers: Vec<KeyRecord> = (0..n).map(filler).collect();
+        for chunk in fillers.chunks(5_000) {
+            inv.store().insert_keys(chunk, &[]).await.expect("fillers");
+        }
+        // The window has its inventory loaded: so does the bench.
+        inv.list(&KeyFilter::default()).await.expect("list");
+        let id = ids[0];
+        let one = FindingQuery {
+            key_id: Some(id),
+            include_acknowledged: true,
+            ..FindingQuery::default()
+        };
+        inv.verify(id).await.expect("warm-up verify");
+        let mut ours = Vec::new();
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            inv.verify(id).await.expect("verify");
+            inv.findings(&one).await.expect("findings");
+            ours.push(t.elapsed());
+        }
+        let client = reqwest::Client::new();
+        let url = format!("{}/me", sim.base_url("postman"));
+        let mut trips = Vec::new();
+        for i in 0..=RUNS {
+            let t = Instant::now();
+            let answer = client
+                .get(&url)
+                .header("X-Api-Key", values[0].as_str())
+                .send()
+                .await
+                .expect("round trip");
+            let _ = answer.bytes().await;
+            if i > 0 {
+                trips.push(t.elapsed());
+            }
+        }
+        let (ours, trip) = (p50_ms(ours), p50_ms(trips));
+        println!("| {n} | {ours:.2} | {trip:.2} | {:.2} |", ours - trip);
+        inv.close().await;
+        sim.shutdown().await;
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run either way.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(bench());
+    // KEYWARD_BENCH_ONLY=memory: only the one-key rows (issue 14).
+    if std::env::var("KEYWARD_BENCH_ONLY")
+        .unwrap_or_default()
+        .is_empty()
+    {
+        runtime.block_on(bench());
+    }
+    runtime.block_on(bench_one_key());
 }

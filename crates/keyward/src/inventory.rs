@@ -134,6 +134,14 @@ pub struct Inventory {
     /// until the first probe (nothing trusts the keychain before then).
     keychain_checked: AtomicBool,
     fingerprinter: tokio::sync::OnceCell<Arc<Fingerprinter>>,
+    /// Every key in memory (`None` until the first read that needs it).
+    catalog: tokio::sync::Mutex<Option<KeyCatalog>>,
+    /// Set by [`Inventory::note_foreign_change`]: the catalog is reloaded on the next read.
+    foreign_change: AtomicBool,
+    /// Set with it: the keychain is listed again on the next use of the listing.
+    foreign_keychain_change: AtomicBool,
+    /// The keychain's accounts, kept current by the vault wrapper on our own writes.
+    keychain_accounts: Arc<KeychainAccounts>,
 }
 
 /// Runs a blocking vault call off the async runtime.
@@ -175,6 +183,9 @@ impl Inventory {
 
     pub fn with_store_unchecked(store: Store, vault: Arc<dyn Vault>, config: Config) -> Inventory {
         let backend = vault.describe();
+        let keychain_accounts = Arc::new(KeychainAccounts::default());
+        let vault: Arc<dyn Vault> =
+            Arc::new(SnapshotVault::new(vault, Arc::clone(&keychain_accounts)));
         Inventory {
             store,
             vault,
@@ -183,6 +194,10 @@ impl Inventory {
             keychain: RwLock::new(KeychainStatus::ok(backend)),
             keychain_checked: AtomicBool::new(false),
             fingerprinter: tokio::sync::OnceCell::new(),
+            catalog: tokio::sync::Mutex::new(None),
+            foreign_change: AtomicBool::new(false),
+            foreign_keychain_change: AtomicBool::new(false),
+            keychain_accounts,
         }
     }
 
@@ -201,6 +216,41 @@ impl Inventory {
 
     pub async fn close(&self) {
         self.store.close().await;
+    }
+
+    // ---- the in-memory catalog ----
+
+    /// Another process changed the inventory or the keychain (the window's watch saw it): the
+    /// next read loads the catalog and lists the keychain afresh. Cheap; call it from anywhere.
+    pub fn note_foreign_change(&self) {
+        self.foreign_change.store(true, Ordering::SeqCst);
+        self.foreign_keychain_change.store(true, Ordering::SeqCst);
+    }
+
+    /// The catalog, loaded on first use and caught up with this process's writes.
+    pub(crate) async fn catalog(&self) -> Result<tokio::sync::MappedMutexGuard<'_, KeyCatalog>> {
+        let mut slot = self.catalog.lock().await;
+        if self.foreign_change.swap(false, Ordering::SeqCst) {
+            *slot = None;
+        }
+        match slot.as_mut() {
+            Some(catalog) => catalog.catch_up(&self.store).await?,
+            None => *slot = Some(KeyCatalog::load(&self.store).await?),
+        }
+        tokio::sync::MutexGuard::try_map(slot, Option::as_mut)
+            .map_err(|_| Error::Internal("the key catalog is not loaded".into()))
+    }
+
+    /// The catalog if a read already loaded it: single-key answers use it then, and ask the
+    /// store for one row otherwise (a CLI command that shows one key loads nothing more).
+    pub(crate) async fn loaded_catalog(
+        &self,
+    ) -> Result<Option<tokio::sync::MappedMutexGuard<'_, KeyCatalog>>> {
+        let loaded = self.catalog.lock().await.is_some();
+        if !loaded || self.foreign_change.load(Ordering::SeqCst) {
+            return Ok(None);
+        }
+        Ok(Some(self.catalog().await?))
     }
 
     // ---- keychain health ----
@@ -225,6 +275,10 @@ impl Inventory {
                 backend,
             },
         };
+        if !status.is_ok() {
+            // Listed again once it is back: it may have changed meanwhile.
+            self.keychain_accounts.replace(None);
+        }
         if let Ok(mut slot) = self.keychain.write() {
             *slot = status.clone();
         }
@@ -362,14 +416,19 @@ impl Inventory {
     }
 
     pub(crate) async fn ensure_name_free(&self, record: &KeyRecord) -> Result<()> {
-        let clash = self
-            .store
-            .find_keys(&record.name)
-            .await?
-            .into_iter()
-            .any(|k| {
-                k.name == record.name && k.environment == record.environment && k.id != record.id
-            });
+        let clash = match self.loaded_catalog().await? {
+            Some(catalog) => catalog.name_taken(record),
+            None => self
+                .store
+                .find_keys(&record.name)
+                .await?
+                .into_iter()
+                .any(|k| {
+                    k.name == record.name
+                        && k.environment == record.environment
+                        && k.id != record.id
+                }),
+        };
         if clash {
             return Err(Error::Store(crate::store::StoreError::DuplicateName {
                 environment: record.environment.clone(),
@@ -395,7 +454,7 @@ impl Inventory {
     }
 
     pub async fn list(&self, filter: &KeyFilter) -> Result<Vec<KeyRecord>> {
-        Ok(self.store.list_keys(filter).await?)
+        Ok(self.catalog().await?.list(filter))
     }
 
     /// Finds one key by id, id prefix or unique name.
@@ -404,7 +463,10 @@ impl Inventory {
         if reference.is_empty() {
             return Err(Error::invalid("key", "give a key id, id prefix or name"));
         }
-        let mut found = self.store.find_keys(reference).await?;
+        let mut found = match self.loaded_catalog().await? {
+            Some(catalog) => catalog.find(reference),
+            None => self.store.find_keys(reference).await?,
+        };
         // An exact id or an exact name beats a prefix match.
         if let Some(pos) = found
             .iter()
@@ -436,10 +498,11 @@ impl Inventory {
     }
 
     pub async fn get(&self, id: Uuid) -> Result<KeyRecord> {
-        self.store
-            .get_key(id)
-            .await?
-            .ok_or_else(|| Error::NotFound(id.to_string()))
+        let found = match self.loaded_catalog().await? {
+            Some(catalog) => catalog.get(id).cloned(),
+            None => self.store.get_key(id).await?,
+        };
+        found.ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
     pub async fn show(&self, id: Uuid) -> Result<KeyDetail> {
@@ -1261,14 +1324,20 @@ pub(crate) fn prepare_record(
     })
 }
 
+mod catalog;
 mod findings;
+mod keychain_accounts;
 mod remote;
 mod team;
+use catalog::KeyCatalog;
 pub use findings::{
     AcknowledgeRequest, BulkAcknowledgeRequest, FindingList, FindingQuery, ReviewQuery,
 };
+use keychain_accounts::{KeychainAccounts, SnapshotVault};
 pub use remote::{propose_environment, LinkCandidate, NewConnection, RemoteKey, VerifyResult};
 
+#[cfg(test)]
+mod catalog_tests;
 #[cfg(test)]
 mod findings_tests;
 #[cfg(test)]

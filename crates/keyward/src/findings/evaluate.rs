@@ -83,9 +83,50 @@ pub fn evaluate(
             by_fingerprint.entry(fp).or_default().push(r);
         }
     }
-    let mut purposes: HashMap<(&str, &str), Option<&'static PurposeProfile>> = HashMap::new();
+    let mut purposes = Purposes::new();
     let mut out = Vec::new();
     for r in records.iter().filter(|r| r.status != KeyStatus::Revoked) {
+        let same_value = r
+            .fingerprint
+            .as_deref()
+            .and_then(|fp| by_fingerprint.get(fp))
+            .map_or(&[][..], Vec::as_slice);
+        out.extend(evaluate_key(
+            r,
+            same_value,
+            policy,
+            now,
+            keychain,
+            &mut purposes,
+        ));
+    }
+    if let Some(snapshot) = keychain {
+        let ids: HashSet<String> = records.iter().map(|r| r.id.to_string()).collect();
+        out.extend(orphaned_entries(snapshot, |account| ids.contains(account)));
+    }
+    out
+}
+
+/// Purpose matches already made, by (provider, purpose): many keys share a purpose.
+pub type Purposes<'r> = HashMap<(&'static str, &'r str), Option<&'static PurposeProfile>>;
+
+/// One key's findings (none for a revoked key). `same_value`: the unrevoked records with the
+/// key's fingerprint, itself included (the reuse rule); `keychain` as for [`evaluate`]. This
+/// is all a key's findings depend on besides the policy and `now`: the in-memory catalog
+/// evaluates one key at a time from its fingerprint index.
+pub fn evaluate_key<'r>(
+    r: &'r KeyRecord,
+    same_value: &[&KeyRecord],
+    policy: &FindingPolicy,
+    now: DateTime<Utc>,
+    keychain: Option<&KeychainSnapshot>,
+    purposes: &mut Purposes<'r>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if r.status == KeyStatus::Revoked {
+        return out;
+    }
+    {
         let settled = matches!(r.status, KeyStatus::Active | KeyStatus::Invalid);
         let env = policy.for_environment(&r.environment);
         let profile = providers::profile(&r.provider);
@@ -248,13 +289,12 @@ pub fn evaluate(
         }
 
         // reused
-        if let Some(group) = r
-            .fingerprint
-            .as_deref()
-            .and_then(|fp| by_fingerprint.get(fp))
-            .filter(|g| g.len() > 1)
-        {
-            let others: Vec<&KeyRecord> = group.iter().copied().filter(|o| o.id != r.id).collect();
+        let others: Vec<&KeyRecord> = same_value
+            .iter()
+            .copied()
+            .filter(|o| o.id != r.id)
+            .collect();
+        if r.fingerprint.is_some() && !others.is_empty() {
             let across = others.iter().any(|o| o.environment != r.environment);
             let mut f = finding(
                 r,
@@ -323,19 +363,30 @@ pub fn evaluate(
         }
     }
 
-    // orphaned: keychain entries without a record (a pending value of a known key, named
-    // `<id>…`, belongs to that key's rotation and is not an orphan).
-    if let Some(snapshot) = keychain {
-        let ids: HashSet<String> = records.iter().map(|r| r.id.to_string()).collect();
-        let mut accounts: Vec<&String> = snapshot
-            .accounts
-            .iter()
-            .filter(|a| !is_reserved_account(a))
-            .filter(|a| !ids.contains(a.get(..36).unwrap_or(a)))
-            .collect();
-        accounts.sort();
-        for account in accounts {
-            out.push(Finding {
+    for f in &mut out {
+        f.attention = attention_of(f);
+    }
+    out
+}
+
+/// Keychain entries without a record (`is_key`: whether an account is a key's id), sorted.
+/// A pending value of a known key, named `<id>…`, belongs to that key's rotation and is not
+/// an orphan.
+pub fn orphaned_entries(
+    snapshot: &KeychainSnapshot,
+    is_key: impl Fn(&str) -> bool,
+) -> Vec<Finding> {
+    let mut accounts: Vec<&String> = snapshot
+        .accounts
+        .iter()
+        .filter(|a| !is_reserved_account(a))
+        .filter(|a| !is_key(a.get(..36).unwrap_or(a)))
+        .collect();
+    accounts.sort();
+    accounts
+        .into_iter()
+        .map(|account| {
+            let mut f = Finding {
                 key_id: None,
                 keychain_account: Some(account.clone()),
                 key_name: String::new(),
@@ -357,13 +408,58 @@ pub fn evaluate(
                 due_at: None,
                 related_keys: Vec::new(),
                 acknowledgement: None,
-            });
+            };
+            f.attention = attention_of(&f);
+            f
+        })
+        .collect()
+}
+
+/// Until when a key's findings stay as they are at `now` if nothing but time changes: the
+/// next instant a time rule crosses a threshold or a "N days" figure in a reason moves.
+/// `None`: never (by time alone). Conservative: an earlier instant only costs a recompute.
+pub fn findings_valid_until(
+    r: &KeyRecord,
+    policy: &FindingPolicy,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if r.status == KeyStatus::Revoked {
+        return None;
+    }
+    let env = policy.for_environment(&r.environment);
+    let mut next: Option<DateTime<Utc>> = None;
+    let mut at = |t: DateTime<Utc>| {
+        if t > now && next.is_none_or(|n| t < n) {
+            next = Some(t);
+        }
+    };
+    // The next whole-day step of `now - since` (a reason's "N days ago").
+    let day_step = |since: DateTime<Utc>| {
+        let elapsed = (now - since).num_days();
+        since + Duration::days(elapsed.max(0) + 1)
+    };
+    let due = rotation_due_at(r, policy);
+    at(due);
+    at(due + days(env.max_age_days));
+    let base = r.last_rotated_at.unwrap_or(r.created_at);
+    if now >= due {
+        at(day_step(base));
+    }
+    let unused_since = r.last_used_at.unwrap_or(r.created_at);
+    at(unused_since + days(env.unused_days));
+    if now - unused_since >= days(env.unused_days) {
+        at(day_step(unused_since));
+    }
+    if let Some(e) = r.expires_at {
+        at(e);
+        at(e - days(env.expiring_days));
+        if e > now {
+            // "in N days": (e - now).num_days() drops just after e - N days.
+            let left = (e - now).num_days();
+            at(e - Duration::days(left) + Duration::microseconds(1));
         }
     }
-    for f in &mut out {
-        f.attention = attention_of(f);
-    }
-    out
+    next
 }
 
 /// Marks findings covered by a live acknowledgement (same subject and kind, not lapsed).

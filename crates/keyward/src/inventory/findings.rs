@@ -8,12 +8,18 @@ use crate::findings::{
     self, Acknowledgement, Finding, FindingKind, FindingPolicy, KeychainSnapshot, ReportFormat,
     Review,
 };
-use crate::model::{AuditAction, KeyFilter, KeyRecord};
+use crate::model::{AuditAction, KeyRecord};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
 const SETTING_FINDINGS_POLICY: &str = "findings_policy";
+/// The findings list and the review list the keychain again when its listing is older: the
+/// orphan rule sees entries other programs made without listing it on every answer.
+const KEYCHAIN_LISTING_MAX_AGE: StdDuration = StdDuration::from_secs(30);
 /// An acknowledgement without an explicit end lapses after this many days.
 pub const DEFAULT_ACK_DAYS: i64 = 90;
 /// No acknowledgement lasts longer: findings come back for a fresh look at least yearly.
@@ -150,15 +156,30 @@ impl Inventory {
     // ---- findings ----
 
     /// The keychain's account names, when it can be listed; `None` (and no orphan checks)
-    /// when it is locked, unreachable or cannot list.
-    async fn keychain_snapshot(&self) -> Option<KeychainSnapshot> {
+    /// when it is locked, unreachable or cannot list. Listed once, then kept current by our
+    /// own keychain writes (`keychain_accounts`); a foreign change drops it. `max_age`: list
+    /// again when the listing is older (answers over every key and entry do, so entries
+    /// other programs left show up; a single key's answer never does).
+    async fn keychain_snapshot(
+        &self,
+        max_age: Option<StdDuration>,
+    ) -> Option<Arc<KeychainSnapshot>> {
         // Not probed yet (the window's first page): the listing waits for the probe.
         if !self.keychain_checked() || !self.keychain_status().is_ok() {
             return None;
         }
+        if self.foreign_keychain_change.swap(false, Ordering::SeqCst) {
+            self.keychain_accounts.replace(None);
+        }
+        if let Some(listing) = self.keychain_accounts.current(max_age) {
+            return listing;
+        }
         match on_vault(&self.vault, |v| v.accounts()).await {
-            Ok(Some(accounts)) => Some(KeychainSnapshot::new(accounts)),
-            Ok(None) => None,
+            Ok(listed) => {
+                let listing = listed.map(|a| Arc::new(KeychainSnapshot::new(a)));
+                self.keychain_accounts.replace(Some(listing.clone()));
+                listing
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "keychain listing failed; orphan checks skipped");
                 None
@@ -166,39 +187,115 @@ impl Inventory {
         }
     }
 
-    /// Every finding with acknowledgements applied, for all keys (reuse spans environments).
+    async fn key_if_any(&self, id: Uuid) -> Result<Option<KeyRecord>> {
+        match self.get(id).await {
+            Ok(key) => Ok(Some(key)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The policy and its stored form (which names it for the catalog's findings cache).
+    async fn policy_with_json(&self) -> Result<(FindingPolicy, String)> {
+        let json = self.store.setting(SETTING_FINDINGS_POLICY).await?;
+        let policy = match &json {
+            None => FindingPolicy::default(),
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| Error::Internal(format!("stored findings policy: {e}")))?,
+        };
+        Ok((policy, json.unwrap_or_default()))
+    }
+
+    /// Every finding with acknowledgements applied, for all keys (reuse spans environments),
+    /// from the catalog.
+    /// `with_records`: also every record in display order (the review needs them; the
+    /// findings list does not, and copying them all would be most of its time).
     async fn all_findings(
         &self,
         now: DateTime<Utc>,
+        with_records: bool,
     ) -> Result<(Vec<KeyRecord>, Vec<Finding>, FindingPolicy, bool)> {
-        let records = self.list(&KeyFilter::default()).await?;
-        let (found, policy, keychain_checked) = self.evaluate_over(&records, now).await?;
-        Ok((records, found, policy, keychain_checked))
-    }
-
-    async fn evaluate_over(
-        &self,
-        records: &[KeyRecord],
-        now: DateTime<Utc>,
-    ) -> Result<(Vec<Finding>, FindingPolicy, bool)> {
-        let policy = self.finding_policy().await?;
-        let snapshot = self.keychain_snapshot().await;
-        let found = findings::evaluate(records, &policy, now, snapshot.as_ref());
+        let (policy, policy_json) = self.policy_with_json().await?;
+        let snapshot = self.keychain_snapshot(Some(KEYCHAIN_LISTING_MAX_AGE)).await;
         let acks = self.store.acknowledgements().await?;
+        let mut catalog = self.catalog().await?;
+        let found = catalog.all_findings(&policy, &policy_json, now, snapshot.as_deref());
+        let records = if with_records {
+            catalog.all().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        drop(catalog);
         let found = findings::apply_acknowledgements(found, &acks, now);
-        Ok((found, policy, snapshot.is_some()))
+        Ok((records, found, policy, snapshot.is_some()))
     }
 
-    /// Every finding (acknowledged ones included, marked) over `records`, which must be the
-    /// whole inventory as just listed (reuse is judged across them). Saves a caller that has
-    /// already listed every key (the window's key list) a second full query.
+    /// One key's findings with its acknowledgements applied, from the catalog when it is
+    /// loaded, else from the key's row and the rows sharing its fingerprint: never the
+    /// whole inventory nor a fresh keychain listing.
+    async fn key_findings(&self, id: Uuid, now: DateTime<Utc>) -> Result<(Vec<Finding>, bool)> {
+        let (policy, policy_json) = self.policy_with_json().await?;
+        let snapshot = self.keychain_snapshot(None).await;
+        let acks = self.store.acknowledgements_of(&id.to_string()).await?;
+        let found = match self.loaded_catalog().await? {
+            Some(mut catalog) => {
+                catalog.findings_of(&[id], &policy, &policy_json, now, snapshot.as_deref())
+            }
+            None => match self.store.get_key(id).await? {
+                None => Vec::new(),
+                Some(record) => {
+                    let same_value = match record.fingerprint.as_deref() {
+                        Some(fp) => self.store.keys_by_fingerprint(fp).await?,
+                        None => Vec::new(),
+                    };
+                    let same_value: Vec<&KeyRecord> = same_value
+                        .iter()
+                        .filter(|r| r.status != crate::model::KeyStatus::Revoked)
+                        .collect();
+                    findings::evaluate_key(
+                        &record,
+                        &same_value,
+                        &policy,
+                        now,
+                        snapshot.as_deref(),
+                        &mut findings::Purposes::new(),
+                    )
+                }
+            },
+        };
+        let found = findings::apply_acknowledgements(found, &acks, now);
+        Ok((found, snapshot.is_some()))
+    }
+
+    /// Every finding (acknowledged ones included, marked) of `records` and of the keychain
+    /// entries without a record. Reuse is judged across the whole inventory (the catalog),
+    /// so any records may be given; the window passes the list it just showed.
     pub async fn findings_over(&self, records: &[KeyRecord]) -> Result<Vec<Finding>> {
-        Ok(self.evaluate_over(records, Utc::now()).await?.0)
+        let now = Utc::now();
+        let (policy, policy_json) = self.policy_with_json().await?;
+        let snapshot = self.keychain_snapshot(None).await;
+        let acks = self.store.acknowledgements().await?;
+        let mut catalog = self.catalog().await?;
+        let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
+        let mut found = catalog.findings_of(&ids, &policy, &policy_json, now, snapshot.as_deref());
+        if let Some(snapshot) = snapshot.as_deref() {
+            found.extend(findings::orphaned_entries(snapshot, |account| {
+                catalog.contains_account(account)
+            }));
+        }
+        drop(catalog);
+        Ok(findings::apply_acknowledgements(found, &acks, now))
     }
 
     pub async fn findings(&self, query: &FindingQuery) -> Result<FindingList> {
         let now = Utc::now();
-        let (_, all, _, keychain_checked) = self.all_findings(now).await?;
+        let (all, keychain_checked) = match query.key_id {
+            Some(id) => self.key_findings(id, now).await?,
+            None => {
+                let (_, all, _, checked) = self.all_findings(now, false).await?;
+                (all, checked)
+            }
+        };
         let mut acknowledged_hidden = 0;
         let mut out: Vec<Finding> = all
             .into_iter()
@@ -247,12 +344,13 @@ impl Inventory {
         let (reason, until) = ack_terms(&req.reason, req.until, now)?;
         let subject = req.subject.trim().to_ascii_lowercase();
         let key = match Uuid::parse_str(&subject) {
-            Ok(id) => self.store.get_key(id).await?,
+            Ok(id) => self.key_if_any(id).await?,
             Err(_) => None,
         };
         if key.is_none() {
-            // Not a key: only a keychain entry without a record can be acknowledged.
-            let listed = self.keychain_snapshot().await;
+            // Not a key: only a keychain entry without a record can be acknowledged. Listed
+            // afresh: another program may have left it since the last listing.
+            let listed = self.keychain_snapshot(Some(StdDuration::ZERO)).await;
             if !listed.is_some_and(|s| s.accounts.contains(req.subject.trim())) {
                 return Err(Error::NotFound(
                     "that key or keychain entry (give a key id or an orphaned entry's account)"
@@ -307,7 +405,7 @@ impl Inventory {
             .as_deref()
             .map(str::trim)
             .filter(|e| !e.is_empty());
-        let (records, found, _, _) = self.all_findings(now).await?;
+        let (records, found, _, _) = self.all_findings(now, true).await?;
         let by_id: std::collections::HashMap<Uuid, &KeyRecord> =
             records.iter().map(|r| (r.id, r)).collect();
         let mut acks = Vec::new();
@@ -354,7 +452,7 @@ impl Inventory {
     pub async fn unacknowledge_finding(&self, subject: &str, kind: FindingKind) -> Result<bool> {
         let subject = subject.trim();
         let key = match Uuid::parse_str(subject) {
-            Ok(id) => self.store.get_key(id).await?,
+            Ok(id) => self.key_if_any(id).await?,
             Err(_) => None,
         };
         let subject = key
@@ -378,7 +476,7 @@ impl Inventory {
 
     pub async fn review(&self, query: &ReviewQuery) -> Result<Review> {
         let now = Utc::now();
-        let (records, all, policy, keychain_checked) = self.all_findings(now).await?;
+        let (records, all, policy, keychain_checked) = self.all_findings(now, true).await?;
         let in_scope = |env: &str| query.environment.as_deref().is_none_or(|e| e == env);
         let records: Vec<KeyRecord> = records
             .into_iter()

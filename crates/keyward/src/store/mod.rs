@@ -10,10 +10,11 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, SqlitePool};
+use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -53,6 +54,17 @@ pub struct Store {
     /// Transactions this process committed, counted by a commit hook on every pool
     /// connection: [`watch::ChangeWatch`] tells them from other processes' changes.
     own_commits: Arc<AtomicU64>,
+    /// Keys (and environments) this process's committed writes changed since the in-memory
+    /// catalog last looked (`crate::inventory::catalog`): it re-reads just those rows.
+    written: Arc<Mutex<Written>>,
+}
+
+/// What this process changed since [`Store::take_written`] was last called.
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    pub keys: HashSet<Uuid>,
+    /// The environments' order changed (keys sort by it).
+    pub environments: bool,
 }
 
 pub(crate) fn ts(at: DateTime<Utc>) -> String {
@@ -199,6 +211,124 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
     })
 }
 
+/// [`KEY_COLUMNS`] as JSON values for [`Store::load_all_keys`]. Tags and scopes stay text
+/// (parsed per row like `key_from_row` does): SQLite's `json()` on them cost more than that.
+const JSON_COLUMNS: &str = "k.id, k.provider, k.kind, k.name, k.environment, k.purpose, k.owner, \
+    k.tags, k.scopes, k.remote_id, k.env_var, k.created_at, k.last_rotated_at, k.last_used_at, \
+    k.last_verified_at, k.expires_at, k.status, k.fingerprint, k.masked_hint, k.updated_at, k.connection_id, \
+    k.verify_outcome, k.verify_detail, k.usage, k.region, k.role";
+
+/// One key as [`JSON_COLUMNS`] produce it (a JSON array, in that order).
+#[derive(serde::Deserialize)]
+struct JsonKeyRow<'a>(
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
+    Option<String>,
+    String,
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
+    #[serde(borrow)] Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)] Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)] Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)] Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
+    Option<String>,
+    String,
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
+    #[serde(borrow)] Option<std::borrow::Cow<'a, str>>,
+    Option<String>,
+    Option<String>,
+    #[serde(borrow)] Option<std::borrow::Cow<'a, str>>,
+    Option<String>,
+    #[serde(borrow)] std::borrow::Cow<'a, str>,
+);
+
+impl JsonKeyRow<'_> {
+    fn into_record(self) -> Result<KeyRecord, StoreError> {
+        let JsonKeyRow(
+            id,
+            provider,
+            kind,
+            name,
+            environment,
+            purpose,
+            owner,
+            tags,
+            scopes,
+            remote_id,
+            env_var,
+            created_at,
+            last_rotated_at,
+            last_used_at,
+            last_verified_at,
+            expires_at,
+            status,
+            fingerprint,
+            masked_hint,
+            updated_at,
+            connection_id,
+            verify_outcome,
+            verify_detail,
+            usage,
+            region,
+            role,
+        ) = self;
+        let opt = |s: Option<std::borrow::Cow<'_, str>>| s.as_deref().map(parse_ts).transpose();
+        let json = |what: &str, s: &str| -> Result<Vec<String>, StoreError> {
+            serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what} of {id}: {e}")))
+        };
+        let tags = json("tags", &tags)?;
+        let scopes = json("scopes", &scopes)?;
+        Ok(KeyRecord {
+            id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id '{id}': {e}")))?,
+            provider,
+            kind,
+            name,
+            environment,
+            purpose,
+            owner,
+            tags,
+            scopes,
+            remote_id,
+            env_var,
+            created_at: parse_ts(&created_at)?,
+            last_rotated_at: opt(last_rotated_at)?,
+            last_used_at: opt(last_used_at)?,
+            last_verified_at: opt(last_verified_at)?,
+            expires_at: opt(expires_at)?,
+            status: KeyStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status '{status}' of {id}")))?,
+            fingerprint,
+            masked_hint,
+            updated_at: parse_ts(&updated_at)?,
+            connection_id: connection_id
+                .map(|c| {
+                    Uuid::parse_str(&c)
+                        .map_err(|e| StoreError::Corrupt(format!("connection of {id}: {e}")))
+                })
+                .transpose()?,
+            verify_outcome,
+            verify_detail,
+            usage: match usage {
+                None => None,
+                Some(u) => Some(
+                    KeyUsage::parse(&u)
+                        .ok_or_else(|| StoreError::Corrupt(format!("usage '{u}' of {id}")))?,
+                ),
+            },
+            region,
+            role: KeyRole::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role '{role}' of {id}")))?,
+        })
+    }
+}
+
 fn audit_from_row(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
     let key_id: Option<String> = row.try_get("key_id")?;
     Ok(AuditEvent {
@@ -294,11 +424,32 @@ impl Store {
             pool,
             path: None,
             own_commits: Arc::default(),
+            written: Arc::default(),
         })
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Records keys a committed write changed (call after the commit: the catalog re-reads
+    /// them, and must see the new rows). For writes in a caller's transaction
+    /// ([`Store::update_key_in`]) the caller calls this after its commit.
+    pub(crate) fn note_keys_written(&self, ids: impl IntoIterator<Item = Uuid>) {
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        written.keys.extend(ids);
+    }
+
+    fn note_environments_written(&self) {
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .environments = true;
+    }
+
+    /// What this process changed since the last call (and forgets it).
+    pub(crate) fn take_written(&self) -> Written {
+        std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Replaces a key's metadata inside a caller's transaction (no audit event: the caller
@@ -365,6 +516,7 @@ impl Store {
             insert_audit(&mut *tx, event, now).await?;
         }
         tx.commit().await?;
+        self.note_keys_written(records.iter().map(|r| r.id));
         Ok(())
     }
 
@@ -390,6 +542,7 @@ impl Store {
         }
         insert_audit(&mut *tx, event, Utc::now()).await?;
         tx.commit().await?;
+        self.note_keys_written([rec.id]);
         Ok(())
     }
 
@@ -405,6 +558,7 @@ impl Store {
         }
         insert_audit(&mut *tx, event, Utc::now()).await?;
         tx.commit().await?;
+        self.note_keys_written([id]);
         Ok(())
     }
 
@@ -457,6 +611,100 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(key_from_row).collect()
+    }
+
+    /// Every key, for the in-memory catalog: one JSON text per 16k rows (a rowid range, so
+    /// the text stays bounded) parsed by serde_json, instead of one sqlx row per key —
+    /// sqlx-sqlite costs 13–40 µs a row (see docs/BENCHMARKS.md, "In-memory inventory").
+    /// Unordered: the catalog sorts.
+    pub async fn load_all_keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        const CHUNK: i64 = 1 << 14;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(rowid) FROM keys")
+            .fetch_one(&self.pool)
+            .await?;
+        let sql = format!(
+            "SELECT json_group_array(json_array({JSON_COLUMNS})) FROM keys k \
+             WHERE k.rowid >= ?1 AND k.rowid < ?2"
+        );
+        let mut out = Vec::new();
+        let mut from = 0;
+        while from <= last.unwrap_or(-1) {
+            let chunk: String = sqlx::query_scalar(&sql)
+                .bind(from)
+                .bind(from + CHUNK)
+                .fetch_one(&self.pool)
+                .await?;
+            let rows: Vec<JsonKeyRow<'_>> = serde_json::from_str(&chunk)
+                .map_err(|e| StoreError::Corrupt(format!("bulk key rows: {e}")))?;
+            out.reserve(rows.len());
+            for row in rows {
+                out.push(row.into_record()?);
+            }
+            from += CHUNK;
+        }
+        Ok(out)
+    }
+
+    /// The keys with these ids that exist (the catalog's re-read after a write).
+    pub async fn keys_by_ids(&self, ids: &[Uuid]) -> Result<Vec<KeyRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        // SQLite's default limit is 32,766 host parameters; stay well below it.
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT {KEY_COLUMNS} FROM keys k WHERE k.id IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.to_string());
+            }
+            let rows = query.fetch_all(&self.pool).await?;
+            for row in &rows {
+                out.push(key_from_row(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keys holding this value fingerprint (the reuse rule for one key).
+    pub async fn keys_by_fingerprint(
+        &self,
+        fingerprint: &str,
+    ) -> Result<Vec<KeyRecord>, StoreError> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM keys k WHERE k.fingerprint = ?");
+        let rows = sqlx::query(&sql)
+            .bind(fingerprint)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    /// One subject's acknowledgements, lapsed ones included (one key's findings).
+    pub async fn acknowledgements_of(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<crate::findings::Acknowledgement>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subject, kind, reason, acknowledged_by, acknowledged_at, until \
+             FROM finding_acknowledgements WHERE subject = ? ORDER BY kind",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(crate::findings::Acknowledgement {
+                    subject: r.try_get("subject")?,
+                    kind: crate::findings::FindingKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("finding kind '{kind}'")))?,
+                    reason: r.try_get("reason")?,
+                    acknowledged_by: r.try_get("acknowledged_by")?,
+                    acknowledged_at: parse_ts(&r.try_get::<String, _>("acknowledged_at")?)?,
+                    until: parse_ts(&r.try_get::<String, _>("until")?)?,
+                })
+            })
+            .collect()
     }
 
     /// Benchmark baseline: fetches every key row with all columns, without decoding them.
@@ -542,6 +790,7 @@ impl Store {
             .await?;
         insert_audit(&mut *tx, event, Utc::now()).await?;
         tx.commit().await?;
+        self.note_environments_written();
         Ok(())
     }
 
@@ -608,6 +857,7 @@ impl Store {
         }
         insert_audit(&mut *tx, event, Utc::now()).await?;
         tx.commit().await?;
+        self.note_keys_written(c.admin_key_id);
         Ok(())
     }
 
@@ -645,6 +895,11 @@ impl Store {
         event: &NewAuditEvent,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Its keys lose their `connection_id` (ON DELETE SET NULL): the catalog re-reads them.
+        let served: Vec<String> = sqlx::query_scalar("SELECT id FROM keys WHERE connection_id = ?")
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
         let done = sqlx::query("DELETE FROM connections WHERE id = ?")
             .bind(id.to_string())
             .execute(&mut *tx)
@@ -654,6 +909,7 @@ impl Store {
         }
         insert_audit(&mut *tx, event, Utc::now()).await?;
         tx.commit().await?;
+        self.note_keys_written(served.iter().filter_map(|s| Uuid::parse_str(s).ok()));
         Ok(())
     }
 

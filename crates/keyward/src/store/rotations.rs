@@ -202,6 +202,8 @@ impl Store {
             insert_audit(&mut *tx, ev, Utc::now()).await?;
         }
         tx.commit().await?;
+        // The in-memory catalog re-reads the key this step rewrote.
+        self.note_keys_written(key.map(|k| k.id));
         Ok(RotationSave::Saved)
     }
 
