@@ -16,9 +16,9 @@ pub mod notify;
 pub mod pages;
 pub mod reveal;
 pub mod state;
-pub mod webview_tuning;
 pub mod team;
 pub mod team_dto;
+pub mod webview_tuning;
 #[cfg(target_os = "linux")]
 pub mod wiping_allocators;
 

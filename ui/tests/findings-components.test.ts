@@ -19,7 +19,7 @@ import SettingsDialog from '../src/components/SettingsDialog.svelte';
 import { dateInDays } from '../src/lib/findings';
 import { AppStore } from '../src/lib/store.svelte';
 import type { Finding, KeyDto, PolicyDto, ReviewDto, SettingsDto } from '../src/lib/types';
-import { makeKey, PROVIDERS } from './fixtures';
+import { keysPageFrom, makeKey, PROVIDERS } from './fixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SETTINGS: SettingsDto = { clipboard_timeout_secs: 30, environments: [{ name: 'dev', position: 0 }, { name: 'prod', position: 1 }], data_dir: '/tmp/k' };
@@ -40,7 +40,8 @@ const finding = (code: string, over: Partial<Finding> = {}): Finding => ({
 type Handler = (args: Record<string, unknown>) => unknown;
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
-    const handler = handlers[cmd];
+    // The window's first page (issue 14) comes from the same fake list.
+    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });

@@ -23,7 +23,7 @@ import WizardHost from '../src/components/WizardHost.svelte';
 import { AppStore } from '../src/lib/store.svelte';
 import type { KeyDto, RotationDto, RotationEventDto, RotationPlanDto, SettingsDto } from '../src/lib/types';
 import { closeWizard, dismissRecovery, openCreateWizard, openRotateWizard, wizards } from '../src/lib/wizards.svelte';
-import { makeKey } from './fixtures';
+import { keysPageFrom, makeKey } from './fixtures';
 import { CONNECTIONS, LIFECYCLE_PROVIDERS, rotation } from './lifecycle-fixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -34,7 +34,8 @@ type Handler = (args: Record<string, unknown>) => unknown;
 
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
-    const handler = handlers[cmd];
+    // The window's first page (issue 14) comes from the same fake list.
+    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });

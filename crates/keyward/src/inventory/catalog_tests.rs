@@ -113,10 +113,13 @@ fn reshape(rng: &mut StdRng, r: &mut KeyRecord, serial: usize) {
     r.expires_at = rng
         .gen_bool(0.3)
         .then(|| now + ChronoDuration::days(rng.gen_range(-20..60)));
-    r.verify_outcome = [None, Some("invalid"), Some("expired")]
-        .choose(rng)
-        .unwrap()
-        .map(str::to_owned);
+    r.verify_outcome = *[
+        None,
+        Some(crate::providers::VerifyOutcome::Invalid),
+        Some(crate::providers::VerifyOutcome::Expired),
+    ]
+    .choose(rng)
+    .unwrap();
 }
 
 fn random_filter(rng: &mut StdRng) -> KeyFilter {

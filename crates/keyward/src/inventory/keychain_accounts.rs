@@ -90,6 +90,14 @@ impl Vault for SnapshotVault {
         self.inner.accounts()
     }
 
+    fn accounts_snapshot(&self) -> Option<crate::vault::Accounts> {
+        self.inner.accounts_snapshot()
+    }
+
+    fn refresh_accounts_snapshot(&self) -> Result<Option<crate::vault::Accounts>, VaultError> {
+        self.inner.refresh_accounts_snapshot()
+    }
+
     fn describe(&self) -> String {
         self.inner.describe()
     }

@@ -313,7 +313,12 @@ impl JsonKeyRow<'_> {
                         .map_err(|e| StoreError::Corrupt(format!("connection of {id}: {e}")))
                 })
                 .transpose()?,
-            verify_outcome,
+            verify_outcome: match verify_outcome {
+                None => None,
+                Some(o) => Some(VerifyOutcome::parse(&o).ok_or_else(|| {
+                    StoreError::Corrupt(format!("verify outcome of {id}: '{o}'"))
+                })?),
+            },
             verify_detail,
             usage: match usage {
                 None => None,
