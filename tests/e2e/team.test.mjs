@@ -195,6 +195,8 @@ test('team 1. A joins in Settings, B in a terminal; B adds, rotates and revokes 
     app.channels = 2;
     await assertPageClean(app, 'after joining the team');
     screenshot('team-settings.png');
+    // "Joined the team" stays 4 s over the bottom right corner, where the detail's Save is.
+    await dismissNotices(app);
     await app.browser.keys('\uE00C'); // Escape closes Settings
     await app.browser.waitUntil(async () => !(await app.$('settings-dialog').isExisting()), { timeout: 5_000, timeoutMsg: 'Settings should close' });
 
@@ -247,6 +249,7 @@ test('team 1. A joins in Settings, B in a terminal; B adds, rotates and revokes 
     await openDetail(app, 'A analytics');
     await app.click('edit-key');
     await app.retype('edit-name', 'A analytics (edited)');
+    await dismissNotices(app);
     await app.click('edit-save');
     await app.waitForRow('A analytics (edited)');
     let seen = null;
@@ -267,10 +270,15 @@ test('team 1. A joins in Settings, B in a terminal; B adds, rotates and revokes 
     await openDetail(app, 'A analytics (edited)');
     await app.click('edit-key');
     await app.retype('edit-owner', 'alice-offline');
+    await dismissNotices(app);
     await app.click('edit-save');
     await app.click('view-team');
-    const behind = await app.shown('team-out-of-sync', 20_000, 'while the server is away the Team view says what is queued');
-    assert.ok(Number(await behind.getAttribute('data-queued')) >= 1, 'the queue length is shown');
+    // The notice can come first (the lost connection), the queue's count with the next poll.
+    await app.browser.waitUntil(async () => Number((await app.$('team-out-of-sync').getAttribute('data-queued').catch(() => null)) ?? 0) >= 1, {
+      timeout: 20_000,
+      interval: 250,
+      timeoutMsg: 'while the server is away the Team view should say what is queued',
+    });
     screenshot('team-view-offline.png');
     await pgControl('start');
     await app.browser.waitUntil(async () => !(await app.$('team-out-of-sync').isExisting()), { timeout: 90_000, interval: 250, timeoutMsg: 'back online, the queue should drain without a click' });
@@ -282,6 +290,11 @@ test('team 1. A joins in Settings, B in a terminal; B adds, rotates and revokes 
     await assertPageClean(app, 'at the end');
   });
 });
+
+/** Closes every notice with its Dismiss button, as a user would before reaching what it covers. */
+async function dismissNotices(app) {
+  await app.browser.execute(() => document.querySelectorAll('[data-testid="notice"] button').forEach((b) => b.click()));
+}
 
 /** Milliseconds from navigation start to a performance mark the page sets, once it exists. */
 async function markAfterReload(app, mark, timeout = 120_000) {
@@ -299,7 +312,9 @@ async function markAfterReload(app, mark, timeout = 120_000) {
   return ms;
 }
 
-test('team 2. measured, not asserted: Team view first paint with 10,000 team rows (50 members x 200) against the main list with 10,000 local keys', { timeout: TIMEOUT }, async (t) => {
+// A benchmark, not a check: it runs on request (KEYWARD_TEAM_BENCH=1 bash tests/e2e/run.sh
+// --test-name-pattern='team 2'), never in `make test`, whose time it would double.
+test('team 2. measured, not asserted: Team view first paint with 10,000 team rows (50 members x 200) against the main list with 10,000 local keys', { timeout: TIMEOUT, skip: process.env.KEYWARD_TEAM_BENCH === '1' ? false : 'a benchmark: KEYWARD_TEAM_BENCH=1 runs it' }, async (t) => {
   // The team: 50 member roles and 10,000 rows seeded straight into PostgreSQL (as the admin,
   // who bypasses row-level security), beside what test 1 published.
   const roles = Array.from({ length: 50 }, (_, i) => `bench${String(i + 1).padStart(2, '0')}`);
