@@ -20,6 +20,8 @@ run: ## install what running needs, build, start the app
 	$(MAKE) --no-print-directory build
 	bash scripts/run.sh
 
+# A test run builds from a clean tree once: incremental caches would only cost disk (3 GB).
+test: export CARGO_INCREMENTAL = 0
 test: ## install what testing needs, build once, run every test
 	$(MAKE) --no-print-directory setup
 	$(MAKE) --no-print-directory build
