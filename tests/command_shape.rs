@@ -15,30 +15,6 @@ const LONGER: &[(&str, &str)] = &[
         "window lifecycle (AppHandle-bound), no core call",
     ),
     (
-        "audit_list",
-        "one core call but on Inventory directly, not yet on keyward::api",
-    ),
-    (
-        "connection_add",
-        "one core call but on Inventory directly, not yet on keyward::api",
-    ),
-    (
-        "connection_remove",
-        "one core call but on Inventory directly, not yet on keyward::api",
-    ),
-    (
-        "connection_test",
-        "one core call but on Inventory directly, not yet on keyward::api",
-    ),
-    (
-        "connections_list",
-        "one core call but on Inventory directly, not yet on keyward::api",
-    ),
-    (
-        "findings_acknowledge",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
         "import_commit",
         "reads the file picked in this session (AppState.files); not yet on keyward::api",
     ),
@@ -84,7 +60,7 @@ const LONGER: &[(&str, &str)] = &[
     ),
     (
         "keychain_status",
-        "one core call but on Inventory directly, not yet on keyward::api",
+        "keyward::api::doctor's call cannot fail: a status, never an error",
     ),
     ("keys_list", "perf-startup owns it (compact/paged list)"),
     (
@@ -124,14 +100,6 @@ const LONGER: &[(&str, &str)] = &[
     ("team_watch", "a Channel bound to the app (issue 15)"),
     ("keys_verify_all", "streams progress over a Channel"),
     (
-        "policy_get",
-        "one core call but on Inventory directly, not yet on keyward::api",
-    ),
-    (
-        "policy_update",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
         "provider_page_open",
         "AppHandle-bound: opens the provider's dashboard (opener plugin)",
     ),
@@ -142,18 +110,6 @@ const LONGER: &[(&str, &str)] = &[
     (
         "review_export",
         "AppHandle-bound: the save dialog and writing the file are the shell's",
-    ),
-    (
-        "review_get",
-        "one core call but on Inventory directly, not yet on keyward::api",
-    ),
-    (
-        "rotation_grace_get",
-        "one core call but on Inventory directly, not yet on keyward::api",
-    ),
-    (
-        "rotation_grace_update",
-        "shaping logic still in the shell; not yet on keyward::api",
     ),
     (
         "rotation_guided_confirm",
@@ -174,22 +130,6 @@ const LONGER: &[(&str, &str)] = &[
     (
         "rotation_recover",
         "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
-        "settings_get",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
-        "settings_update",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
-        "sync_commit",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
-        "sync_preview",
-        "one core call but on Inventory directly, not yet on keyward::api",
     ),
 ];
 
@@ -235,12 +175,23 @@ fn command_bodies() -> BTreeMap<String, Vec<String>> {
 }
 
 /// Ends in `.map_err(Into::into)` after one core call; at most one `let` (the request struct
-/// built from the page's arguments).
+/// built from the page's arguments), which counts as one line however rustfmt wraps it.
 fn three_lines(body: &[String]) -> bool {
-    let lets = body.iter().filter(|l| l.starts_with("let ")).count();
+    let mut lines: Vec<String> = Vec::new();
+    let mut in_let = false;
+    for line in body {
+        if in_let {
+            lines.last_mut().unwrap().push_str(line);
+        } else {
+            lines.push(line.clone());
+            in_let = line.starts_with("let ");
+        }
+        in_let = in_let && !line.ends_with(';');
+    }
+    let lets = lines.iter().filter(|l| l.starts_with("let ")).count();
     lets <= 1
-        && body.len() <= 8
-        && body
+        && lines.len() <= 8
+        && lines
             .last()
             .is_some_and(|l| l.ends_with(".map_err(Into::into)"))
 }

@@ -11,7 +11,9 @@ use crate::error::AppError;
 use crate::findings::{key_dto, key_dtos};
 use crate::ids::key_id;
 use crate::state::AppState;
+use keyward::api::connections::{self, SyncRequest};
 use keyward::api::keys::{self, KeyUpdate};
+use keyward::api::{doctor, settings};
 use keyward::connection::Connection;
 use keyward::inventory::{RemoteKey, VerifyResult};
 use keyward::providers::shape::KeyShape;
@@ -199,13 +201,7 @@ pub async fn providers_list(state: State<'_, AppState>) -> Result<Vec<ProviderDt
 
 #[tauri::command]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<SettingsDto> {
-    let inv = &state.inventory;
-    Ok(SettingsDto {
-        clipboard_timeout_secs: inv.clipboard_timeout().await?.as_secs(),
-        environments: inv.environments().await?,
-        data_dir: inv.config().data_dir.display().to_string(),
-        default_owner: inv.default_owner().await?,
-    })
+    settings::get(&state.inventory).await.map_err(Into::into)
 }
 
 #[tauri::command]
@@ -213,22 +209,15 @@ pub async fn settings_update(
     state: State<'_, AppState>,
     patch: SettingsPatch,
 ) -> Result<SettingsDto> {
-    if let Some(secs) = patch.clipboard_timeout_secs {
-        state.inventory.set_clipboard_timeout(secs).await?;
-    }
-    if let Some(envs) = patch.environments {
-        state.inventory.set_environments(envs).await?;
-    }
-    if let Some(owner) = patch.default_owner {
-        state.inventory.set_default_owner(Some(owner)).await?;
-    }
-    settings_get(state).await
+    settings::update(&state.inventory, patch)
+        .await
+        .map_err(Into::into)
 }
 
 /// Re-checks the keychain (the user may have unlocked it since).
 #[tauri::command]
 pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatus> {
-    Ok(state.inventory.refresh_keychain_status().await)
+    Ok(doctor::keychain_status(&state.inventory).await)
 }
 
 #[tauri::command]
@@ -236,8 +225,10 @@ pub async fn audit_list(
     state: State<'_, AppState>,
     key_id: Option<String>,
 ) -> Result<Vec<AuditEvent>> {
-    let id = key_id.as_deref().map(self::key_id).transpose()?;
-    Ok(state.inventory.audit_trail(id, 1000).await?)
+    let key = key_id.map(|id| id.parse()).transpose()?;
+    doctor::audit_trail(&state.inventory, key)
+        .await
+        .map_err(Into::into)
 }
 
 /// The window has rendered its first inventory: logs the start-up time (and writes the
@@ -255,7 +246,9 @@ pub async fn app_ready(
 
 #[tauri::command]
 pub async fn connections_list(state: State<'_, AppState>) -> Result<Vec<Connection>> {
-    Ok(state.inventory.connections().await?)
+    connections::list(&state.inventory)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -263,20 +256,24 @@ pub async fn connection_add(
     state: State<'_, AppState>,
     input: NewConnectionInput,
 ) -> Result<Connection> {
-    let (new, admin) = input.into_parts();
-    Ok(state.inventory.connect(new, admin).await?)
+    connections::add(&state.inventory, input.into())
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn connection_remove(state: State<'_, AppState>, name: String) -> Result<()> {
-    state.inventory.remove_connection(&name).await?;
-    Ok(())
+    connections::remove(&state.inventory, &name)
+        .await
+        .map_err(Into::into)
 }
 
 /// Verifies the connection's admin key.
 #[tauri::command]
 pub async fn connection_test(state: State<'_, AppState>, name: String) -> Result<VerifyResult> {
-    Ok(state.inventory.test_connection(&name).await?)
+    connections::test(&state.inventory, &name)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -310,7 +307,9 @@ pub async fn sync_preview(
     state: State<'_, AppState>,
     connection: String,
 ) -> Result<Vec<RemoteKey>> {
-    Ok(state.inventory.sync_preview(&connection).await?.1)
+    connections::sync_preview(&state.inventory, &connection)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -322,17 +321,13 @@ pub async fn sync_commit(
     // Each new key's environment by remote id, as set in the preview; others: `environment`.
     environments: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<SyncResultDto> {
-    let (imported, refreshed) = state
-        .inventory
-        .sync_commit_per_row(
-            &connection,
-            &environment,
-            only.as_deref(),
-            &environments.unwrap_or_default(),
-        )
-        .await?;
-    Ok(SyncResultDto {
-        imported: key_dtos(&state.inventory, imported).await,
-        refreshed: key_dtos(&state.inventory, refreshed).await,
-    })
+    let request = SyncRequest {
+        connection,
+        environment,
+        only,
+        environments: environments.unwrap_or_default(),
+    };
+    connections::sync_commit(&state.inventory, request)
+        .await
+        .map_err(Into::into)
 }

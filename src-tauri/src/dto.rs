@@ -7,7 +7,7 @@ use keyward::providers::{
     Confidence, Detection, KeyKindProfile, OpMode, Operations, Presentation, Privilege,
     PurposeProfile,
 };
-use keyward::{Environment, Secret};
+use keyward::Secret;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::findings_dto::FindingDto;
@@ -399,23 +399,8 @@ impl ProviderDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SettingsDto {
-    pub clipboard_timeout_secs: u64,
-    pub environments: Vec<Environment>,
-    pub data_dir: String,
-    /// Owner of keys Keyward files without one (synced, created); `None`: not set.
-    pub default_owner: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct SettingsPatch {
-    pub clipboard_timeout_secs: Option<u64>,
-    pub environments: Option<Vec<String>>,
-    /// Empty string: clear it.
-    #[serde(default)]
-    pub default_owner: Option<String>,
-}
+/// The settings, shaped by the core (`keyward::api::settings`).
+pub use keyward::api::settings::{Settings as SettingsDto, SettingsPatch};
 
 /// Adds a connection; `admin_secret` travels inbound only and is wrapped on arrival.
 #[derive(Debug, Deserialize)]
@@ -454,8 +439,15 @@ fn optional_secret<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Secret>, D
     Option::<Secret>::deserialize(de).map(|v| v.filter(|s| !s.is_empty()))
 }
 
+impl From<NewConnectionInput> for keyward::api::connections::ConnectionRequest {
+    fn from(input: NewConnectionInput) -> Self {
+        let (connection, admin) = input.into_parts();
+        keyward::api::connections::ConnectionRequest { connection, admin }
+    }
+}
+
 impl NewConnectionInput {
-    pub fn into_parts(self) -> (keyward::inventory::NewConnection, Option<Secret>) {
+    fn into_parts(self) -> (keyward::inventory::NewConnection, Option<Secret>) {
         let blank_is_none = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
         let new = keyward::inventory::NewConnection {
             provider: self.provider,
@@ -482,11 +474,8 @@ pub struct VerifyProgressDto {
     pub result: keyward::inventory::VerifyResult,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SyncResultDto {
-    pub imported: Vec<KeyDto>,
-    pub refreshed: Vec<KeyDto>,
-}
+/// What a sync filed (`keyward::api::connections`).
+pub use keyward::api::connections::SyncResult as SyncResultDto;
 
 /// The inventory changed outside the window (issue 16), streamed over the Channel given to
 /// `inventory_watch`: the page reloads. Says nothing about what changed.

@@ -12,7 +12,7 @@ use crate::findings_dto::{
 use crate::state::AppState;
 use keyward::api::{findings, keys, settings};
 use keyward::findings::{FindingKind, ReportFormat};
-use keyward::inventory::{BulkAcknowledgeRequest, ReviewQuery};
+use keyward::inventory::ReviewQuery;
 use keyward::{Inventory, KeyRecord};
 use tauri::{AppHandle, Runtime, State};
 
@@ -65,27 +65,17 @@ pub async fn findings_acknowledge(
     state: State<'_, AppState>,
     input: BulkAcknowledgeInput,
 ) -> Result<BulkAcknowledgedDto> {
-    let kind = finding_kind(&input.kind)?;
-    let acks = state
-        .inventory
-        .acknowledge_findings(BulkAcknowledgeRequest {
-            kind,
-            provider: input.provider,
-            environment: input.environment,
-            reason: input.reason,
-            until: input.until,
-        })
-        .await?;
-    Ok(BulkAcknowledgedDto {
-        acknowledged: acks.len(),
-        until: acks.first().map(|a| a.until),
-    })
+    findings::acknowledge_many(&state.inventory, input.into_request()?)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn review_get(state: State<'_, AppState>) -> Result<ReviewDto> {
-    let review = state.inventory.review(&ReviewQuery::default()).await?;
-    Ok(ReviewDto::from(review))
+    findings::review(&state.inventory)
+        .await
+        .map(ReviewDto::from)
+        .map_err(Into::into)
 }
 
 /// Renders the review in `format` (csv, json, md, html) and writes it where the user says in
@@ -134,32 +124,21 @@ pub async fn review_export<R: Runtime>(
 
 #[tauri::command]
 pub async fn policy_get(state: State<'_, AppState>) -> Result<PolicyDto> {
-    let policy = state.inventory.finding_policy().await?;
-    Ok(PolicyDto::new(&policy, notify_due(&state.inventory).await?))
+    findings::policy(&state.inventory)
+        .await
+        .map(PolicyDto::from)
+        .map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn policy_update(state: State<'_, AppState>, patch: PolicyPatch) -> Result<PolicyDto> {
-    if patch.touches_policy() {
-        let current = state.inventory.finding_policy().await?;
-        state
-            .inventory
-            .set_finding_policy(patch.apply(current))
-            .await?;
-    }
-    if let Some(on) = patch.notify_due {
-        set_notify_due(&state.inventory, on).await?;
-    }
-    policy_get(state).await
+    findings::update_policy(&state.inventory, patch.into())
+        .await
+        .map(PolicyDto::from)
+        .map_err(Into::into)
 }
 
 /// Whether due-key notifications are on (default on).
 pub async fn notify_due(inventory: &Inventory) -> Result<bool> {
     settings::notify_due(inventory).await.map_err(Into::into)
-}
-
-async fn set_notify_due(inventory: &Inventory, on: bool) -> Result<()> {
-    settings::set_notify_due(inventory, on)
-        .await
-        .map_err(Into::into)
 }

@@ -3,10 +3,11 @@
 //! the core's findings and review never hold a secret.
 
 use chrono::{DateTime, Utc};
-use keyward::api::findings::KeyAcknowledgement;
+use keyward::api::findings::{KeyAcknowledgement, PolicyChange, PolicySettings};
 use keyward::findings::{
     DueItem, EnvironmentPolicy, FindingPolicy, ProviderFact, Review, ReviewGroup,
 };
+use keyward::inventory::BulkAcknowledgeRequest;
 use keyward::KeyId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,12 +56,21 @@ pub struct BulkAcknowledgeInput {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// What a bulk acknowledgement did.
-#[derive(Debug, Clone, Serialize)]
-pub struct BulkAcknowledgedDto {
-    pub acknowledged: usize,
-    pub until: Option<DateTime<Utc>>,
+impl BulkAcknowledgeInput {
+    /// The page's text parsed into the core's request (the finding kind).
+    pub fn into_request(self) -> Result<BulkAcknowledgeRequest, crate::error::AppError> {
+        Ok(BulkAcknowledgeRequest {
+            kind: crate::findings::finding_kind(&self.kind)?,
+            provider: self.provider,
+            environment: self.environment,
+            reason: self.reason,
+            until: self.until,
+        })
+    }
 }
+
+/// What a bulk acknowledgement did.
+pub use keyward::api::findings::BulkAcknowledged as BulkAcknowledgedDto;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvironmentPolicyDto {
@@ -93,6 +103,12 @@ pub struct PolicyDto {
     pub notify_due: bool,
 }
 
+impl From<PolicySettings> for PolicyDto {
+    fn from(settings: PolicySettings) -> PolicyDto {
+        PolicyDto::new(&settings.policy, settings.notify_due)
+    }
+}
+
 impl PolicyDto {
     pub fn new(policy: &FindingPolicy, notify_due: bool) -> PolicyDto {
         PolicyDto {
@@ -118,23 +134,17 @@ pub struct PolicyPatch {
     pub notify_due: Option<bool>,
 }
 
-impl PolicyPatch {
-    /// The policy with this patch applied (the core validates it when it is stored).
-    pub fn apply(&self, mut policy: FindingPolicy) -> FindingPolicy {
-        if let Some(d) = &self.default {
-            policy.default = d.thresholds();
+impl From<PolicyPatch> for PolicyChange {
+    fn from(patch: PolicyPatch) -> PolicyChange {
+        PolicyChange {
+            default: patch.default.map(|d| d.thresholds()),
+            environments: patch.environments.map(|envs| {
+                envs.iter()
+                    .map(|e| (e.environment.clone(), e.thresholds()))
+                    .collect()
+            }),
+            notify_due: patch.notify_due,
         }
-        if let Some(envs) = &self.environments {
-            policy.environments = envs
-                .iter()
-                .map(|e| (e.environment.trim().to_owned(), e.thresholds()))
-                .collect();
-        }
-        policy
-    }
-
-    pub fn touches_policy(&self) -> bool {
-        self.default.is_some() || self.environments.is_some()
     }
 }
 

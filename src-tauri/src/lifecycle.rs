@@ -10,6 +10,7 @@ use crate::lifecycle_dto::{
     RotationPlanDto,
 };
 use crate::state::AppState;
+use keyward::api::settings;
 use keyward::rotation::{
     CreateKeyRequest, RevokeState, RotateOptions, RotationEvent, RotationFilter,
 };
@@ -297,7 +298,10 @@ pub async fn key_revoke(
 /// The grace period rotations get by default, per environment (Settings).
 #[tauri::command]
 pub async fn rotation_grace_get(state: State<'_, AppState>) -> Result<GraceDefaultsDto> {
-    Ok(state.inventory.rotation_grace_defaults().await?.into())
+    settings::rotation_grace(&state.inventory)
+        .await
+        .map(Into::into)
+        .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -305,9 +309,8 @@ pub async fn rotation_grace_update(
     state: State<'_, AppState>,
     defaults: GraceDefaultsDto,
 ) -> Result<GraceDefaultsDto> {
-    Ok(state
-        .inventory
-        .set_rotation_grace_defaults(defaults.into())
-        .await?
-        .into())
+    settings::set_rotation_grace(&state.inventory, defaults.into())
+        .await
+        .map(Into::into)
+        .map_err(Into::into)
 }

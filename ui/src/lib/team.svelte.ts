@@ -52,12 +52,16 @@ export class TeamState {
   private async loadOnce(): Promise<void> {
     try {
       this.status = await api.teamStatus();
+      performance.mark?.('keyward:team-status');
       // Only a member follows the team: a page outside one holds no extra Channel open.
       if (this.status && !this.watching) this.watch();
       if (this.status) {
-        // The activity list is extra: the keys and the review show without it.
-        const [keys, review, events] = await Promise.all([api.teamKeys(), api.teamReview(), api.teamEvents(EVENTS_SHOWN).catch(() => [])]);
-        this.keys = keys;
+        // The rows first, painted as soon as they are here (issue 15's first paint); then the
+        // review, which reads the same copy, and the activity list (extra: shown without it).
+        this.keys = await api.teamKeys();
+        performance.mark?.('keyward:team-keys');
+        this.loaded = true;
+        const [review, events] = await Promise.all([api.teamReview(), api.teamEvents(EVENTS_SHOWN).catch(() => [])]);
         this.review = review;
         this.events = events;
       } else {

@@ -1,9 +1,12 @@
 //! Findings and acknowledgements as the front ends show them on a key.
 
 use super::keys::{self, KeyView};
-use crate::findings::{Acknowledgement, Finding, FindingKind};
+use super::settings;
+use crate::findings::{
+    Acknowledgement, EnvironmentPolicy, Finding, FindingKind, FindingPolicy, Review,
+};
 use crate::ids::KeyId;
-use crate::inventory::{AcknowledgeRequest, Inventory};
+use crate::inventory::{AcknowledgeRequest, BulkAcknowledgeRequest, Inventory, ReviewQuery};
 use crate::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -81,4 +84,82 @@ pub async fn acknowledge(inv: &Inventory, ack: KeyAcknowledgement) -> Result<Key
     .await?;
     let key = inv.get(ack.key.into()).await?;
     Ok(keys::view(inv, key).await)
+}
+
+/// What a bulk acknowledgement did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkAcknowledged {
+    pub acknowledged: usize,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One finding kind acknowledged on every matching key at once (audited per key).
+pub async fn acknowledge_many(
+    inv: &Inventory,
+    request: BulkAcknowledgeRequest,
+) -> Result<BulkAcknowledged> {
+    let acks = inv.acknowledge_findings(request).await?;
+    Ok(BulkAcknowledged {
+        acknowledged: acks.len(),
+        until: acks.first().map(|a| a.until),
+    })
+}
+
+/// The review of the whole inventory, as the Review view shows it.
+pub async fn review(inv: &Inventory) -> Result<Review> {
+    inv.review(&ReviewQuery::default()).await
+}
+
+/// The findings policy, and whether the desktop notifies when keys become due.
+#[derive(Debug, Clone)]
+pub struct PolicySettings {
+    pub policy: FindingPolicy,
+    pub notify_due: bool,
+}
+
+/// A change to the policy: `None` leaves a part as it is; `environments` replaces the list.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyChange {
+    pub default: Option<EnvironmentPolicy>,
+    pub environments: Option<Vec<(String, EnvironmentPolicy)>>,
+    pub notify_due: Option<bool>,
+}
+
+impl PolicyChange {
+    /// The policy with this change applied (the inventory validates it when it stores it).
+    fn apply(&self, mut policy: FindingPolicy) -> FindingPolicy {
+        if let Some(d) = &self.default {
+            policy.default = *d;
+        }
+        if let Some(envs) = &self.environments {
+            policy.environments = envs
+                .iter()
+                .map(|(env, p)| (env.trim().to_owned(), *p))
+                .collect();
+        }
+        policy
+    }
+
+    fn touches_policy(&self) -> bool {
+        self.default.is_some() || self.environments.is_some()
+    }
+}
+
+pub async fn policy(inv: &Inventory) -> Result<PolicySettings> {
+    Ok(PolicySettings {
+        policy: inv.finding_policy().await?,
+        notify_due: settings::notify_due(inv).await?,
+    })
+}
+
+/// Stores the changed policy and switch (each audited), then answers both.
+pub async fn update_policy(inv: &Inventory, change: PolicyChange) -> Result<PolicySettings> {
+    if change.touches_policy() {
+        let current = inv.finding_policy().await?;
+        inv.set_finding_policy(change.apply(current)).await?;
+    }
+    if let Some(on) = change.notify_due {
+        settings::set_notify_due(inv, on).await?;
+    }
+    policy(inv).await
 }

@@ -3,6 +3,8 @@
 //! return the views the front ends send on. Shaping that is logic (a key with its findings and
 //! its one state) lives here, not in each front end.
 
+pub mod connections;
+pub mod doctor;
 pub mod findings;
 pub mod keys;
 pub mod settings;
