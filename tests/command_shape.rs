@@ -68,35 +68,15 @@ const LONGER: &[(&str, &str)] = &[
         "the start-up page: offset and limit from the page (issue 14)",
     ),
     (
-        "team_events",
-        "the team crate's call, not yet in keyward::api (issue 15)",
-    ),
-    (
         "team_join",
         "the password arrives as Secret and the team loop is told (issue 15)",
     ),
-    (
-        "team_keys",
-        "the team crate's call, not yet in keyward::api (issue 15)",
-    ),
     ("team_leave", "the team loop is told (issue 15)"),
-    (
-        "team_review",
-        "the team crate's call, not yet in keyward::api (issue 15)",
-    ),
     (
         "team_review_export",
         "save dialog and file write, as review_export (issue 15)",
     ),
     ("team_sharing_update", "the team loop is told (issue 15)"),
-    (
-        "team_status",
-        "the team crate's call, not yet in keyward::api (issue 15)",
-    ),
-    (
-        "team_sync",
-        "the team crate's call, not yet in keyward::api (issue 15)",
-    ),
     ("team_watch", "a Channel bound to the app (issue 15)"),
     ("keys_verify_all", "streams progress over a Channel"),
     (

@@ -265,6 +265,7 @@ pub async fn connection_add(
 pub async fn connection_remove(state: State<'_, AppState>, name: String) -> Result<()> {
     connections::remove(&state.inventory, &name)
         .await
+        .map(drop)
         .map_err(Into::into)
 }
 

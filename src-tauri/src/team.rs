@@ -91,7 +91,9 @@ impl Backoff {
 
 #[tauri::command]
 pub async fn team_status(state: State<'_, AppState>) -> Result<Option<TeamStatus>> {
-    Ok(keyward_team::status(&state.inventory).await?)
+    keyward_team::status(&state.inventory)
+        .await
+        .map_err(Into::into)
 }
 
 /// The password comes from the page's password field straight into a `Secret`.
@@ -113,7 +115,9 @@ pub async fn team_leave(state: State<'_, AppState>) -> Result<()> {
 /// "Sync now": publish what is queued, pull the rest.
 #[tauri::command]
 pub async fn team_sync(state: State<'_, AppState>) -> Result<SyncReport> {
-    Ok(keyward_team::sync(&state.inventory).await?)
+    keyward_team::sync(&state.inventory)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -128,7 +132,9 @@ pub async fn team_sharing_update(
 
 #[tauri::command]
 pub async fn team_keys(state: State<'_, AppState>, filter: Option<TeamFilter>) -> Result<TeamKeys> {
-    Ok(keyward_team::keys(&state.inventory, &filter.unwrap_or_default()).await?)
+    keyward_team::keys(&state.inventory, &filter.unwrap_or_default())
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -136,13 +142,17 @@ pub async fn team_review(
     state: State<'_, AppState>,
     query: Option<TeamReviewQuery>,
 ) -> Result<TeamReview> {
-    Ok(keyward_team::review(&state.inventory, &query.unwrap_or_default()).await?)
+    keyward_team::review(&state.inventory, &query.unwrap_or_default())
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn team_events(state: State<'_, AppState>, limit: Option<u32>) -> Result<Vec<TeamEvent>> {
     let limit = limit.unwrap_or(100).min(EVENTS_MAX);
-    Ok(keyward_team::events(&state.inventory, limit).await?)
+    keyward_team::events(&state.inventory, limit)
+        .await
+        .map_err(Into::into)
 }
 
 /// Renders the team review in `format` and writes it where the user says in the save dialog

@@ -4,6 +4,7 @@ use crate::output::{self, clean};
 use crate::secret_input::read_secret;
 use crate::{AddArgs, Command, Format, ImportArgs, ListArgs, ProviderCommand};
 use anyhow::Context;
+use keyward::api;
 use keyward::import::{parse_date, ImportOptions, RowChoice};
 use keyward::providers::{self, CustomProviderSpec, Presentation};
 use keyward::vault::KeychainVault;
@@ -141,7 +142,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Connections { format } => connections(&inv, format).await,
         Command::Disconnect { name } => {
-            let c = inv.remove_connection(&name).await?;
+            let c = api::connections::remove(&inv, &name).await?;
             println!(
                 "Removed connection '{}'; its keys stay in the inventory.",
                 clean(&c.name, 64)
@@ -728,7 +729,11 @@ async fn connect(
             "Admin key for the provider's API (input hidden): ",
         )?)
     };
-    let c = inv.connect(new, admin).await?;
+    let request = api::connections::ConnectionRequest {
+        connection: new,
+        admin,
+    };
+    let c = api::connections::add(inv, request).await?;
     println!(
         "Connected '{}' ({} at {}){}.",
         clean(&c.name, 64),
@@ -744,7 +749,7 @@ async fn connect(
 }
 
 async fn connections(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
-    let list = inv.connections().await?;
+    let list = api::connections::list(inv).await?;
     if format == Format::Json {
         print_json(&list)?;
         return Ok(ExitCode::SUCCESS);
@@ -846,7 +851,7 @@ async fn sync(
     format: Format,
 ) -> anyhow::Result<ExitCode> {
     if dry_run {
-        let (_, remote) = inv.sync_preview(connection).await?;
+        let remote = api::connections::sync_preview(inv, connection).await?;
         if format == Format::Json {
             print_json(&remote)?;
         } else {

@@ -41,8 +41,9 @@ pub async fn add(inv: &Inventory, request: ConnectionRequest) -> Result<Connecti
     inv.connect(request.connection, request.admin).await
 }
 
-pub async fn remove(inv: &Inventory, name: &str) -> Result<()> {
-    inv.remove_connection(name).await.map(drop)
+/// Removes the connection (its admin key leaves the keychain; its keys stay) and answers it.
+pub async fn remove(inv: &Inventory, name: &str) -> Result<Connection> {
+    inv.remove_connection(name).await
 }
 
 /// Verifies the connection's admin key at the provider.
