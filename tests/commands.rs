@@ -3,24 +3,18 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use keyward::vault::{MemoryVault, Vault};
-use keyward::{Config, Inventory};
-use keyward_desktop::state::AppState;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
 
 const CANARY: &str = "PMAK-0123456789abcdef01234567-0123456789abcdef0123456789abcdefca";
 
+mod support;
+
+use support::{Builder, TestApp};
+
 struct Harness {
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
+    app: TestApp,
     vault: Arc<MemoryVault>,
-    _dir: tempfile::TempDir,
-    /// Every response body seen, for the canary check.
-    seen: std::cell::RefCell<Vec<String>>,
 }
 
 fn harness() -> Harness {
@@ -28,62 +22,23 @@ fn harness() -> Harness {
 }
 
 /// A harness whose app builder also gets `plugins` (the real app registers a few).
-fn harness_with(
-    plugins: impl FnOnce(tauri::Builder<MockRuntime>) -> tauri::Builder<MockRuntime>,
-) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
+fn harness_with(plugins: impl FnOnce(Builder) -> Builder) -> Harness {
     let vault = Arc::new(MemoryVault::new());
-    let config = Config::at(dir.path().to_path_buf());
-    let inventory = tauri::async_runtime::block_on(Inventory::open(config, vault.clone())).unwrap();
-    let app = plugins(keyward_desktop::with_commands(mock_builder()))
-        .manage(AppState::new(inventory))
-        .build(tauri::generate_context!())
-        .unwrap();
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
     Harness {
-        _app: app,
-        window,
+        app: TestApp::with_plugins(vault.clone(), plugins),
         vault,
-        _dir: dir,
-        seen: Default::default(),
+    }
+}
+
+impl std::ops::Deref for Harness {
+    type Target = TestApp;
+
+    fn deref(&self) -> &TestApp {
+        &self.app
     }
 }
 
 impl Harness {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        let out =
-            get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap());
-        let text = match &out {
-            Ok(v) | Err(v) => v.to_string(),
-        };
-        self.seen.borrow_mut().push(text);
-        out
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args)
-            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    fn err_code(&self, cmd: &str, args: Value) -> String {
-        let e = self.call(cmd, args).expect_err(cmd);
-        e["code"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{cmd}: error without code: {e}"))
-            .to_owned()
-    }
-
     fn add(&self, name: &str, env: &str, secret: &str) -> Value {
         self.ok(
             "key_add",
@@ -95,11 +50,7 @@ impl Harness {
 
     /// The file dialogs answer `path` from now on, as if the user chose it.
     fn answer_dialogs(&self, path: &std::path::Path) {
-        use tauri::Manager;
-        self._app
-            .state::<AppState>()
-            .files
-            .answer_with(Some(path.to_path_buf()));
+        self.state().files.answer_with(Some(path.to_path_buf()));
     }
 
     /// Picks `path` in the import dialog; returns the handle the window gets.
@@ -116,16 +67,16 @@ impl Harness {
     }
 
     fn assert_no_canary(&self) {
-        let seen = self.seen.borrow();
+        let seen = self.answers();
         assert!(!seen.is_empty(), "the recorder saw no responses");
-        for (i, body) in seen.iter().enumerate() {
+        for (i, (cmd, body)) in seen.iter().enumerate() {
             assert!(
                 !body.contains(CANARY),
-                "IPC response #{i} carries the secret: {body}"
+                "IPC response #{i} ({cmd}) carries the secret: {body}"
             );
             assert!(
                 !body.contains(&CANARY[10..]),
-                "IPC response #{i} carries part of the secret: {body}"
+                "IPC response #{i} ({cmd}) carries part of the secret: {body}"
             );
         }
     }
@@ -612,7 +563,7 @@ fn findings_ride_on_keys_and_can_be_acknowledged() {
         "not_found"
     );
     h.assert_no_canary();
-    let raw = h.seen.borrow().join("\n");
+    let raw = h.answer_text();
     assert!(
         !raw.contains(SERVER_TOKEN),
         "no response carries the server token"
@@ -952,7 +903,7 @@ fn usage_is_edited_and_client_side_secret_kinds_are_flagged() {
         )
         .is_err());
     h.assert_no_canary();
-    assert!(!h.seen.borrow().join("\n").contains(secret));
+    assert!(!h.answer_text().contains(secret));
 }
 
 /// Hole 5: no command takes a key value as a plain `String` (it must deserialize straight into

@@ -4,28 +4,22 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use keyward::vault::MemoryVault;
-use keyward::{Config, Inventory};
-use keyward_desktop::state::AppState;
 use provider_sim::seed::{PostmanKey, Seed};
 use provider_sim::{Fault, RunningSim, Simulator};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::sync::Arc;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
 
 /// The second Postman key of the guided test: "made in the dashboard", pasted into Keyward.
 const POSTMAN_NEW: &str = "PMAK-5e2a000000000000000000aa-00000000000000000000000000000000e5";
 
+mod support;
+
+use support::TestApp;
+
 struct Harness {
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    _dir: tempfile::TempDir,
+    app: TestApp,
     sim: RunningSim,
-    /// Every response body, with the command that produced it.
-    seen: RefCell<Vec<(String, String)>>,
     /// Every key value the simulator ever held during the test (old values vanish from it).
     values: RefCell<Vec<String>>,
 }
@@ -41,23 +35,9 @@ fn harness() -> Harness {
         ..PostmanKey::default()
     });
     let sim = Simulator::start(seed).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let vault = Arc::new(MemoryVault::new());
-    let config = Config::at(dir.path().to_path_buf());
-    let inventory = tauri::async_runtime::block_on(Inventory::open(config, vault)).unwrap();
-    let app = keyward_desktop::with_commands(mock_builder())
-        .manage(AppState::new(inventory))
-        .build(tauri::generate_context!())
-        .unwrap();
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
     let h = Harness {
-        _app: app,
-        window,
-        _dir: dir,
+        app: TestApp::new(Arc::new(MemoryVault::new())),
         sim,
-        seen: Default::default(),
         values: Default::default(),
     };
     h.snapshot_values();
@@ -65,22 +45,9 @@ fn harness() -> Harness {
 }
 
 impl Harness {
+    /// As [`TestApp::call`], then notes the simulator's values (a rotation makes new ones).
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        let out =
-            get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap());
-        let text = match &out {
-            Ok(v) | Err(v) => v.to_string(),
-        };
-        self.seen.borrow_mut().push((cmd.to_owned(), text));
+        let out = self.app.call(cmd, args);
         self.snapshot_values();
         out
     }
@@ -91,8 +58,9 @@ impl Harness {
     }
 
     fn err_code(&self, cmd: &str, args: Value) -> String {
-        let e = self.call(cmd, args).expect_err(cmd);
-        e["code"].as_str().unwrap().to_owned()
+        let code = self.app.err_code(cmd, args);
+        self.snapshot_values();
+        code
     }
 
     fn snapshot_values(&self) {
@@ -148,7 +116,7 @@ impl Harness {
 
     /// No response but `key_reveal`'s carries any value the simulator held (whole or a slice).
     fn assert_no_value_crossed_ipc(&self) {
-        let seen = self.seen.borrow();
+        let seen = self.app.answers();
         let values = self.values.borrow();
         assert!(values.len() > 5, "the simulator's values were collected");
         for (cmd, body) in seen.iter().filter(|(cmd, _)| cmd != "key_reveal") {

@@ -5,76 +5,30 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use keyward::vault::MemoryVault;
-use keyward::{Config, Inventory, Secret};
-use keyward_desktop::state::AppState;
+use keyward::Secret;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
 use test_postgres::TestPostgres;
 
 const VALUE: &str = "PMAK-0123456789abcdef01234567-0123456789abcdef0123456789abcdefte";
 const PASSWORD: &str = "team-pw-canary-7f3a9c";
 
-struct Member {
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    _dir: tempfile::TempDir,
-    seen: std::cell::RefCell<Vec<String>>,
-}
+mod support;
+
+use support::TestApp;
+
+/// A member: the app on its own data dir and in-memory vault.
+struct Member(TestApp);
 
 fn member() -> Member {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::at(dir.path().to_path_buf());
-    let inventory =
-        tauri::async_runtime::block_on(Inventory::open(config, Arc::new(MemoryVault::new())))
-            .unwrap();
-    let app = keyward_desktop::with_commands(mock_builder())
-        .manage(AppState::new(inventory))
-        .build(tauri::generate_context!())
-        .unwrap();
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    Member {
-        _app: app,
-        window,
-        _dir: dir,
-        seen: Default::default(),
-    }
+    Member(TestApp::new(Arc::new(MemoryVault::new())))
 }
 
-impl Member {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        let out =
-            get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap());
-        let text = match &out {
-            Ok(v) | Err(v) => v.to_string(),
-        };
-        self.seen.borrow_mut().push(text);
-        out
-    }
+impl std::ops::Deref for Member {
+    type Target = TestApp;
 
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args)
-            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    fn err_code(&self, cmd: &str, args: Value) -> String {
-        let e = self.call(cmd, args).expect_err(cmd);
-        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
-        e["code"].as_str().unwrap().to_owned()
+    fn deref(&self) -> &TestApp {
+        &self.0
     }
 }
 
@@ -83,7 +37,7 @@ impl Drop for Member {
         if std::thread::panicking() {
             return;
         }
-        for answer in self.seen.borrow().iter() {
+        for (_, answer) in self.answers().iter() {
             assert!(
                 !answer.contains(VALUE),
                 "a key value in an IPC answer: {answer}"
