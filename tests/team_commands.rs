@@ -113,6 +113,21 @@ fn a_member_joins_sees_the_team_shares_and_leaves_through_the_commands() {
     let review = a.ok("team_review", json!({ "query": null }));
     assert_eq!(review["members"][0]["member"], "dana", "{review}");
     a.ok("team_events", json!({ "limit": 10 }));
+
+    // The team review exported where the save dialog says, as the local review is.
+    let out = tempfile::tempdir().unwrap();
+    a.state().files.answer_with(Some(out.path().to_path_buf()));
+    let saved = a.ok(
+        "team_review_export",
+        json!({ "format": "csv", "query": null }),
+    );
+    let path = std::path::PathBuf::from(saved["path"].as_str().unwrap());
+    assert!(path.starts_with(out.path()), "{saved}");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert!(csv.contains("dana") && csv.contains("api tests"), "{csv}");
+    assert_eq!(saved["bytes"].as_u64().unwrap() as usize, csv.len());
+    assert!(!csv.contains(VALUE) && !csv.contains(PASSWORD), "{csv}");
+
     let synced = a.ok("team_sync", json!({}));
     assert!(synced["as_of"].is_string());
 

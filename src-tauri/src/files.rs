@@ -3,7 +3,11 @@
 //! into a file-read or file-write channel): picking an import file gives it an opaque handle,
 //! and the review export opens its own save dialog.
 
+use crate::error::AppError;
+use crate::findings_dto::ReviewExportDto;
+use keyward::findings::ReportFormat;
 use std::collections::HashMap;
+use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -140,6 +144,52 @@ impl FileDialogs {
         picked
             .map(|p| p.into_path().map_err(|e| FileError::Dialog(e.to_string())))
             .transpose()
+    }
+}
+
+impl FileDialogs {
+    /// Asks where to save a report in `format` (`None`: cancelled), renders it only then, and
+    /// writes it with [`write_replacing`]. The window names no path. Reports are metadata only.
+    pub async fn save_report<R: Runtime, E>(
+        &self,
+        app: &AppHandle<R>,
+        title: &str,
+        file_stem: &str,
+        format: ReportFormat,
+        render: impl Future<Output = Result<String, E>>,
+    ) -> Result<Option<ReviewExportDto>, AppError>
+    where
+        AppError: From<E>,
+    {
+        let ext = format.extension();
+        let file_name = format!(
+            "{file_stem}-{}.{ext}",
+            chrono::Utc::now().format("%Y-%m-%d")
+        );
+        let filter_name = format!("{} report", ext.to_uppercase());
+        let request = SaveRequest {
+            title,
+            file_name: &file_name,
+            filter_name: &filter_name,
+            extension: ext,
+        };
+        let Some(path) = self.pick_save(app, &request).await? else {
+            return Ok(None);
+        };
+        let text = render.await?;
+        let bytes = text.len();
+        let target = path.clone();
+        tauri::async_runtime::spawn_blocking(move || write_replacing(&target, text.as_bytes()))
+            .await
+            .map_err(|e| AppError {
+                code: "export_failed",
+                message: format!("cannot write {}: {e}", path.display()),
+            })??;
+        tracing::info!(format = ext, bytes, "{file_stem} exported");
+        Ok(Some(ReviewExportDto {
+            path: path.display().to_string(),
+            bytes,
+        }))
     }
 }
 

@@ -4,7 +4,6 @@
 
 use crate::dto::{KeyDto, KeysPageDto};
 use crate::error::AppError;
-use crate::files::{write_replacing, SaveRequest};
 use crate::findings_dto::{
     AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, PolicyDto, PolicyPatch, ReviewDto,
     ReviewExportDto,
@@ -88,38 +87,12 @@ pub async fn review_export<R: Runtime>(
     format: String,
 ) -> Result<Option<ReviewExportDto>> {
     let format = ReportFormat::parse(&format).map_err(keyward::Error::from)?;
-    let ext = format.extension();
-    let file_name = format!(
-        "keyward-review-{}.{ext}",
-        chrono::Utc::now().format("%Y-%m-%d")
-    );
-    let filter_name = format!("{} report", ext.to_uppercase());
-    let request = SaveRequest {
-        title: "Export review",
-        file_name: &file_name,
-        filter_name: &filter_name,
-        extension: ext,
-    };
-    let Some(path) = state.files.pick_save(&app, &request).await? else {
-        return Ok(None);
-    };
-    let text = state
-        .inventory
-        .review_report(&ReviewQuery::default(), format)
-        .await?;
-    let bytes = text.len();
-    let target = path.clone();
-    tauri::async_runtime::spawn_blocking(move || write_replacing(&target, text.as_bytes()))
+    let query = ReviewQuery::default();
+    let render = state.inventory.review_report(&query, format);
+    state
+        .files
+        .save_report(&app, "Export review", "keyward-review", format, render)
         .await
-        .map_err(|e| AppError {
-            code: "export_failed",
-            message: format!("cannot write {}: {e}", path.display()),
-        })??;
-    tracing::info!(format = ext, bytes, "review exported");
-    Ok(Some(ReviewExportDto {
-        path: path.display().to_string(),
-        bytes,
-    }))
 }
 
 #[tauri::command]

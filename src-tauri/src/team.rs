@@ -5,7 +5,6 @@
 //! Like `live.rs`, changes reach the page over the Channel it handed to `team_watch`.
 
 use crate::error::AppError;
-use crate::files::{write_replacing, SaveRequest};
 use crate::findings_dto::ReviewExportDto;
 use crate::state::AppState;
 use crate::team_dto::{TeamChangedDto, TeamJoinInput};
@@ -165,36 +164,20 @@ pub async fn team_review_export<R: Runtime>(
     query: Option<TeamReviewQuery>,
 ) -> Result<Option<ReviewExportDto>> {
     let format = ReportFormat::parse(&format).map_err(keyward::Error::from)?;
-    let ext = format.extension();
-    let file_name = format!(
-        "keyward-team-review-{}.{ext}",
-        chrono::Utc::now().format("%Y-%m-%d")
-    );
-    let filter_name = format!("{} report", ext.to_uppercase());
-    let request = SaveRequest {
-        title: "Export team review",
-        file_name: &file_name,
-        filter_name: &filter_name,
-        extension: ext,
+    let render = async {
+        let review = keyward_team::review(&state.inventory, &query.unwrap_or_default()).await?;
+        keyward_team::review_render(&review, format)
     };
-    let Some(path) = state.files.pick_save(&app, &request).await? else {
-        return Ok(None);
-    };
-    let review = keyward_team::review(&state.inventory, &query.unwrap_or_default()).await?;
-    let text = keyward_team::review_render(&review, format)?;
-    let bytes = text.len();
-    let target = path.clone();
-    tauri::async_runtime::spawn_blocking(move || write_replacing(&target, text.as_bytes()))
+    state
+        .files
+        .save_report(
+            &app,
+            "Export team review",
+            "keyward-team-review",
+            format,
+            render,
+        )
         .await
-        .map_err(|e| AppError {
-            code: "export_failed",
-            message: format!("cannot write {}: {e}", path.display()),
-        })??;
-    tracing::info!(format = ext, bytes, "team review exported");
-    Ok(Some(ReviewExportDto {
-        path: path.display().to_string(),
-        bytes,
-    }))
 }
 
 /// The page asks to be told when the team's data changes (another member published, this
