@@ -135,10 +135,12 @@ pub async fn chunks(
     size: usize,
     mut send: impl FnMut(KeysChunk) -> Result<()>,
 ) -> Result<usize> {
+    let started = std::time::Instant::now();
     let records = inv.list(&crate::KeyFilter::default()).await?;
     let total = records.len();
     let mut rest = records.into_iter();
     let mut offset = 0;
+    let mut sent_chunks = 0;
     loop {
         let part: Vec<KeyRecord> = rest.by_ref().take(size.max(1)).collect();
         let sent = part.len();
@@ -153,7 +155,13 @@ pub async fn chunks(
             keys,
         })?;
         offset += sent;
+        sent_chunks += 1;
         if offset >= total {
+            // For scripts/bench-desktop.sh and the e2e start-up test.
+            tracing::info!(
+                "whole list: {total} keys in {sent_chunks} chunks, {} ms",
+                started.elapsed().as_millis()
+            );
             return Ok(total);
         }
     }

@@ -24,11 +24,17 @@ impl Inventory {
     ) -> Result<(usize, Vec<KeyRecord>, Vec<Finding>)> {
         let total = usize::try_from(self.store.count_keys().await?).unwrap_or(0);
         let records = self.store.key_page(offset, limit).await?;
-        let found = if self.catalog_ready() {
+        let from_catalog = self.catalog_ready();
+        let found = if from_catalog {
             self.findings_over(&records).await?
         } else {
             self.page_findings(&records).await?
         };
+        // For scripts/bench-desktop.sh and the e2e start-up test.
+        tracing::info!(
+            "page {offset}+{limit}: findings from the {}",
+            if from_catalog { "catalog" } else { "store" }
+        );
         Ok((total, records, found))
     }
 
