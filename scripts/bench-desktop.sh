@@ -404,9 +404,15 @@ sample() {
   page=$(log_number 'received after ([0-9]+) ms' "$log")
   render=$(log_number 'derived and painted in ([0-9]+) ms' "$log")
   in_process=$(log_number 'window interactive after ([0-9]+) ms' "$log")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$run" $((ready_ms - t0)) \
+  # Since perf-start10k: the catalog's background load (ms since run()), the whole list's
+  # chunks (the core's time), and where the first page's findings came from.
+  local catalog whole source
+  catalog=$(log_number 'catalog loaded after ([0-9]+) ms' "$log")
+  whole=$(log_number 'whole list: [0-9]+ keys in [0-9]+ chunks, ([0-9]+) ms' "$log")
+  source=$(log_number 'page 0\+[0-9]+: findings from the ([a-z]+)' "$log")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$run" $((ready_ms - t0)) \
     "$rss" "$pss" "$count" "$opened" "$in_process" "$created" "$loaded" "$page_backend" "$page_bytes" \
-    "$script" "$page" "$render" >>"$OUT/results.tsv"
+    "$script" "$page" "$render" "$catalog" "$whole" "$source" >>"$OUT/results.tsv"
   printf '  %-6s run %d: %5d ms to interactive, RSS %4d MiB, PSS %4d MiB (%d processes)\n' \
     "$config" "$run" $((ready_ms - t0)) $((rss / 1024)) $((pss / 1024)) "$count"
 }
@@ -419,7 +425,7 @@ log_number() {
 }
 
 printf 'config\trun\tprocess\trss_kib\tpss_kib\n' >"$OUT/processes.tsv"
-printf 'config\trun\tstartup_ms\trss_kib\tpss_kib\tprocesses\topen_ms\tin_process_ms\tcreated_ms\tloaded_ms\tpage_backend_ms\tpage_bytes\tscript_ms\tpage_ms\trender_ms\n' >"$OUT/results.tsv"
+printf 'config\trun\tstartup_ms\trss_kib\tpss_kib\tprocesses\topen_ms\tin_process_ms\tcreated_ms\tloaded_ms\tpage_backend_ms\tpage_bytes\tscript_ms\tpage_ms\trender_ms\tcatalog_ms\twhole_list_ms\tpage_findings_from\n' >"$OUT/results.tsv"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "==> $RUNS launches each of: ${configs[*]} (interleaved; load average $load_before)"
 for ((run = 1; run <= RUNS; run++)); do
@@ -467,8 +473,8 @@ table() {
   echo
   echo "Where Keyward's start-up goes (ms unless said; medians of runs 2–$RUNS, from its log; bare has none; – = not logged by that build):"
   echo
-  echo "| app | launch → run() | run() → window created | run() → inventory open | run() → page loaded | first page: backend ms | first page: JSON bytes | page: script start after navigation | page: script → first page received | page: derive + paint | run() → interactive |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| app | launch → run() | run() → window created | run() → inventory open | run() → page loaded | first page: backend ms | first page: JSON bytes | page: script start after navigation | page: script → first page received | page: derive + paint | run() → interactive | run() → catalog loaded (background) | whole list: backend ms (chunks) | first page's findings from |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   awk -F'\t' -v order="${configs[*]}" '
     function median(list,   a, n, i, t, x) {
       n = split(list, a, " ")
@@ -482,6 +488,8 @@ table() {
       seen[$1] = 1
       add($1, 1, $3 - $8); add($1, 2, $9); add($1, 3, $7); add($1, 4, $10); add($1, 5, $11)
       add($1, 6, $12); add($1, 7, $13); add($1, 8, $14); add($1, 9, $15); add($1, 10, $8)
+      add($1, 11, $16); add($1, 12, $17)
+      if ($18 != "-" && $18 != "") { from[$1, $18]++; runs[$1]++ }
     }
     END {
       n = split(order, names, " ")
@@ -489,8 +497,9 @@ table() {
         c = names[i]
         if (!(c in seen)) continue
         line = "| " c
-        for (k = 1; k <= 10; k++) line = line " | " median(cell[c, k])
-        print line " |"
+        for (k = 1; k <= 12; k++) line = line " | " median(cell[c, k])
+        src = runs[c] ? sprintf("store %d, catalog %d", from[c, "store"] + 0, from[c, "catalog"] + 0) : "–"
+        print line " | " src " |"
       }
     }' "$OUT/results.tsv"
   echo

@@ -65,6 +65,8 @@ const COMMANDS: &[&str] = &[
     "team_review_export",
     "team_events",
     "team_watch",
+    // the whole list in chunks over a Channel (issue 14)
+    "keys_stream",
 ];
 
 fn main() {

@@ -186,6 +186,8 @@ fn samples() -> Value {
         "inventory_changed": InventoryChangedDto { change: 1 },
         // issue 14: the window's first page
         "keys_page": KeysPageDto { total: 1, offset: 0, keys: vec![sample_key()] },
+        // issue 14: the whole list in chunks (keys_stream)
+        "keys_chunk": KeysChunkDto { total: 1, offset: 0, keys: vec![sample_key()] },
     })
 }
 

@@ -3,8 +3,8 @@
 
 use crate::dto::{
     CopyDto, DetectionDto, ImportOptionsDto, ImportPreviewDto, ImportResultDto, KeyAddedDto,
-    KeyDetailDto, KeyDto, KeyPatchDto, KeysPageDto, NewKeyInput, PickedFileDto, ProviderDto,
-    SettingsDto, SettingsPatch,
+    KeyDetailDto, KeyDto, KeyPatchDto, KeysChunkDto, KeysPageDto, NewKeyInput, PickedFileDto,
+    ProviderDto, SettingsDto, SettingsPatch,
 };
 use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
 use crate::error::AppError;
@@ -62,6 +62,23 @@ pub async fn keys_page(
         );
     }
     Ok(page)
+}
+
+/// Every key with its findings, in chunks over `on_chunk` (issue 14: no single answer of
+/// ~8.6 MB at 10,000 keys); answers how many keys were sent.
+#[tauri::command]
+pub async fn keys_stream(
+    state: State<'_, AppState>,
+    on_chunk: Channel<KeysChunkDto>,
+) -> Result<usize> {
+    let send = |chunk| {
+        on_chunk
+            .send(chunk)
+            .map_err(|e| keyward::Error::Internal(e.to_string()))
+    };
+    keys::chunks(&state.inventory, keys::CHUNK, send)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]

@@ -488,3 +488,6 @@ pub struct InventoryChangedDto {
 /// A page of the key list in the window's display order (`keys_page`), and how many keys the
 /// inventory holds.
 pub use keyward::api::keys::KeysPage as KeysPageDto;
+
+/// Part of the whole key list, streamed by `keys_stream` (issue 14).
+pub use keyward::api::keys::KeysChunk as KeysChunkDto;

@@ -93,6 +93,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         team::team_review_export,
         team::team_events,
         team::team_watch,
+        // the whole list in chunks over a Channel (issue 14)
+        commands::keys_stream,
     ])
 }
 
@@ -133,6 +135,7 @@ pub fn run() {
             let state = AppState::new(inventory).started_at(started);
             state.files.answer_from_env();
             app.manage(state);
+            spawn_catalog_load(app.handle().clone(), started);
             notify::spawn_due_check(app.handle().clone());
             live::spawn_watch(app.handle().clone());
             team::spawn_team_loop(app.handle().clone());
@@ -143,6 +146,18 @@ pub fn run() {
         eprintln!("keyward: cannot start the window: {e}");
         std::process::exit(1);
     }
+}
+
+/// Loads the in-memory catalog while the window starts (issue 14): the first page is answered
+/// from the store without it; the whole list and later answers find it loaded.
+fn spawn_catalog_load<R: Runtime>(app: tauri::AppHandle<R>, started: std::time::Instant) {
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        match state.inventory.warm_catalog().await {
+            Ok(()) => tracing::info!("catalog loaded after {} ms", started.elapsed().as_millis()),
+            Err(e) => tracing::warn!(code = e.code(), "catalog not loaded ahead: {e}"),
+        }
+    });
 }
 
 /// Logs to stderr at `KEYWARD_LOG` level (default warn); never a secret.

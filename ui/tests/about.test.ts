@@ -16,7 +16,7 @@ vi.mock('@tauri-apps/api/app', () => ({
 import App from '../src/App.svelte';
 import { aboutRows, appIdentity } from '../src/lib/about';
 import type { KeychainStatusDto, SettingsDto } from '../src/lib/types';
-import { keysPageFrom, PROVIDERS } from './fixtures';
+import { listCommandFrom, PROVIDERS } from './fixtures';
 
 const HOSTILE_DIR = '/home/<img src=x onerror=alert(1)>/.local/share/keyward';
 const SETTINGS: SettingsDto = { clipboard_timeout_secs: 30, environments: [{ name: 'dev', position: 0 }], data_dir: HOSTILE_DIR };
@@ -25,7 +25,7 @@ const KEYCHAIN_OK: KeychainStatusDto = { state: 'ok', message: 'fine', fix: '', 
 type Handler = (args?: Record<string, unknown>) => unknown;
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
-    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
+    const handler = handlers[cmd] ?? listCommandFrom(handlers, cmd);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });

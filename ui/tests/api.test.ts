@@ -14,7 +14,7 @@ const core = vi.hoisted(() => {
 vi.mock('@tauri-apps/api/core', () => core);
 
 import { api, AppError } from '../src/lib/api';
-import type { NewConnectionInput, NewKeyInput, VerifyProgressDto } from '../src/lib/types';
+import type { KeyDto, KeysChunkDto, NewConnectionInput, NewKeyInput, VerifyProgressDto } from '../src/lib/types';
 
 beforeEach(() => {
   core.invoke.mockReset();
@@ -108,7 +108,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(57);
+    expect(Object.keys(api)).toHaveLength(58);
   });
 });
 
@@ -138,6 +138,47 @@ describe('keysVerifyAll', () => {
   it('turns a rejection into an AppError', async () => {
     core.invoke.mockRejectedValueOnce({ code: 'keychain_locked', message: 'locked' });
     await expect(api.keysVerifyAll(() => undefined)).rejects.toMatchObject({ code: 'keychain_locked' });
+  });
+});
+
+describe('keysAll (issue 14: the whole list in chunks)', () => {
+  const key = (id: string) => ({ id }) as unknown as KeyDto;
+  type Sink = { onChunk: { onmessage: (c: KeysChunkDto) => void } };
+
+  it('collects the chunks in order, including those that arrive after the answer', async () => {
+    let sink: Sink['onChunk'] | null = null;
+    core.invoke.mockImplementationOnce(async (_cmd: string, args: Sink) => {
+      sink = args.onChunk;
+      args.onChunk.onmessage({ total: 5, offset: 2, keys: [key('c'), key('d')] });
+      return 5;
+    });
+    let done = false;
+    const all = api.keysAll().then((keys) => {
+      done = true;
+      return keys;
+    });
+    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(done, 'two chunks are still on their way').toBe(false);
+    sink!.onmessage({ total: 5, offset: 4, keys: [key('e')] });
+    sink!.onmessage({ total: 5, offset: 0, keys: [key('a'), key('b')] });
+    expect((await all).map((k) => k.id)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    const [command, args] = core.invoke.mock.calls[0];
+    expect(command).toBe('keys_stream');
+    expect(args.onChunk).toBeInstanceOf(core.Channel);
+  });
+
+  it('resolves an empty inventory from its one empty chunk', async () => {
+    core.invoke.mockImplementationOnce(async (_cmd: string, args: Sink) => {
+      args.onChunk.onmessage({ total: 0, offset: 0, keys: [] });
+      return 0;
+    });
+    await expect(api.keysAll()).resolves.toEqual([]);
+  });
+
+  it('turns a rejection into an AppError', async () => {
+    core.invoke.mockRejectedValueOnce({ code: 'internal', message: 'gone' });
+    await expect(api.keysAll()).rejects.toMatchObject({ code: 'internal' });
   });
 });
 

@@ -21,7 +21,7 @@ import Toasts from '../src/components/Toasts.svelte';
 import { ERROR_MESSAGES } from '../src/lib/errors';
 import { AppStore } from '../src/lib/store.svelte';
 import type { DetectionDto, ImportPreviewDto, KeyDto, SettingsDto } from '../src/lib/types';
-import { keysPageFrom, makeKey, PROVIDERS } from './fixtures';
+import { listCommandFrom, makeKey, PROVIDERS } from './fixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SETTINGS: SettingsDto = {
@@ -38,7 +38,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 /** A fake backend: each command answers from `handlers` (a thrown value becomes a rejection). */
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
-    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
+    const handler = handlers[cmd] ?? listCommandFrom(handlers, cmd);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });
@@ -131,11 +131,11 @@ describe('the window follows the inventory (issue 16)', () => {
 
     // `keyward add` in a terminal: the backend reports a change, the window reloads.
     keys = [...keys, makeKey({ name: 'from the terminal' })];
-    const listed = calls('keys_list').length;
+    const listed = calls('keys_stream').length;
     onChange!.onmessage({ change: 1 });
     onChange!.onmessage({ change: 2 });
     await waitFor(() => expect(screen.getAllByTestId('key-row')).toHaveLength(2));
-    expect(calls('keys_list').length - listed, 'two changes close together: one reload').toBe(1);
+    expect(calls('keys_stream').length - listed, 'two changes close together: one reload').toBe(1);
     expect(screen.getByTestId('key-detail'), 'the open detail stays open').toBeTruthy();
 
     keys = [...keys, makeKey({ name: 'third' })];

@@ -19,7 +19,7 @@ import SettingsDialog from '../src/components/SettingsDialog.svelte';
 import { dateInDays } from '../src/lib/findings';
 import { AppStore } from '../src/lib/store.svelte';
 import type { Finding, KeyDto, PolicyDto, ReviewDto, SettingsDto } from '../src/lib/types';
-import { keysPageFrom, makeKey, PROVIDERS } from './fixtures';
+import { listCommandFrom, makeKey, PROVIDERS } from './fixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SETTINGS: SettingsDto = { clipboard_timeout_secs: 30, environments: [{ name: 'dev', position: 0 }, { name: 'prod', position: 1 }], data_dir: '/tmp/k' };
@@ -41,7 +41,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
     // The window's first page (issue 14) comes from the same fake list.
-    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
+    const handler = handlers[cmd] ?? listCommandFrom(handlers, cmd);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });

@@ -109,6 +109,34 @@ type ListHandler = (args: Record<string, unknown>) => unknown;
  * `keys_page` (the window's first rows at start-up, issue 14) answered from a fake backend's
  * `keys_list` handler, so every fake backend pages the keys it lists.
  */
+/** Keys per chunk the fake `keys_stream` sends: small, so that lists of tests arrive in several chunks. */
+export const FAKE_CHUNK = 40;
+
+/**
+ * `keys_stream` (the whole list in chunks over a channel, issue 14) answered from a fake
+ * backend's `keys_list` handler: every chunk on `onChunk`, then the count.
+ */
+export function keysStreamFrom(list: ListHandler | undefined): ListHandler | undefined {
+  if (!list) return undefined;
+  return async (args: Record<string, unknown>) => {
+    const keys = (await list({})) as KeyDto[];
+    const channel = args.onChunk as { onmessage: (chunk: unknown) => void };
+    let offset = 0;
+    do {
+      channel.onmessage({ total: keys.length, offset, keys: keys.slice(offset, offset + FAKE_CHUNK) });
+      offset += FAKE_CHUNK;
+    } while (offset < keys.length);
+    return keys.length;
+  };
+}
+
+/** The list commands a fake backend derives from its `keys_list` handler (`keys_page`, `keys_stream`). */
+export function listCommandFrom(handlers: Record<string, ListHandler>, cmd: string): ListHandler | undefined {
+  if (cmd === 'keys_page') return keysPageFrom(handlers.keys_list);
+  if (cmd === 'keys_stream') return keysStreamFrom(handlers.keys_list);
+  return undefined;
+}
+
 export function keysPageFrom(list: ListHandler | undefined): ListHandler | undefined {
   if (!list) return undefined;
   return async (args: Record<string, unknown>) => {

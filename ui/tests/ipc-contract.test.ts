@@ -69,7 +69,7 @@ import type {
   TeamWeekCountDto,
 } from '../src/lib/types';
 import { ERROR_CODES, VERIFY_OUTCOMES } from '../src/lib/types';
-import type { KeysPageDto } from '../src/lib/types';
+import type { KeysChunkDto, KeysPageDto } from '../src/lib/types';
 
 /** Accepts exactly the keys of T: a missing key or an unknown one is a type error. */
 function keysOf<T>() {
@@ -149,6 +149,7 @@ const contract: Record<string, readonly string[]> = {
   inventory_changed: keysOf<InventoryChangedDto>()(['change']),
   // issue 14: the window's first page
   keys_page: keysOf<KeysPageDto>()(['total', 'offset', 'keys']),
+  keys_chunk: keysOf<KeysChunkDto>()(['total', 'offset', 'keys']),
   // issue 16: severity of attention, provider facts, bulk acknowledge
   provider_fact: keysOf<ProviderFactDto>()(['kind', 'kind_name', 'fact', 'advice']),
   review_provider_fact: keysOf<ReviewProviderFactDto>()([

@@ -11,7 +11,7 @@ import App from '../src/App.svelte';
 import RotationsJournal from '../src/components/RotationsJournal.svelte';
 import { AppStore } from '../src/lib/store.svelte';
 import type { KeyDto, PolicyDto, SettingsDto } from '../src/lib/types';
-import { keysPageFrom, makeKey, PROVIDERS } from './fixtures';
+import { listCommandFrom, makeKey, PROVIDERS } from './fixtures';
 import { rotation } from './lifecycle-fixtures';
 
 const SETTINGS: SettingsDto = { clipboard_timeout_secs: 30, environments: [{ name: 'prod', position: 0 }], data_dir: '/tmp/keyward' };
@@ -35,7 +35,7 @@ function backend(keys: KeyDto[]): void {
     connections_list: () => [],
   };
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
-    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
+    const handler = handlers[cmd] ?? listCommandFrom(handlers, cmd);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });

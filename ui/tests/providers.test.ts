@@ -19,7 +19,7 @@ import SyncDialog from '../src/components/SyncDialog.svelte';
 import { ERROR_MESSAGES } from '../src/lib/errors';
 import { AppStore } from '../src/lib/store.svelte';
 import type { ConnectionDto, KeyDto, ProviderDto, RemoteKeyDto, SettingsDto, VerifyProgressDto, VerifyResultDto } from '../src/lib/types';
-import { keysPageFrom, makeKey, PROVIDERS } from './fixtures';
+import { listCommandFrom, makeKey, PROVIDERS } from './fixtures';
 
 const SETTINGS: SettingsDto = {
   clipboard_timeout_secs: 30,
@@ -59,7 +59,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
-    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
+    const handler = handlers[cmd] ?? listCommandFrom(handlers, cmd);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });
@@ -190,7 +190,7 @@ describe('Providers view: the connection form', () => {
     });
     expect(secret.value).toBe('');
     expect(screen.queryByTestId('connection-form')).toBeNull();
-    expect(calls('keys_list').length).toBeGreaterThan(0);
+    expect(calls('keys_stream').length).toBeGreaterThan(0);
     expect(document.body.textContent).not.toContain('adminsecretvalue');
   });
 
@@ -514,7 +514,7 @@ describe('verification in the window', () => {
     const progress = await screen.findByTestId('verify-progress');
     expect(progress.getAttribute('data-total')).toBe('2'); // the revoked key is left out
     expect(calls('keys_verify_all')[0][1].onProgress).toBeInstanceOf(core.Channel);
-    const listsBefore = calls('keys_list').length;
+    const listsBefore = calls('keys_stream').length;
 
     await waitFor(() => expect(send).not.toBeNull());
     const a = result(keys[0], 'invalid');
@@ -533,7 +533,7 @@ describe('verification in the window', () => {
     expect(rows[1].textContent).toContain(ERROR_MESSAGES.provider_unavailable);
     const counts = Object.fromEntries(screen.getAllByTestId('verify-summary-count').map((c) => [c.getAttribute('data-outcome'), c.getAttribute('data-count')]));
     expect(counts).toMatchObject({ valid: '0', invalid: '1', error: '1' });
-    await waitFor(() => expect(calls('keys_list').length).toBeGreaterThan(listsBefore));
+    await waitFor(() => expect(calls('keys_stream').length).toBeGreaterThan(listsBefore));
     expect(screen.getByTestId('verify-close').textContent?.trim()).toBe('Close');
     await fireEvent.click(screen.getByTestId('verify-close'));
     await tick();

@@ -18,7 +18,7 @@ import App from '../src/App.svelte';
 import { displayOrder, indexKeys } from '../src/lib/inventory';
 import { FIRST_PAGE } from '../src/lib/store.svelte';
 import type { KeyDto } from '../src/lib/types';
-import { makeKey, PROVIDERS } from './fixtures';
+import { FAKE_CHUNK, keysStreamFrom, makeKey, PROVIDERS } from './fixtures';
 
 const SETTINGS = { clipboard_timeout_secs: 30, environments: [{ name: 'dev', position: 0 }, { name: 'prod', position: 1 }], data_dir: '/tmp/keyward' };
 const KEYS: KeyDto[] = Array.from({ length: FIRST_PAGE + 50 }, (_, i) =>
@@ -28,14 +28,18 @@ const KEYS: KeyDto[] = Array.from({ length: FIRST_PAGE + 50 }, (_, i) =>
 const calls = (cmd: string) => core.invoke.mock.calls.filter(([c]) => c === cmd);
 const order = () => core.invoke.mock.calls.map(([c]) => c as string);
 
+type Handler = (args: Record<string, unknown>) => unknown;
+let handlers: Record<string, Handler> = {};
+
 beforeEach(() => {
   core.invoke.mockReset();
-  const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
+  const base: Record<string, Handler> = {
     keys_page: ({ offset, limit }) => {
       const o = Number(offset);
       return { total: KEYS.length, offset: o, keys: displayOrder(KEYS, ['dev', 'prod']).slice(o, o + Number(limit)) };
     },
     keys_list: () => KEYS,
+    keys_stream: keysStreamFrom(() => KEYS)!,
     providers_list: () => PROVIDERS,
     settings_get: () => SETTINGS,
     keychain_status: () => ({ state: 'ok', message: 'fine', fix: '', backend: 'test' }),
@@ -46,6 +50,7 @@ beforeEach(() => {
     inventory_watch: () => null,
     policy_get: () => null,
   };
+  handlers = base;
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
     const handler = handlers[cmd];
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
@@ -56,12 +61,12 @@ beforeEach(() => {
 describe('start-up (issue 14)', () => {
   it('paints the first page, then asks the keychain, then loads every key', async () => {
     render(App);
-    await waitFor(() => expect(calls('keys_list')).toHaveLength(1));
+    await waitFor(() => expect(calls('keys_stream')).toHaveLength(1));
     expect(calls('keys_page')[0][1]).toEqual({ offset: 0, limit: FIRST_PAGE });
     const seq = order();
     expect(seq.indexOf('keys_page')).toBeLessThan(seq.indexOf('app_ready'));
     expect(seq.indexOf('app_ready'), 'the keychain is asked after the first paint').toBeLessThan(seq.indexOf('keychain_status'));
-    expect(seq.indexOf('keychain_status')).toBeLessThan(seq.indexOf('keys_list'));
+    expect(seq.indexOf('keychain_status')).toBeLessThan(seq.indexOf('keys_stream'));
     const ready = calls('app_ready')[0][1] as { timings: Record<string, number> };
     expect(ready.timings).toMatchObject({ rows: FIRST_PAGE, total: KEYS.length });
     for (const phase of ['script_ms', 'page_ms', 'render_ms']) expect(ready.timings[phase]).toBeGreaterThanOrEqual(0);
@@ -70,8 +75,40 @@ describe('start-up (issue 14)', () => {
 
   it('counts every key while only the first page is there, and searches every key after', async () => {
     render(App);
-    await waitFor(() => expect(calls('keys_list')).toHaveLength(1));
+    await waitFor(() => expect(calls('keys_stream')).toHaveLength(1));
     await waitFor(() => expect(screen.getByTestId('key-count').textContent?.trim()).toBe(`${KEYS.length} keys`));
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: 'needle' } });
+    await waitFor(() => expect(screen.getAllByTestId('key-row').map((r) => r.getAttribute('data-key-name'))).toEqual([`key ${FIRST_PAGE + 49}`]));
+  });
+});
+
+describe('the whole list in chunks (issue 14)', () => {
+  it('gets every key in chunks over a channel, never as one answer, and counts them all', async () => {
+    expect(KEYS.length).toBeGreaterThan(2 * FAKE_CHUNK);
+    render(App);
+    await waitFor(() => expect(calls('keys_stream')).toHaveLength(1));
+    // The needle is past the first page: found once every chunk is in.
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: 'needle' } });
+    await waitFor(() => expect(screen.getAllByTestId('key-row').map((r) => r.getAttribute('data-key-name'))).toEqual([`key ${FIRST_PAGE + 49}`]));
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: '' } });
+    await waitFor(() => expect(screen.getByTestId('key-count').textContent?.trim()).toBe(`${KEYS.length} keys`));
+    expect(calls('keys_list'), 'the whole list is not one answer').toHaveLength(0);
+  });
+
+  it('waits for chunks that arrive after the command answered', async () => {
+    handlers = {
+      ...handlers,
+      keys_stream: async (args) => {
+        const channel = args.onChunk as { onmessage: (chunk: unknown) => void };
+        channel.onmessage({ total: KEYS.length, offset: 0, keys: KEYS.slice(0, 100) });
+        // The last chunk comes after the answer (channel messages travel on their own).
+        setTimeout(() => channel.onmessage({ total: KEYS.length, offset: 100, keys: KEYS.slice(100) }), 50);
+        return KEYS.length;
+      },
+    };
+    render(App);
+    await waitFor(() => expect(calls('keys_stream')).toHaveLength(1));
+    await waitFor(() => expect(screen.getByTestId('key-count').getAttribute('data-total')).toBe(String(KEYS.length)));
     await fireEvent.input(screen.getByTestId('search'), { target: { value: 'needle' } });
     await waitFor(() => expect(screen.getAllByTestId('key-row').map((r) => r.getAttribute('data-key-name'))).toEqual([`key ${FIRST_PAGE + 49}`]));
   });

@@ -23,7 +23,7 @@ import WizardHost from '../src/components/WizardHost.svelte';
 import { AppStore } from '../src/lib/store.svelte';
 import type { KeyDto, RotationDto, RotationEventDto, RotationPlanDto, SettingsDto } from '../src/lib/types';
 import { closeWizard, dismissRecovery, openCreateWizard, openRotateWizard, wizards } from '../src/lib/wizards.svelte';
-import { keysPageFrom, makeKey } from './fixtures';
+import { listCommandFrom, makeKey } from './fixtures';
 import { CONNECTIONS, LIFECYCLE_PROVIDERS, rotation } from './lifecycle-fixtures';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -35,7 +35,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 function backend(handlers: Record<string, Handler>): void {
   core.invoke.mockImplementation(async (cmd: string, args: Record<string, unknown> = {}) => {
     // The window's first page (issue 14) comes from the same fake list.
-    const handler = handlers[cmd] ?? (cmd === 'keys_page' ? keysPageFrom(handlers.keys_list) : undefined);
+    const handler = handlers[cmd] ?? listCommandFrom(handlers, cmd);
     if (!handler) throw { code: 'internal', message: `no handler for ${cmd}` };
     return handler(args);
   });

@@ -1327,6 +1327,7 @@ pub(crate) fn prepare_record(
 mod catalog;
 mod findings;
 mod keychain_accounts;
+mod page;
 mod remote;
 mod team;
 use catalog::KeyCatalog;

@@ -45,7 +45,7 @@ import type {
   VerifyProgressDto,
   VerifyResultDto,
 } from './types';
-import type { KeysPageDto } from './types';
+import type { KeysChunkDto, KeysPageDto } from './types';
 import type {
   SharingDto,
   TeamChangedDto,
@@ -159,6 +159,7 @@ export interface Commands {
   team_review_export: { args: { format: ReviewFormat; query: TeamReviewQueryDto | null }; result: ReviewExportDto | null };
   team_events: { args: { limit: number | null }; result: TeamEventDto[] };
   team_watch: { args: { onChange: ProgressChannel<TeamChangedDto> }; result: null };
+  keys_stream: { args: { onChunk: ProgressChannel<KeysChunkDto> }; result: number };
 }
 
 export type CommandName = keyof Commands;
@@ -286,7 +287,34 @@ export const api = {
   teamEvents: (limit: number | null = null) => call('team_events', { limit }),
   /** `onChange` runs whenever the team data or the membership changes (another member published, this one's queue was sent). */
   teamWatch: (onChange: (change: TeamChangedDto) => void) => call('team_watch', { onChange: progressChannel(onChange) }),
+  /** Every key, received in chunks (issue 14: no single answer of megabytes); resolves with all of them. */
+  keysAll: () => keysInChunks(),
 };
+
+/**
+ * Collects `keys_stream`'s chunks. The command answers once it sent the last one; a chunk may
+ * still be on its way then (channel messages and the answer travel separately), so this
+ * resolves when both the answer and every key are in.
+ */
+function keysInChunks(): Promise<KeyDto[]> {
+  return new Promise<KeyDto[]>((resolve, reject) => {
+    const parts: KeyDto[][] = [];
+    let received = 0;
+    let total: number | null = null;
+    const settle = () => {
+      if (total !== null && received >= total) resolve(parts.flat());
+    };
+    const onChunk = (chunk: KeysChunkDto) => {
+      parts[chunk.offset] = chunk.keys;
+      received += chunk.keys.length;
+      settle();
+    };
+    call('keys_stream', { onChunk: progressChannel(onChunk) }).then((sent) => {
+      total = sent;
+      settle();
+    }, reject);
+  });
+}
 
 /** A channel for streamed progress: Tauri's `Channel` in the window, a plain sink elsewhere. */
 function progressChannel<T>(onmessage: (message: T) => void): ProgressChannel<T> {

@@ -567,6 +567,10 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     rotation_recover: lifecycle.rotation_recover!,
     key_revoke: lifecycle.key_revoke!,
     keys_list: () => keys.map((k) => withFindings(k)),
+    keys_stream: ({ onChunk }) => {
+      onChunk.onmessage({ total: keys.length, offset: 0, keys: keys.map((k) => withFindings(k)) });
+      return keys.length;
+    },
     keys_page: ({ offset, limit }) => ({
       total: keys.length,
       offset,

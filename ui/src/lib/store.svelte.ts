@@ -182,7 +182,7 @@ export class AppStore {
     }
     this.refreshing = true;
     try {
-      const [keys, providers, settings] = await Promise.allSettled([api.keysList(), api.providersList(), api.settingsGet()]);
+      const [keys, providers, settings] = await Promise.allSettled([api.keysAll(), api.providersList(), api.settingsGet()]);
       if (providers.status === 'fulfilled') this.providers = providers.value;
       if (settings.status === 'fulfilled') this.settings = settings.value;
       if (keys.status === 'fulfilled') {
@@ -275,7 +275,7 @@ export class AppStore {
 
   async reloadKeys(): Promise<void> {
     try {
-      this.keys = await api.keysList();
+      this.keys = await api.keysAll();
       this.keysPending = 0;
     } catch (error) {
       this.fail(error);

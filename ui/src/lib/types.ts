@@ -779,6 +779,13 @@ export interface KeysPageDto {
   keys: KeyDto[];
 }
 
+/** Part of the whole key list, streamed by `keys_stream` (issue 14): keys `offset..` of `total`. */
+export interface KeysChunkDto {
+  total: number;
+  offset: number;
+  keys: KeyDto[];
+}
+
 // ---------------------------------------------------------------- the team (issue 15)
 
 /** What a member shares with the team. */

@@ -160,7 +160,7 @@ impl Inventory {
     /// own keychain writes (`keychain_accounts`); a foreign change drops it. `max_age`: list
     /// again when the listing is older (answers over every key and entry do, so entries
     /// other programs left show up; a single key's answer never does).
-    async fn keychain_snapshot(
+    pub(super) async fn keychain_snapshot(
         &self,
         max_age: Option<StdDuration>,
     ) -> Option<Arc<KeychainSnapshot>> {
@@ -196,7 +196,7 @@ impl Inventory {
     }
 
     /// The policy and its stored form (which names it for the catalog's findings cache).
-    async fn policy_with_json(&self) -> Result<(FindingPolicy, String)> {
+    pub(super) async fn policy_with_json(&self) -> Result<(FindingPolicy, String)> {
         let json = self.store.setting(SETTING_FINDINGS_POLICY).await?;
         let policy = match &json {
             None => FindingPolicy::default(),

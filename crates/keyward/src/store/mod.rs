@@ -369,6 +369,9 @@ where
     Ok(())
 }
 
+/// The collation `key_page` orders by: the window's text order (`list_order::compare_text`).
+const DISPLAY_COLLATION: &str = "keyward_display";
+
 impl Store {
     /// Opens (creating if missing) the inventory file and runs pending migrations.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
@@ -378,7 +381,8 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            .collation(DISPLAY_COLLATION, crate::list_order::compare_text);
         let own_commits = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&own_commits);
         let pool = SqlitePoolOptions::new()
@@ -411,7 +415,9 @@ impl Store {
 
     /// A private in-memory inventory (tests, benchmarks).
     pub async fn open_in_memory() -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?
+            .foreign_keys(true)
+            .collation(DISPLAY_COLLATION, crate::list_order::compare_text);
         // One connection that never closes: each new `:memory:` connection is a new database.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
@@ -616,6 +622,53 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(key_from_row).collect()
+    }
+
+    /// Keys `offset..offset + limit` in the window's display order
+    /// ([`crate::list_order::display_order`]): the first page without reading every row
+    /// (issue 14). Same order: configured environments by position (ties by name), other
+    /// environments, purposes (the empty one last) and names by `compare_text` (a collation
+    /// registered on every connection), then id (stored as lower-case text: byte order).
+    pub async fn key_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<KeyRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM keys k LEFT JOIN environments e ON e.name = k.environment \
+             ORDER BY e.position IS NULL, e.position, e.name, \
+               k.environment COLLATE {DISPLAY_COLLATION}, k.purpose = '', \
+               k.purpose COLLATE {DISPLAY_COLLATION}, k.name COLLATE {DISPLAY_COLLATION}, k.id \
+             LIMIT ?1 OFFSET ?2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    /// Keys holding any of these value fingerprints (the reuse rule for a page of keys).
+    pub async fn keys_by_fingerprints(
+        &self,
+        fingerprints: &[&str],
+    ) -> Result<Vec<KeyRecord>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in fingerprints.chunks(500) {
+            let sql = format!(
+                "SELECT {KEY_COLUMNS} FROM keys k WHERE k.fingerprint IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for fingerprint in chunk {
+                query = query.bind(*fingerprint);
+            }
+            for row in &query.fetch_all(&self.pool).await? {
+                out.push(key_from_row(row)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Every key, for the in-memory catalog: one JSON text per 16k rows (a rowid range, so
