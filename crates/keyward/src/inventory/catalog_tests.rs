@@ -219,6 +219,11 @@ fn assert_same<T: PartialEq + std::fmt::Debug>(left: &[T], right: &[T], context:
     assert_eq!(left.len(), right.len(), "{context}: lengths");
 }
 
+/// The inventory's shared answers as owned values, to compare with the store's.
+fn owned<T: Clone>(shared: &[Arc<T>]) -> Vec<T> {
+    shared.iter().map(|t| T::clone(t)).collect()
+}
+
 fn sorted(mut found: Vec<Finding>) -> Vec<Finding> {
     found.sort_by(|a, b| {
         b.severity
@@ -318,7 +323,7 @@ async fn lists_and_findings_equal_the_stores_sql_and_the_full_evaluation_after_w
             for _ in 0..8 {
                 let filter = random_filter(&mut rng);
                 assert_same(
-                    &inv.list(&filter).await.unwrap(),
+                    &owned(&inv.list(&filter).await.unwrap()),
                     &inv.store().list_keys(&filter).await.unwrap(),
                     &format!("seed {seed} step {step}: {filter:?}"),
                 );
@@ -332,7 +337,7 @@ async fn lists_and_findings_equal_the_stores_sql_and_the_full_evaluation_after_w
                 .unwrap();
             let expected = full_evaluation(&inv, listed.evaluated_at, Some(&snapshot)).await;
             assert_same(
-                &listed.findings,
+                &owned(&listed.findings),
                 &sorted(expected.clone()),
                 &format!("seed {seed} step {step}"),
             );
@@ -357,7 +362,7 @@ async fn lists_and_findings_equal_the_stores_sql_and_the_full_evaluation_after_w
                     .filter(|f| f.key_id == Some(r.id))
                     .collect();
                 assert_same(
-                    &one.findings,
+                    &owned(&one.findings),
                     &sorted(expected),
                     &format!("seed {seed} step {step}: one key"),
                 );
