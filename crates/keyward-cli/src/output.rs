@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use keyward::KeyRecord;
-use std::fmt::Write as _;
 use std::borrow::Borrow;
+use std::fmt::Write as _;
 
 /// Control characters become visible escapes; long text is cut with an ellipsis.
 pub fn clean(text: &str, max: usize) -> String {

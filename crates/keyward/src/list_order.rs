@@ -11,7 +11,10 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// `records` sorted in the window's display order.
-pub fn display_order<R: Borrow<KeyRecord>>(mut records: Vec<R>, configured: &[Environment]) -> Vec<R> {
+pub fn display_order<R: Borrow<KeyRecord>>(
+    mut records: Vec<R>,
+    configured: &[Environment],
+) -> Vec<R> {
     let mut positions: Vec<&Environment> = configured.iter().collect();
     positions.sort_by_key(|e| e.position);
     let rank: HashMap<&str, usize> = positions

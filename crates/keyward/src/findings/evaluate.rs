@@ -488,10 +488,8 @@ pub fn acknowledge_shared(
     acknowledgements: &[Acknowledgement],
     now: DateTime<Utc>,
 ) {
-    let mut by_account: HashMap<(&str, FindingKind), &Acknowledgement> =
-        HashMap::new();
-    let mut by_key: HashMap<(uuid::Uuid, FindingKind), &Acknowledgement> =
-        HashMap::new();
+    let mut by_account: HashMap<(&str, FindingKind), &Acknowledgement> = HashMap::new();
+    let mut by_key: HashMap<(uuid::Uuid, FindingKind), &Acknowledgement> = HashMap::new();
     for a in acknowledgements.iter().filter(|a| a.is_live(now)) {
         by_account.insert((a.subject.as_str(), a.kind), a);
         // A key's finding names its key by the id's canonical text.

@@ -483,7 +483,10 @@ impl KeyCatalog {
         let mut starts = Vec::with_capacity(rows.rows.len() + 1);
         for row in &rows.rows {
             starts.push(text.len());
-            if let Some(search) = records.get(&row.record.id).and_then(|e| e.search.as_deref()) {
+            if let Some(search) = records
+                .get(&row.record.id)
+                .and_then(|e| e.search.as_deref())
+            {
                 text.extend_from_slice(search.as_bytes());
             }
         }
