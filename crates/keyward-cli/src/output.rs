@@ -51,10 +51,10 @@ pub fn key_table<K: Borrow<KeyRecord>>(keys: &[K], now: DateTime<Utc>) -> String
     if keys.is_empty() {
         return "No keys yet. Add one with `keyward add --name NAME --env ENV` (value on stdin) or `keyward import .env`.\n".into();
     }
+    let keys: Vec<&KeyRecord> = keys.iter().map(Borrow::borrow).collect();
     let rows: Vec<[String; 7]> = keys
         .iter()
         .map(|k| {
-            let k = k.borrow();
             [
                 clean(&k.name, 48),
                 format!("{}/{}", clean(&k.provider, 24), clean(&k.kind, 24)),
