@@ -78,7 +78,7 @@ struct Entry {
     record: Arc<KeyRecord>,
     sort: SortKey,
     /// Lower-cased search text ([`search_text`]), once the first search built the index.
-    search: Option<Box<str>>,
+    search: Option<String>,
 }
 
 /// One key in display order with small codes for the exact filters, so a filter is one scan
@@ -328,7 +328,7 @@ impl KeyCatalog {
                 .insert(id);
         }
         self.invalidate_findings_around(&r);
-        let search = self.search_built.then(|| search_text(&r).into_boxed_str());
+        let search = self.search_built.then(|| search_text(&r));
         self.records.insert(
             id,
             Entry {
@@ -468,7 +468,7 @@ impl KeyCatalog {
     fn build_search(&mut self) {
         if !self.search_built {
             for entry in self.records.values_mut() {
-                entry.search = Some(search_text(&entry.record).into_boxed_str());
+                entry.search = Some(search_text(&entry.record));
             }
             self.search_built = true;
         }
@@ -479,7 +479,8 @@ impl KeyCatalog {
         let Some(rows) = self.rows.as_mut() else {
             return;
         };
-        let mut text = Vec::new();
+        // About 64 bytes a key (name, purpose, owner, provider, tags): one growth at most.
+        let mut text = Vec::with_capacity(rows.rows.len() * 64);
         let mut starts = Vec::with_capacity(rows.rows.len() + 1);
         for row in &rows.rows {
             starts.push(text.len());
