@@ -211,13 +211,30 @@ async fn timed<T, F: std::future::Future<Output = T>>(f: F) -> (Duration, T) {
     (t.elapsed(), v)
 }
 
+/// Milliseconds with three significant digits below 1 ms (answers from memory take µs).
+fn ms_text(v: f64) -> String {
+    if v < 1.0 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 fn row(n: usize, what: &str, result: &str, p50: f64, p95: Option<f64>, before: Option<f64>) {
-    let p95 = p95.map_or(String::new(), |v| format!("{v:.2}"));
+    let p95 = p95.map_or(String::new(), ms_text);
     let (before, ratio) = match before {
-        Some(b) => (format!("{b:.2}"), format!("{:.3}×", p50 / b.max(1e-9))),
+        Some(b) => {
+            let r = p50 / b.max(1e-9);
+            // Two significant digits however small (0.000× said nothing).
+            let digits = (-r.max(1e-9).log10()).ceil().max(0.0) as usize + 1;
+            (ms_text(b), format!("{r:.digits$}×"))
+        }
         None => (String::new(), String::new()),
     };
-    println!("| {n} | {what} | {result} | {p50:.2} | {p95} | {before} | {ratio} |");
+    println!(
+        "| {n} | {what} | {result} | {} | {p95} | {before} | {ratio} |",
+        ms_text(p50)
+    );
 }
 
 async fn bench_catalog(n: usize) {
