@@ -394,6 +394,44 @@ async fn bench_catalog(n: usize) {
     let (p50, p95) = percentiles(samples);
     row(n, "search, warm (5 needles)", "", p50, Some(p95), Some(b50));
 
+    // Right after a write to one key: the list rebuilds its display-order rows, the search
+    // its buffer (the window lists again after each action). The write itself is not timed.
+    let edited = records[n / 2].id;
+    let mut after_write = Vec::new();
+    let mut search_after_write = Vec::new();
+    for i in 0..runs {
+        let patch = |purpose: String| KeyPatch {
+            purpose: Some(purpose),
+            ..KeyPatch::default()
+        };
+        inv.update(edited, patch(format!("purge cache {i}")))
+            .await
+            .expect("update");
+        after_write.push(timed(inv.list(&KeyFilter::default())).await.0);
+        inv.update(edited, patch(format!("ingest events {i}")))
+            .await
+            .expect("update");
+        search_after_write.push(timed(inv.list(&search("owner7"))).await.0);
+    }
+    let (p50, p95) = percentiles(after_write);
+    row(
+        n,
+        "list all right after a one-key edit",
+        &format!("{n} keys"),
+        p50,
+        Some(p95),
+        Some(sqlx50),
+    );
+    let (p50, p95) = percentiles(search_after_write);
+    row(
+        n,
+        "search right after a one-key edit",
+        "",
+        p50,
+        Some(p95),
+        Some(b50),
+    );
+
     // Findings over every key: before = list + evaluate over everything, as each answer did.
     let policy = inv.finding_policy().await.expect("policy");
     let snapshot =
@@ -434,6 +472,29 @@ async fn bench_catalog(n: usize) {
     row(
         n,
         "findings over all, warm (cached per key)",
+        &format!("{count} findings"),
+        p50,
+        Some(p95),
+        Some(before50),
+    );
+    // Right after a write to one key: that key is evaluated again, the sorted list rebuilt.
+    let mut samples = Vec::new();
+    for i in 0..runs {
+        inv.update(
+            edited,
+            KeyPatch {
+                purpose: Some(format!("purge cache again {i}")),
+                ..KeyPatch::default()
+            },
+        )
+        .await
+        .expect("update");
+        samples.push(timed(inv.findings(&all)).await.0);
+    }
+    let (p50, p95) = percentiles(samples);
+    row(
+        n,
+        "findings over all right after a one-key edit",
         &format!("{count} findings"),
         p50,
         Some(p95),

@@ -78,31 +78,64 @@ struct Entry {
     record: Arc<KeyRecord>,
     sort: SortKey,
     /// Lower-cased search text ([`search_text`]), once the first search built the index.
-    search: Option<String>,
+    search: Option<Arc<str>>,
 }
 
 /// One key in display order with small codes for the exact filters, so a filter is one scan
 /// of a vector instead of set intersections and a sort.
 #[derive(Debug)]
 struct Row {
+    /// Where the row goes when a write puts it back (a binary search, not a rebuild).
+    sort: SortKey,
     record: Arc<KeyRecord>,
+    /// The entry's search text, once the first search built them.
+    search: Option<Arc<str>>,
     environment: u32,
     provider: u32,
     purpose: u32,
     status: KeyStatus,
 }
 
-/// Every key in display order, rebuilt on the first list after a write (one pass over the
-/// order), and the search text of all of them in one buffer once a search asked for it.
+/// Every key in display order, patched on the first list after a write (the written keys'
+/// rows taken out and put back in place), and the search text of all of them in one buffer
+/// once a search asked for it (rebuilt from the rows after a write).
 #[derive(Debug, Default)]
 struct Rows {
     rows: Vec<Row>,
     environments: HashMap<String, u32>,
     providers: HashMap<String, u32>,
+    purpose_codes: HashMap<String, u32>,
     /// Distinct purposes by code: the purpose filter is a substring, matched once per purpose.
     purposes: Vec<String>,
     search: Option<SearchText>,
 }
+
+impl Rows {
+    fn row(&mut self, e: &Entry) -> Row {
+        let r = &e.record;
+        let purpose = match self.purpose_codes.get(&r.purpose) {
+            Some(code) => *code,
+            None => {
+                let code = u32::try_from(self.purposes.len()).unwrap_or(u32::MAX);
+                self.purposes.push(r.purpose.clone());
+                self.purpose_codes.insert(r.purpose.clone(), code);
+                code
+            }
+        };
+        Row {
+            sort: e.sort.clone(),
+            record: Arc::clone(r),
+            search: e.search.clone(),
+            environment: code_of(&mut self.environments, &r.environment),
+            provider: code_of(&mut self.providers, &r.provider),
+            purpose,
+            status: r.status,
+        }
+    }
+}
+
+/// More written keys than this since the last list: rebuild the rows instead of patching.
+const PATCH_LIMIT: usize = 64;
 
 /// The rows' search texts back to back: row `i`'s is `text[starts[i]..starts[i + 1]]`.
 /// One `memmem` scan finds the matches in display order.
@@ -142,8 +175,10 @@ pub(crate) struct KeyCatalog {
     records: BTreeMap<Uuid, Entry>,
     order: BTreeSet<SortKey>,
     positions: HashMap<String, i64>,
-    /// The display order with filter codes; `None` after a write until the next list.
+    /// The display order with filter codes, once listed.
     rows: Option<Rows>,
+    /// Keys written since the rows were last brought up to date (their rows are stale).
+    stale_rows: Vec<Uuid>,
     by_name: HashMap<String, Vec<Uuid>>,
     /// Unrevoked keys by value fingerprint (the reuse rule).
     by_fingerprint: HashMap<String, BTreeSet<Uuid>>,
@@ -270,6 +305,7 @@ impl KeyCatalog {
         self.findings.clear();
         self.sorted_findings = None;
         self.rows = None;
+        self.stale_rows.clear();
         self.order.clear();
         for entry in self.records.values_mut() {
             entry.sort.position = self
@@ -314,7 +350,7 @@ impl KeyCatalog {
         let id = r.id;
         let sort = self.sort_key(&r);
         self.order.insert(sort.clone());
-        self.rows = None;
+        self.note_stale_row(id);
         match self.by_name.get_mut(&r.name) {
             Some(ids) => ids.push(id),
             None => {
@@ -328,7 +364,7 @@ impl KeyCatalog {
                 .insert(id);
         }
         self.invalidate_findings_around(&r);
-        let search = self.search_built.then(|| search_text(&r));
+        let search = self.search_built.then(|| Arc::from(search_text(&r)));
         self.records.insert(
             id,
             Entry {
@@ -347,7 +383,7 @@ impl KeyCatalog {
             return;
         };
         self.order.remove(&sort);
-        self.rows = None;
+        self.note_stale_row(id);
         if let Some(ids) = self.by_name.get_mut(&r.name) {
             ids.retain(|i| *i != id);
             if ids.is_empty() {
@@ -430,36 +466,48 @@ impl KeyCatalog {
         })
     }
 
-    /// The rows in display order with their codes, rebuilt after a write.
+    fn note_stale_row(&mut self, id: Uuid) {
+        if self.rows.is_some() {
+            if self.stale_rows.len() < PATCH_LIMIT {
+                self.stale_rows.push(id);
+            } else {
+                self.rows = None;
+                self.stale_rows.clear();
+            }
+        }
+    }
+
+    /// The rows in display order with their codes, patched after a write (rebuilt after
+    /// many).
     fn rows(&mut self) -> &mut Rows {
         let records = &self.records;
+        if let Some(rows) = self.rows.as_mut() {
+            if !self.stale_rows.is_empty() {
+                let stale = std::mem::take(&mut self.stale_rows);
+                rows.rows.retain(|row| !stale.contains(&row.record.id));
+                let mut seen = Vec::with_capacity(stale.len());
+                for id in stale {
+                    if seen.contains(&id) {
+                        continue;
+                    }
+                    seen.push(id);
+                    if let Some(entry) = records.get(&id) {
+                        let row = rows.row(entry);
+                        let at = rows.rows.partition_point(|r| r.sort < row.sort);
+                        rows.rows.insert(at, row);
+                    }
+                }
+                rows.search = None;
+            }
+        }
+        self.stale_rows.clear();
         self.rows.get_or_insert_with(|| {
             let mut rows = Rows::default();
-            let mut purposes = HashMap::new();
-            rows.rows = self
-                .order
-                .iter()
-                .filter_map(|s| records.get(&s.id))
-                .map(|e| {
-                    let r = &e.record;
-                    Row {
-                        environment: code_of(&mut rows.environments, &r.environment),
-                        provider: code_of(&mut rows.providers, &r.provider),
-                        purpose: code_of(&mut purposes, &r.purpose),
-                        status: r.status,
-                        record: Arc::clone(r),
-                    }
-                })
-                .collect();
-            rows.purposes = vec![String::new(); purposes.len()];
-            for (purpose, code) in purposes {
-                if let Some(slot) = usize::try_from(code)
-                    .ok()
-                    .and_then(|c| rows.purposes.get_mut(c))
-                {
-                    *slot = purpose;
-                }
+            let mut built = Vec::with_capacity(records.len());
+            for entry in self.order.iter().filter_map(|s| records.get(&s.id)) {
+                built.push(rows.row(entry));
             }
+            rows.rows = built;
             rows
         })
     }
@@ -468,26 +516,23 @@ impl KeyCatalog {
     fn build_search(&mut self) {
         if !self.search_built {
             for entry in self.records.values_mut() {
-                entry.search = Some(search_text(&entry.record));
+                entry.search = Some(Arc::from(search_text(&entry.record)));
             }
             self.search_built = true;
+            // The rows carry the texts: built again with them.
+            self.rows = None;
+            self.stale_rows.clear();
         }
-        if self.rows().search.is_some() {
+        let rows = self.rows();
+        if rows.search.is_some() {
             return;
         }
-        let records = &self.records;
-        let Some(rows) = self.rows.as_mut() else {
-            return;
-        };
         // About 64 bytes a key (name, purpose, owner, provider, tags): one growth at most.
         let mut text = Vec::with_capacity(rows.rows.len() * 64);
         let mut starts = Vec::with_capacity(rows.rows.len() + 1);
         for row in &rows.rows {
             starts.push(text.len());
-            if let Some(search) = records
-                .get(&row.record.id)
-                .and_then(|e| e.search.as_deref())
-            {
+            if let Some(search) = row.search.as_deref() {
                 text.extend_from_slice(search.as_bytes());
             }
         }
