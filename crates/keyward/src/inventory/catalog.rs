@@ -187,8 +187,13 @@ pub(crate) struct KeyCatalog {
     /// The policy (as stored JSON) the cached findings were evaluated under.
     findings_policy: Option<String>,
     findings: HashMap<Uuid, CachedFindings>,
-    /// The findings list over every key; `None` after a write.
+    /// The findings list over every key, once asked for.
     sorted_findings: Option<SortedFindings>,
+    /// Keys whose findings changed since the sorted list was brought up to date.
+    stale_findings: Vec<Uuid>,
+    /// Whether a key was added or removed since then (keychain entries without a record may
+    /// have changed).
+    keys_came_or_went: bool,
 }
 
 fn fold(s: &str) -> String {
@@ -290,11 +295,19 @@ impl KeyCatalog {
                 self.resort();
             }
         }
-        for id in ids {
-            self.remove(id);
+        let existed: Vec<bool> = ids.iter().map(|id| self.contains(*id)).collect();
+        for id in &ids {
+            self.remove(*id);
         }
         for record in fresh {
             self.insert(record);
+        }
+        if ids
+            .iter()
+            .zip(existed)
+            .any(|(id, existed)| self.contains(*id) != existed)
+        {
+            self.keys_came_or_went = true;
         }
         Ok(())
     }
@@ -333,8 +346,8 @@ impl KeyCatalog {
 
     /// Keys whose findings depend on `r`'s (its fingerprint group).
     fn invalidate_findings_around(&mut self, r: &KeyRecord) {
-        self.sorted_findings = None;
         self.findings.remove(&r.id);
+        let mut stale = vec![r.id];
         if let Some(group) = r
             .fingerprint
             .as_deref()
@@ -342,6 +355,16 @@ impl KeyCatalog {
         {
             for id in group {
                 self.findings.remove(id);
+                stale.push(*id);
+            }
+        }
+        // The sorted list is patched for these keys on its next use (rebuilt after many).
+        if self.sorted_findings.is_some() {
+            if self.stale_findings.len() + stale.len() <= PATCH_LIMIT {
+                self.stale_findings.extend(stale);
+            } else {
+                self.sorted_findings = None;
+                self.stale_findings.clear();
             }
         }
     }
@@ -691,13 +714,19 @@ impl KeyCatalog {
         now: DateTime<Utc>,
         keychain: Option<&Arc<KeychainSnapshot>>,
     ) -> Vec<Arc<Finding>> {
-        if self.findings_policy.as_deref() == Some(policy_json) {
+        let usable = self.findings_policy.as_deref() == Some(policy_json)
+            && self
+                .sorted_findings
+                .as_ref()
+                .is_some_and(|sorted| sorted.still_valid(now, keychain));
+        if usable {
+            self.patch_sorted_findings(policy, policy_json, now, keychain);
             if let Some(sorted) = &self.sorted_findings {
-                if sorted.still_valid(now, keychain) {
-                    return sorted.findings.clone();
-                }
+                return sorted.findings.clone();
             }
         }
+        self.stale_findings.clear();
+        self.keys_came_or_went = false;
         let ids: Vec<Uuid> = self.order.iter().map(|s| s.id).collect();
         let (mut found, valid_until) =
             self.findings_valid_until(&ids, policy, policy_json, now, keychain.map(|k| &**k));
@@ -715,6 +744,54 @@ impl KeyCatalog {
             findings: found.clone(),
         });
         found
+    }
+
+    /// Brings the sorted list up to date after writes: the written keys' findings taken out
+    /// and their fresh ones put in place (binary search by the list's order; no two keys'
+    /// findings compare equal, as names are unique within an environment), and the keychain
+    /// entries without a record found again when keys came or went.
+    fn patch_sorted_findings(
+        &mut self,
+        policy: &FindingPolicy,
+        policy_json: &str,
+        now: DateTime<Utc>,
+        keychain: Option<&Arc<KeychainSnapshot>>,
+    ) {
+        if self.stale_findings.is_empty() && !self.keys_came_or_went {
+            return;
+        }
+        let mut stale = std::mem::take(&mut self.stale_findings);
+        stale.sort_unstable();
+        stale.dedup();
+        let orphans_too = std::mem::take(&mut self.keys_came_or_went);
+        let Some(mut sorted) = self.sorted_findings.take() else {
+            return;
+        };
+        sorted.findings.retain(|f| match f.key_id {
+            Some(id) => stale.binary_search(&id).is_err(),
+            None => !orphans_too,
+        });
+        let (fresh, valid_until) =
+            self.findings_valid_until(&stale, policy, policy_json, now, keychain.map(|k| &**k));
+        let mut put = |f: Arc<Finding>| {
+            let at = sorted
+                .findings
+                .partition_point(|g| findings::list_order(g, &f) != std::cmp::Ordering::Greater);
+            sorted.findings.insert(at, f);
+        };
+        for f in fresh {
+            put(f);
+        }
+        if let (true, Some(snapshot)) = (orphans_too, keychain) {
+            for f in findings::orphaned_entries(snapshot, |account| self.contains_account(account))
+            {
+                put(Arc::new(f));
+            }
+        }
+        if let Some(until) = valid_until {
+            sorted.valid_until = Some(sorted.valid_until.map_or(until, |v| v.min(until)));
+        }
+        self.sorted_findings = Some(sorted);
     }
 
     /// Every finding: each key's in display order, then keychain entries without a record.
