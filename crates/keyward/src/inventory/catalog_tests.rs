@@ -716,3 +716,49 @@ async fn the_sorted_findings_follow_a_listing_edited_in_place() {
         .iter()
         .any(|f| f.kind == FindingKind::Orphaned && f.key_id == Some(records[0].id)));
 }
+
+/// The patched findings list finds keychain entries without a record again when keys come
+/// and go: a key deleted with its value left behind shows as an orphaned entry, and the
+/// same key written back hides it again; each answer equals the full evaluation.
+#[tokio::test]
+async fn the_patched_findings_list_follows_keys_that_come_and_go() {
+    let (inv, vault) = inventory().await;
+    let mut rng = StdRng::seed_from_u64(12);
+    let batch: Vec<KeyRecord> = (0..30).map(|i| random_record(&mut rng, i)).collect();
+    inv.store().insert_keys(&batch, &[]).await.unwrap();
+    for r in &batch {
+        vault
+            .set(&r.id.to_string(), &Secret::new("x".into()))
+            .unwrap();
+    }
+    let all = FindingQuery {
+        include_acknowledged: true,
+        ..FindingQuery::default()
+    };
+    let snapshot = KeychainSnapshot::new(vault.accounts().unwrap().unwrap_or_default());
+    let answer = |context: &'static str| {
+        let inv = &inv;
+        let snapshot = &snapshot;
+        let all = &all;
+        async move {
+            let listed = inv.findings(all).await.unwrap();
+            let expected = full_evaluation(inv, listed.evaluated_at, Some(snapshot)).await;
+            assert_same(&owned(&listed.findings), &sorted(expected), context);
+            listed
+        }
+    };
+    answer("first").await;
+    let gone = batch[4].clone();
+    inv.store().delete_key(gone.id, &event()).await.unwrap();
+    let listed = answer("after a delete").await;
+    assert!(listed
+        .findings
+        .iter()
+        .any(|f| f.key_id.is_none() && f.keychain_account == Some(gone.id.to_string())));
+    inv.store()
+        .insert_keys(std::slice::from_ref(&gone), &[])
+        .await
+        .unwrap();
+    let listed = answer("after it came back").await;
+    assert!(!listed.findings.iter().any(|f| f.key_id.is_none()));
+}
