@@ -242,7 +242,7 @@ impl Inventory {
         let (policy, policy_json) = self.policy_with_json().await?;
         let snapshot = self.keychain_snapshot(None).await;
         let acks = self.store.acknowledgements_of(&id.to_string()).await?;
-        let found = match self.loaded_catalog().await? {
+        let mut found: Vec<Arc<Finding>> = match self.loaded_catalog().await? {
             Some(mut catalog) => {
                 catalog.findings_of(&[id], &policy, &policy_json, now, snapshot.as_deref())
             }
@@ -271,14 +271,13 @@ impl Inventory {
                 }
             },
         };
-        let mut found = found;
         findings::acknowledge_shared(&mut found, &acks, now);
         Ok((found, snapshot.is_some()))
     }
 
     /// Every finding in the list's order with acknowledgements applied, from the catalog's
-    /// cache of the whole sorted list (rebuilt after a write, a policy change, another
-    /// keychain listing or when time crosses a key's threshold).
+    /// cache of the whole sorted list (patched after a write; rebuilt after a policy change,
+    /// another keychain listing or when time crosses a key's threshold).
     async fn sorted_findings(&self, now: DateTime<Utc>) -> Result<(Vec<Arc<Finding>>, bool)> {
         let (policy, policy_json) = self.policy_with_json().await?;
         let snapshot = self.keychain_snapshot(Some(KEYCHAIN_LISTING_MAX_AGE)).await;
