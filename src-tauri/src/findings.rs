@@ -18,7 +18,10 @@ use tauri::{AppHandle, Runtime, State};
 type Result<T> = std::result::Result<T, AppError>;
 
 /// The whole inventory, as just listed, as `KeyDto`s with their findings (shaped by the core).
-pub async fn all_key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
+pub async fn all_key_dtos(
+    inventory: &Inventory,
+    records: Vec<std::sync::Arc<KeyRecord>>,
+) -> Vec<KeyDto> {
     keys::all_views(inventory, records).await
 }
 

@@ -33,7 +33,7 @@ fn no_events(_: &RotationEvent) {}
 /// Each key's environment, for DTOs (the journal and plans do not carry it).
 async fn environments(state: &AppState) -> Result<HashMap<Uuid, String>> {
     let keys = state.inventory.list(&KeyFilter::default()).await?;
-    Ok(keys.into_iter().map(|k| (k.id, k.environment)).collect())
+    Ok(keys.iter().map(|k| (k.id, k.environment.clone())).collect())
 }
 
 fn env_of(envs: &HashMap<Uuid, String>, id: Uuid) -> String {

@@ -319,12 +319,13 @@ fn severity_tag(s: Severity) -> &'static str {
 }
 
 /// One block per finding: a headline, then why and what to do.
-pub fn finding_table(findings: &[Finding]) -> String {
+pub fn finding_table<F: std::borrow::Borrow<Finding>>(findings: &[F]) -> String {
     if findings.is_empty() {
         return "No findings: every key is within policy.\n".into();
     }
     let mut out = String::new();
     for f in findings {
+        let f = f.borrow();
         let subject = match f.key_id {
             Some(_) => format!(
                 "{} ({}, {}/{})",

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use keyward::KeyRecord;
+use std::borrow::Borrow;
 use std::fmt::Write as _;
 
 /// Control characters become visible escapes; long text is cut with an ellipsis.
@@ -45,10 +46,12 @@ fn pad(text: &str, width: usize) -> String {
 }
 
 /// Keys grouped by environment (already in display order) then purpose.
-pub fn key_table(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
+/// `keys`: owned records or the inventory's shared ones.
+pub fn key_table<K: Borrow<KeyRecord>>(keys: &[K], now: DateTime<Utc>) -> String {
     if keys.is_empty() {
         return "No keys yet. Add one with `keyward add --name NAME --env ENV` (value on stdin) or `keyward import .env`.\n".into();
     }
+    let keys: Vec<&KeyRecord> = keys.iter().map(Borrow::borrow).collect();
     let rows: Vec<[String; 7]> = keys
         .iter()
         .map(|k| {
@@ -144,11 +147,12 @@ pub const CSV_COLUMNS: [&str; 21] = [
     "role",
 ];
 
-pub fn key_csv(keys: &[KeyRecord], now: DateTime<Utc>) -> anyhow::Result<String> {
+pub fn key_csv<K: Borrow<KeyRecord>>(keys: &[K], now: DateTime<Utc>) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_COLUMNS)?;
     let ts = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_default();
     for k in keys {
+        let k = k.borrow();
         w.write_record([
             k.id.to_string(),
             k.provider.clone(),

@@ -41,7 +41,7 @@ pub async fn current_rows(
     }
     let rotations = inv.store().open_rotation_steps().await?;
     let mut rows = HashMap::new();
-    for r in records {
+    for r in records.into_iter().map(std::sync::Arc::unwrap_or_clone) {
         if !shares(sharing, &r.environment) {
             continue;
         }

@@ -453,7 +453,9 @@ impl Inventory {
         }
     }
 
-    pub async fn list(&self, filter: &KeyFilter) -> Result<Vec<KeyRecord>> {
+    /// The keys `filter` selects, in display order. Shared with the in-memory inventory
+    /// (`Arc`): a list of 100,000 keys is reference counts, not copies.
+    pub async fn list(&self, filter: &KeyFilter) -> Result<Vec<Arc<KeyRecord>>> {
         Ok(self.catalog().await?.list(filter))
     }
 
@@ -633,6 +635,7 @@ impl Inventory {
             .filter(|k| matches!(k.status, KeyStatus::Active | KeyStatus::Grace))
             // Keys tracked without their value (listed by a provider) have nothing to pass.
             .filter(|k| k.fingerprint.is_some())
+            .map(Arc::unwrap_or_clone)
             .collect();
         if keys.is_empty() {
             return Err(Error::NotFound(format!(
@@ -698,8 +701,8 @@ impl Inventory {
         let taken: std::collections::HashSet<(String, String)> = self
             .list(&KeyFilter::default())
             .await?
-            .into_iter()
-            .map(|k| (k.environment, k.name))
+            .iter()
+            .map(|k| (k.environment.clone(), k.name.clone()))
             .collect();
         for row in &plan.rows {
             let key = (row.record.environment.clone(), row.record.name.clone());
@@ -887,7 +890,7 @@ impl Inventory {
                     missing_secrets.extend(
                         with_secret
                             .filter(|k| !set.contains(k.id.to_string().as_str()))
-                            .map(key_ref),
+                            .map(|k| key_ref(k)),
                     );
                     orphaned_entries.extend(
                         accounts

@@ -6,11 +6,15 @@
 //! differently in the first page than once the window has the whole list.
 
 use crate::model::{Environment, KeyRecord};
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// `records` sorted in the window's display order.
-pub fn display_order(mut records: Vec<KeyRecord>, configured: &[Environment]) -> Vec<KeyRecord> {
+pub fn display_order<R: Borrow<KeyRecord>>(
+    mut records: Vec<R>,
+    configured: &[Environment],
+) -> Vec<R> {
     let mut positions: Vec<&Environment> = configured.iter().collect();
     positions.sort_by_key(|e| e.position);
     let rank: HashMap<&str, usize> = positions
@@ -19,6 +23,7 @@ pub fn display_order(mut records: Vec<KeyRecord>, configured: &[Environment]) ->
         .map(|(i, e)| (e.name.as_str(), i))
         .collect();
     records.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         let env = match (
             rank.get(a.environment.as_str()),
             rank.get(b.environment.as_str()),

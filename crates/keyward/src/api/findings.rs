@@ -44,6 +44,12 @@ impl From<Finding> for FindingView {
     }
 }
 
+impl From<std::sync::Arc<Finding>> for FindingView {
+    fn from(f: std::sync::Arc<Finding>) -> FindingView {
+        FindingView::from(std::sync::Arc::unwrap_or_clone(f))
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AcknowledgementView {
     pub reason: String,

@@ -9,13 +9,15 @@ use crate::model::{AuditEvent, KeyRecord, KeyState};
 use crate::Result;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A key with its findings and the one state to show.
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyView {
+    /// Shared with the in-memory inventory: a list's views copy no record.
     #[serde(flatten)]
-    pub key: KeyRecord,
+    pub key: Arc<KeyRecord>,
     pub findings: Vec<FindingView>,
     /// The one state the window shows (the provider's answer and the expiry date over the
     /// stored lifecycle status).
@@ -29,7 +31,8 @@ impl From<KeyRecord> for KeyView {
 }
 
 impl KeyView {
-    pub fn with_findings(key: KeyRecord, findings: Vec<FindingView>) -> KeyView {
+    pub fn with_findings(key: impl Into<Arc<KeyRecord>>, findings: Vec<FindingView>) -> KeyView {
+        let key = key.into();
         KeyView {
             state: key.state(chrono::Utc::now()),
             key,
@@ -58,13 +61,15 @@ async fn findings_by_key(inv: &Inventory, only: Option<Uuid>) -> HashMap<Uuid, V
 }
 
 /// A failed evaluation is logged and gives none: the key list itself must still show.
-fn group_by_key(found: Result<Vec<Finding>>) -> HashMap<Uuid, Vec<FindingView>> {
+fn group_by_key<F: std::borrow::Borrow<Finding> + Into<FindingView>>(
+    found: Result<Vec<F>>,
+) -> HashMap<Uuid, Vec<FindingView>> {
     let mut by_key: HashMap<Uuid, Vec<FindingView>> = HashMap::new();
     match found {
         Ok(list) => {
             for f in list {
-                if let Some(id) = f.key_id {
-                    by_key.entry(id).or_default().push(FindingView::from(f));
+                if let Some(id) = f.borrow().key_id {
+                    by_key.entry(id).or_default().push(f.into());
                 }
             }
         }
@@ -73,14 +78,14 @@ fn group_by_key(found: Result<Vec<Finding>>) -> HashMap<Uuid, Vec<FindingView>> 
     by_key
 }
 
-fn with_findings(
-    records: Vec<KeyRecord>,
+fn with_findings<R: Into<Arc<KeyRecord>> + std::borrow::Borrow<KeyRecord>>(
+    records: Vec<R>,
     mut by_key: HashMap<Uuid, Vec<FindingView>>,
 ) -> Vec<KeyView> {
     records
         .into_iter()
         .map(|r| {
-            let findings = by_key.remove(&r.id).unwrap_or_default();
+            let findings = by_key.remove(&r.borrow().id).unwrap_or_default();
             KeyView::with_findings(r, findings)
         })
         .collect()
@@ -88,7 +93,7 @@ fn with_findings(
 
 /// The whole inventory, as just listed, with findings evaluated over these records instead of
 /// listing every key a second time.
-pub async fn all_views(inv: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyView> {
+pub async fn all_views(inv: &Inventory, records: Vec<Arc<KeyRecord>>) -> Vec<KeyView> {
     let by_key = group_by_key(inv.findings_over(&records).await);
     with_findings(records, by_key)
 }

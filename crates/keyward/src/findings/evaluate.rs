@@ -468,7 +468,7 @@ pub fn apply_acknowledgements(
     acknowledgements: &[Acknowledgement],
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
-    let live: HashMap<(&str, crate::findings::FindingKind), &Acknowledgement> = acknowledgements
+    let live: HashMap<(&str, FindingKind), &Acknowledgement> = acknowledgements
         .iter()
         .filter(|a| a.is_live(now))
         .map(|a| ((a.subject.as_str(), a.kind), a))
@@ -478,4 +478,46 @@ pub fn apply_acknowledgements(
         f.acknowledgement = live.get(&(subject.as_str(), f.kind)).map(|a| (*a).clone());
     }
     findings
+}
+
+/// [`apply_acknowledgements`] on shared findings (the in-memory inventory's cached list):
+/// only the findings a live acknowledgement covers are copied, and matching a key's finding
+/// allocates nothing (its id is compared, not its text).
+pub fn acknowledge_shared(
+    findings: &mut [std::sync::Arc<Finding>],
+    acknowledgements: &[Acknowledgement],
+    now: DateTime<Utc>,
+) {
+    let mut by_account: HashMap<(&str, FindingKind), &Acknowledgement> = HashMap::new();
+    let mut by_key: HashMap<(uuid::Uuid, FindingKind), &Acknowledgement> = HashMap::new();
+    for a in acknowledgements.iter().filter(|a| a.is_live(now)) {
+        by_account.insert((a.subject.as_str(), a.kind), a);
+        // A key's finding names its key by the id's canonical text.
+        if let Ok(id) = uuid::Uuid::parse_str(&a.subject) {
+            let mut text = uuid::Uuid::encode_buffer();
+            if *id.hyphenated().encode_lower(&mut text) == *a.subject {
+                by_key.insert((id, a.kind), a);
+            }
+        }
+    }
+    for f in findings.iter_mut() {
+        let live = match (f.key_id, &f.keychain_account) {
+            (Some(id), _) => by_key.get(&(id, f.kind)),
+            (None, Some(account)) => by_account.get(&(account.as_str(), f.kind)),
+            (None, None) => by_account.get(&("", f.kind)),
+        };
+        if live.is_some() || f.acknowledgement.is_some() {
+            std::sync::Arc::make_mut(f).acknowledgement = live.map(|a| (*a).clone());
+        }
+    }
+}
+
+/// The findings list's order: worst first, then kind, environment and key name (a stable
+/// sort keeps the keys' display order among equals).
+pub fn list_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.kind.cmp(&b.kind))
+        .then_with(|| a.environment.cmp(&b.environment))
+        .then_with(|| a.key_name.cmp(&b.key_name))
 }

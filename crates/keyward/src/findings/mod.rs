@@ -28,8 +28,8 @@ pub use attention::{
     attention_of, facts_of, provider_facts, unscoped_fact, unscoped_provider_kind, ProviderFact,
 };
 pub use evaluate::{
-    apply_acknowledgements, evaluate, evaluate_key, findings_valid_until, orphaned_entries,
-    rotation_due_at, Purposes,
+    acknowledge_shared, apply_acknowledgements, evaluate, evaluate_key, findings_valid_until,
+    list_order, orphaned_entries, rotation_due_at, Purposes,
 };
 pub use policy::{EnvironmentPolicy, FindingPolicy};
 pub use report::{render, ReportFormat};

@@ -18,8 +18,8 @@ use crate::findings::{self, Finding, FindingPolicy, KeychainSnapshot};
 use crate::model::{KeyFilter, KeyRecord, KeyStatus};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Weak};
 use uuid::Uuid;
 
 /// The position SQL gives a key whose environment has none (`COALESCE(e.position, 1000000)`).
@@ -45,16 +45,129 @@ struct CachedFindings {
     keychain: Option<bool>,
     /// Valid while `now` is before this (`None`: until a write).
     valid_until: Option<DateTime<Utc>>,
-    findings: Vec<Finding>,
+    findings: Vec<Arc<Finding>>,
+}
+
+/// Every finding in the findings list's order ([`findings::list_order`]), as last assembled:
+/// valid until a write, a policy change, another keychain listing or `valid_until`.
+#[derive(Debug)]
+struct SortedFindings {
+    /// The listing it was built with: a `Weak` keeps the allocation (no other listing can
+    /// take its address) and is cut off when the listing is edited in place.
+    keychain: Option<Weak<KeychainSnapshot>>,
+    /// The earliest of the keys' own `valid_until`.
+    valid_until: Option<DateTime<Utc>>,
+    findings: Vec<Arc<Finding>>,
+}
+
+impl SortedFindings {
+    fn still_valid(&self, now: DateTime<Utc>, keychain: Option<&Arc<KeychainSnapshot>>) -> bool {
+        let same_listing = match (&self.keychain, keychain) {
+            (None, None) => true,
+            (Some(was), Some(is)) => was.upgrade().is_some_and(|was| Arc::ptr_eq(&was, is)),
+            _ => false,
+        };
+        same_listing && self.valid_until.is_none_or(|v| now < v)
+    }
 }
 
 /// A key with its place in the order and, once searched, its search text.
 #[derive(Debug)]
 struct Entry {
-    record: KeyRecord,
+    /// Shared with the answers: a list hands out reference counts, not copies.
+    record: Arc<KeyRecord>,
     sort: SortKey,
     /// Lower-cased search text ([`search_text`]), once the first search built the index.
-    search: Option<String>,
+    search: Option<Arc<str>>,
+}
+
+/// One key in display order with small codes for the exact filters, so a filter is one scan
+/// of a vector instead of set intersections and a sort.
+#[derive(Debug)]
+struct Row {
+    /// Where the row goes when a write puts it back (a binary search, not a rebuild).
+    sort: SortKey,
+    record: Arc<KeyRecord>,
+    /// The entry's search text, once the first search built them.
+    search: Option<Arc<str>>,
+    environment: u32,
+    provider: u32,
+    purpose: u32,
+    status: KeyStatus,
+}
+
+/// Every key in display order, patched on the first list after a write (the written keys'
+/// rows taken out and put back in place), and the search text of all of them in one buffer
+/// once a search asked for it (rebuilt from the rows after a write).
+#[derive(Debug, Default)]
+struct Rows {
+    rows: Vec<Row>,
+    environments: HashMap<String, u32>,
+    providers: HashMap<String, u32>,
+    purpose_codes: HashMap<String, u32>,
+    /// Distinct purposes by code: the purpose filter is a substring, matched once per purpose.
+    purposes: Vec<String>,
+    search: Option<SearchText>,
+}
+
+impl Rows {
+    fn row(&mut self, e: &Entry) -> Row {
+        let r = &e.record;
+        let purpose = match self.purpose_codes.get(&r.purpose) {
+            Some(code) => *code,
+            None => {
+                let code = u32::try_from(self.purposes.len()).unwrap_or(u32::MAX);
+                self.purposes.push(r.purpose.clone());
+                self.purpose_codes.insert(r.purpose.clone(), code);
+                code
+            }
+        };
+        Row {
+            sort: e.sort.clone(),
+            record: Arc::clone(r),
+            search: e.search.clone(),
+            environment: code_of(&mut self.environments, &r.environment),
+            provider: code_of(&mut self.providers, &r.provider),
+            purpose,
+            status: r.status,
+        }
+    }
+}
+
+/// More written keys than this since the last list: rebuild the rows instead of patching.
+const PATCH_LIMIT: usize = 64;
+
+/// The rows' search texts back to back: row `i`'s is `text[starts[i]..starts[i + 1]]`.
+/// One `memmem` scan finds the matches in display order.
+#[derive(Debug, Default)]
+struct SearchText {
+    text: Vec<u8>,
+    starts: Vec<usize>,
+}
+
+impl SearchText {
+    /// The rows whose text contains `needle` (already lower-cased), in display order.
+    fn matches(&self, needle: &str) -> Vec<usize> {
+        let rows = self.starts.len().saturating_sub(1);
+        if needle.is_empty() {
+            return (0..rows).collect();
+        }
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let mut out = Vec::new();
+        let mut from = 0;
+        while let Some(found) = finder.find(&self.text[from..]) {
+            let at = from + found;
+            // The row the match starts in; a match running into the next row is no match,
+            // and neither is any later one starting in this row.
+            let row = self.starts.partition_point(|s| *s <= at) - 1;
+            let end = self.starts[row + 1];
+            if at + needle.len() <= end {
+                out.push(row);
+            }
+            from = end;
+        }
+        out
+    }
 }
 
 #[derive(Debug, Default)]
@@ -62,11 +175,10 @@ pub(crate) struct KeyCatalog {
     records: BTreeMap<Uuid, Entry>,
     order: BTreeSet<SortKey>,
     positions: HashMap<String, i64>,
-    by_environment: HashMap<String, HashSet<Uuid>>,
-    by_provider: HashMap<String, HashSet<Uuid>>,
-    by_status: HashMap<&'static str, HashSet<Uuid>>,
-    /// Distinct purposes: the purpose filter is a substring, matched once per purpose.
-    by_purpose: HashMap<String, HashSet<Uuid>>,
+    /// The display order with filter codes, once listed.
+    rows: Option<Rows>,
+    /// Keys written since the rows were last brought up to date (their rows are stale).
+    stale_rows: Vec<Uuid>,
     by_name: HashMap<String, Vec<Uuid>>,
     /// Unrevoked keys by value fingerprint (the reuse rule).
     by_fingerprint: HashMap<String, BTreeSet<Uuid>>,
@@ -75,6 +187,13 @@ pub(crate) struct KeyCatalog {
     /// The policy (as stored JSON) the cached findings were evaluated under.
     findings_policy: Option<String>,
     findings: HashMap<Uuid, CachedFindings>,
+    /// The findings list over every key, once asked for.
+    sorted_findings: Option<SortedFindings>,
+    /// Keys whose findings changed since the sorted list was brought up to date.
+    stale_findings: Vec<Uuid>,
+    /// Whether a key was added or removed since then (keychain entries without a record may
+    /// have changed).
+    keys_came_or_went: bool,
 }
 
 fn fold(s: &str) -> String {
@@ -126,25 +245,14 @@ fn prefix_range(prefix: &str) -> Option<(Uuid, Uuid)> {
     Some((Uuid::parse_str(&low).ok()?, Uuid::parse_str(&high).ok()?))
 }
 
-/// Adds to an index, allocating the key only for a new value (most keys share theirs).
-fn add_to(index: &mut HashMap<String, HashSet<Uuid>>, at: &str, id: Uuid) {
-    match index.get_mut(at) {
-        Some(set) => {
-            set.insert(id);
-        }
-        None => {
-            index.insert(at.to_owned(), HashSet::from([id]));
-        }
+/// The code of `value`, a new one for a value not seen yet (most keys share theirs).
+fn code_of(codes: &mut HashMap<String, u32>, value: &str) -> u32 {
+    if let Some(code) = codes.get(value) {
+        return *code;
     }
-}
-
-fn remove_from(index: &mut HashMap<String, HashSet<Uuid>>, at: &str, id: Uuid) {
-    if let Some(set) = index.get_mut(at) {
-        set.remove(&id);
-        if set.is_empty() {
-            index.remove(at);
-        }
-    }
+    let code = u32::try_from(codes.len()).unwrap_or(u32::MAX);
+    codes.insert(value.to_owned(), code);
+    code
 }
 
 impl KeyCatalog {
@@ -187,11 +295,19 @@ impl KeyCatalog {
                 self.resort();
             }
         }
-        for id in ids {
-            self.remove(id);
+        let existed: Vec<bool> = ids.iter().map(|id| self.contains(*id)).collect();
+        for id in &ids {
+            self.remove(*id);
         }
         for record in fresh {
             self.insert(record);
+        }
+        if ids
+            .iter()
+            .zip(existed)
+            .any(|(id, existed)| self.contains(*id) != existed)
+        {
+            self.keys_came_or_went = true;
         }
         Ok(())
     }
@@ -200,6 +316,9 @@ impl KeyCatalog {
     fn resort(&mut self) {
         // Reuse findings name the other keys in display order.
         self.findings.clear();
+        self.sorted_findings = None;
+        self.rows = None;
+        self.stale_rows.clear();
         self.order.clear();
         for entry in self.records.values_mut() {
             entry.sort.position = self
@@ -228,6 +347,7 @@ impl KeyCatalog {
     /// Keys whose findings depend on `r`'s (its fingerprint group).
     fn invalidate_findings_around(&mut self, r: &KeyRecord) {
         self.findings.remove(&r.id);
+        let mut stale = vec![r.id];
         if let Some(group) = r
             .fingerprint
             .as_deref()
@@ -235,6 +355,16 @@ impl KeyCatalog {
         {
             for id in group {
                 self.findings.remove(id);
+                stale.push(*id);
+            }
+        }
+        // The sorted list is patched for these keys on its next use (rebuilt after many).
+        if self.sorted_findings.is_some() {
+            if self.stale_findings.len() + stale.len() <= PATCH_LIMIT {
+                self.stale_findings.extend(stale);
+            } else {
+                self.sorted_findings = None;
+                self.stale_findings.clear();
             }
         }
     }
@@ -243,13 +373,7 @@ impl KeyCatalog {
         let id = r.id;
         let sort = self.sort_key(&r);
         self.order.insert(sort.clone());
-        add_to(&mut self.by_environment, &r.environment, id);
-        add_to(&mut self.by_provider, &r.provider, id);
-        self.by_status
-            .entry(r.status.as_str())
-            .or_default()
-            .insert(id);
-        add_to(&mut self.by_purpose, &r.purpose, id);
+        self.note_stale_row(id);
         match self.by_name.get_mut(&r.name) {
             Some(ids) => ids.push(id),
             None => {
@@ -263,11 +387,11 @@ impl KeyCatalog {
                 .insert(id);
         }
         self.invalidate_findings_around(&r);
-        let search = self.search_built.then(|| search_text(&r));
+        let search = self.search_built.then(|| Arc::from(search_text(&r)));
         self.records.insert(
             id,
             Entry {
-                record: r,
+                record: Arc::new(r),
                 sort,
                 search,
             },
@@ -282,12 +406,7 @@ impl KeyCatalog {
             return;
         };
         self.order.remove(&sort);
-        remove_from(&mut self.by_environment, &r.environment, id);
-        remove_from(&mut self.by_provider, &r.provider, id);
-        remove_from(&mut self.by_purpose, &r.purpose, id);
-        if let Some(set) = self.by_status.get_mut(r.status.as_str()) {
-            set.remove(&id);
-        }
+        self.note_stale_row(id);
         if let Some(ids) = self.by_name.get_mut(&r.name) {
             ids.retain(|i| *i != id);
             if ids.is_empty() {
@@ -308,7 +427,7 @@ impl KeyCatalog {
     // ---- reads ----
 
     pub(crate) fn get(&self, id: Uuid) -> Option<&KeyRecord> {
-        self.records.get(&id).map(|e| &e.record)
+        self.records.get(&id).map(|e| &*e.record)
     }
 
     pub(crate) fn contains(&self, id: Uuid) -> bool {
@@ -317,8 +436,10 @@ impl KeyCatalog {
 
     /// Whether a keychain account is a key's (its id, as the key's entry is named).
     pub(crate) fn contains_account(&self, account: &str) -> bool {
-        Uuid::parse_str(account)
-            .is_ok_and(|id| self.contains(id) && id.hyphenated().to_string() == account)
+        Uuid::parse_str(account).is_ok_and(|id| {
+            let mut text = Uuid::encode_buffer();
+            self.contains(id) && *id.hyphenated().encode_lower(&mut text) == *account
+        })
     }
 
     /// Every record in display order.
@@ -368,66 +489,132 @@ impl KeyCatalog {
         })
     }
 
-    /// As `Store::list_keys`, from memory.
-    pub(crate) fn list(&mut self, filter: &KeyFilter) -> Vec<KeyRecord> {
-        // The narrowest exact index names the candidates; the rest is checked per key.
-        let mut candidates: Option<HashSet<Uuid>> = None;
-        let mut narrow = |set: Option<&HashSet<Uuid>>| {
-            let set = set.cloned().unwrap_or_default();
-            candidates = Some(match candidates.take() {
-                None => set,
-                Some(c) => c.intersection(&set).copied().collect(),
-            });
-        };
-        if let Some(env) = &filter.environment {
-            narrow(self.by_environment.get(env));
+    fn note_stale_row(&mut self, id: Uuid) {
+        if self.rows.is_some() {
+            if self.stale_rows.len() < PATCH_LIMIT {
+                self.stale_rows.push(id);
+            } else {
+                self.rows = None;
+                self.stale_rows.clear();
+            }
         }
-        if let Some(provider) = &filter.provider {
-            narrow(self.by_provider.get(provider));
+    }
+
+    /// The rows in display order with their codes, patched after a write (rebuilt after
+    /// many).
+    fn rows(&mut self) -> &mut Rows {
+        let records = &self.records;
+        if let Some(rows) = self.rows.as_mut() {
+            if !self.stale_rows.is_empty() {
+                let stale = std::mem::take(&mut self.stale_rows);
+                rows.rows.retain(|row| !stale.contains(&row.record.id));
+                let mut seen = Vec::with_capacity(stale.len());
+                for id in stale {
+                    if seen.contains(&id) {
+                        continue;
+                    }
+                    seen.push(id);
+                    if let Some(entry) = records.get(&id) {
+                        let row = rows.row(entry);
+                        let at = rows.rows.partition_point(|r| r.sort < row.sort);
+                        rows.rows.insert(at, row);
+                    }
+                }
+                rows.search = None;
+            }
         }
-        if let Some(status) = filter.status {
-            narrow(self.by_status.get(status.as_str()));
-        }
-        if let Some(purpose) = &filter.purpose {
-            let needle = fold(purpose);
-            let matched: HashSet<Uuid> = self
-                .by_purpose
-                .iter()
-                .filter(|(p, _)| fold(p).contains(&needle))
-                .flat_map(|(_, ids)| ids.iter().copied())
-                .collect();
-            narrow(Some(&matched));
-        }
-        let text = filter.text.as_deref().map(fold);
-        if text.is_some() && !self.search_built {
+        self.stale_rows.clear();
+        self.rows.get_or_insert_with(|| {
+            let mut rows = Rows::default();
+            let mut built = Vec::with_capacity(records.len());
+            for entry in self.order.iter().filter_map(|s| records.get(&s.id)) {
+                built.push(rows.row(entry));
+            }
+            rows.rows = built;
+            rows
+        })
+    }
+
+    /// Every entry's search text and the rows' buffer of them, on the first search.
+    fn build_search(&mut self) {
+        if !self.search_built {
             for entry in self.records.values_mut() {
-                entry.search = Some(search_text(&entry.record));
+                entry.search = Some(Arc::from(search_text(&entry.record)));
             }
             self.search_built = true;
+            // The rows carry the texts: built again with them.
+            self.rows = None;
+            self.stale_rows.clear();
         }
-        let searched = |e: &Entry| match (&text, &e.search) {
-            (Some(needle), Some(t)) => t.contains(needle.as_str()),
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        let mut picked: Vec<&Entry> = match (candidates, &text) {
-            (Some(ids), _) => ids
-                .iter()
-                .filter_map(|id| self.records.get(id))
-                .filter(|e| searched(e))
-                .collect(),
-            // A search alone: one pass over the entries' texts, then sort what matched.
-            (None, Some(_)) => self.records.values().filter(|e| searched(e)).collect(),
-            (None, None) => {
-                return self
-                    .order
-                    .iter()
-                    .filter_map(|s| self.get(s.id).cloned())
-                    .collect()
+        let rows = self.rows();
+        if rows.search.is_some() {
+            return;
+        }
+        // About 64 bytes a key (name, purpose, owner, provider, tags): one growth at most.
+        let mut text = Vec::with_capacity(rows.rows.len() * 64);
+        let mut starts = Vec::with_capacity(rows.rows.len() + 1);
+        for row in &rows.rows {
+            starts.push(text.len());
+            if let Some(search) = row.search.as_deref() {
+                text.extend_from_slice(search.as_bytes());
             }
+        }
+        starts.push(text.len());
+        rows.search = Some(SearchText { text, starts });
+    }
+
+    /// As `Store::list_keys`, from memory: one scan of the display order (or of the search
+    /// buffer's matches), so no sort and no copy of a record.
+    pub(crate) fn list(&mut self, filter: &KeyFilter) -> Vec<Arc<KeyRecord>> {
+        let text = filter.text.as_deref().map(fold);
+        if text.is_some() {
+            self.build_search();
+        }
+        let rows = self.rows();
+        // A value no key has matches nothing: `u32::MAX` is no code.
+        let environment = filter
+            .environment
+            .as_ref()
+            .map(|e| rows.environments.get(e).copied().unwrap_or(u32::MAX));
+        let provider = filter
+            .provider
+            .as_ref()
+            .map(|p| rows.providers.get(p).copied().unwrap_or(u32::MAX));
+        let purposes: Option<Vec<bool>> = filter.purpose.as_deref().map(|purpose| {
+            let needle = fold(purpose);
+            rows.purposes
+                .iter()
+                .map(|p| fold(p).contains(&needle))
+                .collect()
+        });
+        let status = filter.status;
+        let wanted = |row: &Row| {
+            environment.is_none_or(|c| row.environment == c)
+                && provider.is_none_or(|c| row.provider == c)
+                && status.is_none_or(|s| row.status == s)
+                && purposes.as_ref().is_none_or(|p| {
+                    usize::try_from(row.purpose)
+                        .ok()
+                        .and_then(|c| p.get(c))
+                        .copied()
+                        .unwrap_or(false)
+                })
         };
-        picked.sort_by(|a, b| a.sort.cmp(&b.sort));
-        picked.into_iter().map(|e| e.record.clone()).collect()
+        match (&text, &rows.search) {
+            (Some(needle), Some(search)) => search
+                .matches(needle)
+                .into_iter()
+                .filter_map(|i| rows.rows.get(i))
+                .filter(|row| wanted(row))
+                .map(|row| Arc::clone(&row.record))
+                .collect(),
+            _ => rows
+                .rows
+                .iter()
+                .filter(|row| wanted(row))
+                .map(|row| Arc::clone(&row.record))
+                .collect(),
+        }
     }
 
     /// The unrevoked keys sharing `r`'s value (itself included when unrevoked), in display
@@ -440,7 +627,7 @@ impl KeyCatalog {
             .map(|ids| ids.iter().filter_map(|id| self.records.get(id)).collect())
             .unwrap_or_default();
         group.sort_by(|a, b| a.sort.cmp(&b.sort));
-        group.into_iter().map(|e| &e.record).collect()
+        group.into_iter().map(|e| &*e.record).collect()
     }
 
     /// The findings of the keys `ids` (in that order; acknowledgements not applied), from
@@ -453,12 +640,32 @@ impl KeyCatalog {
         policy_json: &str,
         now: DateTime<Utc>,
         keychain: Option<&KeychainSnapshot>,
-    ) -> Vec<Finding> {
+    ) -> Vec<Arc<Finding>> {
+        self.findings_valid_until(ids, policy, policy_json, now, keychain)
+            .0
+    }
+
+    /// [`Self::findings_of`] and until when they all hold (the earliest key's `valid_until`).
+    fn findings_valid_until(
+        &mut self,
+        ids: &[Uuid],
+        policy: &FindingPolicy,
+        policy_json: &str,
+        now: DateTime<Utc>,
+        keychain: Option<&KeychainSnapshot>,
+    ) -> (Vec<Arc<Finding>>, Option<DateTime<Utc>>) {
         if self.findings_policy.as_deref() != Some(policy_json) {
             self.findings.clear();
+            self.sorted_findings = None;
             self.findings_policy = Some(policy_json.to_owned());
         }
         let mut out = Vec::new();
+        let mut valid_until: Option<DateTime<Utc>> = None;
+        let mut earliest = |until: Option<DateTime<Utc>>| {
+            if let Some(until) = until {
+                valid_until = Some(valid_until.map_or(until, |v| v.min(until)));
+            }
+        };
         let mut fresh: Vec<(Uuid, CachedFindings)> = Vec::new();
         {
             let mut purposes = findings::Purposes::new();
@@ -471,25 +678,120 @@ impl KeyCatalog {
                     if cached.keychain == in_keychain && cached.valid_until.is_none_or(|v| now < v)
                     {
                         out.extend(cached.findings.iter().cloned());
+                        earliest(cached.valid_until);
                         continue;
                     }
                 }
                 let same_value = self.same_value(r);
-                let found =
-                    findings::evaluate_key(r, &same_value, policy, now, keychain, &mut purposes);
+                let found: Vec<Arc<Finding>> =
+                    findings::evaluate_key(r, &same_value, policy, now, keychain, &mut purposes)
+                        .into_iter()
+                        .map(Arc::new)
+                        .collect();
                 out.extend(found.iter().cloned());
+                let until = findings::findings_valid_until(r, policy, now);
+                earliest(until);
                 fresh.push((
                     *id,
                     CachedFindings {
                         keychain: in_keychain,
-                        valid_until: findings::findings_valid_until(r, policy, now),
+                        valid_until: until,
                         findings: found,
                     },
                 ));
             }
         }
         self.findings.extend(fresh);
-        out
+        (out, valid_until)
+    }
+
+    /// Every finding in the findings list's order (acknowledgements not applied): kept whole
+    /// between writes, so a warm answer over 100,000 keys copies reference counts only.
+    pub(crate) fn sorted_findings(
+        &mut self,
+        policy: &FindingPolicy,
+        policy_json: &str,
+        now: DateTime<Utc>,
+        keychain: Option<&Arc<KeychainSnapshot>>,
+    ) -> Vec<Arc<Finding>> {
+        let usable = self.findings_policy.as_deref() == Some(policy_json)
+            && self
+                .sorted_findings
+                .as_ref()
+                .is_some_and(|sorted| sorted.still_valid(now, keychain));
+        if usable {
+            self.patch_sorted_findings(policy, policy_json, now, keychain);
+            if let Some(sorted) = &self.sorted_findings {
+                return sorted.findings.clone();
+            }
+        }
+        self.stale_findings.clear();
+        self.keys_came_or_went = false;
+        let ids: Vec<Uuid> = self.order.iter().map(|s| s.id).collect();
+        let (mut found, valid_until) =
+            self.findings_valid_until(&ids, policy, policy_json, now, keychain.map(|k| &**k));
+        if let Some(snapshot) = keychain {
+            found.extend(
+                findings::orphaned_entries(snapshot, |account| self.contains_account(account))
+                    .into_iter()
+                    .map(Arc::new),
+            );
+        }
+        found.sort_by(|a, b| findings::list_order(a, b));
+        self.sorted_findings = Some(SortedFindings {
+            keychain: keychain.map(Arc::downgrade),
+            valid_until,
+            findings: found.clone(),
+        });
+        found
+    }
+
+    /// Brings the sorted list up to date after writes: the written keys' findings taken out
+    /// and their fresh ones put in place (binary search by the list's order; no two keys'
+    /// findings compare equal, as names are unique within an environment), and the keychain
+    /// entries without a record found again when keys came or went.
+    fn patch_sorted_findings(
+        &mut self,
+        policy: &FindingPolicy,
+        policy_json: &str,
+        now: DateTime<Utc>,
+        keychain: Option<&Arc<KeychainSnapshot>>,
+    ) {
+        if self.stale_findings.is_empty() && !self.keys_came_or_went {
+            return;
+        }
+        let mut stale = std::mem::take(&mut self.stale_findings);
+        stale.sort_unstable();
+        stale.dedup();
+        let orphans_too = std::mem::take(&mut self.keys_came_or_went);
+        let Some(mut sorted) = self.sorted_findings.take() else {
+            return;
+        };
+        sorted.findings.retain(|f| match f.key_id {
+            Some(id) => stale.binary_search(&id).is_err(),
+            None => !orphans_too,
+        });
+        let (fresh, valid_until) =
+            self.findings_valid_until(&stale, policy, policy_json, now, keychain.map(|k| &**k));
+        let mut put = |f: Arc<Finding>| {
+            let at = sorted
+                .findings
+                .partition_point(|g| findings::list_order(g, &f) != std::cmp::Ordering::Greater);
+            sorted.findings.insert(at, f);
+        };
+        for f in fresh {
+            put(f);
+        }
+        if let (true, Some(snapshot)) = (orphans_too, keychain) {
+            for f in findings::orphaned_entries(snapshot, |account| self.contains_account(account))
+            {
+                put(Arc::new(f));
+            }
+        }
+        if let Some(until) = valid_until {
+            sorted.valid_until = Some(sorted.valid_until.map_or(until, |v| v.min(until)));
+        }
+        self.sorted_findings = Some(sorted);
     }
 
     /// Every finding: each key's in display order, then keychain entries without a record.
@@ -501,7 +803,11 @@ impl KeyCatalog {
         keychain: Option<&KeychainSnapshot>,
     ) -> Vec<Finding> {
         let ids: Vec<Uuid> = self.order.iter().map(|s| s.id).collect();
-        let mut out = self.findings_of(&ids, policy, policy_json, now, keychain);
+        let mut out: Vec<Finding> = self
+            .findings_of(&ids, policy, policy_json, now, keychain)
+            .iter()
+            .map(|f| Finding::clone(f))
+            .collect();
         if let Some(snapshot) = keychain {
             out.extend(findings::orphaned_entries(snapshot, |account| {
                 self.contains_account(account)

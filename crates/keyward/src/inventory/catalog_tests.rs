@@ -219,6 +219,11 @@ fn assert_same<T: PartialEq + std::fmt::Debug>(left: &[T], right: &[T], context:
     assert_eq!(left.len(), right.len(), "{context}: lengths");
 }
 
+/// The inventory's shared answers as owned values, to compare with the store's.
+fn owned<T: Clone>(shared: &[Arc<T>]) -> Vec<T> {
+    shared.iter().map(|t| T::clone(t)).collect()
+}
+
 fn sorted(mut found: Vec<Finding>) -> Vec<Finding> {
     found.sort_by(|a, b| {
         b.severity
@@ -318,7 +323,7 @@ async fn lists_and_findings_equal_the_stores_sql_and_the_full_evaluation_after_w
             for _ in 0..8 {
                 let filter = random_filter(&mut rng);
                 assert_same(
-                    &inv.list(&filter).await.unwrap(),
+                    &owned(&inv.list(&filter).await.unwrap()),
                     &inv.store().list_keys(&filter).await.unwrap(),
                     &format!("seed {seed} step {step}: {filter:?}"),
                 );
@@ -332,7 +337,7 @@ async fn lists_and_findings_equal_the_stores_sql_and_the_full_evaluation_after_w
                 .unwrap();
             let expected = full_evaluation(&inv, listed.evaluated_at, Some(&snapshot)).await;
             assert_same(
-                &listed.findings,
+                &owned(&listed.findings),
                 &sorted(expected.clone()),
                 &format!("seed {seed} step {step}"),
             );
@@ -357,7 +362,7 @@ async fn lists_and_findings_equal_the_stores_sql_and_the_full_evaluation_after_w
                     .filter(|f| f.key_id == Some(r.id))
                     .collect();
                 assert_same(
-                    &one.findings,
+                    &owned(&one.findings),
                     &sorted(expected),
                     &format!("seed {seed} step {step}: one key"),
                 );
@@ -383,6 +388,7 @@ async fn cached_findings_follow_time() {
                 .map(|r| r.id.to_string()),
         );
         let mut catalog = KeyCatalog::load(&store).await.unwrap();
+        let shared_snapshot = Arc::new(snapshot.clone());
         let policy = FindingPolicy::default();
         let mut now = Utc::now();
         for _ in 0..40 {
@@ -392,6 +398,13 @@ async fn cached_findings_follow_time() {
                 &catalog.all_findings(&policy, "", now, keychain),
                 &findings::evaluate(&records, &policy, now, keychain),
                 &format!("seed {seed} at {now}"),
+            );
+            // The whole sorted list, cached until time crosses a key's threshold.
+            let shared = keychain.map(|_| &shared_snapshot);
+            assert_same(
+                &owned(&catalog.sorted_findings(&policy, "", now, shared)),
+                &sorted(findings::evaluate(&records, &policy, now, keychain)),
+                &format!("seed {seed} at {now}: sorted"),
             );
         }
     }
@@ -486,4 +499,266 @@ async fn foreign_writes_show_after_note_foreign_change() {
     let listed = inv.list(&KeyFilter::default()).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, r.id);
+}
+
+/// Lists hand out the catalog's records, not copies: two answers share every record, and a
+/// write replaces just the written one.
+#[tokio::test]
+async fn lists_share_the_catalogs_records() {
+    let (inv, _) = inventory().await;
+    let mut rng = StdRng::seed_from_u64(7);
+    let batch: Vec<KeyRecord> = (0..50).map(|i| random_record(&mut rng, i)).collect();
+    inv.store().insert_keys(&batch, &[]).await.unwrap();
+    let first = inv.list(&KeyFilter::default()).await.unwrap();
+    let second = inv.list(&KeyFilter::default()).await.unwrap();
+    assert_eq!(first.len(), 50);
+    assert!(first.iter().zip(&second).all(|(a, b)| Arc::ptr_eq(a, b)));
+    let prod = KeyFilter {
+        environment: Some("prod".into()),
+        ..KeyFilter::default()
+    };
+    for key in inv.list(&prod).await.unwrap() {
+        let same = first.iter().find(|k| k.id == key.id).unwrap();
+        assert!(Arc::ptr_eq(same, &key), "a filter shares the records too");
+    }
+    let edited = first[3].id;
+    inv.update(
+        edited,
+        KeyPatch {
+            purpose: Some("edited".into()),
+            ..KeyPatch::default()
+        },
+    )
+    .await
+    .unwrap();
+    let third = inv.list(&KeyFilter::default()).await.unwrap();
+    for key in &third {
+        let before = first.iter().find(|k| k.id == key.id).unwrap();
+        assert_eq!(Arc::ptr_eq(before, key), key.id != edited, "{}", key.name);
+    }
+    assert_eq!(
+        third.iter().find(|k| k.id == edited).unwrap().purpose,
+        "edited"
+    );
+}
+
+/// The search scans all keys' texts back to back: a match running from one key's text into
+/// the next one's is no match, and a real match later in that next key still counts.
+#[tokio::test]
+async fn search_never_matches_across_two_keys() {
+    let (inv, _) = inventory().await;
+    let mut rng = StdRng::seed_from_u64(8);
+    let mut batch = Vec::new();
+    for (i, name) in ["alpha", "zz]zz", "zzz"].into_iter().enumerate() {
+        let mut r = random_record(&mut rng, i);
+        r.name = name.into();
+        r.environment = "dev".into();
+        r.purpose = "same".into();
+        r.owner = None;
+        r.tags = Vec::new();
+        batch.push(r);
+    }
+    inv.store().insert_keys(&batch, &[]).await.unwrap();
+    // Texts end with the tags as stored (`[]`), and the next key's text starts with its name.
+    for needle in ["]zz", "]z", "[]zzz", "]alpha", "a", "\u{1f}"] {
+        let filter = KeyFilter {
+            text: Some(needle.into()),
+            ..KeyFilter::default()
+        };
+        assert_same(
+            &owned(&inv.list(&filter).await.unwrap()),
+            &inv.store().list_keys(&filter).await.unwrap(),
+            needle,
+        );
+    }
+    let named = |needle: &str| {
+        let filter = KeyFilter {
+            text: Some(needle.into()),
+            ..KeyFilter::default()
+        };
+        let inv = &inv;
+        async move {
+            inv.list(&filter)
+                .await
+                .unwrap()
+                .iter()
+                .map(|k| k.name.clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(named("]zz").await, vec!["zz]zz"]);
+    assert!(named("[]zzz").await.is_empty());
+}
+
+/// The findings list is kept whole between writes: a warm answer shares every finding with
+/// the previous one; an acknowledgement copies only the finding it covers; a write, a policy
+/// change and a changed keychain listing rebuild it (equal to the full evaluation again).
+#[tokio::test]
+async fn the_findings_list_is_shared_until_something_changes() {
+    let (inv, vault) = inventory().await;
+    let mut rng = StdRng::seed_from_u64(9);
+    let batch: Vec<KeyRecord> = (0..80).map(|i| random_record(&mut rng, i)).collect();
+    inv.store().insert_keys(&batch, &[]).await.unwrap();
+    for r in batch.iter().filter(|_| rng.gen_bool(0.8)) {
+        vault
+            .set(&r.id.to_string(), &Secret::new("x".into()))
+            .unwrap();
+    }
+    let all = FindingQuery {
+        include_acknowledged: true,
+        ..FindingQuery::default()
+    };
+    let check = |listed: &FindingList, context: &str| {
+        let listed = owned(&listed.findings);
+        let inv = &inv;
+        let vault = &vault;
+        let context = context.to_owned();
+        async move {
+            let snapshot = KeychainSnapshot::new(vault.accounts().unwrap().unwrap_or_default());
+            let expected = full_evaluation(inv, Utc::now(), Some(&snapshot)).await;
+            assert_same(&listed, &sorted(expected), &context);
+        }
+    };
+    let first = inv.findings(&all).await.unwrap();
+    assert!(!first.findings.is_empty());
+    check(&first, "first").await;
+    let warm = inv.findings(&all).await.unwrap();
+    assert!(first
+        .findings
+        .iter()
+        .zip(&warm.findings)
+        .all(|(a, b)| Arc::ptr_eq(a, b)));
+
+    let target = first.findings[0].clone();
+    let ack = Acknowledgement {
+        subject: target.subject(),
+        kind: target.kind,
+        reason: "known".into(),
+        acknowledged_by: "tester".into(),
+        acknowledged_at: Utc::now(),
+        until: Utc::now() + ChronoDuration::days(3),
+    };
+    inv.store()
+        .upsert_acknowledgements(&[(ack, event())])
+        .await
+        .unwrap();
+    let acked = inv.findings(&all).await.unwrap();
+    check(&acked, "acknowledged").await;
+    let copied = first
+        .findings
+        .iter()
+        .zip(&acked.findings)
+        .filter(|(a, b)| !Arc::ptr_eq(a, b))
+        .count();
+    assert_eq!(copied, 1, "only the acknowledged finding is copied");
+    assert!(acked.findings[0].is_acknowledged());
+
+    let edited = batch[0].id;
+    inv.update(
+        edited,
+        KeyPatch {
+            owner: Some(Some("someone".into())),
+            purpose: Some("purge cache".into()),
+            ..KeyPatch::default()
+        },
+    )
+    .await
+    .unwrap();
+    check(&inv.findings(&all).await.unwrap(), "after a write").await;
+
+    let mut policy = FindingPolicy::default();
+    policy.default.max_age_days = 20;
+    inv.set_finding_policy(policy).await.unwrap();
+    check(&inv.findings(&all).await.unwrap(), "after a policy change").await;
+
+    // Another program removes a value: the next listing shows it.
+    vault.delete(&batch[1].id.to_string()).unwrap();
+    vault.delete(&batch[2].id.to_string()).unwrap();
+    inv.note_foreign_change();
+    check(
+        &inv.findings(&all).await.unwrap(),
+        "after a keychain change",
+    )
+    .await;
+}
+
+/// A keychain listing edited in place (the core's own keychain write, `Arc::make_mut`)
+/// is a different listing for the cached findings list.
+#[tokio::test]
+async fn the_sorted_findings_follow_a_listing_edited_in_place() {
+    let store = Store::open_in_memory().await.unwrap();
+    let mut rng = StdRng::seed_from_u64(11);
+    let batch: Vec<KeyRecord> = (0..20).map(|i| random_record(&mut rng, i)).collect();
+    store.insert_keys(&batch, &[]).await.unwrap();
+    let records = store.list_keys(&KeyFilter::default()).await.unwrap();
+    let mut snapshot = Arc::new(KeychainSnapshot::new(
+        records.iter().map(|r| r.id.to_string()),
+    ));
+    let mut catalog = KeyCatalog::load(&store).await.unwrap();
+    let policy = FindingPolicy::default();
+    let now = Utc::now();
+    let before = catalog.sorted_findings(&policy, "", now, Some(&snapshot));
+    assert_same(
+        &owned(&before),
+        &sorted(findings::evaluate(&records, &policy, now, Some(&snapshot))),
+        "before",
+    );
+    Arc::make_mut(&mut snapshot)
+        .accounts
+        .remove(&records[0].id.to_string());
+    let after = catalog.sorted_findings(&policy, "", now, Some(&snapshot));
+    assert_same(
+        &owned(&after),
+        &sorted(findings::evaluate(&records, &policy, now, Some(&snapshot))),
+        "after the edit",
+    );
+    assert!(after
+        .iter()
+        .any(|f| f.kind == FindingKind::Orphaned && f.key_id == Some(records[0].id)));
+}
+
+/// The patched findings list finds keychain entries without a record again when keys come
+/// and go: a key deleted with its value left behind shows as an orphaned entry, and the
+/// same key written back hides it again; each answer equals the full evaluation.
+#[tokio::test]
+async fn the_patched_findings_list_follows_keys_that_come_and_go() {
+    let (inv, vault) = inventory().await;
+    let mut rng = StdRng::seed_from_u64(12);
+    let batch: Vec<KeyRecord> = (0..30).map(|i| random_record(&mut rng, i)).collect();
+    inv.store().insert_keys(&batch, &[]).await.unwrap();
+    for r in &batch {
+        vault
+            .set(&r.id.to_string(), &Secret::new("x".into()))
+            .unwrap();
+    }
+    let all = FindingQuery {
+        include_acknowledged: true,
+        ..FindingQuery::default()
+    };
+    let snapshot = KeychainSnapshot::new(vault.accounts().unwrap().unwrap_or_default());
+    let answer = |context: &'static str| {
+        let inv = &inv;
+        let snapshot = &snapshot;
+        let all = &all;
+        async move {
+            let listed = inv.findings(all).await.unwrap();
+            let expected = full_evaluation(inv, listed.evaluated_at, Some(snapshot)).await;
+            assert_same(&owned(&listed.findings), &sorted(expected), context);
+            listed
+        }
+    };
+    answer("first").await;
+    let gone = batch[4].clone();
+    inv.store().delete_key(gone.id, &event()).await.unwrap();
+    let listed = answer("after a delete").await;
+    assert!(listed
+        .findings
+        .iter()
+        .any(|f| f.key_id.is_none() && f.keychain_account == Some(gone.id.to_string())));
+    inv.store()
+        .insert_keys(std::slice::from_ref(&gone), &[])
+        .await
+        .unwrap();
+    let listed = answer("after it came back").await;
+    assert!(!listed.findings.iter().any(|f| f.key_id.is_none()));
 }

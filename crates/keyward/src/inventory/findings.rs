@@ -44,8 +44,9 @@ pub struct FindingQuery {
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingList {
     pub evaluated_at: DateTime<Utc>,
-    /// Worst first; acknowledged ones only with `include_acknowledged`.
-    pub findings: Vec<Finding>,
+    /// Worst first; acknowledged ones only with `include_acknowledged`. Shared with the
+    /// in-memory inventory's cache (serialized as the findings themselves).
+    pub findings: Vec<Arc<Finding>>,
     /// Findings left out because a live acknowledgement covers them.
     pub acknowledged_hidden: usize,
     /// Whether the keychain could be listed (orphan checks need it).
@@ -233,11 +234,15 @@ impl Inventory {
     /// One key's findings with its acknowledgements applied, from the catalog when it is
     /// loaded, else from the key's row and the rows sharing its fingerprint: never the
     /// whole inventory nor a fresh keychain listing.
-    async fn key_findings(&self, id: Uuid, now: DateTime<Utc>) -> Result<(Vec<Finding>, bool)> {
+    async fn key_findings(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Arc<Finding>>, bool)> {
         let (policy, policy_json) = self.policy_with_json().await?;
         let snapshot = self.keychain_snapshot(None).await;
         let acks = self.store.acknowledgements_of(&id.to_string()).await?;
-        let found = match self.loaded_catalog().await? {
+        let mut found: Vec<Arc<Finding>> = match self.loaded_catalog().await? {
             Some(mut catalog) => {
                 catalog.findings_of(&[id], &policy, &policy_json, now, snapshot.as_deref())
             }
@@ -260,24 +265,49 @@ impl Inventory {
                         snapshot.as_deref(),
                         &mut findings::Purposes::new(),
                     )
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect()
                 }
             },
         };
-        let found = findings::apply_acknowledgements(found, &acks, now);
+        findings::acknowledge_shared(&mut found, &acks, now);
+        Ok((found, snapshot.is_some()))
+    }
+
+    /// Every finding in the list's order with acknowledgements applied, from the catalog's
+    /// cache of the whole sorted list (patched after a write; rebuilt after a policy change,
+    /// another keychain listing or when time crosses a key's threshold).
+    async fn sorted_findings(&self, now: DateTime<Utc>) -> Result<(Vec<Arc<Finding>>, bool)> {
+        let (policy, policy_json) = self.policy_with_json().await?;
+        let snapshot = self.keychain_snapshot(Some(KEYCHAIN_LISTING_MAX_AGE)).await;
+        let acks = self.store.acknowledgements().await?;
+        let mut found =
+            self.catalog()
+                .await?
+                .sorted_findings(&policy, &policy_json, now, snapshot.as_ref());
+        findings::acknowledge_shared(&mut found, &acks, now);
         Ok((found, snapshot.is_some()))
     }
 
     /// Every finding (acknowledged ones included, marked) of `records` and of the keychain
     /// entries without a record. Reuse is judged across the whole inventory (the catalog),
     /// so any records may be given; the window passes the list it just showed.
-    pub async fn findings_over(&self, records: &[KeyRecord]) -> Result<Vec<Finding>> {
+    pub async fn findings_over<R: std::borrow::Borrow<KeyRecord>>(
+        &self,
+        records: &[R],
+    ) -> Result<Vec<Finding>> {
         let now = Utc::now();
         let (policy, policy_json) = self.policy_with_json().await?;
         let snapshot = self.keychain_snapshot(None).await;
         let acks = self.store.acknowledgements().await?;
         let mut catalog = self.catalog().await?;
-        let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
-        let mut found = catalog.findings_of(&ids, &policy, &policy_json, now, snapshot.as_deref());
+        let ids: Vec<Uuid> = records.iter().map(|r| r.borrow().id).collect();
+        let mut found: Vec<Finding> = catalog
+            .findings_of(&ids, &policy, &policy_json, now, snapshot.as_deref())
+            .into_iter()
+            .map(Arc::unwrap_or_clone)
+            .collect();
         if let Some(snapshot) = snapshot.as_deref() {
             found.extend(findings::orphaned_entries(snapshot, |account| {
                 catalog.contains_account(account)
@@ -290,14 +320,16 @@ impl Inventory {
     pub async fn findings(&self, query: &FindingQuery) -> Result<FindingList> {
         let now = Utc::now();
         let (all, keychain_checked) = match query.key_id {
-            Some(id) => self.key_findings(id, now).await?,
-            None => {
-                let (_, all, _, checked) = self.all_findings(now, false).await?;
-                (all, checked)
+            Some(id) => {
+                let (mut found, checked) = self.key_findings(id, now).await?;
+                found.sort_by(|a, b| findings::list_order(a, b));
+                (found, checked)
             }
+            // Already in the list's order: filtering keeps it.
+            None => self.sorted_findings(now).await?,
         };
         let mut acknowledged_hidden = 0;
-        let mut out: Vec<Finding> = all
+        let out: Vec<Arc<Finding>> = all
             .into_iter()
             .filter(|f| {
                 query
@@ -316,13 +348,6 @@ impl Inventory {
                 }
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.kind.cmp(&b.kind))
-                .then_with(|| a.environment.cmp(&b.environment))
-                .then_with(|| a.key_name.cmp(&b.key_name))
-        });
         Ok(FindingList {
             evaluated_at: now,
             findings: out,

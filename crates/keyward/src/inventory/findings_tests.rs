@@ -147,7 +147,7 @@ async fn acknowledgements_need_a_known_subject_a_reason_and_a_near_future_end() 
     // Over records the caller already listed (the window's key list): the same findings.
     let summary = |v: Vec<crate::findings::Finding>| {
         let mut v: Vec<_> = v
-            .into_iter()
+            .iter()
             .map(|f| {
                 (
                     f.key_id,
@@ -164,7 +164,14 @@ async fn acknowledgements_need_a_known_subject_a_reason_and_a_near_future_end() 
         include_acknowledged: true,
         ..FindingQuery::default()
     };
-    let listed = inv.findings(&everything).await.unwrap().findings;
+    let listed: Vec<crate::findings::Finding> = inv
+        .findings(&everything)
+        .await
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| crate::findings::Finding::clone(f))
+        .collect();
     let records = inv.list(&crate::KeyFilter::default()).await.unwrap();
     let over = inv.findings_over(&records).await.unwrap();
     assert!(!over.is_empty());

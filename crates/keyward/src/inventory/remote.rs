@@ -907,8 +907,8 @@ impl Inventory {
                 ..KeyFilter::default()
             })
             .await?
-            .into_iter()
-            .map(|k| k.name)
+            .iter()
+            .map(|k| k.name.clone())
             .collect();
         if !taken.contains(&base) {
             return Ok(base);
