@@ -147,7 +147,7 @@ pub async fn chunks(
     let mut offset = 0;
     let mut sent_chunks = 0;
     loop {
-        let part: Vec<KeyRecord> = rest.by_ref().take(size.max(1)).collect();
+        let part: Vec<Arc<KeyRecord>> = rest.by_ref().take(size.max(1)).collect();
         let sent = part.len();
         let keys = if part.is_empty() {
             Vec::new()
