@@ -10,7 +10,7 @@ use crate::{
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use keyward::findings::report::md;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Weeks in the rotations-per-week view.
 pub const WEEKS: usize = 12;
@@ -288,7 +288,12 @@ fn render_markdown(review: &TeamReview) -> String {
             day(m.last_published_at)
         ));
     }
-    let by_id = |id: &uuid::Uuid| review.keys.iter().find(|k| &k.key_id == id);
+    // One index, not a scan per due key (quadratic in the team's size).
+    let mut index = HashMap::new();
+    for k in &review.keys {
+        index.entry(&k.key_id).or_insert(k);
+    }
+    let by_id = |id: &uuid::Uuid| index.get(id).copied();
     for (title, ids) in [("Overdue", &review.overdue), ("Due soon", &review.due_soon)] {
         line(String::new());
         line(format!("## {title}"));
@@ -351,7 +356,12 @@ table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #d5d
 th{background:#f5f7fa}td.n,th.n{text-align:right}.muted{color:#5f6b7a}";
 
 fn render_html(review: &TeamReview) -> String {
-    let by_id = |id: &uuid::Uuid| review.keys.iter().find(|k| &k.key_id == id);
+    // One index, not a scan per due key (quadratic in the team's size).
+    let mut index = HashMap::new();
+    for k in &review.keys {
+        index.entry(&k.key_id).or_insert(k);
+    }
+    let by_id = |id: &uuid::Uuid| index.get(id).copied();
     let page: Markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -423,6 +433,35 @@ mod tests {
             findings: vec![],
             hint: None,
         }
+    }
+
+    #[test]
+    fn the_due_lists_name_each_key_and_its_member_in_every_rendering() {
+        let now = Utc::now();
+        let mut rows: Vec<(TeamKeyRow, DateTime<Utc>)> = (0..50)
+            .map(|i| (row("carol", &format!("fine {i}"), 200, now), now))
+            .collect();
+        rows.push((row("alice", "late key", -3, now), now));
+        rows.push((row("bob", "soon key", 5, now), now));
+        let query = TeamReviewQuery {
+            due_soon_days: Some(14),
+            filter: TeamFilter::default(),
+        };
+        let review = build(rows, &[], &query, Some(now), now);
+        let md = render(&review, ReportFormat::Markdown).unwrap();
+        let overdue = &md[md.find("## Overdue").unwrap()..md.find("## Due soon").unwrap()];
+        assert!(
+            overdue.contains("alice") && overdue.contains("late key"),
+            "{overdue}"
+        );
+        assert!(!overdue.contains("soon key"), "{overdue}");
+        let due_soon = &md[md.find("## Due soon").unwrap()..];
+        assert!(
+            due_soon.contains("bob") && due_soon.contains("soon key"),
+            "{due_soon}"
+        );
+        let html = render(&review, ReportFormat::Html).unwrap();
+        assert!(html.contains("late key") && html.contains("soon key"));
     }
 
     #[test]

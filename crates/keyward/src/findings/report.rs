@@ -8,6 +8,7 @@ use super::{Finding, FindingsError, Review, ReviewKey};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -275,6 +276,7 @@ pub fn render_markdown(review: &Review) -> String {
             );
         }
     }
+    let admins = review.admin_key_ids();
     for (title, items) in [("Overdue", &review.overdue), ("Due soon", &review.due_soon)] {
         line(&mut o, format!("\n## {title}\n"));
         if items.is_empty() {
@@ -292,7 +294,7 @@ pub fn render_markdown(review: &Review) -> String {
                 format!(
                     "| {}{} | {} | {} | {} | {} | {} | {} |",
                     md(&d.name),
-                    admin_mark(review, d.key_id),
+                    admin_mark(&admins, d.key_id),
                     md(&d.environment),
                     md(&d.provider),
                     md(d.owner.as_deref().unwrap_or("—")),
@@ -399,8 +401,8 @@ const ADMIN_NOTE: &str = "Admin credentials of providers' management APIs: each 
 `keyward run` passes them only when named (`--with`).";
 
 /// " (connection admin)" after an admin key's name in the due lists.
-fn admin_mark(review: &Review, key_id: uuid::Uuid) -> &'static str {
-    if review.is_admin_key(key_id) {
+fn admin_mark(admins: &HashSet<uuid::Uuid>, key_id: uuid::Uuid) -> &'static str {
+    if admins.contains(&key_id) {
         " (connection admin)"
     } else {
         ""
@@ -438,6 +440,7 @@ th{background:#f5f7fa;font-weight:600}td.n,th.n{text-align:right}.muted{color:#5
 /// A self-contained HTML page: inline CSS and SVG, no scripts, no external resources.
 pub fn render_html(review: &Review) -> String {
     let (action, quiet) = review.split_by_attention();
+    let admins = review.admin_key_ids();
     let page: Markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -501,7 +504,7 @@ pub fn render_html(review: &Review) -> String {
                             tbody {
                                 @for d in items.iter() {
                                     tr {
-                                        td { (d.name) @if review.is_admin_key(d.key_id) { span.admin { "admin" } } } td { (d.environment) } td { (d.provider) }
+                                        td { (d.name) @if admins.contains(&d.key_id) { span.admin { "admin" } } } td { (d.environment) } td { (d.provider) }
                                         td { (d.owner.as_deref().unwrap_or("—")) } td { (day(d.due_at)) } td.n { (d.days_left) } td { (d.cause) }
                                     }
                                 }

@@ -192,9 +192,10 @@ impl Review {
             .filter(|k| k.role == KeyRole::ConnectionAdmin)
     }
 
-    /// Whether `key_id` is a connection admin key (for labels in the due lists).
-    pub fn is_admin_key(&self, key_id: Uuid) -> bool {
-        self.admin_keys().any(|k| k.key_id == key_id)
+    /// The connection admin keys' ids (for labels in the due lists): one pass, so that a
+    /// report asks it once, not once per due key (that was quadratic: 5 s at 100,000 keys).
+    pub fn admin_key_ids(&self) -> HashSet<Uuid> {
+        self.admin_keys().map(|k| k.key_id).collect()
     }
 }
 
