@@ -200,9 +200,11 @@ test('team 1. A joins in Settings, B in a terminal; B adds, rotates and revokes 
     await app.browser.keys('\uE00C'); // Escape closes Settings
     await app.browser.waitUntil(async () => !(await app.$('settings-dialog').isExisting()), { timeout: 5_000, timeoutMsg: 'Settings should close' });
 
-    // The Team view: B's keys (pulled after joining), grouped, names as text.
+    // The Team view: B's keys (pulled after joining), grouped, names as text; the inventory's
+    // own filters give way to the team's.
     await app.click('view-team');
     await app.shown('team-view');
+    assert.equal(await app.$('filter-environment').isExisting(), false, "the inventory's filters are not shown over the Team view");
     await teamRowWithin(app, "B's key", (r) => r.name === 'B mail' && r.member === 'bob', 30_000);
     await teamRowWithin(app, "A's own key", (r) => r.name === 'A analytics' && r.member === 'alice', 30_000);
     assert.ok((await teamRows(app)).some((r) => r.name === HOSTILE), 'the HTML name is listed as its characters');

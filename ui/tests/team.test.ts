@@ -168,6 +168,32 @@ describe('Team view', () => {
     await waitFor(() => expect(screen.getAllByTestId('team-row')).toHaveLength(3));
   });
 
+  it('says when things happened in plain words: "just now", never "just now ago"', async () => {
+    const now = new Date().toISOString();
+    const rows = [row({ name: 'mail', member: 'bob', key_id: '1' })];
+    backend({
+      team_status: () => STATUS,
+      team_keys: () => ({ as_of: now, rows }),
+      team_review: () => ({ ...REVIEW, keys: rows, members: [{ member: 'bob', keys: 1, overdue: 0, needs_action: 0, last_published_at: now }] }),
+      team_events: () => [
+        { member: 'bob', key_id: '1', key_name: 'mail', action: 'rotated', at: now },
+        { member: 'bob', key_id: '1', key_name: 'mail', action: 'created', at: '2026-01-01T00:00:00Z' },
+      ],
+    });
+    const store = new AppStore();
+    await store.team.load();
+    render(TeamView, { store, onsettings: () => undefined });
+    const events = await waitFor(() => {
+      const found = screen.getAllByTestId('team-event');
+      expect(found).toHaveLength(2);
+      return found;
+    });
+    expect(events[0].textContent).toMatch(/rotated mail just now$/);
+    expect(events[1].textContent).toMatch(/created mail \d+ (mo|y) ago$/);
+    expect(screen.getByTestId('team-member').textContent).toMatch(/just now$/);
+    expect(document.body.textContent).not.toMatch(/just now ago/);
+  });
+
   it('filters by member', async () => {
     const rows = [row({ name: 'x', member: 'bob', key_id: '1' }), row({ name: 'y', member: 'alice', key_id: '2' })];
     backend({ team_status: () => STATUS, team_keys: () => ({ as_of: null, rows }), team_review: () => REVIEW });
