@@ -444,26 +444,7 @@ pub async fn review(inv: &Inventory, a: ReviewArgs) -> anyhow::Result<ExitCode> 
     }
     let format = ReportFormat::parse(&a.format).map_err(Error::from)?;
     // Parse --fail-on before any work, so a typo fails fast instead of passing a CI gate.
-    let (fail_on, fail_on_action) = match &a.fail_on {
-        Some(list) => {
-            let mut on_action = false;
-            let kinds: Vec<&str> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|k| {
-                    let action = k.eq_ignore_ascii_case("action");
-                    on_action |= action;
-                    !action
-                })
-                .collect();
-            let kinds = FindingKind::parse_list(&kinds.join(",")).map_err(Error::from)?;
-            if kinds.is_empty() && !on_action {
-                return Err(Error::invalid("fail-on", "name at least one finding kind").into());
-            }
-            (kinds, on_action)
-        }
-        None => (Vec::new(), false),
-    };
+    let (fail_on, fail_on_action) = parse_fail_on(a.fail_on.as_deref())?;
     let review = inv
         .review(&ReviewQuery {
             environment: a.environment,
@@ -515,4 +496,27 @@ pub async fn review(inv: &Inventory, a: ReviewArgs) -> anyhow::Result<ExitCode> 
         return Ok(ExitCode::from(EXIT_FINDINGS));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--fail-on kind,kind,action`: the finding kinds, and whether `action` (any finding that needs
+/// action) was named. Shared by the local and the team review; `None` gates on nothing.
+pub fn parse_fail_on(list: Option<&str>) -> Result<(Vec<FindingKind>, bool), Error> {
+    let Some(list) = list else {
+        return Ok((Vec::new(), false));
+    };
+    let mut on_action = false;
+    let kinds: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|k| {
+            let action = k.eq_ignore_ascii_case("action");
+            on_action |= action;
+            !action
+        })
+        .collect();
+    let kinds = FindingKind::parse_list(&kinds.join(","))?;
+    if kinds.is_empty() && !on_action {
+        return Err(Error::invalid("fail-on", "name at least one finding kind"));
+    }
+    Ok((kinds, on_action))
 }

@@ -8,7 +8,6 @@ use crate::output::clean;
 use crate::Format;
 use clap::{Args, Subcommand};
 use keyward::findings::report::ReportFormat;
-use keyward::findings::FindingKind;
 use keyward::{Error, Inventory, Secret};
 use keyward_team::{Sharing, TeamReviewQuery, TeamStatus};
 use std::io::{IsTerminal, Read};
@@ -225,30 +224,8 @@ pub async fn review(
     environment: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let format = ReportFormat::parse(format).map_err(Error::from)?;
-    let (kinds, on_action) = match fail_on {
-        Some(list) => {
-            let mut on_action = false;
-            let kinds: Vec<&str> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|k| {
-                    let action = k.eq_ignore_ascii_case("action");
-                    on_action |= action;
-                    !action
-                })
-                .collect();
-            let kinds: Vec<String> = FindingKind::parse_list(&kinds.join(","))
-                .map_err(Error::from)?
-                .into_iter()
-                .map(|k| k.as_str().to_string())
-                .collect();
-            if kinds.is_empty() && !on_action {
-                return Err(Error::invalid("fail-on", "name at least one finding kind").into());
-            }
-            (kinds, on_action)
-        }
-        None => (Vec::new(), false),
-    };
+    let (kinds, on_action) = crate::findings_cmd::parse_fail_on(fail_on)?;
+    let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
     if let Err(e) = keyward_team::sync(inv).await {
         if e.code() == "team_not_joined" {
             return Err(e.into());
