@@ -40,7 +40,7 @@ const LONGER: &[(&str, &str)] = &[
     ),
     (
         "key_create",
-        "issues a one-time reveal token (AppState); not yet on keyward::api::lifecycle",
+        "issues a one-time reveal token (AppState) for the new value keyward::api::lifecycle made",
     ),
     (
         "key_detect",
@@ -51,12 +51,8 @@ const LONGER: &[(&str, &str)] = &[
         "the one-time reveal token is the window's state (AppState)",
     ),
     (
-        "key_revoke",
-        "checks the typed confirmation (the window's); not yet on keyward::api::lifecycle",
-    ),
-    (
         "key_rotate",
-        "streams progress over a Channel; not yet on keyward::api::lifecycle",
+        "streams progress over a Channel and issues one-time reveal tokens (AppState)",
     ),
     (
         "keychain_status",
@@ -90,26 +86,6 @@ const LONGER: &[(&str, &str)] = &[
     (
         "review_export",
         "AppHandle-bound: the save dialog and writing the file are the shell's",
-    ),
-    (
-        "rotation_guided_confirm",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
-        "rotation_guided_submit",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
-        "rotation_list",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
-        "rotation_plan",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
-        "rotation_recover",
-        "shaping logic still in the shell; not yet on keyward::api",
     ),
 ];
 

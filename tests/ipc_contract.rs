@@ -272,8 +272,20 @@ fn lifecycle_samples() -> Value {
         "rotation_plan": RotationPlanDto::new(plan, "prod".into()),
         "grace_defaults": keyward_desktop::lifecycle_dto::GraceDefaultsDto::from(keyward::rotation::GraceDefaults::default()),
         "rotation_event": RotationEventDto::from(&event),
-        "rotation_outcome": RotationOutcomeDto::new(outcome, "prod".into(), Some("t".into())),
-        "created_key": CreatedKeyDto { key: sample_key(), widened_scopes: vec![], reveal_token: None },
+        "rotation_outcome": RotationOutcomeDto {
+            outcome: RotationOutcomeView {
+                key_id: outcome.key_id,
+                rotation: outcome.rotation.map(|r| RotationDto::new(r, "prod".into())),
+                error_code: outcome.error_code,
+                message: outcome.message,
+                new_value: true,
+            },
+            reveal_token: Some("t".into()),
+        },
+        "created_key": CreatedKeyDto {
+            created: CreatedView { key: sample_key(), widened_scopes: vec![] },
+            reveal_token: None,
+        },
         "reveal": RevealDto { value: "shown-once".into() },
         "revoke_result": RevokeResultDto { key: sample_key(), confirmed_dead: true, message: "revoked".into() },
         "recovery": RecoveryDto::from(RecoveryAction {

@@ -2,7 +2,7 @@
 //! one is `invalid_input` naming what it should have been, never a panic or a core error.
 
 use crate::error::AppError;
-use keyward::{ConnectionId, KeyId, MalformedId, RotationId};
+use keyward::{KeyId, MalformedId};
 use uuid::Uuid;
 
 impl From<MalformedId> for AppError {
@@ -13,12 +13,4 @@ impl From<MalformedId> for AppError {
 
 pub(crate) fn key_id(id: &str) -> Result<Uuid, AppError> {
     Ok(id.parse::<KeyId>()?.into())
-}
-
-pub(crate) fn rotation_id(id: &str) -> Result<Uuid, AppError> {
-    Ok(id.parse::<RotationId>()?.into())
-}
-
-pub(crate) fn connection_id(id: &str) -> Result<Uuid, AppError> {
-    Ok(id.parse::<ConnectionId>()?.into())
 }

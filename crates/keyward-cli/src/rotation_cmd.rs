@@ -6,15 +6,16 @@ use crate::output::clean;
 use crate::secret_input::read_secret;
 use crate::Format;
 use clap::Args;
+use keyward::api::lifecycle;
 use keyward::rotation::{
     CreateKeyRequest, RotateOptions, RotationEvent, RotationEventKind, RotationFilter,
     RotationFlavour, RotationOutcome, RotationRecord, RotationStep,
 };
-use keyward::{Error, Inventory, KeyRecord, NewKey};
+use keyward::{Error, Inventory, KeyRecord};
 use std::process::ExitCode;
 use std::time::Duration;
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct CreateArgs {
     /// Connection whose API creates the key (PostHog project secret keys, Cloudflare tokens,
     /// SendGrid keys).
@@ -246,16 +247,16 @@ pub async fn create(inv: &Inventory, a: CreateArgs) -> anyhow::Result<ExitCode> 
     if a.guided {
         return create_guided(inv, a).await;
     }
-    let req = CreateKeyRequest {
-        connection: a.connection.clone().unwrap_or_default(),
-        environment: a.environment.clone(),
-        purpose: a.purpose.clone(),
-        scopes: a.scopes.clone(),
-        name: a.name.clone(),
-        owner: a.owner.clone(),
-        tags: Vec::new(),
-    };
     if a.dry_run {
+        let req = CreateKeyRequest {
+            connection: a.connection.clone().unwrap_or_default(),
+            environment: a.environment.clone(),
+            purpose: a.purpose.clone(),
+            scopes: a.scopes.clone(),
+            name: a.name.clone(),
+            owner: a.owner.clone(),
+            tags: Vec::new(),
+        };
         let plan = inv.key_create_plan(&req).await?;
         if a.format == Format::Json {
             print_json(&plan)?;
@@ -278,9 +279,10 @@ pub async fn create(inv: &Inventory, a: CreateArgs) -> anyhow::Result<ExitCode> 
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let (key, secret) = inv.key_create(req).await?;
+    let created = lifecycle::create(inv, request(a.clone()), None).await?;
+    let key = &created.view.key.key;
     if a.format == Format::Json {
-        print_json(&key)?;
+        print_json(key)?;
     } else {
         println!(
             "Created '{}' ({}/{}, {}) — id {}; its value is in the keychain.",
@@ -291,21 +293,35 @@ pub async fn create(inv: &Inventory, a: CreateArgs) -> anyhow::Result<ExitCode> 
             key.id
         );
     }
-    if a.reveal {
+    if let (true, Some(secret)) = (a.reveal, &created.value) {
         // EXPOSE: the user asked to see the new value once (--reveal).
         println!("{}", secret.expose());
-        inv.record_use(&key, keyward::SecretUse::Reveal).await?;
+        inv.record_use(key, keyward::SecretUse::Reveal).await?;
     }
-    drop(secret);
+    drop(created.value);
     if a.copy {
         crate::commands::copy(inv, &key.id.to_string(), None).await?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The core's request from the command line.
+fn request(a: CreateArgs) -> lifecycle::CreateRequest {
+    lifecycle::CreateRequest {
+        guided: a.guided,
+        connection: a.connection,
+        provider: a.provider.unwrap_or_default(),
+        kind: a.kind.unwrap_or_default(),
+        name: a.name,
+        environment: a.environment,
+        purpose: a.purpose,
+        scopes: a.scopes.unwrap_or_default(),
+        owner: a.owner,
+    }
+}
+
 async fn create_guided(inv: &Inventory, a: CreateArgs) -> anyhow::Result<ExitCode> {
-    let provider_id = a.provider.clone().unwrap_or_default();
-    if let Some(p) = keyward::providers::profile(&provider_id) {
+    if let Some(p) = keyward::providers::profile(a.provider.as_deref().unwrap_or_default()) {
         let url = a
             .kind
             .as_deref()
@@ -318,27 +334,12 @@ async fn create_guided(inv: &Inventory, a: CreateArgs) -> anyhow::Result<ExitCod
             p.display_name
         );
     }
-    let connection_id = match &a.connection {
-        Some(c) => Some(inv.connection(c).await?.id),
-        None => None,
-    };
-    let new = NewKey {
-        provider: a.provider,
-        kind: a.kind,
-        name: a
-            .name
-            .unwrap_or_else(|| format!("{} ({})", a.purpose, a.environment)),
-        environment: a.environment,
-        purpose: a.purpose,
-        owner: a.owner,
-        scopes: a.scopes.unwrap_or_default(),
-        connection_id,
-        ..NewKey::default()
-    };
+    let format = a.format;
     let secret = read_secret("New key value (input hidden): ")?;
-    let key = inv.key_create_guided(new, secret).await?;
-    if a.format == Format::Json {
-        print_json(&key)?;
+    let created = lifecycle::create(inv, request(a), Some(secret)).await?;
+    let key = &created.view.key.key;
+    if format == Format::Json {
+        print_json(key)?;
     } else {
         println!(
             "Verified and saved '{}' ({}/{}, {}) — id {}",

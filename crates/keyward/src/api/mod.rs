@@ -7,4 +7,5 @@ pub mod connections;
 pub mod doctor;
 pub mod findings;
 pub mod keys;
+pub mod lifecycle;
 pub mod settings;

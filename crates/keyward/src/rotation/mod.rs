@@ -473,6 +473,9 @@ pub enum RotationError {
     AdminInBatch(String),
     #[error("the provider rolled the key, so the old value no longer works; the new value did not verify ({0}) and is kept as pending")]
     RolledNewKeyInvalid(String),
+    /// A revoke's typed confirmation is not the key's name.
+    #[error("the name typed does not match the key's name")]
+    ConfirmMismatch,
 }
 
 impl RotationError {
@@ -490,6 +493,7 @@ impl RotationError {
             RotationError::NeedsAcceptance(_) => "rotation_needs_acceptance",
             RotationError::AdminInBatch(_) => "rotation_admin_in_batch",
             RotationError::RolledNewKeyInvalid(_) => "rolled_new_key_invalid",
+            RotationError::ConfirmMismatch => "confirm_mismatch",
         }
     }
 }
