@@ -23,17 +23,15 @@
 //!   in the temp dir, whose tail is quoted when something does not come up.
 
 use std::fmt::Write as _;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::fs::OpenOptions;
+use std::io::{self, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{mpsc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
+use test_process::{log_tail, Signal};
 
 /// How long a daemon may take to come up before [`TestKeychain::start`] gives up.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,8 +39,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 const TERM_GRACE: Duration = Duration::from_secs(2);
 /// Interval of every wait loop.
 const POLL: Duration = Duration::from_millis(20);
-/// Interval while waiting for a signalled child to exit (usually a few ms).
-const EXIT_POLL: Duration = Duration::from_millis(2);
 /// Password of the throwaway `login` collection.
 const PASSWORD: &str = "test-keychain";
 const SECRETS_NAME: &str = "org.freedesktop.secrets";
@@ -433,10 +429,10 @@ impl Drop for TestKeychain {
             .flatten()
             .collect();
         for child in &children {
-            let _ = term(child);
+            test_process::signal(child, Signal::SIGTERM);
         }
         for child in children {
-            let _ = reap(child);
+            let _ = test_process::reap(child, TERM_GRACE);
         }
         // self.dir (TempDir) is removed when the fields drop, after this.
     }
@@ -543,7 +539,7 @@ fn spawn_daemon(
     } else {
         Stdio::null()
     });
-    let mut child = spawn_from_anchor(cmd)?;
+    let mut child = test_process::spawn_from_anchor(cmd)?;
     if let Some(bytes) = input {
         if let Some(mut stdin) = child.stdin.take() {
             // Dropping stdin closes the pipe: gnome-keyring reads the password up to EOF.
@@ -557,74 +553,8 @@ fn spawn_daemon(
     Ok(child)
 }
 
-/// Spawns `cmd` from one thread that lives as long as the process. `--pdeathsig` fires when
-/// the *thread* that forked the child exits, so forking from a short-lived test thread would
-/// kill a keychain kept (say, in a static) beyond that test.
-fn spawn_from_anchor(cmd: Command) -> io::Result<Child> {
-    type Job = (Command, mpsc::Sender<io::Result<Child>>);
-    static ANCHOR: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
-    let sender = ANCHOR.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let spawned = thread::Builder::new()
-            .name("test-keychain-spawner".into())
-            .spawn(move || {
-                for (mut cmd, reply) in rx {
-                    let _ = reply.send(cmd.spawn());
-                }
-            });
-        if let Err(e) = spawned {
-            // Leave a sender whose receiver is gone: every spawn then reports this.
-            eprintln!("test-keychain: could not start the spawner thread: {e}");
-        }
-        Mutex::new(tx)
-    });
-    let (reply_tx, reply_rx) = mpsc::channel();
-    sender
-        .lock()
-        .map_err(|_| io::Error::other("test-keychain: spawner lock poisoned"))?
-        .send((cmd, reply_tx))
-        .map_err(|_| io::Error::other("test-keychain: the spawner thread is gone"))?;
-    reply_rx
-        .recv()
-        .map_err(|_| io::Error::other("test-keychain: the spawner thread did not answer"))?
-}
-
-fn term(child: &Child) -> io::Result<()> {
-    let pid = i32::try_from(child.id()).map_err(io::Error::other)?;
-    kill(Pid::from_raw(pid), Signal::SIGTERM).map_err(io::Error::from)
-}
-
-/// Waits up to `TERM_GRACE` for a signalled child, then SIGKILLs it; always reaps it.
-fn reap(mut child: Child) -> io::Result<()> {
-    let deadline = Instant::now() + TERM_GRACE;
-    while Instant::now() < deadline {
-        if child.try_wait()?.is_some() {
-            return Ok(());
-        }
-        thread::sleep(EXIT_POLL);
-    }
-    child.kill()?;
-    child.wait().map(drop)
-}
-
 fn stop_child(child: Child) -> io::Result<()> {
-    // ESRCH (already exited, not yet reaped) is fine: reap() collects it.
-    let _ = term(&child);
-    reap(child)
-}
-
-/// The last ~4 KiB of a log file, or a note saying it cannot be read.
-fn log_tail(path: &Path) -> String {
-    const TAIL: u64 = 4096;
-    let read = || -> io::Result<String> {
-        let mut f = File::open(path)?;
-        let len = f.metadata()?.len();
-        f.seek(SeekFrom::Start(len.saturating_sub(TAIL)))?;
-        let mut buf = Vec::new();
-        f.read_to_end(&mut buf)?;
-        Ok(String::from_utf8_lossy(&buf).into_owned())
-    };
-    read().unwrap_or_else(|e| format!("(cannot read {}: {e})", path.display()))
+    test_process::stop(child, Signal::SIGTERM, TERM_GRACE)
 }
 
 #[cfg(test)]

@@ -6,19 +6,17 @@
 //! [`TestPostgres::stop`] and [`TestPostgres::start_again`] stop the server and start it again
 //! on the same data dir and port (for "the server went away mid-publish" tests).
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::fs::OpenOptions;
+use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
+use test_process::{log_tail, Signal};
 
 /// How long the server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -164,7 +162,7 @@ impl TestPostgres {
         cmd.stdout(out.try_clone()?)
             .stderr(out)
             .stdin(Stdio::null());
-        self.server = Some(spawn_from_anchor(cmd)?);
+        self.server = Some(test_process::spawn_from_anchor(cmd)?);
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(child) = self.server.as_mut() {
@@ -358,61 +356,7 @@ fn chown_postgres(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Spawns from one thread that lives as long as the process: `--pdeathsig` fires when the
-/// *thread* that forked the child exits.
-fn spawn_from_anchor(cmd: Command) -> io::Result<Child> {
-    type Job = (Command, mpsc::Sender<io::Result<Child>>);
-    static ANCHOR: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
-    let sender = ANCHOR.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let spawned = thread::Builder::new()
-            .name("test-postgres-spawner".into())
-            .spawn(move || {
-                for (mut cmd, reply) in rx {
-                    let _ = reply.send(cmd.spawn());
-                }
-            });
-        if let Err(e) = spawned {
-            eprintln!("test-postgres: could not start the spawner thread: {e}");
-        }
-        Mutex::new(tx)
-    });
-    let (reply_tx, reply_rx) = mpsc::channel();
-    sender
-        .lock()
-        .map_err(|_| io::Error::other("test-postgres: spawner lock poisoned"))?
-        .send((cmd, reply_tx))
-        .map_err(|_| io::Error::other("test-postgres: the spawner thread is gone"))?;
-    reply_rx
-        .recv()
-        .map_err(|_| io::Error::other("test-postgres: the spawner thread did not answer"))?
-}
-
-fn stop_child(mut child: Child) -> io::Result<()> {
+fn stop_child(child: Child) -> io::Result<()> {
     // setpriv execs postgres, so the child's PID is the postmaster's. SIGINT = fast shutdown.
-    if let Ok(pid) = i32::try_from(child.id()) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGINT);
-    }
-    let deadline = Instant::now() + STOP_GRACE;
-    while Instant::now() < deadline {
-        if child.try_wait()?.is_some() {
-            return Ok(());
-        }
-        thread::sleep(POLL);
-    }
-    child.kill()?;
-    child.wait().map(drop)
-}
-
-fn log_tail(path: &Path) -> String {
-    const TAIL: u64 = 4096;
-    let read = || -> io::Result<String> {
-        let mut f = File::open(path)?;
-        let len = f.metadata()?.len();
-        f.seek(SeekFrom::Start(len.saturating_sub(TAIL)))?;
-        let mut buf = Vec::new();
-        f.read_to_end(&mut buf)?;
-        Ok(String::from_utf8_lossy(&buf).into_owned())
-    };
-    read().unwrap_or_else(|e| format!("(cannot read {}: {e})", path.display()))
+    test_process::stop(child, Signal::SIGINT, STOP_GRACE)
 }
