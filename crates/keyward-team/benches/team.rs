@@ -9,6 +9,9 @@
 //! a SQLite inventory (a file, WAL) of 10,000 keys.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is the bench's failure report
 
+#[path = "../../keyward/benches/support/mod.rs"]
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,23 +19,14 @@ use chrono::Utc;
 use keyward::inventory::ReviewQuery;
 use keyward::store::{NewAuditEvent, Store};
 use keyward::vault::{MemoryVault, Vault};
-use keyward::{Config, Inventory, KeyPatch, KeyRecord, KeyStatus, Secret};
+use keyward::{Config, Inventory, KeyPatch, KeyRecord, Secret};
 use keyward_team::TeamReviewQuery;
 use test_postgres::TestPostgres;
-use uuid::Uuid;
 
 const MEMBERS: usize = 50;
 const KEYS_PER_MEMBER: usize = 200;
 const DB: &str = "postgres";
 
-const PROVIDERS: [(&str, &str); 5] = [
-    ("postmark", "server_token"),
-    ("posthog", "personal"),
-    ("postman", "api_key"),
-    ("postnomic", "blog_key"),
-    ("cloudflare", "user_token"),
-];
-const ENVS: [&str; 3] = ["dev", "staging", "prod"];
 const PURPOSES: [&str; 4] = [
     "send transactional email",
     "ingest events",
@@ -40,36 +34,12 @@ const PURPOSES: [&str; 4] = [
     "purge cache",
 ];
 
+/// The core benches' synthetic key, aged up to 200 days, with the team's purposes.
 fn record(i: usize) -> KeyRecord {
-    let (provider, kind) = PROVIDERS[i % PROVIDERS.len()];
-    let now = Utc::now();
     KeyRecord {
-        id: Uuid::new_v4(),
-        provider: provider.into(),
-        kind: kind.into(),
-        name: format!("key {i:06}"),
-        environment: ENVS[i % ENVS.len()].into(),
         purpose: PURPOSES[(i / 3) % PURPOSES.len()].into(),
-        owner: Some(format!("owner{}", i % 40)),
-        tags: vec![format!("team{}", i % 12)],
-        scopes: vec![],
-        remote_id: None,
-        env_var: format!("KEY_{i}"),
-        created_at: now - chrono::Duration::days((i % 200) as i64),
-        last_rotated_at: None,
-        last_used_at: None,
-        last_verified_at: None,
-        expires_at: None,
-        status: KeyStatus::Active,
-        fingerprint: Some(format!("{i:064x}")),
-        masked_hint: "…abcd".into(),
-        updated_at: now,
-        connection_id: None,
-        verify_outcome: None,
-        verify_detail: None,
-        usage: None,
-        region: None,
-        role: keyward::KeyRole::Service,
+        created_at: Utc::now() - chrono::Duration::days((i % 200) as i64),
+        ..support::synthetic(i)
     }
 }
 
@@ -102,12 +72,6 @@ async fn inventory(dir: &std::path::Path, n: usize) -> Inventory {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn p50_p95(mut samples: Vec<Duration>) -> (f64, f64) {
-    samples.sort();
-    let at = |p: f64| ms(samples[((samples.len() as f64 - 1.0) * p).round() as usize]);
-    (at(0.5), at(0.95))
 }
 
 async fn timed<T, F: std::future::Future<Output = T>>(f: F) -> (T, Duration) {
@@ -219,10 +183,10 @@ async fn main() {
         local_keys = review.unwrap().key_count;
     }
 
-    let (pub50, pub95) = p50_p95(publish);
-    let (team50, team95) = p50_p95(pull_and_review);
-    let (only50, only95) = p50_p95(review_only);
-    let (local50, local95) = p50_p95(local_review);
+    let (pub50, pub95) = support::percentiles(publish);
+    let (team50, team95) = support::percentiles(pull_and_review);
+    let (only50, only95) = support::percentiles(review_only);
+    let (local50, local95) = support::percentiles(local_review);
     println!("## Teams: {MEMBERS} members × {KEYS_PER_MEMBER} keys ({rows} rows on PostgreSQL)\n");
     println!(
         "Seeding 49 members through their roles: {:.0} ms; first publish of one member's \

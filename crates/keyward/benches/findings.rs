@@ -10,6 +10,8 @@
 //!    call loading the catalog and evaluating every key, then warm with each key's findings
 //!    cached), on the same file, the keychain listing served by a vault that only lists.
 
+mod support;
+
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use keyward::findings::{
     self, Acknowledgement, FindingKind, FindingPolicy, KeychainSnapshot, ReportFormat,
@@ -19,7 +21,7 @@ use keyward::store::{NewAuditEvent, Store};
 use keyward::vault::{Vault, VaultError};
 use keyward::{Config, Inventory, KeyFilter, KeyRecord, KeyStatus, KeyUsage, Secret};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use uuid::Uuid;
 
 /// A keychain that only lists (the accounts of the bench's snapshot): findings read no values.
@@ -46,15 +48,6 @@ impl Vault for ListingVault {
     }
 }
 
-fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
-    samples.sort();
-    let at = |p: f64| {
-        let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-        samples[i].as_secs_f64() * 1000.0
-    };
-    (at(0.50), at(0.95))
-}
-
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
     let mut samples = Vec::with_capacity(runs);
     let mut last = None;
@@ -63,7 +56,7 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
         last = Some(f());
         samples.push(t.elapsed());
     }
-    let (p50, p95) = percentiles(samples);
+    let (p50, p95) = support::percentiles(samples);
     match last {
         Some(v) => (p50, p95, v),
         None => panic!("at least one run"),
@@ -241,7 +234,7 @@ async fn bench(n: usize) {
             .len();
         samples.push(t.elapsed());
     }
-    let (b50, b95) = percentiles(samples);
+    let (b50, b95) = support::percentiles(samples);
     println!("| {n} | baseline: `list` query only (SQLite) | {rows} rows | {b50:.2} | {b95:.2} |");
     let mut samples = Vec::with_capacity(runs);
     let mut count = 0;
@@ -253,7 +246,7 @@ async fn bench(n: usize) {
         count = findings::apply_acknowledgements(found, &acks, now).len();
         samples.push(t.elapsed());
     }
-    let (p50, p95) = percentiles(samples);
+    let (p50, p95) = support::percentiles(samples);
     println!(
         "| {n} | query + evaluate (SQLite → findings) | {count} findings | {p50:.2} | {p95:.2} |"
     );
@@ -280,7 +273,7 @@ async fn bench(n: usize) {
         count = inv.findings(&all).await.expect("findings").findings.len();
         samples.push(t.elapsed());
     }
-    let (p50, p95) = percentiles(samples);
+    let (p50, p95) = support::percentiles(samples);
     println!(
         "| {n} | in-memory inventory, warm (each key's findings cached) | {count} findings | {p50:.2} | {p95:.2} | {:.3}× query + evaluate |",
         p50 / before.max(1e-9)

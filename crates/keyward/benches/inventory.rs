@@ -11,75 +11,18 @@
 //!    from memory, findings over all, and one action on one key with its answer (the key
 //!    with its findings) against what every such answer cost before (re-list + evaluate all).
 
+mod support;
+
 use chrono::Utc;
 use keyward::findings::{self, FindingKind};
 use keyward::inventory::{AcknowledgeRequest, FindingQuery};
 use keyward::store::Store;
 use keyward::vault::{Vault, VaultError};
-use keyward::{Config, Inventory, KeyFilter, KeyPatch, KeyRecord, KeyStatus, NewKey, Secret};
+use keyward::{Config, Inventory, KeyFilter, KeyPatch, KeyRecord, NewKey, Secret};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
-
-fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
-    samples.sort();
-    let at = |p: f64| {
-        let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-        samples[i].as_secs_f64() * 1000.0
-    };
-    (at(0.50), at(0.95))
-}
-
-const PROVIDERS: [(&str, &str); 5] = [
-    ("postmark", "server_token"),
-    ("posthog", "personal"),
-    ("postman", "api_key"),
-    ("postnomic", "blog_key"),
-    ("cloudflare", "user_token"),
-];
-const ENVS: [&str; 3] = ["dev", "staging", "prod"];
-const PURPOSES: [&str; 6] = [
-    "send transactional email",
-    "ingest events",
-    "evaluate feature flags",
-    "read published blog content",
-    "purge cache",
-    "run API tests",
-];
-
-fn record(i: usize) -> KeyRecord {
-    let (provider, kind) = PROVIDERS[i % PROVIDERS.len()];
-    let now = Utc::now();
-    KeyRecord {
-        id: Uuid::new_v4(),
-        provider: provider.into(),
-        kind: kind.into(),
-        name: format!("key {i:06}"),
-        environment: ENVS[i % ENVS.len()].into(),
-        purpose: PURPOSES[(i / 3) % PURPOSES.len()].into(),
-        owner: Some(format!("owner{}", i % 40)),
-        tags: vec![format!("team{}", i % 12)],
-        scopes: vec![],
-        remote_id: None,
-        env_var: format!("KEY_{i}"),
-        created_at: now,
-        last_rotated_at: None,
-        last_used_at: None,
-        last_verified_at: None,
-        expires_at: None,
-        status: KeyStatus::Active,
-        fingerprint: Some(format!("{i:064x}")),
-        masked_hint: "…abcd".into(),
-        updated_at: now,
-        connection_id: None,
-        verify_outcome: None,
-        verify_detail: None,
-        usage: None,
-        region: None,
-        role: keyward::KeyRole::Service,
-    }
-}
 
 async fn bench_queries() {
     println!("## Inventory queries (SQLite file, WAL)\n");
@@ -90,7 +33,7 @@ async fn bench_queries() {
         let store = Store::open(&dir.path().join("bench.db"))
             .await
             .expect("open store");
-        let records: Vec<KeyRecord> = (0..n).map(record).collect();
+        let records: Vec<KeyRecord> = (0..n).map(support::synthetic).collect();
         for chunk in records.chunks(5_000) {
             store.insert_keys(chunk, &[]).await.expect("insert");
         }
@@ -134,7 +77,7 @@ async fn bench_queries() {
             assert_eq!(rows, n, "baseline reads every row");
             samples.push(t.elapsed());
         }
-        let (p50, p95) = percentiles(samples);
+        let (p50, p95) = support::percentiles(samples);
         println!("| {n} | baseline: raw rows, no decoding | {n} | {p50:.2} | {p95:.2} |");
         for (label, filter) in queries {
             let mut samples = Vec::with_capacity(runs);
@@ -144,7 +87,7 @@ async fn bench_queries() {
                 rows = store.list_keys(&filter).await.expect("list").len();
                 samples.push(t.elapsed());
             }
-            let (p50, p95) = percentiles(samples);
+            let (p50, p95) = support::percentiles(samples);
             println!("| {n} | {label} | {rows} | {p50:.2} | {p95:.2} |");
         }
         store.close().await;
@@ -241,7 +184,7 @@ async fn bench_catalog(n: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bench.db");
     let store = Store::open(&path).await.expect("open store");
-    let records: Vec<KeyRecord> = (0..n).map(record).collect();
+    let records: Vec<KeyRecord> = (0..n).map(support::synthetic).collect();
     for chunk in records.chunks(5_000) {
         store.insert_keys(chunk, &[]).await.expect("insert");
     }
@@ -265,9 +208,9 @@ async fn bench_catalog(n: usize) {
         assert_eq!(loaded.expect("bulk load").len(), n);
         json.push(t);
     }
-    let (raw50, _) = percentiles(raw);
-    let (sqlx50, _) = percentiles(sqlx_rows);
-    let (json50, json95) = percentiles(json);
+    let (raw50, _) = support::percentiles(raw);
+    let (sqlx50, _) = support::percentiles(sqlx_rows);
+    let (json50, json95) = support::percentiles(json);
     row(
         n,
         "baseline: raw SQLite rows, nothing decoded",
@@ -310,7 +253,7 @@ async fn bench_catalog(n: usize) {
     for _ in 0..runs {
         samples.push(timed(inv.list(&KeyFilter::default())).await.0);
     }
-    let (p50, p95) = percentiles(samples);
+    let (p50, p95) = support::percentiles(samples);
     row(
         n,
         "list all, from memory",
@@ -348,7 +291,7 @@ async fn bench_catalog(n: usize) {
         for _ in 0..few {
             before.push(timed(store.list_keys(&filter)).await.0);
         }
-        let (b50, _) = percentiles(before);
+        let (b50, _) = support::percentiles(before);
         let mut samples = Vec::new();
         let mut rows = 0;
         for _ in 0..runs {
@@ -356,7 +299,7 @@ async fn bench_catalog(n: usize) {
             rows = found.expect("filter").len();
             samples.push(t);
         }
-        let (p50, p95) = percentiles(samples);
+        let (p50, p95) = support::percentiles(samples);
         row(
             n,
             &format!("{label}, from memory"),
@@ -376,7 +319,7 @@ async fn bench_catalog(n: usize) {
     for _ in 0..few {
         before.push(timed(store.list_keys(&search("owner7"))).await.0);
     }
-    let (b50, _) = percentiles(before);
+    let (b50, _) = support::percentiles(before);
     let (first, found) = timed(inv.list(&search("owner7"))).await;
     row(
         n,
@@ -391,7 +334,7 @@ async fn bench_catalog(n: usize) {
     for i in 0..runs * 2 {
         samples.push(timed(inv.list(&search(needles[i % needles.len()]))).await.0);
     }
-    let (p50, p95) = percentiles(samples);
+    let (p50, p95) = support::percentiles(samples);
     row(n, "search, warm (5 needles)", "", p50, Some(p95), Some(b50));
 
     // Right after a write to one key: the list rebuilds its display-order rows, the search
@@ -413,7 +356,7 @@ async fn bench_catalog(n: usize) {
             .expect("update");
         search_after_write.push(timed(inv.list(&search("owner7"))).await.0);
     }
-    let (p50, p95) = percentiles(after_write);
+    let (p50, p95) = support::percentiles(after_write);
     row(
         n,
         "list all right after a one-key edit",
@@ -422,7 +365,7 @@ async fn bench_catalog(n: usize) {
         Some(p95),
         Some(sqlx50),
     );
-    let (p50, p95) = percentiles(search_after_write);
+    let (p50, p95) = support::percentiles(search_after_write);
     row(
         n,
         "search right after a one-key edit",
@@ -449,7 +392,7 @@ async fn bench_catalog(n: usize) {
             .0,
         );
     }
-    let (before50, _) = percentiles(before);
+    let (before50, _) = support::percentiles(before);
     let all = FindingQuery {
         include_acknowledged: true,
         ..FindingQuery::default()
@@ -468,7 +411,7 @@ async fn bench_catalog(n: usize) {
     for _ in 0..runs {
         samples.push(timed(inv.findings(&all)).await.0);
     }
-    let (p50, p95) = percentiles(samples);
+    let (p50, p95) = support::percentiles(samples);
     row(
         n,
         "findings over all, warm (cached per key)",
@@ -491,7 +434,7 @@ async fn bench_catalog(n: usize) {
         .expect("update");
         samples.push(timed(inv.findings(&all)).await.0);
     }
-    let (p50, p95) = percentiles(samples);
+    let (p50, p95) = support::percentiles(samples);
     row(
         n,
         "findings over all right after a one-key edit",
@@ -534,7 +477,7 @@ async fn bench_catalog(n: usize) {
         adds.push(t);
         added.push(id);
     }
-    let (p50, p95) = percentiles(adds);
+    let (p50, p95) = support::percentiles(adds);
     row(
         n,
         "one action: add + the key's findings",
@@ -560,7 +503,7 @@ async fn bench_catalog(n: usize) {
         .await;
         updates.push(t);
     }
-    let (p50, p95) = percentiles(updates);
+    let (p50, p95) = support::percentiles(updates);
     row(
         n,
         "one action: edit + the key's findings",
@@ -586,7 +529,7 @@ async fn bench_catalog(n: usize) {
         .await;
         acks.push(t);
     }
-    let (p50, p95) = percentiles(acks);
+    let (p50, p95) = support::percentiles(acks);
     row(
         n,
         "one action: acknowledge + the key's findings",

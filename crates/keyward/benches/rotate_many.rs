@@ -19,6 +19,8 @@
 //! findings) against its provider requests alone, each timed as one `GET …/tokens/verify` on
 //! a kept reqwest connection in the same run. The difference is Keyward's own time.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,7 +30,7 @@ use keyward::inventory::NewConnection;
 use keyward::rotation::{RateGate, RotateOptions, RotationEvent};
 use keyward::store::Store;
 use keyward::vault::MemoryVault;
-use keyward::{Config, Inventory, KeyFilter, KeyRecord, KeyStatus, NewKey, Secret};
+use keyward::{Config, Inventory, KeyFilter, KeyRecord, NewKey, Secret};
 use provider_sim::seed::{CloudflareToken, SendGridKey};
 use provider_sim::{util, Fault, RateLimitConfig, RunningSim, Seed, Simulator};
 use uuid::Uuid;
@@ -331,44 +333,6 @@ async fn bench() {
     sim.shutdown().await;
 }
 
-/// A filler key (no value, no connection): the inventory's size is what is measured.
-fn filler(i: usize) -> KeyRecord {
-    let now = chrono::Utc::now();
-    KeyRecord {
-        id: Uuid::new_v4(),
-        provider: "postmark".into(),
-        kind: "server_token".into(),
-        name: format!("filler {i:06}"),
-        environment: ["dev", "staging", "prod"][i % 3].into(),
-        purpose: "send transactional email".into(),
-        owner: Some(format!("owner{}", i % 40)),
-        tags: vec![format!("team{}", i % 12)],
-        scopes: vec![],
-        remote_id: None,
-        env_var: format!("KEY_{i}"),
-        created_at: now,
-        last_rotated_at: None,
-        last_used_at: None,
-        last_verified_at: None,
-        expires_at: None,
-        status: KeyStatus::Active,
-        fingerprint: Some(format!("{i:064x}")),
-        masked_hint: "…abcd".into(),
-        updated_at: now,
-        connection_id: None,
-        verify_outcome: None,
-        verify_detail: None,
-        usage: None,
-        region: None,
-        role: keyward::KeyRole::Service,
-    }
-}
-
-fn p50_ms(mut samples: Vec<Duration>) -> f64 {
-    samples.sort();
-    samples[samples.len() / 2].as_secs_f64() * 1000.0
-}
-
 async fn bench_one_key() {
     let sizes: Vec<usize> = std::env::var("KEYWARD_BENCH_SIZES")
         .ok()
@@ -382,7 +346,7 @@ async fn bench_one_key() {
         let (seed, cf, _) = seed(RUNS);
         let sim = Simulator::start(seed).expect("start provider-sim");
         let (inv, cf_ids, _) = inventory(&sim, &cf, &[]).await;
-        let fillers: Vec<KeyRecord> = (0..n).map(filler).collect();
+        let fillers: Vec<KeyRecord> = (0..n).map(support::filler).collect();
         for chunk in fillers.chunks(5_000) {
             inv.store().insert_keys(chunk, &[]).await.expect("fillers");
         }
@@ -444,7 +408,10 @@ async fn bench_one_key() {
                 trips.push(t.elapsed());
             }
         }
-        let (ours, trip) = (p50_ms(ours), p50_ms(trips) * requests as f64);
+        let (ours, trip) = (
+            support::p50_ms(ours),
+            support::p50_ms(trips) * requests as f64,
+        );
         println!(
             "| {n} | {ours:.2} | {requests} | {trip:.2} | {:.2} |",
             ours - trip
