@@ -457,35 +457,13 @@ pub async fn revoke(inv: &Inventory, id: KeyId, confirm_name: &str) -> Result<Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_fixtures::inventory;
+    use crate::test_fixtures::{inventory, rotation_record};
 
     fn record(step: RotationStep, flavour: RotationFlavour, fp: Option<&str>) -> RotationRecord {
         RotationRecord {
-            id: Uuid::new_v4(),
-            key_id: Uuid::new_v4(),
-            key_name: "k".into(),
-            provider: "cloudflare".into(),
             flavour,
-            step,
-            token: "t".into(),
-            remote_name: None,
-            old_remote_id: None,
-            new_remote_id: None,
-            old_fingerprint: None,
             new_fingerprint: fp.map(str::to_owned),
-            scopes: Vec::new(),
-            grace_secs: 0,
-            revoke_after: None,
-            attempts: 0,
-            error_code: None,
-            error_message: None,
-            note: None,
-            lease_owner: None,
-            lease_until: None,
-            next_attempt_at: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            finished_at: None,
+            ..rotation_record(Uuid::new_v4(), step)
         }
     }
 

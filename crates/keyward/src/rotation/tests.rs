@@ -10,38 +10,7 @@ use crate::secret::Secret;
 use crate::vault::Vault;
 use chrono::Utc;
 
-use crate::test_fixtures::inventory;
-
-fn record(key_id: Uuid, step: RotationStep) -> RotationRecord {
-    let now = Utc::now();
-    RotationRecord {
-        id: Uuid::new_v4(),
-        key_id,
-        key_name: "k".into(),
-        provider: "sendgrid".into(),
-        flavour: RotationFlavour::CreateRevoke,
-        step,
-        token: Uuid::new_v4().simple().to_string()[..10].to_owned(),
-        remote_name: None,
-        old_remote_id: Some("old".into()),
-        new_remote_id: None,
-        old_fingerprint: None,
-        new_fingerprint: None,
-        scopes: vec!["mail.send".into()],
-        grace_secs: 0,
-        revoke_after: None,
-        attempts: 0,
-        error_code: None,
-        error_message: None,
-        note: None,
-        lease_owner: None,
-        lease_until: None,
-        created_at: now,
-        updated_at: now,
-        finished_at: None,
-        next_attempt_at: None,
-    }
-}
+use crate::test_fixtures::{inventory, rotation_record as record};
 
 #[tokio::test]
 async fn steps_advance_only_from_the_step_last_seen() {
