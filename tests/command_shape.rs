@@ -74,7 +74,6 @@ const LONGER: &[(&str, &str)] = &[
     ),
     ("team_sharing_update", "the team loop is told (issue 15)"),
     ("team_watch", "a Channel bound to the app (issue 15)"),
-    ("keys_verify_all", "streams progress over a Channel"),
     (
         "provider_page_open",
         "AppHandle-bound: opens the provider's dashboard (opener plugin)",

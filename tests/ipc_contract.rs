@@ -108,7 +108,7 @@ fn samples() -> Value {
         name: "transactional".into(),
         environment: "prod".into(),
         provider: "postmark".into(),
-        outcome: "valid".into(),
+        outcome: keyward::inventory::VerifyResultOutcome::Valid,
         code: None,
         detail: "server token of 'Main'".into(),
     };

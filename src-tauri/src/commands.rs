@@ -307,17 +307,13 @@ pub async fn keys_verify_all(
     state: State<'_, AppState>,
     on_progress: Channel<VerifyProgressDto>,
 ) -> Result<Vec<VerifyResult>> {
-    let ids = state.inventory.verifiable_ids().await?;
-    Ok(state
-        .inventory
-        .verify_many(ids, 8, |done, total, result| {
-            let _ = on_progress.send(VerifyProgressDto {
-                done,
-                total,
-                result: result.clone(),
-            });
-        })
-        .await?)
+    let send = move |p: VerifyProgressDto| {
+        // A closed window drops the channel; the run goes on regardless.
+        let _ = on_progress.send(p);
+    };
+    keys::verify_all(&state.inventory, keys::VERIFY_CONCURRENCY, send)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]

@@ -466,13 +466,8 @@ impl NewConnectionInput {
     }
 }
 
-/// One step of "Verify all", streamed to the window.
-#[derive(Debug, Clone, Serialize)]
-pub struct VerifyProgressDto {
-    pub done: usize,
-    pub total: usize,
-    pub result: keyward::inventory::VerifyResult,
-}
+/// One key of a running "verify all", streamed over the `keys_verify_all` Channel.
+pub use keyward::api::keys::VerifyProgress as VerifyProgressDto;
 
 /// What a sync filed (`keyward::api::connections`).
 pub use keyward::api::connections::SyncResult as SyncResultDto;

@@ -6,6 +6,7 @@ use crate::{AddArgs, Command, Format, ImportArgs, ListArgs, ProviderCommand};
 use anyhow::Context;
 use keyward::api;
 use keyward::import::{parse_date, ImportOptions, RowChoice};
+use keyward::inventory::VerifyResultOutcome;
 use keyward::providers::{self, CustomProviderSpec, Presentation};
 use keyward::vault::KeychainVault;
 use keyward::{Config, Error, Inventory, KeyFilter, KeyStatus, NewKey, RunEnvironment, SecretUse};
@@ -820,22 +821,26 @@ async fn verify(
             }
         })
         .await?;
-    let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();
+    let count = |o: VerifyResultOutcome| results.iter().filter(|r| r.outcome == o).count();
     match format {
         Format::Json => print_json(&results)?,
         _ => println!(
             "{} verified: {} valid, {} invalid, {} expired/disabled, {} skipped (no API), {} errors",
             results.len(),
-            count("valid"),
-            count("invalid"),
-            count("expired") + count("disabled"),
-            count("skipped"),
-            count("error")
+            count(VerifyResultOutcome::Valid),
+            count(VerifyResultOutcome::Invalid),
+            count(VerifyResultOutcome::Expired) + count(VerifyResultOutcome::Disabled),
+            count(VerifyResultOutcome::Skipped),
+            count(VerifyResultOutcome::Error)
         ),
     }
-    Ok(if count("error") > 0 {
+    Ok(if count(VerifyResultOutcome::Error) > 0 {
         ExitCode::from(3)
-    } else if count("invalid") + count("expired") + count("disabled") > 0 {
+    } else if count(VerifyResultOutcome::Invalid)
+        + count(VerifyResultOutcome::Expired)
+        + count(VerifyResultOutcome::Disabled)
+        > 0
+    {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

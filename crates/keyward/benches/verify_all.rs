@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use keyward::connection::ConnectionOptions;
 use keyward::inventory::FindingQuery;
-use keyward::inventory::NewConnection;
+use keyward::inventory::{NewConnection, VerifyResultOutcome};
 use keyward::store::Store;
 use keyward::vault::MemoryVault;
 use keyward::{Config, Inventory, KeyFilter, KeyRecord, NewKey, Secret};
@@ -131,8 +131,14 @@ async fn run(
     let log = sim.state().request_log();
     let requests = log.iter().filter(|r| r.path == "/postman/me").count();
     let rate_limited = log.iter().filter(|r| r.status == Some(429)).count();
-    let errors = results.iter().filter(|r| r.outcome != "valid").count();
-    if let Some(bad) = results.iter().find(|r| r.outcome != "valid") {
+    let errors = results
+        .iter()
+        .filter(|r| r.outcome != VerifyResultOutcome::Valid)
+        .count();
+    if let Some(bad) = results
+        .iter()
+        .find(|r| r.outcome != VerifyResultOutcome::Valid)
+    {
         eprintln!(
             "  first non-valid result: {} {:?} {}",
             bad.outcome, bad.code, bad.detail

@@ -1338,7 +1338,9 @@ pub use findings::{
     AcknowledgeRequest, BulkAcknowledgeRequest, FindingList, FindingQuery, ReviewQuery,
 };
 use keychain_accounts::{KeychainAccounts, SnapshotVault};
-pub use remote::{propose_environment, LinkCandidate, NewConnection, RemoteKey, VerifyResult};
+pub use remote::{
+    propose_environment, LinkCandidate, NewConnection, RemoteKey, VerifyResult, VerifyResultOutcome,
+};
 
 #[cfg(test)]
 mod catalog_tests;

@@ -4,7 +4,7 @@
 use super::findings::FindingView;
 use crate::findings::Finding;
 use crate::ids::KeyId;
-use crate::inventory::{FindingQuery, Inventory, KeyPatch, LinkCandidate};
+use crate::inventory::{FindingQuery, Inventory, KeyPatch, LinkCandidate, VerifyResult};
 use crate::model::{AuditEvent, KeyRecord, KeyState};
 use crate::Result;
 use serde::Serialize;
@@ -245,4 +245,33 @@ pub async fn link(inv: &Inventory, link: KeyLink) -> Result<KeyView> {
 pub async fn unlink(inv: &Inventory, id: KeyId) -> Result<KeyView> {
     let key = inv.unlink(id.into()).await?;
     Ok(view(inv, key).await)
+}
+
+/// Keys "verify all" asks at once (the rate gates share each provider's limits among them).
+pub const VERIFY_CONCURRENCY: usize = 8;
+
+/// One key of a running "verify all", handed on as it finishes.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyProgress {
+    pub done: usize,
+    pub total: usize,
+    pub result: VerifyResult,
+}
+
+/// Verifies every key that is not revoked, `concurrency` at a time; one failure never stops
+/// the others. Each result goes to `on_progress` as it comes.
+pub async fn verify_all(
+    inv: &Inventory,
+    concurrency: usize,
+    on_progress: impl Fn(VerifyProgress),
+) -> Result<Vec<VerifyResult>> {
+    let ids = inv.verifiable_ids().await?;
+    inv.verify_many(ids, concurrency, |done, total, result| {
+        on_progress(VerifyProgress {
+            done,
+            total,
+            result: result.clone(),
+        })
+    })
+    .await
 }

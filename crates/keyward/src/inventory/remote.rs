@@ -29,6 +29,52 @@ pub struct NewConnection {
     pub test: bool,
 }
 
+/// How one key of a bulk verification ended: the provider's answer, or why there was none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyResultOutcome {
+    Valid,
+    Invalid,
+    Expired,
+    Disabled,
+    /// The provider could not be asked or did not answer usably (`code` says why); nothing
+    /// about the key changed.
+    Error,
+    /// The provider has no API to verify this kind of key.
+    Skipped,
+}
+
+impl VerifyResultOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyResultOutcome::Valid => "valid",
+            VerifyResultOutcome::Invalid => "invalid",
+            VerifyResultOutcome::Expired => "expired",
+            VerifyResultOutcome::Disabled => "disabled",
+            VerifyResultOutcome::Error => "error",
+            VerifyResultOutcome::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for VerifyResultOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so that width and alignment (`{:<8}`) apply.
+        f.pad(self.as_str())
+    }
+}
+
+impl From<VerifyOutcome> for VerifyResultOutcome {
+    fn from(o: VerifyOutcome) -> VerifyResultOutcome {
+        match o {
+            VerifyOutcome::Valid => VerifyResultOutcome::Valid,
+            VerifyOutcome::Invalid => VerifyResultOutcome::Invalid,
+            VerifyOutcome::Expired => VerifyResultOutcome::Expired,
+            VerifyOutcome::Disabled => VerifyResultOutcome::Disabled,
+        }
+    }
+}
+
 /// One key's outcome in a bulk verification.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyResult {
@@ -36,8 +82,7 @@ pub struct VerifyResult {
     pub name: String,
     pub environment: String,
     pub provider: String,
-    /// `valid`, `invalid`, `expired`, `disabled`, or `error` / `skipped` (nothing changed).
-    pub outcome: String,
+    pub outcome: VerifyResultOutcome,
     pub code: Option<String>,
     pub detail: String,
 }
@@ -650,7 +695,7 @@ impl Inventory {
                     name: key.name,
                     environment: key.environment,
                     provider: key.provider,
-                    outcome: v.outcome.as_str().to_owned(),
+                    outcome: v.outcome.into(),
                     code: None,
                     detail: v.detail,
                 },
@@ -664,7 +709,11 @@ impl Inventory {
                             .map(|k| k.environment.clone())
                             .unwrap_or_default(),
                         provider: key.as_ref().map(|k| k.provider.clone()).unwrap_or_default(),
-                        outcome: if skipped { "skipped" } else { "error" }.to_owned(),
+                        outcome: if skipped {
+                            VerifyResultOutcome::Skipped
+                        } else {
+                            VerifyResultOutcome::Error
+                        },
                         code: Some(e.code().to_owned()),
                         detail: e.to_string(),
                     }
