@@ -206,7 +206,7 @@ impl Inventory {
         self.keychain_checked.load(Ordering::Acquire)
     }
 
-    pub fn config(&self) -> &Config {
+    pub(crate) fn config(&self) -> &Config {
         &self.config
     }
 
@@ -820,7 +820,7 @@ impl Inventory {
         Ok(Duration::from_secs(secs))
     }
 
-    pub async fn set_clipboard_timeout(&self, secs: u64) -> Result<()> {
+    pub(crate) async fn set_clipboard_timeout(&self, secs: u64) -> Result<()> {
         if !(5..=600).contains(&secs) {
             return Err(Error::invalid(
                 "clipboard timeout",
@@ -839,7 +839,7 @@ impl Inventory {
     }
 
     /// The owner given to keys Keyward files itself when none is known (empty: none).
-    pub async fn default_owner(&self) -> Result<Option<String>> {
+    pub(crate) async fn default_owner(&self) -> Result<Option<String>> {
         Ok(self
             .store
             .setting(SETTING_DEFAULT_OWNER)

@@ -17,7 +17,7 @@ impl Inventory {
     /// Keys `offset..offset + limit` in the window's display order
     /// ([`crate::list_order::display_order`]), how many keys there are, and the page's findings
     /// (acknowledged ones included, marked; no keychain-only entries).
-    pub async fn page(
+    pub(crate) async fn page(
         &self,
         offset: usize,
         limit: usize,

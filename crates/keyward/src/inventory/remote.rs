@@ -501,7 +501,7 @@ impl Inventory {
     }
 
     /// Verifies a connection's admin key (the window's "Test").
-    pub async fn test_connection(&self, name: &str) -> Result<VerifyResult> {
+    pub(crate) async fn test_connection(&self, name: &str) -> Result<VerifyResult> {
         let c = self.connection(name).await?;
         let admin = c.admin_key_id.ok_or_else(|| {
             Error::invalid(
@@ -515,7 +515,7 @@ impl Inventory {
             .ok_or_else(|| Error::Internal("no verification result".into()))
     }
 
-    pub async fn remove_connection(&self, name: &str) -> Result<Connection> {
+    pub(crate) async fn remove_connection(&self, name: &str) -> Result<Connection> {
         let c = self.connection(name).await?;
         let event = NewAuditEvent {
             actor: self.actor.clone(),

@@ -23,7 +23,7 @@ impl Inventory {
     /// Creates a key through a connection's API with the least privilege its purpose needs
     /// (or the scopes given; widening is recorded). The new value goes to the keychain before
     /// the record. Returned once, for an explicit reveal/copy; never stored elsewhere.
-    pub async fn key_create(&self, req: CreateKeyRequest) -> Result<(KeyRecord, Secret)> {
+    pub(crate) async fn key_create(&self, req: CreateKeyRequest) -> Result<(KeyRecord, Secret)> {
         let plan = self.key_create_plan(&req).await?;
         self.require_keychain().await?;
         let c = self.connection(&req.connection).await?;
@@ -100,7 +100,7 @@ impl Inventory {
 
     /// Guided creation (dashboard-only providers): the user created the key in the dashboard
     /// and pasted it; Keyward verifies it before saving anything.
-    pub async fn key_create_guided(&self, new: NewKey, secret: Secret) -> Result<KeyRecord> {
+    pub(crate) async fn key_create_guided(&self, new: NewKey, secret: Secret) -> Result<KeyRecord> {
         let custom = self.custom_providers().await?;
         let probe =
             crate::inventory::prepare_record(new.clone(), &secret, &custom, None, Utc::now())?;

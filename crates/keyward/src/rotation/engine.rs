@@ -939,8 +939,10 @@ impl Inventory {
     /// Rotates one key through the API (native roll or create + revoke) as far as it can go
     /// now: done, or promoted with the old key in its grace period. A guided key gets a
     /// guided rotation started (waiting for the pasted value). An unfinished rotation of the
-    /// key is resumed instead of starting a new one.
-    pub async fn rotate(
+    /// key is resumed instead of starting a new one. (Front ends rotate through `rotate_many`,
+    /// which shares rate limits across keys; this one drives the unit tests.)
+    #[cfg(test)]
+    pub(crate) async fn rotate(
         &self,
         key_id: Uuid,
         opts: &RotateOptions,
@@ -1192,18 +1194,6 @@ impl Inventory {
             .collect())
     }
 
-    /// Continues an unfinished rotation as far as it can go now.
-    pub async fn rotation_resume(
-        &self,
-        rotation_id: Uuid,
-        on_event: EventSink<'_>,
-    ) -> Result<RotationRecord> {
-        let gate = RateGate::default();
-        let done = AtomicUsize::new(0);
-        let driver = self.driver(&gate, on_event, &done, 1)?;
-        self.drive_leased(rotation_id, &driver).await
-    }
-
     /// Abandons a rotation before its new value is promoted: the new remote key is revoked,
     /// the pending value deleted, the old key stays current. A native roll that already
     /// happened cannot be undone (the old value is dead).
@@ -1376,7 +1366,8 @@ impl Inventory {
         result.map(|()| rec)
     }
 
-    pub async fn rotation(&self, rotation_id: Uuid) -> Result<RotationRecord> {
+    #[cfg(test)]
+    pub(crate) async fn rotation(&self, rotation_id: Uuid) -> Result<RotationRecord> {
         self.journal()
             .get(rotation_id)
             .await?

@@ -157,7 +157,7 @@ impl Inventory {
     }
 
     /// [`Inventory::rotations_recover`] as if it were `now` (tests).
-    pub async fn rotations_recover_at(&self, now: DateTime<Utc>) -> Result<RecoveryReport> {
+    pub(crate) async fn rotations_recover_at(&self, now: DateTime<Utc>) -> Result<RecoveryReport> {
         let open = self.journal().open().await?;
         let mut report = RecoveryReport::default();
         if open.is_empty() {

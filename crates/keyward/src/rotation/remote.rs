@@ -61,7 +61,7 @@ impl<'a> KeyApi<'a> {
     }
 
     /// Creates the replacement of `old`: its restrictions carry over (see [`NewKeySpec`]).
-    pub async fn create_replacement(
+    pub(crate) async fn create_replacement(
         &self,
         name: &str,
         scopes: &[String],

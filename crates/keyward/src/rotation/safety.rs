@@ -165,7 +165,7 @@ pub(crate) fn unique(ids: Vec<Uuid>) -> Vec<Uuid> {
 
 impl Inventory {
     /// The grace periods rotations get by default, per environment.
-    pub async fn rotation_grace_defaults(&self) -> Result<GraceDefaults> {
+    pub(crate) async fn rotation_grace_defaults(&self) -> Result<GraceDefaults> {
         match self.store().setting(SETTING_ROTATION_GRACE).await? {
             None => Ok(GraceDefaults::default()),
             Some(json) => serde_json::from_str(&json)
@@ -173,7 +173,7 @@ impl Inventory {
         }
     }
 
-    pub async fn set_rotation_grace_defaults(
+    pub(crate) async fn set_rotation_grace_defaults(
         &self,
         defaults: GraceDefaults,
     ) -> Result<GraceDefaults> {
