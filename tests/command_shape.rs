@@ -43,10 +43,6 @@ const LONGER: &[(&str, &str)] = &[
         "issues a one-time reveal token (AppState) for the new value keyward::api::lifecycle made",
     ),
     (
-        "key_detect",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
         "key_reveal",
         "the one-time reveal token is the window's state (AppState)",
     ),
@@ -77,10 +73,6 @@ const LONGER: &[(&str, &str)] = &[
     (
         "provider_page_open",
         "AppHandle-bound: opens the provider's dashboard (opener plugin)",
-    ),
-    (
-        "providers_list",
-        "shaping logic still in the shell; not yet on keyward::api",
     ),
     (
         "review_export",

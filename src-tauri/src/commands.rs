@@ -13,7 +13,7 @@ use crate::ids::key_id;
 use crate::state::AppState;
 use keyward::api::connections::{self, SyncRequest};
 use keyward::api::keys::{self, KeyUpdate};
-use keyward::api::{doctor, settings};
+use keyward::api::{doctor, providers, settings};
 use keyward::connection::Connection;
 use keyward::inventory::{RemoteKey, VerifyResult};
 use keyward::providers::shape::KeyShape;
@@ -92,11 +92,9 @@ pub async fn key_show(state: State<'_, AppState>, id: String) -> Result<KeyDetai
 /// character classes, the hint's last characters), never the value.
 #[tauri::command]
 pub async fn key_detect(state: State<'_, AppState>, shape: KeyShape) -> Result<DetectionDto> {
-    let custom = state.inventory.custom_providers().await?;
-    let (detection, masked_hint) = shape
-        .detect(&custom)
-        .map_err(|e| AppError::invalid(e.to_string()))?;
-    Ok(DetectionDto::new(detection, masked_hint))
+    providers::detect(&state.inventory, shape)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -209,11 +207,7 @@ pub async fn import_commit(
 
 #[tauri::command]
 pub async fn providers_list(state: State<'_, AppState>) -> Result<Vec<ProviderDto>> {
-    let custom = state.inventory.custom_providers().await?;
-    let built_in = keyward::providers::profiles().map(ProviderDto::built_in);
-    Ok(built_in
-        .chain(custom.iter().map(ProviderDto::custom))
-        .collect())
+    providers::list(&state.inventory).await.map_err(Into::into)
 }
 
 #[tauri::command]

@@ -3,10 +3,6 @@
 //! `tests/ipc_contract.rs`). Only `NewKeyInput.secret` ever carries a key's value, inbound.
 
 use keyward::import::{ImportFormat, ImportPlan, LineError};
-use keyward::providers::{
-    Confidence, Detection, KeyKindProfile, OpMode, Operations, Presentation, Privilege,
-    PurposeProfile,
-};
 use keyward::Secret;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -21,31 +17,6 @@ pub use keyward::api::keys::{KeyDetailView as KeyDetailDto, KeyView as KeyDto};
 pub struct KeyAddedDto {
     pub key: KeyDto,
     pub warning: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DetectionDto {
-    pub provider: String,
-    pub kind: String,
-    pub confidence: Confidence,
-    pub needs_confirmation: bool,
-    pub alternatives: Vec<String>,
-    pub reason: String,
-    pub masked_hint: String,
-}
-
-impl DetectionDto {
-    pub fn new(d: Detection, masked_hint: String) -> DetectionDto {
-        DetectionDto {
-            provider: d.provider,
-            kind: d.kind,
-            confidence: d.confidence,
-            needs_confirmation: d.needs_confirmation,
-            alternatives: d.alternatives,
-            reason: d.reason,
-            masked_hint,
-        }
-    }
 }
 
 /// `missing` → leave as is, `null` → clear, `"x"` → set.
@@ -252,152 +223,11 @@ pub struct ImportResultDto {
     pub keys: Vec<KeyDto>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct KindDto {
-    pub id: String,
-    pub display_name: String,
-    pub presentation: Presentation,
-    pub presentation_name: String,
-    pub prefix: Option<String>,
-    pub privilege: Privilege,
-    pub client_safe: bool,
-    pub dashboard_url: String,
-    pub notes: String,
-    /// What Keyward can do with this kind through the API, guided, or not at all.
-    pub operations: Operations,
-}
-
-impl From<&KeyKindProfile> for KindDto {
-    fn from(k: &KeyKindProfile) -> KindDto {
-        KindDto {
-            id: k.id.into(),
-            display_name: k.display_name.into(),
-            presentation: k.presentation,
-            presentation_name: k.presentation_name.into(),
-            prefix: k.prefix.map(Into::into),
-            privilege: k.privilege,
-            client_safe: k.client_safe,
-            dashboard_url: k.dashboard_url.into(),
-            notes: k.notes.into(),
-            operations: k.operations,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PurposeDto {
-    pub id: String,
-    pub label: String,
-    pub minimal_kind: String,
-    pub scopes: Vec<String>,
-}
-
-impl From<&PurposeProfile> for PurposeDto {
-    fn from(p: &PurposeProfile) -> PurposeDto {
-        PurposeDto {
-            id: p.id.into(),
-            label: p.label.into(),
-            minimal_kind: p.minimal_kind.into(),
-            scopes: p.scopes.iter().map(|s| (*s).to_owned()).collect(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProviderDto {
-    pub id: String,
-    pub display_name: String,
-    pub dashboard_url: String,
-    pub kinds: Vec<KindDto>,
-    pub purposes: Vec<PurposeDto>,
-    /// Hosted regions (a key belongs to one); empty: one global API.
-    pub regions: Vec<RegionDto>,
-    pub custom: bool,
-    /// True of every key of a kind and not changeable per key (Postman keys' full access):
-    /// shown once on the provider instead of as a finding on each key.
-    pub facts: Vec<ProviderFactDto>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProviderFactDto {
-    pub kind: String,
-    pub kind_name: String,
-    pub fact: String,
-    pub advice: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RegionDto {
-    pub id: String,
-    pub label: String,
-    pub base_url: String,
-}
-
-impl ProviderDto {
-    pub fn built_in(p: &keyward::providers::ProviderProfile) -> ProviderDto {
-        ProviderDto {
-            id: p.id.into(),
-            display_name: p.display_name.into(),
-            dashboard_url: p.dashboard_url.into(),
-            kinds: p.kinds.iter().map(KindDto::from).collect(),
-            purposes: p.purposes.iter().map(PurposeDto::from).collect(),
-            regions: p
-                .regions
-                .iter()
-                .map(|r| RegionDto {
-                    id: r.id.into(),
-                    label: r.label.into(),
-                    base_url: r.base_url.into(),
-                })
-                .collect(),
-            custom: false,
-            facts: keyward::findings::facts_of(p)
-                .into_iter()
-                .map(|f| ProviderFactDto {
-                    kind: f.key_kind,
-                    kind_name: f.key_kind_name,
-                    fact: f.fact,
-                    advice: f.advice,
-                })
-                .collect(),
-        }
-    }
-
-    pub fn custom(c: &keyward::providers::CustomProviderSpec) -> ProviderDto {
-        ProviderDto {
-            id: c.id.clone(),
-            display_name: c.display_name.clone(),
-            dashboard_url: c.dashboard_url.clone().unwrap_or_default(),
-            kinds: vec![KindDto {
-                id: "api_key".into(),
-                display_name: "API key".into(),
-                presentation: c.presentation,
-                presentation_name: c.presentation_name.clone(),
-                prefix: c.prefix.clone(),
-                privilege: Privilege::Scoped,
-                client_safe: false,
-                dashboard_url: c.dashboard_url.clone().unwrap_or_default(),
-                notes: "Described by you.".into(),
-                // Nothing of a custom provider is automated, but a verify URL can be probed.
-                operations: Operations {
-                    list: OpMode::Manual,
-                    create: OpMode::Manual,
-                    roll: OpMode::Manual,
-                    revoke: OpMode::Manual,
-                    verify: if c.verify_url.is_some() {
-                        OpMode::Api
-                    } else {
-                        OpMode::Manual
-                    },
-                },
-            }],
-            purposes: Vec::new(),
-            regions: Vec::new(),
-            custom: true,
-            facts: Vec::new(),
-        }
-    }
-}
+/// The provider catalogue as the window shows it (`keyward::api::providers`).
+pub use keyward::api::providers::{
+    DetectionView as DetectionDto, KindView as KindDto, ProviderFactView as ProviderFactDto,
+    ProviderView as ProviderDto, PurposeView as PurposeDto, RegionView as RegionDto,
+};
 
 /// The settings, shaped by the core (`keyward::api::settings`).
 pub use keyward::api::settings::{Settings as SettingsDto, SettingsPatch};

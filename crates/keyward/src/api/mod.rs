@@ -8,4 +8,5 @@ pub mod doctor;
 pub mod findings;
 pub mod keys;
 pub mod lifecycle;
+pub mod providers;
 pub mod settings;
