@@ -31,12 +31,8 @@ const LONGER: &[(&str, &str)] = &[
         "AppHandle-bound: emits change events to the window",
     ),
     (
-        "key_add",
-        "shaping logic still in the shell; not yet on keyward::api",
-    ),
-    (
         "key_copy",
-        "the clipboard hold is the window's state (AppState); not yet on keyward::api",
+        "the clipboard hold is the window's state (AppState), handed to keyward::api::keys::copy",
     ),
     (
         "key_create",

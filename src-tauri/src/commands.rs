@@ -8,8 +8,7 @@ use crate::dto::{
 };
 use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
 use crate::error::AppError;
-use crate::findings::{key_dto, key_dtos};
-use crate::ids::key_id;
+use crate::findings::key_dtos;
 use crate::state::AppState;
 use keyward::api::connections::{self, SyncRequest};
 use keyward::api::keys::{self, KeyUpdate};
@@ -18,7 +17,7 @@ use keyward::connection::Connection;
 use keyward::inventory::{RemoteKey, VerifyResult};
 use keyward::providers::shape::KeyShape;
 use keyward::vault::KeychainStatus;
-use keyward::{AuditEvent, KeyFilter, SecretUse};
+use keyward::{AuditEvent, KeyFilter};
 use std::path::PathBuf;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -100,12 +99,9 @@ pub async fn key_detect(state: State<'_, AppState>, shape: KeyShape) -> Result<D
 #[tauri::command]
 pub async fn key_add(state: State<'_, AppState>, input: NewKeyInput) -> Result<KeyAddedDto> {
     let (new, secret) = input.into_parts();
-    let key = state.inventory.add(new, secret.clone()).await?;
-    let warning = keyward::providers::format_warning(&key.provider, &key.kind, &secret);
-    Ok(KeyAddedDto {
-        key: key_dto(&state.inventory, key).await,
-        warning,
-    })
+    keys::add(&state.inventory, new, secret)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -134,15 +130,9 @@ pub async fn key_remove(state: State<'_, AppState>, id: String) -> Result<()> {
 /// learns when it will be cleared.
 #[tauri::command]
 pub async fn key_copy(state: State<'_, AppState>, id: String) -> Result<CopyDto> {
-    let timeout = state.inventory.clipboard_timeout().await?;
-    let (key, secret) = state.inventory.secret(key_id(&id)?).await?;
-    state.hold_on_clipboard(secret, timeout)?;
-    state.inventory.record_use(&key, SecretUse::Copy).await?;
-    let clears_at = chrono::Utc::now() + chrono::Duration::seconds(timeout.as_secs() as i64);
-    Ok(CopyDto {
-        timeout_secs: timeout.as_secs(),
-        clears_at: clears_at.to_rfc3339(),
-    })
+    let hold = |value, timeout| state.hold_on_clipboard(value, timeout);
+    let copied = keys::copy(&state.inventory, id.parse()?, None, hold).await?;
+    Ok(CopyDto::from(copied))
 }
 
 /// Opens the native file dialog; the window gets a handle to the picked file (and its name),

@@ -11,13 +11,8 @@ pub use crate::findings_dto::FindingDto;
 /// A key with its findings and state, shaped by the core (`keyward::api::keys`).
 pub use keyward::api::keys::{KeyDetailView as KeyDetailDto, KeyView as KeyDto};
 
-/// What `key_add` answers: the key, and a warning when its value does not look like the
-/// provider's keys (stored anyway: the provider decides validity; never the value).
-#[derive(Debug, Clone, Serialize)]
-pub struct KeyAddedDto {
-    pub key: KeyDto,
-    pub warning: Option<String>,
-}
+/// What `key_add` answers (`keyward::api::keys`).
+pub use keyward::api::keys::KeyAdded as KeyAddedDto;
 
 /// `missing` → leave as is, `null` → clear, `"x"` → set.
 fn double_option<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D::Error> {
@@ -126,6 +121,17 @@ pub struct CopyDto {
     pub timeout_secs: u64,
     /// RFC 3339.
     pub clears_at: String,
+}
+
+impl From<keyward::api::keys::Copied> for CopyDto {
+    fn from(c: keyward::api::keys::Copied) -> CopyDto {
+        let secs = c.timeout.as_secs();
+        let clears_at = chrono::Utc::now() + chrono::Duration::seconds(secs as i64);
+        CopyDto {
+            timeout_secs: secs,
+            clears_at: clears_at.to_rfc3339(),
+        }
+    }
 }
 
 /// An import file the user picked in the native dialog: the handle that names it to

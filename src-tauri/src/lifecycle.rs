@@ -9,9 +9,9 @@ use crate::lifecycle_dto::{
     RotateInput, RotationDto, RotationEventDto, RotationOutcomeDto, RotationPlanDto,
 };
 use crate::state::AppState;
-use keyward::api::{lifecycle, settings};
+use keyward::api::{keys, lifecycle, settings};
 use keyward::rotation::{RotationEvent, RotationFilter};
-use keyward::{KeyId, RotationId, Secret, SecretUse};
+use keyward::{KeyId, RotationId, Secret};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -56,8 +56,7 @@ pub async fn key_reveal(
     if !state.reveal.redeem(id, &token) {
         return Err(AppError::reveal_expired());
     }
-    let (key, secret) = state.inventory.secret(id).await?;
-    state.inventory.record_use(&key, SecretUse::Reveal).await?;
+    let secret = keys::reveal(&state.inventory, id.into()).await?;
     // EXPOSE: the user pressed "Show once" right after this key was made; the window shows it once.
     Ok(RevealDto {
         value: secret.expose().to_owned(),

@@ -9,7 +9,7 @@ use keyward::import::{parse_date, ImportOptions, RowChoice};
 use keyward::inventory::VerifyResultOutcome;
 use keyward::providers::{self, CustomProviderSpec, Presentation};
 use keyward::vault::KeychainVault;
-use keyward::{Config, Error, Inventory, KeyFilter, KeyStatus, NewKey, RunEnvironment, SecretUse};
+use keyward::{Config, Error, Inventory, KeyFilter, KeyStatus, NewKey, RunEnvironment};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -451,18 +451,15 @@ pub(crate) async fn copy(
     let key = inv.resolve(reference).await?;
     let timeout = match timeout {
         Some(0) => return Err(Error::invalid("timeout", "use at least 1 second").into()),
-        Some(secs) => Duration::from_secs(secs.min(600)),
-        None => inv.clipboard_timeout().await?,
+        Some(secs) => Some(Duration::from_secs(secs.min(600))),
+        None => None,
     };
-    let (key, secret) = inv.secret(key.id).await?;
-    crate::clipboard_hold::spawn(&secret, timeout)?;
-    drop(secret);
-    // Audited only once the clipboard really holds the value.
-    inv.record_use(&key, SecretUse::Copy).await?;
+    let hold = |value: keyward::Secret, timeout| crate::clipboard_hold::spawn(&value, timeout);
+    let copied = api::keys::copy(inv, key.id.into(), timeout, hold).await?;
     println!(
         "Copied '{}' to the clipboard; it is cleared in {} s if still there.",
-        clean(&key.name, 80),
-        timeout.as_secs()
+        clean(&copied.name, 80),
+        copied.timeout.as_secs()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,10 +6,11 @@ use crate::findings::Finding;
 use crate::ids::KeyId;
 use crate::inventory::{FindingQuery, Inventory, KeyPatch, LinkCandidate, VerifyResult};
 use crate::model::{AuditEvent, KeyRecord, KeyState};
-use crate::Result;
+use crate::{NewKey, Result, Secret, SecretUse};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
 
 /// A key with its findings and the one state to show.
@@ -274,4 +275,57 @@ pub async fn verify_all(
         })
     })
     .await
+}
+
+/// What adding a key answers: the key, and a warning when its value does not look like the
+/// provider's keys (stored anyway: the provider decides validity; never the value).
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyAdded {
+    pub key: KeyView,
+    pub warning: Option<String>,
+}
+
+/// Adds a key: its value to the keychain, its record to the inventory.
+pub async fn add(inv: &Inventory, new: NewKey, value: Secret) -> Result<KeyAdded> {
+    let key = inv.add(new, value.clone()).await?;
+    let warning = crate::providers::format_warning(&key.provider, &key.kind, &value);
+    Ok(KeyAdded {
+        key: view(inv, key).await,
+        warning,
+    })
+}
+
+/// A key's value on the clipboard for `timeout` (`None`: the setting).
+#[derive(Debug, Clone)]
+pub struct Copied {
+    pub name: String,
+    pub timeout: Duration,
+}
+
+/// Hands a key's value to `hold` (the front end's clipboard, which clears it after the
+/// timeout) and audits the copy once the clipboard holds it.
+pub async fn copy<E: From<crate::Error>>(
+    inv: &Inventory,
+    id: KeyId,
+    timeout: Option<Duration>,
+    hold: impl FnOnce(Secret, Duration) -> std::result::Result<(), E>,
+) -> std::result::Result<Copied, E> {
+    let timeout = match timeout {
+        Some(t) => t,
+        None => inv.clipboard_timeout().await?,
+    };
+    let (key, value) = inv.secret(id.uuid()).await?;
+    hold(value, timeout)?;
+    inv.record_use(&key, SecretUse::Copy).await?;
+    Ok(Copied {
+        name: key.name,
+        timeout,
+    })
+}
+
+/// A key's value to show once (the front end decides when it may), the showing audited.
+pub async fn reveal(inv: &Inventory, id: KeyId) -> Result<Secret> {
+    let (key, value) = inv.secret(id.uuid()).await?;
+    inv.record_use(&key, SecretUse::Reveal).await?;
+    Ok(value)
 }
