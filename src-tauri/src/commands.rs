@@ -8,16 +8,17 @@ use crate::dto::{
 };
 use crate::dto::{NewConnectionInput, SyncResultDto, VerifyProgressDto};
 use crate::error::AppError;
-use crate::findings::key_dtos;
 use crate::state::AppState;
 use keyward::api::connections::{self, SyncRequest};
+use keyward::api::import::{self, ImportFile};
 use keyward::api::keys::{self, KeyUpdate};
 use keyward::api::{doctor, providers, settings};
 use keyward::connection::Connection;
+use keyward::import::RowChoice;
 use keyward::inventory::{RemoteKey, VerifyResult};
 use keyward::providers::shape::KeyShape;
 use keyward::vault::KeychainStatus;
-use keyward::{AuditEvent, KeyFilter};
+use keyward::AuditEvent;
 use std::path::PathBuf;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -27,8 +28,7 @@ type Result<T> = std::result::Result<T, AppError>;
 #[tauri::command]
 pub async fn keys_list(state: State<'_, AppState>) -> Result<Vec<KeyDto>> {
     let started = std::time::Instant::now();
-    let keys = state.inventory.list(&KeyFilter::default()).await?;
-    let dtos = crate::findings::all_key_dtos(&state.inventory, keys).await;
+    let dtos = keys::list_all(&state.inventory).await?;
     // For scripts/bench-desktop.sh; no JSON size here: serializing the whole list once more
     // would add to the memory the benchmark measures.
     tracing::info!(
@@ -160,12 +160,8 @@ pub async fn import_preview(
     handle: String,
     options: ImportOptionsDto,
 ) -> Result<ImportPreviewDto> {
-    let path = picked_file(&state, &handle)?;
-    let (name, text) = keyward::import::read_file(&path)?;
-    let plan = state
-        .inventory
-        .import_plan(&name, &text, &options.into())
-        .await?;
+    let file = ImportFile::read(&picked_file(&state, &handle)?)?;
+    let plan = import::preview(&state.inventory, &file, &options.into()).await?;
     Ok(ImportPreviewDto::from(&plan))
 }
 
@@ -178,20 +174,15 @@ pub async fn import_commit(
     options: ImportOptionsDto,
     lines: Option<Vec<usize>>,
 ) -> Result<ImportResultDto> {
-    let path = picked_file(&state, &handle)?;
-    let (name, text) = keyward::import::read_file(&path)?;
-    let mut plan = state
-        .inventory
-        .import_plan(&name, &text, &options.into())
-        .await?;
-    plan.select(&match lines {
-        Some(lines) => keyward::import::RowChoice::Lines(lines),
-        None => keyward::import::RowChoice::Suggested,
-    })?;
-    let keys = state.inventory.import_commit(plan, &name).await?;
+    let file = ImportFile::read(&picked_file(&state, &handle)?)?;
+    let choice = match lines {
+        Some(lines) => RowChoice::Lines(lines),
+        None => RowChoice::Suggested,
+    };
+    let keys = import::commit(&state.inventory, &file, &options.into(), &choice).await?;
     Ok(ImportResultDto {
         imported: keys.len(),
-        keys: key_dtos(&state.inventory, keys).await,
+        keys,
     })
 }
 

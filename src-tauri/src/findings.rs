@@ -1,6 +1,5 @@
 //! Findings, acknowledgements, the findings policy, the team review and its export (issue 6):
-//! thin commands over the core's `Inventory` findings API, plus attaching each key's findings
-//! to the `KeyDto`s the other commands return.
+//! thin commands over `keyward::api::findings`.
 
 use crate::dto::{KeyDto, KeysPageDto};
 use crate::error::AppError;
@@ -11,19 +10,10 @@ use crate::findings_dto::{
 use crate::state::AppState;
 use keyward::api::{findings, keys, settings};
 use keyward::findings::{FindingKind, ReportFormat};
-use keyward::inventory::ReviewQuery;
-use keyward::{Inventory, KeyRecord};
+use keyward::Inventory;
 use tauri::{AppHandle, Runtime, State};
 
 type Result<T> = std::result::Result<T, AppError>;
-
-/// The whole inventory, as just listed, as `KeyDto`s with their findings (shaped by the core).
-pub async fn all_key_dtos(
-    inventory: &Inventory,
-    records: Vec<std::sync::Arc<KeyRecord>>,
-) -> Vec<KeyDto> {
-    keys::all_views(inventory, records).await
-}
 
 /// Keys `offset..offset + limit` in the window's display order, with their findings.
 pub async fn key_page(
@@ -32,16 +22,6 @@ pub async fn key_page(
     limit: usize,
 ) -> keyward::Result<KeysPageDto> {
     keys::page(inventory, offset, limit).await
-}
-
-/// Each record as a `KeyDto` with its findings.
-pub async fn key_dtos(inventory: &Inventory, records: Vec<KeyRecord>) -> Vec<KeyDto> {
-    keys::views(inventory, records).await
-}
-
-/// One record as a `KeyDto` with its findings.
-pub async fn key_dto(inventory: &Inventory, record: KeyRecord) -> KeyDto {
-    keys::view(inventory, record).await
 }
 
 pub(crate) fn finding_kind(kind: &str) -> Result<FindingKind> {
@@ -90,8 +70,7 @@ pub async fn review_export<R: Runtime>(
     format: String,
 ) -> Result<Option<ReviewExportDto>> {
     let format = ReportFormat::parse(&format).map_err(keyward::Error::from)?;
-    let query = ReviewQuery::default();
-    let render = state.inventory.review_report(&query, format);
+    let render = findings::review_report(&state.inventory, format);
     state
         .files
         .save_report(&app, "Export review", "keyward-review", format, render)

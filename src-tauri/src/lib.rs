@@ -153,7 +153,7 @@ pub fn run() {
 fn spawn_catalog_load<R: Runtime>(app: tauri::AppHandle<R>, started: std::time::Instant) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        match state.inventory.warm_catalog().await {
+        match keyward::api::keys::preload(&state.inventory).await {
             Ok(()) => tracing::info!("catalog loaded after {} ms", started.elapsed().as_millis()),
             Err(e) => tracing::warn!(code = e.code(), "catalog not loaded ahead: {e}"),
         }

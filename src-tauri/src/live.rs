@@ -57,7 +57,7 @@ pub fn inventory_watch(
 pub fn spawn_watch<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let mut watch = match state.inventory.watch_changes().await {
+        let mut watch = match keyward::api::keys::watch(&state.inventory).await {
             Ok(watch) => watch,
             Err(e) => {
                 tracing::warn!("changes made outside the window will not show until Refresh: {e}");
@@ -68,7 +68,7 @@ pub fn spawn_watch<R: Runtime>(app: AppHandle<R>) {
             match watch.changed(POLL_EVERY).await {
                 Ok(()) => {
                     // The core's in-memory inventory reloads before the page asks again.
-                    state.inventory.note_foreign_change();
+                    keyward::api::keys::changed_elsewhere(&state.inventory);
                     state.live.changed();
                 }
                 Err(e) => {

@@ -5,7 +5,6 @@
 
 use crate::findings::notify_due;
 use crate::state::AppState;
-use keyward::inventory::ReviewQuery;
 use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
@@ -71,7 +70,7 @@ async fn check_once<R: Runtime>(app: &AppHandle<R>) {
             return;
         }
     }
-    let review = match state.inventory.review(&ReviewQuery::default()).await {
+    let review = match keyward::api::findings::review(&state.inventory).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(code = e.code(), "due check skipped: {e}");

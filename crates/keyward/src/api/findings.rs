@@ -3,7 +3,7 @@
 use super::keys::{self, KeyView};
 use super::settings;
 use crate::findings::{
-    Acknowledgement, EnvironmentPolicy, Finding, FindingKind, FindingPolicy, Review,
+    Acknowledgement, EnvironmentPolicy, Finding, FindingKind, FindingPolicy, ReportFormat, Review,
 };
 use crate::ids::KeyId;
 use crate::inventory::{AcknowledgeRequest, BulkAcknowledgeRequest, Inventory, ReviewQuery};
@@ -114,6 +114,11 @@ pub async fn acknowledge_many(
 /// The review of the whole inventory, as the Review view shows it.
 pub async fn review(inv: &Inventory) -> Result<Review> {
     inv.review(&ReviewQuery::default()).await
+}
+
+/// The rotation review rendered as a report (csv, json, md, html): metadata only.
+pub async fn review_report(inv: &Inventory, format: ReportFormat) -> Result<String> {
+    inv.review_report(&ReviewQuery::default(), format).await
 }
 
 /// The findings policy, and whether the desktop notifies when keys become due.

@@ -329,3 +329,27 @@ pub async fn reveal(inv: &Inventory, id: KeyId) -> Result<Secret> {
     inv.record_use(&key, SecretUse::Reveal).await?;
     Ok(value)
 }
+
+/// Loads the in-memory inventory now (a front end starts this in the background at launch, so
+/// that the whole list and every later answer find it loaded).
+pub async fn preload(inv: &Inventory) -> Result<()> {
+    inv.warm_catalog().await
+}
+
+/// Watches the inventory's store for changes other processes make (a `keyward` CLI next to the
+/// window); after each, call [`changed_elsewhere`].
+pub async fn watch(inv: &Inventory) -> Result<crate::store::watch::ChangeWatch> {
+    inv.watch_changes().await
+}
+
+/// Another process changed the inventory: the next read reloads it and lists the keychain again.
+pub fn changed_elsewhere(inv: &Inventory) {
+    inv.note_foreign_change();
+}
+
+/// Every key with its findings, in one answer (the window streams [`chunks`] instead; scripts
+/// and the e2e harness read the whole list at once).
+pub async fn list_all(inv: &Inventory) -> Result<Vec<KeyView>> {
+    let records = inv.list(&crate::KeyFilter::default()).await?;
+    Ok(all_views(inv, records).await)
+}

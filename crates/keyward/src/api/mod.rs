@@ -6,6 +6,7 @@
 pub mod connections;
 pub mod doctor;
 pub mod findings;
+pub mod import;
 pub mod keys;
 pub mod lifecycle;
 pub mod providers;
