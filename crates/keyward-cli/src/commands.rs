@@ -242,14 +242,14 @@ async fn add(inv: &Inventory, a: AddArgs) -> anyhow::Result<ExitCode> {
     };
     let secret = read_secret("Key value (input hidden): ")?;
     let detection = inv.detect(&secret).await?;
-    let key = inv.add(new, secret.clone()).await?;
+    let added = api::keys::add(inv, new, secret).await?;
     // Detection suggests, it never blocks: an unusual shape is stored, with a warning.
-    if let Some(w) = keyward::providers::format_warning(&key.provider, &key.kind, &secret) {
-        eprintln!("warning: {}", clean(&w, 400));
+    if let Some(w) = &added.warning {
+        eprintln!("warning: {}", clean(w, 400));
     }
-    drop(secret);
+    let key = &added.key.key;
     if a.format == Format::Json {
-        print_json(&key)?;
+        print_json(key)?;
     } else {
         println!(
             "Added '{}' ({}/{}, {}) to {} — id {}",
@@ -566,7 +566,7 @@ async fn audit(
 }
 
 async fn doctor(inv: &Inventory, format: Format) -> anyhow::Result<ExitCode> {
-    let r = inv.doctor().await?;
+    let r = api::doctor::report(inv).await?;
     let code = if !r.keychain.is_ok() {
         ExitCode::from(2)
     } else if !r.missing_secrets.is_empty() || !r.orphaned_entries.is_empty() {
