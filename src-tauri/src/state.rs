@@ -54,6 +54,15 @@ impl AppState {
                 t.page_ms,
                 t.render_ms
             );
+            tracing::info!(
+                "page boot: document received {:.0} ms, {} assets received {:.0} ms, script \
+                 evaluating {:.0} ms, mounted {:.0} ms after navigation",
+                t.html_ms,
+                t.assets,
+                t.assets_ms,
+                t.evaluated_ms,
+                t.mounted_ms
+            );
         }
         if let Some(path) = std::env::var_os(READY_FILE_ENV).filter(|p| !p.is_empty()) {
             if let Err(e) = write_unix_ms(Path::new(&path)) {
@@ -95,6 +104,22 @@ pub struct PageTimings {
     pub render_ms: f64,
     pub rows: u64,
     pub total: u64,
+    /// What came before the script (perf-firstpaint), ms since navigation start; absent
+    /// (0) from pages that do not send them.
+    #[serde(default)]
+    pub html_ms: f64,
+    /// The first scripts and style sheets fully received (the latest of them).
+    #[serde(default)]
+    pub assets_ms: f64,
+    /// How many scripts and style sheets the page had fetched by its first paint.
+    #[serde(default)]
+    pub assets: u64,
+    /// The entry chunk started evaluating (after its parse and compile).
+    #[serde(default)]
+    pub evaluated_ms: f64,
+    /// Svelte's mount of the first-paint components returned.
+    #[serde(default)]
+    pub mounted_ms: f64,
 }
 
 /// Writes the current Unix time in milliseconds (decimal, no newline) to `path`.
