@@ -55,13 +55,15 @@ impl AppState {
                 t.render_ms
             );
             tracing::info!(
-                "page boot: document received {:.0} ms, {} assets received {:.0} ms, script \
-                 evaluating {:.0} ms, mounted {:.0} ms after navigation",
+                "page boot: document received {:.0} ms, parsed {:.0} ms ({} scripts and styles), \
+                 script evaluating {:.0} ms, mounted {:.0} ms, first contentful paint {:.0} ms \
+                 after navigation",
                 t.html_ms,
+                t.parsed_ms,
                 t.assets,
-                t.assets_ms,
                 t.evaluated_ms,
-                t.mounted_ms
+                t.mounted_ms,
+                t.first_paint_ms
             );
         }
         if let Some(path) = std::env::var_os(READY_FILE_ENV).filter(|p| !p.is_empty()) {
@@ -104,22 +106,25 @@ pub struct PageTimings {
     pub render_ms: f64,
     pub rows: u64,
     pub total: u64,
-    /// What came before the script (perf-firstpaint), ms since navigation start; absent
-    /// (0) from pages that do not send them.
+    /// The page's boot (perf-firstpaint), ms since navigation start; 0 from pages that do
+    /// not send it. The HTML document fully received.
     #[serde(default)]
     pub html_ms: f64,
-    /// The first scripts and style sheets fully received (the latest of them).
+    /// The document parsed (its module scripts are fetched from here and run after it).
     #[serde(default)]
-    pub assets_ms: f64,
-    /// How many scripts and style sheets the page had fetched by its first paint.
+    pub parsed_ms: f64,
+    /// Scripts, module preloads and style sheets in the document at the first paint.
     #[serde(default)]
     pub assets: u64,
-    /// The entry chunk started evaluating (after its parse and compile).
+    /// The entry chunk started evaluating (after its fetch, parse and compile).
     #[serde(default)]
     pub evaluated_ms: f64,
     /// Svelte's mount of the first-paint components returned.
     #[serde(default)]
     pub mounted_ms: f64,
+    /// The browser's first contentful paint.
+    #[serde(default)]
+    pub first_paint_ms: f64,
 }
 
 /// Writes the current Unix time in milliseconds (decimal, no newline) to `path`.

@@ -3,22 +3,41 @@
 // painted they are preloaded while the window is idle, so opening one stays instant.
 // (The window's CSP, script-src 'self', allows the chunks: they come from the same origin.)
 
+/**
+ * A view's loader: one import, kept (an `{#await}` of a loaded view resolves at once),
+ * marked `keyward:view-loaded:NAME` when loaded; forgotten if it failed, to retry.
+ */
+function view<T>(name: string, load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | null = null;
+  return () =>
+    (loaded ??= load().then(
+      (module) => {
+        performance.mark?.(`keyward:view-loaded:${name}`);
+        return module;
+      },
+      (error: unknown) => {
+        loaded = null;
+        throw error;
+      },
+    ));
+}
+
 export const views = {
-  about: () => import('../components/AboutDialog.svelte'),
-  add: () => import('../components/AddKeyDialog.svelte'),
-  detail: () => import('../components/KeyDetail.svelte'),
-  import: () => import('../components/ImportDialog.svelte'),
-  providers: () => import('../components/ProvidersDialog.svelte'),
-  review: () => import('../components/ReviewDialog.svelte'),
-  settings: () => import('../components/SettingsDialog.svelte'),
-  shortcuts: () => import('../components/ShortcutsDialog.svelte'),
-  sync: () => import('../components/SyncDialog.svelte'),
-  team: () => import('../components/TeamView.svelte'),
-  verify: () => import('../components/VerifyAllDialog.svelte'),
-  createWizard: () => import('../components/CreateWizard.svelte'),
-  revokeWizard: () => import('../components/RevokeWizard.svelte'),
-  rotateWizard: () => import('../components/RotateWizard.svelte'),
-  rotations: () => import('../components/RotationsJournal.svelte'),
+  about: view('about', () => import('../components/AboutDialog.svelte')),
+  add: view('add', () => import('../components/AddKeyDialog.svelte')),
+  detail: view('detail', () => import('../components/KeyDetail.svelte')),
+  import: view('import', () => import('../components/ImportDialog.svelte')),
+  providers: view('providers', () => import('../components/ProvidersDialog.svelte')),
+  review: view('review', () => import('../components/ReviewDialog.svelte')),
+  settings: view('settings', () => import('../components/SettingsDialog.svelte')),
+  shortcuts: view('shortcuts', () => import('../components/ShortcutsDialog.svelte')),
+  sync: view('sync', () => import('../components/SyncDialog.svelte')),
+  team: view('team', () => import('../components/TeamView.svelte')),
+  verify: view('verify', () => import('../components/VerifyAllDialog.svelte')),
+  createWizard: view('createWizard', () => import('../components/CreateWizard.svelte')),
+  revokeWizard: view('revokeWizard', () => import('../components/RevokeWizard.svelte')),
+  rotateWizard: view('rotateWizard', () => import('../components/RotateWizard.svelte')),
+  rotations: view('rotations', () => import('../components/RotationsJournal.svelte')),
 } as const;
 
 /** Gap between two preloads: each chunk's parse is its own short task, not one long one. */
