@@ -65,6 +65,17 @@ impl AppState {
                 t.mounted_ms,
                 t.first_paint_ms
             );
+            // Where the page's clock starts on the process's: web process start and navigation.
+            if let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) {
+                let run_at =
+                    now.as_secs_f64() * 1000.0 - self.started.elapsed().as_secs_f64() * 1000.0;
+                if t.time_origin > 0.0 {
+                    tracing::info!(
+                        "navigation started {:.0} ms after run()",
+                        t.time_origin - run_at
+                    );
+                }
+            }
         }
         if let Some(path) = std::env::var_os(READY_FILE_ENV).filter(|p| !p.is_empty()) {
             if let Err(e) = write_unix_ms(Path::new(&path)) {
@@ -125,6 +136,9 @@ pub struct PageTimings {
     /// The browser's first contentful paint.
     #[serde(default)]
     pub first_paint_ms: f64,
+    /// Navigation start, Unix time in ms (`performance.timeOrigin`).
+    #[serde(default)]
+    pub time_origin: f64,
 }
 
 /// Writes the current Unix time in milliseconds (decimal, no newline) to `path`.

@@ -31,6 +31,8 @@ export interface BootTimings {
   mounted_ms: number;
   /** The browser's first contentful paint (the toolbar; 0 if not reported). */
   first_paint_ms: number;
+  /** Navigation start, Unix time in ms (the backend places it after its own start). */
+  time_origin: number;
 }
 
 export function bootTimings(): BootTimings {
@@ -45,6 +47,7 @@ export function bootTimings(): BootTimings {
     evaluated_ms: round(boot.evaluatedAt),
     mounted_ms: round(boot.mountedAt),
     first_paint_ms: round(fcp?.startTime ?? 0),
+    time_origin: typeof performance === 'undefined' ? 0 : round(performance.timeOrigin),
   };
 }
 
