@@ -410,9 +410,20 @@ sample() {
   catalog=$(log_number 'catalog loaded after ([0-9]+) ms' "$log")
   whole=$(log_number 'whole list: [0-9]+ keys in [0-9]+ chunks, ([0-9]+) ms' "$log")
   source=$(log_number 'page 0\+[0-9]+: findings from the ([a-z]+)' "$log")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$run" $((ready_ms - t0)) \
+  # Since perf-firstpaint: the page's boot, ms since navigation (WebKitGTK times no resource
+  # of the tauri:// scheme): the document received and parsed, the bundle evaluating (its
+  # fetch, parse and compile before), Svelte mounted, the first contentful paint.
+  local html parsed evaluated mounted fcp nav
+  nav=$(log_number 'navigation started ([0-9]+) ms after run' "$log")
+  html=$(log_number 'document received ([0-9]+) ms' "$log")
+  parsed=$(log_number 'ms, parsed ([0-9]+) ms' "$log")
+  evaluated=$(log_number 'script evaluating ([0-9]+) ms' "$log")
+  mounted=$(log_number 'mounted ([0-9]+) ms' "$log")
+  fcp=$(log_number 'first contentful paint ([0-9]+) ms' "$log")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$run" $((ready_ms - t0)) \
     "$rss" "$pss" "$count" "$opened" "$in_process" "$created" "$loaded" "$page_backend" "$page_bytes" \
-    "$script" "$page" "$render" "$catalog" "$whole" "$source" >>"$OUT/results.tsv"
+    "$script" "$page" "$render" "$catalog" "$whole" "$source" \
+    "$html" "$parsed" "$evaluated" "$mounted" "$fcp" "$nav" >>"$OUT/results.tsv"
   printf '  %-6s run %d: %5d ms to interactive, RSS %4d MiB, PSS %4d MiB (%d processes)\n' \
     "$config" "$run" $((ready_ms - t0)) $((rss / 1024)) $((pss / 1024)) "$count"
 }
@@ -425,7 +436,7 @@ log_number() {
 }
 
 printf 'config\trun\tprocess\trss_kib\tpss_kib\n' >"$OUT/processes.tsv"
-printf 'config\trun\tstartup_ms\trss_kib\tpss_kib\tprocesses\topen_ms\tin_process_ms\tcreated_ms\tloaded_ms\tpage_backend_ms\tpage_bytes\tscript_ms\tpage_ms\trender_ms\tcatalog_ms\twhole_list_ms\tpage_findings_from\n' >"$OUT/results.tsv"
+printf 'config\trun\tstartup_ms\trss_kib\tpss_kib\tprocesses\topen_ms\tin_process_ms\tcreated_ms\tloaded_ms\tpage_backend_ms\tpage_bytes\tscript_ms\tpage_ms\trender_ms\tcatalog_ms\twhole_list_ms\tpage_findings_from\thtml_ms\tparsed_ms\tevaluated_ms\tmounted_ms\tfirst_paint_ms\tnavigation_ms\n' >"$OUT/results.tsv"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "==> $RUNS launches each of: ${configs[*]} (interleaved; load average $load_before)"
 for ((run = 1; run <= RUNS; run++)); do
@@ -500,6 +511,35 @@ table() {
         for (k = 1; k <= 12; k++) line = line " | " median(cell[c, k])
         src = runs[c] ? sprintf("store %d, catalog %d", from[c, "store"] + 0, from[c, "catalog"] + 0) : "–"
         print line " | " src " |"
+      }
+    }' "$OUT/results.tsv"
+  echo
+  echo "The page's own timeline (ms since navigation, medians of runs 2–$RUNS; – = not sent by that build). Between \"parsed\" and \"bundle evaluating\": the scripts' fetch over tauri://, parse and compile; \"mounted\": Svelte created the first-paint components; then the first page asked, received, and the first rows painted:"
+  echo
+  echo "| app | run() → navigation start | document received | parsed | bundle evaluating | mounted | first contentful paint | first page asked | first page received | rows painted |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' -v order="${configs[*]}" '
+    function median(list,   a, n, i, t, x) {
+      n = split(list, a, " ")
+      if (n == 0) return "–"
+      for (i = 1; i <= n; i++) for (t = i + 1; t <= n; t++) if (a[t] + 0 < a[i] + 0) { x = a[i]; a[i] = a[t]; a[t] = x }
+      return sprintf("%d", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
+    }
+    function add(c, col, v) { if (v != "-" && v != "") cell[c, col] = cell[c, col] " " v }
+    NR == 1 || $2 == 1 || $13 == "-" { next }
+    {
+      seen[$1] = 1
+      for (k = 1; k <= 5; k++) add($1, k, $(18 + k))
+      add($1, 6, $13); add($1, 7, $13 + $14); add($1, 8, $13 + $14 + $15); add($1, 9, $24)
+    }
+    END {
+      n = split(order, names, " ")
+      for (i = 1; i <= n; i++) {
+        c = names[i]
+        if (!(c in seen)) continue
+        line = "| " c " | " median(cell[c, 9])
+        for (k = 1; k <= 8; k++) line = line " | " median(cell[c, k])
+        print line " |"
       }
     }' "$OUT/results.tsv"
   echo

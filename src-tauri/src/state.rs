@@ -54,6 +54,28 @@ impl AppState {
                 t.page_ms,
                 t.render_ms
             );
+            tracing::info!(
+                "page boot: document received {:.0} ms, parsed {:.0} ms ({} scripts and styles), \
+                 script evaluating {:.0} ms, mounted {:.0} ms, first contentful paint {:.0} ms \
+                 after navigation",
+                t.html_ms,
+                t.parsed_ms,
+                t.assets,
+                t.evaluated_ms,
+                t.mounted_ms,
+                t.first_paint_ms
+            );
+            // Where the page's clock starts on the process's: web process start and navigation.
+            if let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) {
+                let run_at =
+                    now.as_secs_f64() * 1000.0 - self.started.elapsed().as_secs_f64() * 1000.0;
+                if t.time_origin > 0.0 {
+                    tracing::info!(
+                        "navigation started {:.0} ms after run()",
+                        t.time_origin - run_at
+                    );
+                }
+            }
         }
         if let Some(path) = std::env::var_os(READY_FILE_ENV).filter(|p| !p.is_empty()) {
             if let Err(e) = write_unix_ms(Path::new(&path)) {
@@ -95,6 +117,28 @@ pub struct PageTimings {
     pub render_ms: f64,
     pub rows: u64,
     pub total: u64,
+    /// The page's boot (perf-firstpaint), ms since navigation start; 0 from pages that do
+    /// not send it. The HTML document fully received.
+    #[serde(default)]
+    pub html_ms: f64,
+    /// The document parsed (its module scripts are fetched from here and run after it).
+    #[serde(default)]
+    pub parsed_ms: f64,
+    /// Scripts, module preloads and style sheets in the document at the first paint.
+    #[serde(default)]
+    pub assets: u64,
+    /// The entry chunk started evaluating (after its fetch, parse and compile).
+    #[serde(default)]
+    pub evaluated_ms: f64,
+    /// Svelte's mount of the first-paint components returned.
+    #[serde(default)]
+    pub mounted_ms: f64,
+    /// The browser's first contentful paint.
+    #[serde(default)]
+    pub first_paint_ms: f64,
+    /// Navigation start, Unix time in ms (`performance.timeOrigin`).
+    #[serde(default)]
+    pub time_origin: f64,
 }
 
 /// Writes the current Unix time in milliseconds (decimal, no newline) to `path`.

@@ -1,8 +1,15 @@
+// First: starts the page's start-up clock before any other module evaluates (issue 14).
+import { boot, now } from './lib/boot';
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
+import { platformOf } from './lib/platform';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 
-export default mount(App, { target });
+// Before the first style pass: app.css picks this platform's font stacks.
+document.documentElement.dataset.platform = platformOf(navigator.userAgent);
+const app = mount(App, { target });
+boot.mountedAt = now();
+export default app;

@@ -80,6 +80,19 @@ describe('start-up (issue 14)', () => {
     await fireEvent.input(screen.getByTestId('search'), { target: { value: 'needle' } });
     await waitFor(() => expect(screen.getAllByTestId('key-row').map((r) => r.getAttribute('data-key-name'))).toEqual([`key ${FIRST_PAGE + 49}`]));
   });
+
+  it('asks for nothing the first rows do not need before they are painted (perf-firstpaint)', async () => {
+    handlers = { ...handlers, team_status: () => null };
+    render(App);
+    await waitFor(() => expect(calls('app_ready')).toHaveLength(1));
+    await waitFor(() => expect(calls('rotation_recover')).toHaveLength(1));
+    await waitFor(() => expect(calls('inventory_watch')).toHaveLength(1));
+    await waitFor(() => expect(calls('team_status')).toHaveLength(1));
+    const seq = order();
+    for (const cmd of ['inventory_watch', 'team_status', 'rotation_recover']) {
+      expect(seq.indexOf(cmd), `${cmd} after the first paint`).toBeGreaterThan(seq.indexOf('app_ready'));
+    }
+  });
 });
 
 describe('the whole list in chunks (issue 14)', () => {

@@ -8,6 +8,7 @@
 // bundle demo.ts all the same.
 
 import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
+import type { BootTimings } from './boot';
 import { AppError, toAppError } from './errors';
 import type {
   AcknowledgeInput,
@@ -83,7 +84,7 @@ export interface ProgressChannel<T> {
 }
 
 /** The page's start-up phases, from `performance.now()` (ms), sent with `app_ready`. */
-export interface PageTimings {
+export interface PageTimings extends BootTimings {
   script_ms: number;
   page_ms: number;
   render_ms: number;

@@ -10,6 +10,7 @@ import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
 import type { PageTimings } from './api';
+import { bootTimings } from './boot';
 import { LIST_PAINTED_MARK, loadView } from './team';
 import { TeamState } from './team.svelte';
 import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
@@ -112,6 +113,17 @@ export class AppStore {
   detailKey = $derived(this.detailId === null ? null : (this.keys.find((k) => k.id === this.detailId) ?? null));
   verifying = $derived(this.verifyRun?.phase === 'running');
 
+  /**
+   * Resolves once the first rows are painted, or the first load failed: start-up work the
+   * first paint does not need waits for it (perf-firstpaint).
+   */
+  readonly firstPaint: Promise<void>;
+  private firstPainted: () => void = () => undefined;
+
+  constructor() {
+    this.firstPaint = new Promise((resolve) => (this.firstPainted = resolve));
+  }
+
   private noticeId = 0;
   private detailTicket = 0;
   private readySent = false;
@@ -139,8 +151,9 @@ export class AppStore {
     if (page.status === 'fulfilled') {
       const { keys, total } = page.value;
       // The keychain is asked only after the first paint: its probe may be slow (issue 14).
-      await this.signalReady((paintedAt) => ({ script_ms: scriptAt, page_ms: pageAt - scriptAt, render_ms: paintedAt - pageAt, rows: keys.length, total }));
+      await this.signalReady((paintedAt) => ({ script_ms: scriptAt, page_ms: pageAt - scriptAt, render_ms: paintedAt - pageAt, rows: keys.length, total, ...bootTimings() }));
     }
+    this.firstPainted();
     await this.refreshKeychain();
     if (page.status === 'fulfilled' && this.keysPending > 0) await this.reloadKeys();
     // Connections only name a key's connection here; the Providers view reloads them itself.
