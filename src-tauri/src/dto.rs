@@ -15,6 +15,9 @@ pub use crate::findings_dto::FindingDto;
 /// A key with its findings and state, shaped by the core (`keyward::api::keys`).
 pub use keyward::api::keys::{KeyDetailView as KeyDetailDto, KeyView as KeyDto};
 
+/// A key as the list shows it (issue 14): `keys_page` and `keys_stream` send these.
+pub use keyward::api::keys::{FindingRowView as FindingRowDto, KeyRowView as KeyRowDto};
+
 /// What `key_add` answers: the key, and a warning when its value does not look like the
 /// provider's keys (stored anyway: the provider decides validity; never the value).
 #[derive(Debug, Clone, Serialize)]

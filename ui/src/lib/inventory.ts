@@ -2,7 +2,7 @@
 // and the flattened list the virtual scroller renders. Pure functions over plain data.
 
 import { matchesFinding } from './findings';
-import type { KeyDto, KeyState } from './types';
+import type { KeyDto, KeyRowDto, KeyState } from './types';
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
@@ -10,22 +10,52 @@ export function compareText(a: string, b: string): number {
   return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+// ---------------------------------------------------------------- list rows
+
+/**
+ * A full key as the list keeps it (issue 14): the row's fields only, findings as their codes.
+ * The list holds rows so 10,000 keys cost a third of the memory; the detail fetches the key.
+ */
+export function toRow(key: KeyDto | KeyRowDto): KeyRowDto {
+  return {
+    id: key.id,
+    provider: key.provider,
+    kind: key.kind,
+    name: key.name,
+    environment: key.environment,
+    purpose: key.purpose,
+    owner: key.owner,
+    tags: key.tags,
+    created_at: key.created_at,
+    last_rotated_at: key.last_rotated_at,
+    last_verified_at: key.last_verified_at,
+    expires_at: key.expires_at,
+    status: key.status,
+    masked_hint: key.masked_hint,
+    verify_outcome: key.verify_outcome,
+    verify_detail: key.verify_detail,
+    role: key.role,
+    findings: key.findings.map((f) => ({ code: f.code, severity: f.severity, attention: f.attention, action: f.action, acknowledged: Boolean(f.acknowledged) })),
+    state: key.state,
+  };
+}
+
 // ---------------------------------------------------------------- search index
 
 export interface IndexedKey {
-  key: KeyDto;
+  key: KeyRowDto;
   /** Lower-case text that the search box matches against, computed once per key (lazily). */
   readonly haystack: string;
 }
 
 /** The searchable text of a key: name, purpose, owner, provider (id and name), kind, tags. */
-export function searchText(key: KeyDto, providerName?: string): string {
+export function searchText(key: KeyRowDto, providerName?: string): string {
   const parts = [key.name, key.purpose, key.owner ?? '', key.provider, providerName ?? '', key.kind, ...key.tags];
   return parts.join('\n').toLowerCase();
 }
 
 /** An index entry whose search text is built on the first search, not before the first paint. */
-function lazyEntry(key: KeyDto, providerNames?: ReadonlyMap<string, string>): IndexedKey {
+function lazyEntry(key: KeyRowDto, providerNames?: ReadonlyMap<string, string>): IndexedKey {
   let text: string | undefined;
   return {
     key,
@@ -39,7 +69,7 @@ function lazyEntry(key: KeyDto, providerNames?: ReadonlyMap<string, string>): In
  * Builds the search index, sorted by key name once here so that filtering and grouping keep
  * that order without sorting again on every keystroke.
  */
-export function indexKeys(keys: readonly KeyDto[], providerNames?: ReadonlyMap<string, string>): IndexedKey[] {
+export function indexKeys(keys: readonly KeyRowDto[], providerNames?: ReadonlyMap<string, string>): IndexedKey[] {
   const index = keys.map((key) => lazyEntry(key, providerNames));
   index.sort((a, b) => compareText(a.key.name, b.key.name) || compareText(a.key.id, b.key.id));
   return index;
@@ -68,10 +98,10 @@ export function isFiltered(filters: Filters): boolean {
   return parseQuery(filters.text).length > 0 || filters.environment !== null || filters.provider !== null || filters.status !== null || filters.finding !== null;
 }
 
-export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyDto[] {
+export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyRowDto[] {
   const terms = parseQuery(filters.text);
   const { environment, provider, status, finding } = filters;
-  const out: KeyDto[] = [];
+  const out: KeyRowDto[] = [];
   outer: for (const entry of index) {
     const k = entry.key;
     if (environment !== null && k.environment !== environment) continue;
@@ -90,7 +120,7 @@ export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyD
 
 export interface PurposeGroup {
   purpose: string;
-  keys: KeyDto[];
+  keys: KeyRowDto[];
 }
 
 export interface EnvGroup {
@@ -120,8 +150,8 @@ export function comparePurpose(a: string, b: string): number {
 }
 
 /** Groups keys by environment, then purpose. Keys keep their incoming order within a group. */
-export function groupKeys(keys: readonly KeyDto[], configured: readonly string[]): EnvGroup[] {
-  const byEnv = new Map<string, Map<string, KeyDto[]>>();
+export function groupKeys(keys: readonly KeyRowDto[], configured: readonly string[]): EnvGroup[] {
+  const byEnv = new Map<string, Map<string, KeyRowDto[]>>();
   for (const key of keys) {
     let byPurpose = byEnv.get(key.environment);
     if (!byPurpose) byEnv.set(key.environment, (byPurpose = new Map()));
@@ -139,13 +169,13 @@ export function groupKeys(keys: readonly KeyDto[], configured: readonly string[]
 }
 
 /** Keys in the list's display order (environment, purpose, name): what `keys_page` pages. */
-export function displayOrder(keys: readonly KeyDto[], configured: readonly string[]): KeyDto[] {
+export function displayOrder(keys: readonly KeyRowDto[], configured: readonly string[]): KeyRowDto[] {
   const byName = indexKeys(keys).map((entry) => entry.key);
   return groupKeys(byName, configured).flatMap((g) => g.purposes.flatMap((p) => p.keys));
 }
 
 /** Number of keys in each environment (for filter menus). */
-export function countBy<K extends 'environment' | 'provider' | 'status'>(keys: readonly KeyDto[], field: K): Map<string, number> {
+export function countBy<K extends 'environment' | 'provider' | 'status'>(keys: readonly KeyRowDto[], field: K): Map<string, number> {
   const counts = new Map<string, number>();
   for (const key of keys) counts.set(key[field], (counts.get(key[field]) ?? 0) + 1);
   return counts;
@@ -156,7 +186,7 @@ export function countBy<K extends 'environment' | 'provider' | 'status'>(keys: r
 export type ListItem =
   | { type: 'env'; id: string; environment: string; count: number; collapsed: boolean }
   | { type: 'purpose'; id: string; environment: string; purpose: string; count: number; collapsed: boolean }
-  | { type: 'key'; id: string; key: KeyDto };
+  | { type: 'key'; id: string; key: KeyRowDto };
 
 export const envItemId = (environment: string) => `env:${environment}`;
 export const purposeItemId = (environment: string, purpose: string) => `purpose:${environment}\u0000${purpose}`;

@@ -5,14 +5,14 @@ import { tick } from 'svelte';
 import { api } from './api';
 import { AppError, errorMessage, toAppError } from './errors';
 import { clipboardDeadline } from './format';
-import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, type Filters } from './inventory';
+import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, toRow, type Filters } from './inventory';
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
 import type { PageTimings } from './api';
 import { LIST_PAINTED_MARK, loadView } from './team';
 import { TeamState } from './team.svelte';
-import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
+import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeyRowDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
 /**
@@ -55,7 +55,8 @@ async function afterPaint(): Promise<void> {
 }
 
 export class AppStore {
-  keys = $state.raw<KeyDto[]>([]);
+  /** The list's rows (issue 14: compact; the detail panel and the wizards fetch the full key). */
+  keys = $state.raw<KeyRowDto[]>([]);
   /** Keys the backend holds beyond `keys` while only the first page has arrived (start-up). */
   keysPending = $state(0);
   /** How many keys the inventory holds. */
@@ -109,7 +110,8 @@ export class AppStore {
   keychainOk = $derived(this.keychain === null || this.keychain.state === 'ok');
   /** Every environment name known: configured ones first, then those only keys use. */
   allEnvironments = $derived([...new Set([...this.environmentOrder, ...this.keys.map((k) => k.environment)])]);
-  detailKey = $derived(this.detailId === null ? null : (this.keys.find((k) => k.id === this.detailId) ?? null));
+  /** The open key, whole, as `key_show` answered it (never a list row: no field is missing). */
+  detailKey = $derived(this.detailId !== null && this.detail?.key.id === this.detailId ? this.detail.key : null);
   verifying = $derived(this.verifyRun?.phase === 'running');
 
   private noticeId = 0;
@@ -371,10 +373,15 @@ export class AppStore {
     this.detailError = null;
   }
 
-  /** Puts a key (or an updated copy) into the list without a full reload. */
+  /**
+   * Puts a key (or an updated copy) into the list without a full reload, as a row; an open
+   * detail of that key shows the new copy at once (its audit trail follows with the reload).
+   */
   upsertKey(key: KeyDto): void {
+    const row = toRow(key);
     const i = this.keys.findIndex((k) => k.id === key.id);
-    this.keys = i < 0 ? [...this.keys, key] : this.keys.map((k) => (k.id === key.id ? key : k));
+    this.keys = i < 0 ? [...this.keys, row] : this.keys.map((k) => (k.id === key.id ? row : k));
+    if (this.detail?.key.id === key.id) this.detail = { ...this.detail, key };
   }
 
   async copy(id: string): Promise<void> {

@@ -176,7 +176,12 @@ mod tests {
         let environments = inv.environments().await.unwrap();
         let ordered = crate::list_order::display_order(records, &environments);
         let views = keys::all_views(inv, ordered).await;
-        let page: Vec<_> = views.into_iter().skip(offset).take(limit).collect();
+        let page: Vec<keys::KeyRowView> = views
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(Into::into)
+            .collect();
         serde_json::to_value(page).unwrap()
     }
 
@@ -276,7 +281,11 @@ mod tests {
         }
         let streamed: Vec<_> = chunks.into_iter().flat_map(|c| c.keys).collect();
         let records = inv.list(&KeyFilter::default()).await.unwrap();
-        let whole = keys::all_views(&inv, records).await;
+        let whole: Vec<keys::KeyRowView> = keys::all_views(&inv, records)
+            .await
+            .into_iter()
+            .map(Into::into)
+            .collect();
         assert_eq!(
             serde_json::to_value(streamed).unwrap(),
             serde_json::to_value(whole).unwrap()
