@@ -171,12 +171,15 @@ impl From<KeyView> for KeyRowView {
     }
 }
 
-/// Row findings by key: only their codes are kept (the text is dropped as it is grouped).
-fn rows_by_key(found: Result<Vec<Finding>>) -> HashMap<Uuid, Vec<FindingRowView>> {
+/// Row findings by key: only their codes are kept.
+fn rows_by_key<F: std::borrow::Borrow<Finding>>(
+    found: Result<Vec<F>>,
+) -> HashMap<Uuid, Vec<FindingRowView>> {
     let mut by_key: HashMap<Uuid, Vec<FindingRowView>> = HashMap::new();
     match found {
         Ok(list) => {
             for f in &list {
+                let f = f.borrow();
                 if let Some(id) = f.key_id {
                     by_key.entry(id).or_default().push(FindingRowView::of(f));
                 }
@@ -302,7 +305,7 @@ pub async fn chunks(
         let keys = if part.is_empty() {
             Vec::new()
         } else {
-            let by_key = rows_by_key(inv.findings_over(&part).await);
+            let by_key = rows_by_key(inv.shared_findings_over(&part).await);
             rows_with_findings(part, by_key)
         };
         send(KeysChunk {
