@@ -67,6 +67,8 @@ const COMMANDS: &[&str] = &[
     "team_watch",
     // the whole list in chunks over a Channel (issue 14)
     "keys_stream",
+    // the full key behind a compact list row (issue 14)
+    "key_get",
 ];
 
 fn main() {

@@ -973,7 +973,15 @@ fn keys_page_sends_the_first_rows_in_display_order_with_the_total() {
             .iter()
             .find(|k| k["id"] == key["id"])
             .unwrap();
-        assert_eq!(key, same, "a page's row is the list's row");
+        // A row is the listed key's own values for the fields it carries (issue 14).
+        for (field, value) in key.as_object().unwrap() {
+            if field != "findings" {
+                assert_eq!(
+                    value, &same[field],
+                    "a page's row is the list's row: {field}"
+                );
+            }
+        }
     }
     assert_eq!(
         h.ok("keys_page", json!({"offset": 10, "limit": 5}))["keys"],
@@ -992,4 +1000,51 @@ fn app_ready_takes_the_pages_timings() {
         h.ok("app_ready", json!({ "timings": timings })),
         Value::Null
     );
+}
+
+/// Issue 14: the list's rows are compact (what the list shows, sorts, filters and searches by;
+/// findings as codes, their text with the full key), and `key_get` answers the full key.
+#[test]
+fn list_rows_are_compact_and_key_get_answers_the_full_key() {
+    let h = harness();
+    let old = h.add_old("mail", "prod", SERVER_TOKEN, 120);
+    let id = old["id"].as_str().unwrap().to_owned();
+    let page = h.ok("keys_page", json!({"offset": 0, "limit": 10}));
+    let row = &page["keys"][0];
+    assert_eq!(row["id"], old["id"]);
+    for detail in [
+        "scopes",
+        "env_var",
+        "fingerprint",
+        "updated_at",
+        "connection_id",
+        "remote_id",
+    ] {
+        assert!(row.get(detail).is_none(), "a row carries {detail}: {row}");
+    }
+    let stale = Harness::finding(row, "stale").expect("the row's findings carry their kind");
+    assert_eq!(
+        stale["attention"],
+        Harness::finding(&old, "stale").unwrap()["attention"]
+    );
+    assert!(
+        stale.get("message").is_none(),
+        "a row's finding carries no text: {stale}"
+    );
+    assert!(
+        stale.get("advice").is_none(),
+        "a row's finding carries no text: {stale}"
+    );
+    let full = h.ok("key_get", json!({"id": id}));
+    assert_eq!(full["env_var"], old["env_var"]);
+    assert_eq!(full["fingerprint"], old["fingerprint"]);
+    assert_eq!(
+        Harness::finding(&full, "stale").unwrap()["message"],
+        Harness::finding(&old, "stale").unwrap()["message"]
+    );
+    assert_eq!(
+        h.err_code("key_get", json!({"id": uuid::Uuid::new_v4().to_string()})),
+        "not_found"
+    );
+    h.assert_no_canary();
 }

@@ -113,6 +113,10 @@ fn samples() -> Value {
         detail: "server token of 'Main'".into(),
     };
     let (finding, policy, review) = findings_samples(at);
+    // issue 14: a list row's findings are their codes (the text comes with the full key)
+    let mut with_finding = sample_key();
+    with_finding.findings = vec![finding.clone()];
+    let row: KeyRowDto = with_finding.into();
     json!({
         "key": key.clone(),
         "key_added": KeyAddedDto { key: key.clone(), warning: Some("this does not look like a Postmark Server API token; stored anyway".into()) },
@@ -185,9 +189,12 @@ fn samples() -> Value {
         "picked_file": PickedFileDto { handle: "0123456789abcdef0123456789abcdef".into(), name: ".env".into() },
         "inventory_changed": InventoryChangedDto { change: 1 },
         // issue 14: the window's first page
-        "keys_page": KeysPageDto { total: 1, offset: 0, keys: vec![sample_key()] },
+        "keys_page": KeysPageDto { total: 1, offset: 0, keys: vec![sample_key().into()] },
         // issue 14: the whole list in chunks (keys_stream)
-        "keys_chunk": KeysChunkDto { total: 1, offset: 0, keys: vec![sample_key()] },
+        "keys_chunk": KeysChunkDto { total: 1, offset: 0, keys: vec![row.clone()] },
+        // issue 14: the compact list row and its findings
+        "key_row": row.clone(),
+        "finding_row": row.findings[0],
     })
 }
 
@@ -462,4 +469,44 @@ fn ipc_samples_match_the_ui_copy() {
         committed, fresh,
         "the IPC DTOs changed: run `KEYWARD_UPDATE_IPC_SAMPLES=1 cargo test --test ipc_contract`, then update ui/src/lib/types.ts until `npm test --prefix ui` passes"
     );
+}
+
+/// Issue 14: the list's rows (`keys_page`, `keys_stream`) carry only what the list renders,
+/// sorts, filters, searches and groups by; the detail's fields come with `key_get`/`key_show`.
+#[test]
+fn list_rows_carry_no_detail_fields() {
+    let all = samples();
+    for sample in ["keys_page", "keys_chunk"] {
+        let row = all[sample]["keys"][0].as_object().unwrap();
+        for detail in [
+            "scopes",
+            "remote_id",
+            "env_var",
+            "fingerprint",
+            "updated_at",
+            "connection_id",
+            "usage",
+            "region",
+            "last_used_at",
+        ] {
+            assert!(
+                !row.contains_key(detail),
+                "{sample}: a row carries {detail}"
+            );
+        }
+        for shown in [
+            "id",
+            "name",
+            "provider",
+            "kind",
+            "environment",
+            "purpose",
+            "tags",
+            "masked_hint",
+            "state",
+            "findings",
+        ] {
+            assert!(row.contains_key(shown), "{sample}: a row lacks {shown}");
+        }
+    }
 }

@@ -11,6 +11,9 @@ pub use crate::findings_dto::FindingDto;
 /// A key with its findings and state, shaped by the core (`keyward::api::keys`).
 pub use keyward::api::keys::{KeyDetailView as KeyDetailDto, KeyView as KeyDto};
 
+/// A key as the list shows it (issue 14): `keys_page` and `keys_stream` send these.
+pub use keyward::api::keys::{FindingRowView as FindingRowDto, KeyRowView as KeyRowDto};
+
 /// What `key_add` answers (`keyward::api::keys`).
 pub use keyward::api::keys::KeyAdded as KeyAddedDto;
 

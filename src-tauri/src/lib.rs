@@ -95,6 +95,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         team::team_watch,
         // the whole list in chunks over a Channel (issue 14)
         commands::keys_stream,
+        // the full key behind a compact list row (issue 14)
+        commands::key_get,
     ])
 }
 

@@ -18,8 +18,13 @@ use std::os::unix::process::CommandExt;
 
 /// Set in the restarted process, so it does not restart again.
 const MARKER: &str = "KEYWARD_WIPING_ALLOCATORS";
-/// The byte glibc fills freed blocks with (any non-zero value turns the fill on).
-const PERTURB: &str = "glibc.malloc.perturb=165:glibc.malloc.tcache_count=0";
+/// The byte glibc fills freed blocks with (any non-zero value turns the fill on). Then a fixed
+/// mmap threshold (issue 14: memory at 10,000 keys): blocks of 128 KiB and more (the list's
+/// chunks, their JSON, the catalog's load) get their own mapping, given back when freed;
+/// glibc's default raises the threshold after such a free, and the heap then keeps them — wiped
+/// by the fill, so resident. A fixed value also keeps the trim threshold where it is.
+const PERTURB: &str =
+    "glibc.malloc.perturb=165:glibc.malloc.tcache_count=0:glibc.malloc.mmap_threshold=131072";
 
 /// Restarts the process with the wiping allocators, unless it already runs with them or the
 /// user turned them off. Returns only if no restart happened; the error, if `exec` failed.

@@ -315,7 +315,7 @@ echo "e2e: display $display, driver 127.0.0.1:$driver_port, provider-sim $sim_ur
     KEYWARD_E2E_TMP="$tmp/data" KEYWARD_E2E_FILES="$tmp/files" \
     KEYWARD_E2E_APP_LOG="$tmp/tauri-driver.log" \
     KEYWARD_SIM="$sim_url" KEYWARD_SIM_SEED="$sim_seed" KEYWARD_E2E_SIM_LOG="$tmp/provider-sim.log" \
-    node --test --test-concurrency=1 --test-reporter=tap "$@" keyward.test.mjs about.test.mjs rotation.test.mjs bulk-rotation.test.mjs findings.test.mjs layout.test.mjs memory.test.mjs live.test.mjs status.test.mjs noise.test.mjs startup.test.mjs team.test.mjs start10k.test.mjs firstpaint.test.mjs
+    node --test --test-concurrency=1 --test-reporter=tap "$@" keyward.test.mjs about.test.mjs rotation.test.mjs bulk-rotation.test.mjs findings.test.mjs layout.test.mjs memory.test.mjs live.test.mjs status.test.mjs noise.test.mjs startup.test.mjs team.test.mjs start10k.test.mjs firstpaint.test.mjs compactrow.test.mjs
 ) </dev/null &
 started+=($!)
 status=0

@@ -54,6 +54,7 @@ describe('command wrappers', () => {
   it.each([
     ['keysList', () => api.keysList(), 'keys_list', {}],
     ['keysPage', () => api.keysPage(0, 100), 'keys_page', { offset: 0, limit: 100 }],
+    ['keyGet', () => api.keyGet('id-1'), 'key_get', { id: 'id-1' }],
     ['keyShow', () => api.keyShow('id-1'), 'key_show', { id: 'id-1' }],
     ['keyDetect', () => api.keyDetect(shape), 'key_detect', { shape }],
     ['keyAdd', () => api.keyAdd(input), 'key_add', { input }],
@@ -108,7 +109,7 @@ describe('command wrappers', () => {
   });
 
   it('wraps every command of the contract', () => {
-    expect(Object.keys(api)).toHaveLength(58);
+    expect(Object.keys(api)).toHaveLength(59);
   });
 });
 

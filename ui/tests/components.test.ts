@@ -235,6 +235,34 @@ describe('inventory window', () => {
     expect(screen.queryByTestId('key-detail')).toBeNull();
   });
 
+  it('the detail panel shows the whole key as key_show answers it, never the list row (issue 14)', async () => {
+    const key = makeKey({ name: 'mail', env_var: 'MAIL_TOKEN' });
+    let answer: (value: unknown) => void = () => undefined;
+    backend({
+      ...baseHandlers([key]),
+      // The list's row is compact; the detail fetches the key (here: renamed since the list loaded).
+      key_show: () => new Promise((resolve) => (answer = resolve)),
+    });
+    render(App);
+    await fireEvent.click(await screen.findByTestId('key-row'));
+    expect(await screen.findByTestId('key-detail-pending')).toBeTruthy();
+    expect(screen.queryByTestId('key-detail'), 'nothing is shown from the row meanwhile').toBeNull();
+    answer({ key: { ...key, name: 'mail (renamed)' }, audit: [], secret_present: true });
+    expect((await screen.findByTestId('detail-name')).textContent).toBe('mail (renamed)');
+    expect(screen.getByTestId('key-detail').textContent).toContain('MAIL_TOKEN');
+    expect(screen.queryByTestId('key-detail-pending')).toBeNull();
+  });
+
+  it('a key that cannot be read shows why, by code, in the detail pane', async () => {
+    const key = makeKey({ name: 'mail' });
+    backend({ ...baseHandlers([key]), key_show: () => Promise.reject({ code: 'storage', message: 'database is locked' }) });
+    render(App);
+    await fireEvent.click(await screen.findByTestId('key-row'));
+    expect((await screen.findByTestId('detail-error')).textContent).toContain(ERROR_MESSAGES.storage);
+    await fireEvent.click(screen.getByTestId('close-detail'));
+    expect(screen.queryByTestId('key-detail-pending')).toBeNull();
+  });
+
   it('collapses an environment section from its header', async () => {
     backend(baseHandlers([makeKey({ environment: 'dev' }), makeKey({ environment: 'prod' })]));
     render(App);

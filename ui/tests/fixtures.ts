@@ -1,4 +1,5 @@
 import type { KeyDto, ProviderDto } from '../src/lib/types';
+import { toRow } from '../src/lib/inventory';
 
 let n = 0;
 
@@ -123,7 +124,7 @@ export function keysStreamFrom(list: ListHandler | undefined): ListHandler | und
     const channel = args.onChunk as { onmessage: (chunk: unknown) => void };
     let offset = 0;
     do {
-      channel.onmessage({ total: keys.length, offset, keys: keys.slice(offset, offset + FAKE_CHUNK) });
+      channel.onmessage({ total: keys.length, offset, keys: keys.slice(offset, offset + FAKE_CHUNK).map(toRow) });
       offset += FAKE_CHUNK;
     } while (offset < keys.length);
     return keys.length;
@@ -134,7 +135,24 @@ export function keysStreamFrom(list: ListHandler | undefined): ListHandler | und
 export function listCommandFrom(handlers: Record<string, ListHandler>, cmd: string): ListHandler | undefined {
   if (cmd === 'keys_page') return keysPageFrom(handlers.keys_list);
   if (cmd === 'keys_stream') return keysStreamFrom(handlers.keys_list);
+  if (cmd === 'key_get') return keyGetFrom(handlers);
   return undefined;
+}
+
+/**
+ * `key_get` (the full key behind a list row, issue 14) answered from a fake backend's
+ * `key_show` handler, else from its `keys_list`; an unknown id is `not_found`.
+ */
+export function keyGetFrom(handlers: Record<string, ListHandler>): ListHandler | undefined {
+  const show = handlers.key_show;
+  if (show) return async (args) => ((await show(args)) as { key: KeyDto }).key;
+  const list = handlers.keys_list;
+  if (!list) return undefined;
+  return async (args) => {
+    const key = ((await list({})) as KeyDto[]).find((k) => k.id === args.id);
+    if (!key) throw { code: 'not_found', message: 'no such key' };
+    return key;
+  };
 }
 
 export function keysPageFrom(list: ListHandler | undefined): ListHandler | undefined {
@@ -143,6 +161,6 @@ export function keysPageFrom(list: ListHandler | undefined): ListHandler | undef
     const keys = (await list({})) as KeyDto[];
     const offset = Number(args.offset ?? 0);
     const limit = Number(args.limit ?? keys.length);
-    return { total: keys.length, offset, keys: keys.slice(offset, offset + limit) };
+    return { total: keys.length, offset, keys: keys.slice(offset, offset + limit).map(toRow) };
   };
 }

@@ -14,10 +14,13 @@ import {
   purposeItemId,
   purposeLabel,
   searchText,
+  shareRows,
+  toRow,
   toggled,
   type Filters,
 } from '../src/lib/inventory';
 import { makeKey } from './fixtures';
+import type { KeyDto } from '../src/lib/types';
 
 const f = (over: Partial<Filters> = {}): Filters => ({ ...NO_FILTERS, ...over });
 
@@ -170,5 +173,32 @@ describe('flatten', () => {
     expect(toggled(a, 'y')).toEqual(new Set(['x', 'y']));
     expect(toggled(a, 'x', true)).toEqual(new Set(['x']));
     expect(a).toEqual(new Set(['x']));
+  });
+});
+
+describe('list rows (issue 14)', () => {
+  it('toRow keeps what the list uses, findings as their codes', () => {
+    const key = makeKey({ name: 'a', env_var: 'A', scopes: ['x'] });
+    const full = { ...key, findings: [{ code: 'stale', severity: 'medium', attention: 'action', message: 'old', advice: 'rotate', action: 'rotate', excess_scopes: [], acknowledged: null }] } as KeyDto;
+    const row = toRow(full);
+    expect(row).not.toHaveProperty('env_var');
+    expect(row).not.toHaveProperty('scopes');
+    expect(row.name).toBe('a');
+    expect(row.findings).toEqual([{ code: 'stale', severity: 'medium', attention: 'action', action: 'rotate', acknowledged: false }]);
+  });
+
+  it('shareRows shares equal values, tags and findings between rows, and changes none', () => {
+    const finding = (acknowledged: boolean) => ({ code: 'incomplete', severity: 'low', attention: 'info', action: 'edit', acknowledged }) as const;
+    const rows = [0, 1, 2].map((i) => ({
+      ...toRow(makeKey({ name: `k${i}`, purpose: ['send transactional email'].join(''), tags: ['ci', 'mail'] })),
+      findings: [finding(i === 2)],
+    }));
+    const before = JSON.stringify(rows);
+    const shared = shareRows(rows);
+    expect(JSON.stringify(shared)).toBe(before);
+    expect(shared[1].tags).toBe(shared[0].tags);
+    expect(shared[1].findings).toBe(shared[0].findings);
+    expect(shared[2].findings, 'an acknowledged finding is another value').not.toBe(shared[0].findings);
+    expect(shared[2].findings[0].acknowledged).toBe(true);
   });
 });

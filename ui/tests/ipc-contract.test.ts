@@ -70,6 +70,7 @@ import type {
 } from '../src/lib/types';
 import { ERROR_CODES, VERIFY_OUTCOMES } from '../src/lib/types';
 import type { KeysChunkDto, KeysPageDto } from '../src/lib/types';
+import type { FindingRow, KeyRowDto } from '../src/lib/types';
 
 /** Accepts exactly the keys of T: a missing key or an unknown one is a type error. */
 function keysOf<T>() {
@@ -150,6 +151,12 @@ const contract: Record<string, readonly string[]> = {
   // issue 14: the window's first page
   keys_page: keysOf<KeysPageDto>()(['total', 'offset', 'keys']),
   keys_chunk: keysOf<KeysChunkDto>()(['total', 'offset', 'keys']),
+  // issue 14: the compact list row
+  key_row: keysOf<KeyRowDto>()([
+    'id', 'provider', 'kind', 'name', 'environment', 'purpose', 'owner', 'tags', 'created_at', 'last_rotated_at',
+    'last_verified_at', 'expires_at', 'status', 'masked_hint', 'verify_outcome', 'verify_detail', 'role', 'findings', 'state',
+  ]),
+  finding_row: keysOf<FindingRow>()(['code', 'severity', 'attention', 'action', 'acknowledged']),
   // issue 16: severity of attention, provider facts, bulk acknowledge
   provider_fact: keysOf<ProviderFactDto>()(['kind', 'kind_name', 'fact', 'advice']),
   review_provider_fact: keysOf<ReviewProviderFactDto>()([

@@ -452,7 +452,9 @@ describe('verification in the window', () => {
   it('Verify in the detail panel updates the key and says when', async () => {
     const key = makeKey({ name: 'Mail', fingerprint: 'f', connection_id: 'c-9' });
     const verified = { ...key, status: 'invalid' as const, verify_outcome: 'invalid' as const, verify_detail: 'the server token was revoked', last_verified_at: new Date().toISOString() };
-    backend({ ...appHandlers([key]), key_verify: () => verified });
+    const keys = [key];
+    // The backend answers the verified key from now on (key_show included).
+    backend({ ...appHandlers(keys), key_verify: () => ((keys[0] = verified), verified) });
     render(App);
     await fireEvent.click(await screen.findByTestId('key-row'));
     expect((await screen.findByTestId('verified-at')).textContent?.trim()).toBe('Never verified');

@@ -370,12 +370,22 @@ describe('rotate wizard', () => {
 });
 
 describe('revoke wizard', () => {
+  it('shows the error by code when the key cannot be read, and nothing of a partial key', async () => {
+    const key = makeKey({ name: 'Mail', provider: 'sendgrid', kind: 'api_key', connection_id: 'c-sendgrid' });
+    backend({ key_get: () => Promise.reject({ code: 'storage', message: 'database is locked' }) });
+    render(RevokeWizard, { props: { store: storeWith([key]), keyId: key.id, onclose: () => undefined } });
+    expect(await screen.findByTestId('revoke-error')).toBeTruthy();
+    expect(screen.queryByTestId('revoke-form')).toBeNull();
+  });
+
   it('needs the typed name, shows the name as text, and reports the confirmed 401', async () => {
     const key = makeKey({ name: HOSTILE, provider: 'sendgrid', kind: 'api_key', connection_id: 'c-sendgrid' });
-    backend({ key_revoke: () => ({ key: { ...key, status: 'revoked' }, confirmed_dead: true, message: 'revoked' }), rotation_list: () => [] });
+    backend({ key_get: () => key, key_revoke: () => ({ key: { ...key, status: 'revoked' }, confirmed_dead: true, message: 'revoked' }), rotation_list: () => [] });
     const store = storeWith([key]);
     render(RevokeWizard, { props: { store, keyId: key.id, onclose: () => undefined } });
-    expect(screen.getByTestId('revoke-form').getAttribute('data-mode')).toBe('api');
+    // The list holds compact rows (issue 14): the wizard reads the whole key (its connection decides the mode).
+    expect((await screen.findByTestId('revoke-form')).getAttribute('data-mode')).toBe('api');
+    expect(calls('key_get')[0][1]).toEqual({ id: key.id });
     expect(screen.getByTestId('revoke-name').textContent).toContain(HOSTILE);
     noHostileElements();
     const submit = screen.getByTestId('revoke-submit') as HTMLButtonElement;
@@ -393,9 +403,9 @@ describe('revoke wizard', () => {
 
   it('guided: points to the dashboard and keeps the key when the provider still accepts it', async () => {
     const key = makeKey({ name: 'Mail', provider: 'postmark', kind: 'server_token' });
-    backend({ provider_page_open: () => null, key_revoke: () => Promise.reject({ code: 'old_key_still_valid', message: 'still 200' }) });
+    backend({ key_get: () => key, provider_page_open: () => null, key_revoke: () => Promise.reject({ code: 'old_key_still_valid', message: 'still 200' }) });
     render(RevokeWizard, { props: { store: storeWith([key]), keyId: key.id, onclose: () => undefined } });
-    expect(screen.getByTestId('revoke-form').getAttribute('data-mode')).toBe('guided');
+    expect((await screen.findByTestId('revoke-form')).getAttribute('data-mode')).toBe('guided');
     await fireEvent.click(screen.getByTestId('revoke-open-dashboard'));
     expect(pagesOpened()).toEqual([{ provider: 'postmark', kind: 'server_token', page: 'dashboard' }]);
     await fireEvent.input(screen.getByTestId('revoke-confirm-name'), { target: { value: 'Mail' } });

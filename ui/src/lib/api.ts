@@ -25,6 +25,7 @@ import type {
   KeyAddedDto,
   KeyDetailDto,
   KeyDto,
+  KeyRowDto,
   KeyPatch,
   KeychainStatusDto,
   KeyShape,
@@ -161,6 +162,7 @@ export interface Commands {
   team_events: { args: { limit: number | null }; result: TeamEventDto[] };
   team_watch: { args: { onChange: ProgressChannel<TeamChangedDto> }; result: null };
   keys_stream: { args: { onChunk: ProgressChannel<KeysChunkDto> }; result: number };
+  key_get: { args: { id: string }; result: KeyDto };
 }
 
 export type CommandName = keyof Commands;
@@ -198,6 +200,8 @@ export const api = {
   /** Keys `offset..offset + limit` in the list's display order, and the total (start-up). */
   keysPage: (offset: number, limit: number) => call('keys_page', { offset, limit }),
   keyShow: (id: string) => call('key_show', { id }),
+  /** The full key behind a list row (issue 14), without the audit trail or a keychain question. */
+  keyGet: (id: string) => call('key_get', { id }),
   /** Detection gets the value's shape (lib/shape.ts), never the value. */
   keyDetect: (shape: KeyShape) => call('key_detect', { shape }),
   keyAdd: (input: NewKeyInput) => call('key_add', { input }),
@@ -297,9 +301,9 @@ export const api = {
  * still be on its way then (channel messages and the answer travel separately), so this
  * resolves when both the answer and every key are in.
  */
-function keysInChunks(): Promise<KeyDto[]> {
-  return new Promise<KeyDto[]>((resolve, reject) => {
-    const parts: KeyDto[][] = [];
+function keysInChunks(): Promise<KeyRowDto[]> {
+  return new Promise<KeyRowDto[]>((resolve, reject) => {
+    const parts: KeyRowDto[][] = [];
     let received = 0;
     let total: number | null = null;
     const settle = () => {

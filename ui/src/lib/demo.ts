@@ -12,7 +12,7 @@ import { lifecycleHandlers, withOperations } from './demo-lifecycle';
 import { acknowledge, applyPolicyPatch, demoFindings, demoPolicy, demoReview } from './demo-findings';
 import { AppError } from './errors';
 import { proposeEnvironment } from './sync';
-import { displayOrder } from './inventory';
+import { displayOrder, toRow } from './inventory';
 import { environmentNames } from './settings';
 import type {
   AcknowledgementDto,
@@ -568,7 +568,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     key_revoke: lifecycle.key_revoke!,
     keys_list: () => keys.map((k) => withFindings(k)),
     keys_stream: ({ onChunk }) => {
-      onChunk.onmessage({ total: keys.length, offset: 0, keys: keys.map((k) => withFindings(k)) });
+      onChunk.onmessage({ total: keys.length, offset: 0, keys: keys.map((k) => toRow(withFindings(k))) });
       return keys.length;
     },
     keys_page: ({ offset, limit }) => ({
@@ -576,8 +576,9 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
       offset,
       keys: displayOrder(keys, environmentNames(settings))
         .slice(offset, offset + limit)
-        .map((k) => withFindings(k)),
+        .map((k) => toRow(withFindings(find(k.id)))),
     }),
+    key_get: ({ id }) => withFindings(find(id)),
     key_show: ({ id }) => {
       const key = find(id);
       return { key: withFindings(key), audit: audit.filter((e) => e.key_id === id).reverse(), secret_present: key.fingerprint !== null && key.status !== 'revoked' };

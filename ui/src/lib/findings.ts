@@ -2,7 +2,9 @@
 // finding (with counts) and acknowledgements. The core decides what is a finding; this module
 // only presents what the backend sent. Pure functions over plain data.
 
-import { FINDING_KINDS, type Finding, type FindingFix, type FindingSeverity, type KeyDto } from './types';
+import { FINDING_KINDS, type AnyFinding, type Finding, type FindingFix, type FindingSeverity, type KeyDto } from './types';
+
+export type { AnyFinding };
 
 export const FINDING_LABELS: Record<string, string> = {
   stale: 'Stale',
@@ -17,6 +19,36 @@ export const FINDING_LABELS: Record<string, string> = {
   incomplete: 'Incomplete',
 };
 
+/**
+ * What each kind means, in one line: a list row's badge says this (issue 14: the row carries
+ * the finding's kind, the key's own facts come with the full key in its detail).
+ */
+export const FINDING_SUMMARIES: Record<string, string> = {
+  stale: 'Not rotated within its environment’s maximum age.',
+  unused: 'The provider reports no use for a long time.',
+  expiring: 'Expires soon.',
+  expired: 'Past its expiry date.',
+  invalid: 'The provider refuses or has disabled it.',
+  over_privileged: 'Grants more than its purpose needs.',
+  client_exposed: 'A secret key used where clients can read it.',
+  reused: 'The same value is stored under another key.',
+  orphaned: 'The keychain and the inventory disagree about its value.',
+  incomplete: 'No owner or no purpose.',
+};
+
+/**
+ * A badge's tooltip: the finding's own facts and advice when it carries them (the detail, the
+ * Team view), else what its kind means (a list row).
+ */
+export function findingTitle(f: AnyFinding): string {
+  if ('message' in f) {
+    if (f.acknowledged) return `${f.message}\nAcknowledged: ${f.acknowledged.reason}`;
+    return f.advice ? `${f.message}\n${f.advice}` : f.message;
+  }
+  const summary = FINDING_SUMMARIES[f.code] ?? findingLabel(f.code);
+  return f.acknowledged ? `${summary}\nAcknowledged.` : `${summary}\nOpen the key for details.`;
+}
+
 /** A kind's label; an unknown kind (a newer core) shows its code with spaces. */
 export function findingLabel(code: string): string {
   return FINDING_LABELS[code] ?? code.replace(/_/g, ' ');
@@ -30,7 +62,7 @@ export function severityTone(severity: FindingSeverity | string): 'bad' | 'warn'
 const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 /** Open findings first, those that need action before quiet ones, then by severity (critical first); stable otherwise. */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
+export function sortFindings<F extends AnyFinding>(findings: readonly F[]): F[] {
   return findings
     .map((f, i) => ({ f, i }))
     .sort(
@@ -54,8 +86,9 @@ export const ATTENTION_LABELS: Record<string, string> = {
   info: 'note',
 };
 
-export function isAcknowledged(finding: Finding): boolean {
-  return finding.acknowledged != null;
+/** A row says `true`/`false`; a full finding carries the acknowledgement or `null`. */
+export function isAcknowledged(finding: Pick<AnyFinding, 'acknowledged'>): boolean {
+  return Boolean(finding.acknowledged);
 }
 
 /** Findings that still need attention (not acknowledged). */
@@ -130,7 +163,7 @@ export type FindingFilter = string;
 export const ANY_FINDING = 'any';
 export const ACKNOWLEDGED = 'acknowledged';
 
-export function matchesFinding(key: Pick<KeyDto, 'findings'>, filter: FindingFilter): boolean {
+export function matchesFinding(key: { findings: readonly AnyFinding[] }, filter: FindingFilter): boolean {
   if (filter === ANY_FINDING) return key.findings.some((f) => !isAcknowledged(f));
   if (filter === ACKNOWLEDGED) return key.findings.some(isAcknowledged);
   return key.findings.some((f) => f.code === filter && !isAcknowledged(f));
@@ -147,7 +180,7 @@ export interface FindingFilterOption {
  * kind present (in severity order of `FINDING_KINDS`, unknown kinds after), "Acknowledged".
  * Kinds no key has are left out, so the menu only offers what narrows the list.
  */
-export function findingFilterOptions(keys: readonly Pick<KeyDto, 'findings'>[]): FindingFilterOption[] {
+export function findingFilterOptions(keys: readonly { findings: readonly AnyFinding[] }[]): FindingFilterOption[] {
   const perKind = new Map<string, number>();
   let any = 0;
   let acknowledged = 0;

@@ -2,7 +2,7 @@
 // and the flattened list the virtual scroller renders. Pure functions over plain data.
 
 import { matchesFinding } from './findings';
-import type { KeyDto, KeyState } from './types';
+import type { AnyFinding, KeyDto, KeyRowDto, KeyState } from './types';
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
@@ -10,37 +10,121 @@ export function compareText(a: string, b: string): number {
   return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+// ---------------------------------------------------------------- list rows
+
+/**
+ * A full key as the list keeps it (issue 14): the row's fields only, findings as their codes.
+ * The list holds rows so 10,000 keys cost a third of the memory; the detail fetches the key.
+ */
+export function toRow(key: KeyDto | KeyRowDto): KeyRowDto {
+  return {
+    id: key.id,
+    provider: key.provider,
+    kind: key.kind,
+    name: key.name,
+    environment: key.environment,
+    purpose: key.purpose,
+    owner: key.owner,
+    tags: key.tags,
+    created_at: key.created_at,
+    last_rotated_at: key.last_rotated_at,
+    last_verified_at: key.last_verified_at,
+    expires_at: key.expires_at,
+    status: key.status,
+    masked_hint: key.masked_hint,
+    verify_outcome: key.verify_outcome,
+    verify_detail: key.verify_detail,
+    role: key.role,
+    findings: key.findings.map((f) => ({ code: f.code, severity: f.severity, attention: f.attention, action: f.action, acknowledged: Boolean(f.acknowledged) })),
+    state: key.state,
+  };
+}
+
+/**
+ * The list's rows with one copy of each repeated value (issue 14: at 10,000 keys). The IPC's
+ * JSON parser makes a new string for every occurrence of a long value (a purpose, a kind) and
+ * a new array and objects for every row's findings and tags, although most rows repeat a few
+ * values; equal ones are shared here, and the parsed copies left to the garbage collector.
+ * Rows are never mutated after this (the store replaces a row to change it).
+ */
+export function shareRows(rows: KeyRowDto[]): KeyRowDto[] {
+  const strings = new Map<string, string>();
+  const lists = new Map<string, readonly unknown[]>();
+  const findings = new Map<string, AnyFinding>();
+  const one = <T extends string | null | undefined>(value: T): T => {
+    if (typeof value !== 'string') return value;
+    const seen = strings.get(value);
+    if (seen !== undefined) return seen as T;
+    strings.set(value, value);
+    return value;
+  };
+  const list = <T>(id: string, items: T[]): T[] => {
+    const seen = lists.get(id);
+    if (seen !== undefined) return seen as T[];
+    lists.set(id, items);
+    return items;
+  };
+  for (const row of rows) {
+    row.provider = one(row.provider);
+    row.kind = one(row.kind);
+    row.environment = one(row.environment);
+    row.purpose = one(row.purpose);
+    row.owner = one(row.owner);
+    row.status = one(row.status);
+    row.state = one(row.state);
+    row.verify_outcome = one(row.verify_outcome);
+    row.role = one(row.role);
+    row.tags = list(`t${JSON.stringify(row.tags)}`, row.tags.map(one));
+    // A whole finding (fixtures, the demo) carries its text: such a row's findings stay as they are.
+    if (row.findings.some((f) => 'message' in f)) continue;
+    const ids = row.findings.map((f) => `${f.code}\u0000${f.severity}\u0000${f.attention}\u0000${f.action}\u0000${Boolean(f.acknowledged)}`);
+    const own = row.findings.map((f, i) => {
+      const seen = findings.get(ids[i]);
+      if (seen !== undefined) return seen;
+      findings.set(ids[i], f);
+      return f;
+    });
+    row.findings = list(`f\u0000${ids.join('\u0001')}`, own);
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------- search index
 
 export interface IndexedKey {
-  key: KeyDto;
+  key: KeyRowDto;
   /** Lower-case text that the search box matches against, computed once per key (lazily). */
   readonly haystack: string;
 }
 
 /** The searchable text of a key: name, purpose, owner, provider (id and name), kind, tags. */
-export function searchText(key: KeyDto, providerName?: string): string {
+export function searchText(key: KeyRowDto, providerName?: string): string {
   const parts = [key.name, key.purpose, key.owner ?? '', key.provider, providerName ?? '', key.kind, ...key.tags];
   return parts.join('\n').toLowerCase();
 }
 
-/** An index entry whose search text is built on the first search, not before the first paint. */
-function lazyEntry(key: KeyDto, providerNames?: ReadonlyMap<string, string>): IndexedKey {
-  let text: string | undefined;
-  return {
-    key,
-    get haystack() {
-      return (text ??= searchText(key, providerNames?.get(key.provider)));
-    },
-  };
+/**
+ * An index entry whose search text is built on the first search, not before the first paint.
+ * A class, so the getter lives once on its prototype (issue 14: a closure per entry cost a
+ * function, its scope and an accessor for each of 10,000 keys).
+ */
+class LazyEntry implements IndexedKey {
+  private text: string | undefined = undefined;
+  constructor(
+    readonly key: KeyRowDto,
+    private readonly providerNames?: ReadonlyMap<string, string>,
+  ) {}
+  get haystack(): string {
+    return (this.text ??= searchText(this.key, this.providerNames?.get(this.key.provider)));
+  }
 }
 
 /**
  * Builds the search index, sorted by key name once here so that filtering and grouping keep
  * that order without sorting again on every keystroke.
  */
-export function indexKeys(keys: readonly KeyDto[], providerNames?: ReadonlyMap<string, string>): IndexedKey[] {
-  const index = keys.map((key) => lazyEntry(key, providerNames));
+export function indexKeys(keys: readonly KeyRowDto[], providerNames?: ReadonlyMap<string, string>): IndexedKey[] {
+  const index = keys.map((key) => new LazyEntry(key, providerNames));
   index.sort((a, b) => compareText(a.key.name, b.key.name) || compareText(a.key.id, b.key.id));
   return index;
 }
@@ -68,10 +152,10 @@ export function isFiltered(filters: Filters): boolean {
   return parseQuery(filters.text).length > 0 || filters.environment !== null || filters.provider !== null || filters.status !== null || filters.finding !== null;
 }
 
-export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyDto[] {
+export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyRowDto[] {
   const terms = parseQuery(filters.text);
   const { environment, provider, status, finding } = filters;
-  const out: KeyDto[] = [];
+  const out: KeyRowDto[] = [];
   outer: for (const entry of index) {
     const k = entry.key;
     if (environment !== null && k.environment !== environment) continue;
@@ -90,7 +174,7 @@ export function filterKeys(index: readonly IndexedKey[], filters: Filters): KeyD
 
 export interface PurposeGroup {
   purpose: string;
-  keys: KeyDto[];
+  keys: KeyRowDto[];
 }
 
 export interface EnvGroup {
@@ -120,8 +204,8 @@ export function comparePurpose(a: string, b: string): number {
 }
 
 /** Groups keys by environment, then purpose. Keys keep their incoming order within a group. */
-export function groupKeys(keys: readonly KeyDto[], configured: readonly string[]): EnvGroup[] {
-  const byEnv = new Map<string, Map<string, KeyDto[]>>();
+export function groupKeys(keys: readonly KeyRowDto[], configured: readonly string[]): EnvGroup[] {
+  const byEnv = new Map<string, Map<string, KeyRowDto[]>>();
   for (const key of keys) {
     let byPurpose = byEnv.get(key.environment);
     if (!byPurpose) byEnv.set(key.environment, (byPurpose = new Map()));
@@ -139,13 +223,13 @@ export function groupKeys(keys: readonly KeyDto[], configured: readonly string[]
 }
 
 /** Keys in the list's display order (environment, purpose, name): what `keys_page` pages. */
-export function displayOrder(keys: readonly KeyDto[], configured: readonly string[]): KeyDto[] {
+export function displayOrder(keys: readonly KeyRowDto[], configured: readonly string[]): KeyRowDto[] {
   const byName = indexKeys(keys).map((entry) => entry.key);
   return groupKeys(byName, configured).flatMap((g) => g.purposes.flatMap((p) => p.keys));
 }
 
 /** Number of keys in each environment (for filter menus). */
-export function countBy<K extends 'environment' | 'provider' | 'status'>(keys: readonly KeyDto[], field: K): Map<string, number> {
+export function countBy<K extends 'environment' | 'provider' | 'status'>(keys: readonly KeyRowDto[], field: K): Map<string, number> {
   const counts = new Map<string, number>();
   for (const key of keys) counts.set(key[field], (counts.get(key[field]) ?? 0) + 1);
   return counts;
@@ -156,7 +240,7 @@ export function countBy<K extends 'environment' | 'provider' | 'status'>(keys: r
 export type ListItem =
   | { type: 'env'; id: string; environment: string; count: number; collapsed: boolean }
   | { type: 'purpose'; id: string; environment: string; purpose: string; count: number; collapsed: boolean }
-  | { type: 'key'; id: string; key: KeyDto };
+  | { type: 'key'; id: string; key: KeyRowDto };
 
 export const envItemId = (environment: string) => `env:${environment}`;
 export const purposeItemId = (environment: string, purpose: string) => `purpose:${environment}\u0000${purpose}`;

@@ -3,7 +3,7 @@
 // (crates/keyward/src/findings/review.rs: `rotation_due_at`, then the earlier expiry).
 
 import { compareText } from './inventory';
-import type { KeyDto, PolicyDto } from './types';
+import type { KeyRowDto, PolicyDto } from './types';
 
 export type ListSort = 'name' | 'due';
 
@@ -26,7 +26,7 @@ function time(at: string | null | undefined): number | null {
  * Without a policy (not loaded yet), the max age counts as 0: within one environment that keeps
  * the same order.
  */
-export function dueAt(key: KeyDto, policy: PolicyDto | null): number | null {
+export function dueAt(key: KeyRowDto, policy: PolicyDto | null): number | null {
   if (key.status === 'revoked') return null;
   const base = time(key.last_rotated_at) ?? time(key.created_at);
   if (base === null) return null;
@@ -37,7 +37,7 @@ export function dueAt(key: KeyDto, policy: PolicyDto | null): number | null {
 }
 
 /** `keys` in the chosen order (a new array for `due`; the same one for `name`, already sorted). */
-export function sortKeys(keys: KeyDto[], sort: ListSort, policy: PolicyDto | null): KeyDto[] {
+export function sortKeys(keys: KeyRowDto[], sort: ListSort, policy: PolicyDto | null): KeyRowDto[] {
   if (sort === 'name') return keys;
   const due = new Map(keys.map((k) => [k.id, dueAt(k, policy)]));
   return [...keys].sort((a, b) => {

@@ -5,7 +5,7 @@ import { tick } from 'svelte';
 import { api } from './api';
 import { AppError, errorMessage, toAppError } from './errors';
 import { clipboardDeadline } from './format';
-import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, type Filters } from './inventory';
+import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, shareRows, toggled, toRow, type Filters } from './inventory';
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
@@ -13,7 +13,7 @@ import type { PageTimings } from './api';
 import { bootTimings } from './boot';
 import { LIST_PAINTED_MARK, loadView } from './team';
 import { TeamState } from './team.svelte';
-import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
+import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeyRowDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
 /**
@@ -56,7 +56,8 @@ async function afterPaint(): Promise<void> {
 }
 
 export class AppStore {
-  keys = $state.raw<KeyDto[]>([]);
+  /** The list's rows (issue 14: compact; the detail panel and the wizards fetch the full key). */
+  keys = $state.raw<KeyRowDto[]>([]);
   /** Keys the backend holds beyond `keys` while only the first page has arrived (start-up). */
   keysPending = $state(0);
   /** How many keys the inventory holds. */
@@ -110,7 +111,8 @@ export class AppStore {
   keychainOk = $derived(this.keychain === null || this.keychain.state === 'ok');
   /** Every environment name known: configured ones first, then those only keys use. */
   allEnvironments = $derived([...new Set([...this.environmentOrder, ...this.keys.map((k) => k.environment)])]);
-  detailKey = $derived(this.detailId === null ? null : (this.keys.find((k) => k.id === this.detailId) ?? null));
+  /** The open key, whole, as `key_show` answered it (never a list row: no field is missing). */
+  detailKey = $derived(this.detailId !== null && this.detail?.key.id === this.detailId ? this.detail.key : null);
   verifying = $derived(this.verifyRun?.phase === 'running');
 
   /**
@@ -199,7 +201,7 @@ export class AppStore {
       if (providers.status === 'fulfilled') this.providers = providers.value;
       if (settings.status === 'fulfilled') this.settings = settings.value;
       if (keys.status === 'fulfilled') {
-        this.keys = keys.value;
+        this.keys = shareRows(keys.value);
         this.keysPending = 0;
         this.loadError = null;
       } else {
@@ -288,7 +290,7 @@ export class AppStore {
 
   async reloadKeys(): Promise<void> {
     try {
-      this.keys = await api.keysAll();
+      this.keys = shareRows(await api.keysAll());
       this.keysPending = 0;
     } catch (error) {
       this.fail(error);
@@ -384,10 +386,15 @@ export class AppStore {
     this.detailError = null;
   }
 
-  /** Puts a key (or an updated copy) into the list without a full reload. */
+  /**
+   * Puts a key (or an updated copy) into the list without a full reload, as a row; an open
+   * detail of that key shows the new copy at once (its audit trail follows with the reload).
+   */
   upsertKey(key: KeyDto): void {
+    const row = toRow(key);
     const i = this.keys.findIndex((k) => k.id === key.id);
-    this.keys = i < 0 ? [...this.keys, key] : this.keys.map((k) => (k.id === key.id ? key : k));
+    this.keys = i < 0 ? [...this.keys, row] : this.keys.map((k) => (k.id === key.id ? row : k));
+    if (this.detail?.key.id === key.id) this.detail = { ...this.detail, key };
   }
 
   async copy(id: string): Promise<void> {

@@ -107,6 +107,49 @@ export interface KeyDto {
   state?: KeyState;
 }
 
+/** A finding on a list row (issue 14): its kind and how loud it is; its text comes with the full key. */
+export interface FindingRow {
+  code: string;
+  severity: FindingSeverity;
+  attention: FindingAttention;
+  action: string;
+  /** Whether an acknowledgement is in force (its reason: with the full key). */
+  acknowledged: boolean;
+}
+
+/**
+ * A key as the list shows it (issue 14: `keys_page`, `keys_stream`): what the list renders,
+ * sorts, filters, searches and groups by. The detail panel opens the full `KeyDto` (`key_get`).
+ */
+export interface KeyRowDto {
+  id: string;
+  provider: string;
+  kind: string;
+  name: string;
+  environment: string;
+  purpose: string;
+  owner: string | null;
+  tags: string[];
+  /** RFC 3339 */
+  created_at: string;
+  last_rotated_at: string | null;
+  last_verified_at: string | null;
+  expires_at: string | null;
+  status: KeyStatus;
+  masked_hint: string;
+  verify_outcome: KeyVerifyOutcome | null;
+  verify_detail: string | null;
+  /** Absent: `service`. */
+  role?: KeyRole;
+  /** The backend sends `FindingRow`s; a full key used as a row (fixtures, the demo) keeps its own. */
+  findings: AnyFinding[];
+  /** The one state to show; absent (demo fixtures): `status`. */
+  state?: KeyState;
+}
+
+/** A finding as a list row has it, or whole (with its text). */
+export type AnyFinding = Finding | FindingRow;
+
 export interface AuditEventDto {
   id: number;
   at: string;
@@ -776,14 +819,14 @@ export interface InventoryChangedDto {
 export interface KeysPageDto {
   total: number;
   offset: number;
-  keys: KeyDto[];
+  keys: KeyRowDto[];
 }
 
 /** Part of the whole key list, streamed by `keys_stream` (issue 14): keys `offset..` of `total`. */
 export interface KeysChunkDto {
   total: number;
   offset: number;
-  keys: KeyDto[];
+  keys: KeyRowDto[];
 }
 
 // ---------------------------------------------------------------- the team (issue 15)

@@ -51,6 +51,159 @@ pub struct KeyDetailView {
     pub secret_present: Option<bool>,
 }
 
+/// A key as the window's list shows it (issue 14: ~1/3 of a [`KeyView`]'s JSON at 10,000
+/// keys): what the list renders, sorts, filters, searches and groups by. The detail panel and
+/// the wizards fetch the whole key (`key_get`, `key_show`) when they open.
+#[derive(Debug, Clone)]
+pub struct KeyRowView {
+    /// Shared with the in-memory inventory: serialized from it, never copied.
+    pub key: Arc<KeyRecord>,
+    pub findings: Vec<FindingRowView>,
+    pub state: KeyState,
+}
+
+/// A finding on a list row: its kind and how loud it is; its text comes with the full key.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRowView {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub attention: &'static str,
+    pub action: &'static str,
+    /// Whether an acknowledgement is in force (its reason and dates: with the full key).
+    pub acknowledged: bool,
+}
+
+impl FindingRowView {
+    fn of(f: &Finding) -> FindingRowView {
+        FindingRowView {
+            code: f.kind.as_str(),
+            severity: f.severity.as_str(),
+            attention: f.attention.as_str(),
+            action: f.action.as_str(),
+            acknowledged: f.acknowledgement.is_some(),
+        }
+    }
+}
+
+/// The row's fields, borrowed from the record.
+#[derive(Serialize)]
+struct RowFields<'a> {
+    id: &'a Uuid,
+    provider: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    environment: &'a str,
+    purpose: &'a str,
+    owner: &'a Option<String>,
+    tags: &'a [String],
+    created_at: &'a chrono::DateTime<chrono::Utc>,
+    last_rotated_at: &'a Option<chrono::DateTime<chrono::Utc>>,
+    last_verified_at: &'a Option<chrono::DateTime<chrono::Utc>>,
+    expires_at: &'a Option<chrono::DateTime<chrono::Utc>>,
+    status: crate::model::KeyStatus,
+    masked_hint: &'a str,
+    verify_outcome: &'a Option<crate::providers::api::VerifyOutcome>,
+    verify_detail: &'a Option<String>,
+    role: crate::model::KeyRole,
+    findings: &'a [FindingRowView],
+    state: KeyState,
+}
+
+impl Serialize for KeyRowView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let k = &*self.key;
+        RowFields {
+            id: &k.id,
+            provider: &k.provider,
+            kind: &k.kind,
+            name: &k.name,
+            environment: &k.environment,
+            purpose: &k.purpose,
+            owner: &k.owner,
+            tags: &k.tags,
+            created_at: &k.created_at,
+            last_rotated_at: &k.last_rotated_at,
+            last_verified_at: &k.last_verified_at,
+            expires_at: &k.expires_at,
+            status: k.status,
+            masked_hint: &k.masked_hint,
+            verify_outcome: &k.verify_outcome,
+            verify_detail: &k.verify_detail,
+            role: k.role,
+            findings: &self.findings,
+            state: self.state,
+        }
+        .serialize(s)
+    }
+}
+
+impl KeyRowView {
+    pub fn with_findings(
+        key: impl Into<Arc<KeyRecord>>,
+        findings: Vec<FindingRowView>,
+    ) -> KeyRowView {
+        let key = key.into();
+        KeyRowView {
+            state: key.state(chrono::Utc::now()),
+            key,
+            findings,
+        }
+    }
+}
+
+impl From<KeyView> for KeyRowView {
+    fn from(v: KeyView) -> KeyRowView {
+        let findings = v
+            .findings
+            .iter()
+            .map(|f| FindingRowView {
+                code: f.code,
+                severity: f.severity,
+                attention: f.attention,
+                action: f.action,
+                acknowledged: f.acknowledged.is_some(),
+            })
+            .collect();
+        KeyRowView {
+            key: v.key,
+            findings,
+            state: v.state,
+        }
+    }
+}
+
+/// Row findings by key: only their codes are kept.
+fn rows_by_key<F: std::borrow::Borrow<Finding>>(
+    found: Result<Vec<F>>,
+) -> HashMap<Uuid, Vec<FindingRowView>> {
+    let mut by_key: HashMap<Uuid, Vec<FindingRowView>> = HashMap::new();
+    match found {
+        Ok(list) => {
+            for f in &list {
+                let f = f.borrow();
+                if let Some(id) = f.key_id {
+                    by_key.entry(id).or_default().push(FindingRowView::of(f));
+                }
+            }
+        }
+        Err(e) => tracing::warn!(code = e.code(), "findings not evaluated: {e}"),
+    }
+    by_key
+}
+
+fn rows_with_findings<R: Into<Arc<KeyRecord>> + std::borrow::Borrow<KeyRecord>>(
+    records: Vec<R>,
+    mut by_key: HashMap<Uuid, Vec<FindingRowView>>,
+) -> Vec<KeyRowView> {
+    records
+        .into_iter()
+        .map(|r| {
+            let findings = by_key.remove(&r.borrow().id).unwrap_or_default();
+            KeyRowView::with_findings(r, findings)
+        })
+        .collect()
+}
+
 /// Findings by key (acknowledged ones included, marked), for every key or just `only`.
 async fn findings_by_key(inv: &Inventory, only: Option<Uuid>) -> HashMap<Uuid, Vec<FindingView>> {
     let query = FindingQuery {
@@ -105,7 +258,7 @@ pub async fn all_views(inv: &Inventory, records: Vec<Arc<KeyRecord>>) -> Vec<Key
 pub struct KeysPage {
     pub total: usize,
     pub offset: usize,
-    pub keys: Vec<KeyView>,
+    pub keys: Vec<KeyRowView>,
 }
 
 /// Keys `offset..offset + limit` in display order, with their findings: a `LIMIT/OFFSET`
@@ -113,7 +266,7 @@ pub struct KeysPage {
 /// never waits for the whole inventory (issue 14).
 pub async fn page(inv: &Inventory, offset: usize, limit: usize) -> Result<KeysPage> {
     let (total, records, found) = inv.page(offset, limit).await?;
-    let keys = with_findings(records, group_by_key(Ok(found)));
+    let keys = rows_with_findings(records, rows_by_key(Ok(found)));
     Ok(KeysPage {
         total,
         offset,
@@ -130,10 +283,10 @@ pub const CHUNK: usize = 1000;
 pub struct KeysChunk {
     pub total: usize,
     pub offset: usize,
-    pub keys: Vec<KeyView>,
+    pub keys: Vec<KeyRowView>,
 }
 
-/// Every key with its findings, handed to `send` `size` keys at a time as they are shaped
+/// Every key as a list row, handed to `send` `size` keys at a time as they are shaped
 /// (at least one chunk, empty for an empty inventory): neither the whole list's views nor its
 /// JSON exist at once. Answers how many keys were sent.
 pub async fn chunks(
@@ -153,7 +306,8 @@ pub async fn chunks(
         let keys = if part.is_empty() {
             Vec::new()
         } else {
-            all_views(inv, part).await
+            let by_key = rows_by_key(inv.shared_findings_over(&part).await);
+            rows_with_findings(part, by_key)
         };
         send(KeysChunk {
             total,
@@ -188,6 +342,13 @@ pub async fn view(inv: &Inventory, record: KeyRecord) -> KeyView {
         .remove(&record.id)
         .unwrap_or_default();
     KeyView::with_findings(record, findings)
+}
+
+/// One key with its findings, from the inventory alone (no audit trail, no keychain): what
+/// the detail panel and the wizards read when they open a key the list shows as a row.
+pub async fn get(inv: &Inventory, id: KeyId) -> Result<KeyView> {
+    let record = inv.get(id.into()).await?;
+    Ok(view(inv, record).await)
 }
 
 pub async fn show(inv: &Inventory, id: KeyId) -> Result<KeyDetailView> {

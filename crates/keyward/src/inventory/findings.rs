@@ -317,6 +317,29 @@ impl Inventory {
         Ok(findings::apply_acknowledgements(found, &acks, now))
     }
 
+    /// [`Self::findings_over`] for the list's rows (issue 14): the catalog's cached findings
+    /// shared, not copied (only acknowledged ones are), so a chunk of 1,000 rows allocates no
+    /// finding text. The keychain's own orphans are left out: no record holds them.
+    pub async fn shared_findings_over<R: std::borrow::Borrow<KeyRecord>>(
+        &self,
+        records: &[R],
+    ) -> Result<Vec<Arc<Finding>>> {
+        let now = Utc::now();
+        let (policy, policy_json) = self.policy_with_json().await?;
+        let snapshot = self.keychain_snapshot(None).await;
+        let acks = self.store.acknowledgements().await?;
+        let ids: Vec<Uuid> = records.iter().map(|r| r.borrow().id).collect();
+        let mut found = self.catalog().await?.findings_of(
+            &ids,
+            &policy,
+            &policy_json,
+            now,
+            snapshot.as_deref(),
+        );
+        findings::acknowledge_shared(&mut found, &acks, now);
+        Ok(found)
+    }
+
     pub async fn findings(&self, query: &FindingQuery) -> Result<FindingList> {
         let now = Utc::now();
         let (all, keychain_checked) = match query.key_id {

@@ -176,7 +176,12 @@ mod tests {
         let environments = inv.environments().await.unwrap();
         let ordered = crate::list_order::display_order(records, &environments);
         let views = keys::all_views(inv, ordered).await;
-        let page: Vec<_> = views.into_iter().skip(offset).take(limit).collect();
+        let page: Vec<keys::KeyRowView> = views
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(Into::into)
+            .collect();
         serde_json::to_value(page).unwrap()
     }
 
@@ -239,6 +244,59 @@ mod tests {
         assert!(reused > 5, "the seed reuses values: {reused}");
     }
 
+    /// Issue 14: a list row is the whole key's view less the detail's fields, its findings
+    /// reduced to their codes (acknowledged ones marked), and nothing else.
+    #[tokio::test]
+    async fn a_row_is_the_view_less_the_detail() {
+        let inv = seeded().await;
+        let records = inv.list(&KeyFilter::default()).await.unwrap();
+        let views = serde_json::to_value(keys::all_views(&inv, records).await).unwrap();
+        let mut rows = Vec::new();
+        keys::chunks(&inv, 1000, |c| {
+            rows.extend(c.keys);
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let rows = serde_json::to_value(rows).unwrap();
+        let (rows, views) = (rows.as_array().unwrap(), views.as_array().unwrap());
+        assert_eq!(rows.len(), views.len());
+        let mut acknowledged = 0;
+        for (row, view) in rows.iter().zip(views) {
+            let row = row.as_object().unwrap();
+            for detail in [
+                "scopes",
+                "remote_id",
+                "env_var",
+                "fingerprint",
+                "updated_at",
+                "connection_id",
+                "usage",
+                "region",
+                "last_used_at",
+            ] {
+                assert!(!row.contains_key(detail), "a row carries {detail}");
+            }
+            for (field, value) in row {
+                if field != "findings" {
+                    assert_eq!(value, &view[field], "{field}");
+                }
+            }
+            let want: Vec<_> = view["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    serde_json::json!({"code": f["code"], "severity": f["severity"], "attention": f["attention"],
+                        "action": f["action"], "acknowledged": !f["acknowledged"].is_null()})
+                })
+                .collect();
+            acknowledged += want.iter().filter(|f| f["acknowledged"] == true).count();
+            assert_eq!(row["findings"], serde_json::Value::Array(want));
+        }
+        assert!(acknowledged > 0, "the seed acknowledges a finding");
+    }
+
     #[tokio::test]
     async fn warming_loads_the_catalog_and_a_page_does_not_wait_for_it() {
         let inv = seeded().await;
@@ -276,7 +334,11 @@ mod tests {
         }
         let streamed: Vec<_> = chunks.into_iter().flat_map(|c| c.keys).collect();
         let records = inv.list(&KeyFilter::default()).await.unwrap();
-        let whole = keys::all_views(&inv, records).await;
+        let whole: Vec<keys::KeyRowView> = keys::all_views(&inv, records)
+            .await
+            .into_iter()
+            .map(Into::into)
+            .collect();
         assert_eq!(
             serde_json::to_value(streamed).unwrap(),
             serde_json::to_value(whole).unwrap()
