@@ -445,6 +445,16 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- 5. The table ----
+# The phase tables' cells: the median of a column's samples (– when none), and adding one.
+PHASE_CELLS_AWK='
+    function median(list,   a, n, i, t, x) {
+      n = split(list, a, " ")
+      if (n == 0) return "–"
+      for (i = 1; i <= n; i++) for (t = i + 1; t <= n; t++) if (a[t] + 0 < a[i] + 0) { x = a[i]; a[i] = a[t]; a[t] = x }
+      return sprintf("%d", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
+    }
+    function add(c, col, v) { if (v != "-" && v != "") cell[c, col] = cell[c, col] " " v }
+'
 table() {
   echo "| app | start→interactive ms, median (min–max), runs 2–$RUNS | run 1 ms | RSS MiB | PSS MiB | start-up × bare | RSS × bare | PSS × bare |"
   echo "|---|---|---|---|---|---|---|---|"
@@ -486,14 +496,7 @@ table() {
   echo
   echo "| app | launch → run() | run() → window created | run() → inventory open | run() → page loaded | first page: backend ms | first page: JSON bytes | page: script start after navigation | page: script → first page received | page: derive + paint | run() → interactive | run() → catalog loaded (background) | whole list: backend ms (chunks) | first page's findings from |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-  awk -F'\t' -v order="${configs[*]}" '
-    function median(list,   a, n, i, t, x) {
-      n = split(list, a, " ")
-      if (n == 0) return "–"
-      for (i = 1; i <= n; i++) for (t = i + 1; t <= n; t++) if (a[t] + 0 < a[i] + 0) { x = a[i]; a[i] = a[t]; a[t] = x }
-      return sprintf("%d", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
-    }
-    function add(c, col, v) { if (v != "-" && v != "") cell[c, col] = cell[c, col] " " v }
+  awk -F'\t' -v order="${configs[*]}" "$PHASE_CELLS_AWK"'
     NR == 1 || $2 == 1 || $8 == "-" { next }
     {
       seen[$1] = 1
@@ -518,14 +521,7 @@ table() {
   echo
   echo "| app | run() → navigation start | document received | parsed | bundle evaluating | mounted | first contentful paint | first page asked | first page received | rows painted |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  awk -F'\t' -v order="${configs[*]}" '
-    function median(list,   a, n, i, t, x) {
-      n = split(list, a, " ")
-      if (n == 0) return "–"
-      for (i = 1; i <= n; i++) for (t = i + 1; t <= n; t++) if (a[t] + 0 < a[i] + 0) { x = a[i]; a[i] = a[t]; a[t] = x }
-      return sprintf("%d", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
-    }
-    function add(c, col, v) { if (v != "-" && v != "") cell[c, col] = cell[c, col] " " v }
+  awk -F'\t' -v order="${configs[*]}" "$PHASE_CELLS_AWK"'
     NR == 1 || $2 == 1 || $13 == "-" { next }
     {
       seen[$1] = 1

@@ -50,7 +50,7 @@ const LONGER: &[(&str, &str)] = &[
         "keychain_status",
         "keyward::api::doctor's call cannot fail: a status, never an error",
     ),
-    ("keys_list", "perf-startup owns it (compact/paged list)"),
+    ("keys_list", "logs its time for scripts/bench-desktop.sh"),
     (
         "keys_page",
         "the start-up page: offset and limit from the page (issue 14)",

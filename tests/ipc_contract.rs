@@ -59,8 +59,8 @@ fn samples() -> Value {
         key_name: Some("transactional".into()),
         detail: "added".into(),
     };
-    let detection = DetectionDto::new(
-        Detection {
+    let detection = DetectionDto {
+        detection: Detection {
             provider: "postmark".into(),
             kind: "server_token".into(),
             confidence: Confidence::Medium,
@@ -68,8 +68,8 @@ fn samples() -> Value {
             alternatives: vec!["account_token".into()],
             reason: "A UUID".into(),
         },
-        "…89ab".into(),
-    );
+        masked_hint: "…89ab".into(),
+    };
     let preview = ImportPreviewDto {
         format: ImportFormat::Env,
         rows: vec![ImportRowDto {

@@ -8,26 +8,15 @@
 // the list's copy. Run via tests/e2e/run.sh (--test-name-pattern='compact row').
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertPageClean, canaries, cli, keychainLookup, newDataDir, openDetail, secretPart, simControl, simSeed, SIM, seedKey, tid, withApp } from './lib/harness.mjs';
+import { APP_LOG, appLogSince, appLogSize, assertPageClean, canaries, cli, copyKeyRows, keychainLookup, newDataDir, openDetail, secretPart, simControl, simSeed, SIM, seedKey, tid, withApp } from './lib/harness.mjs';
 
 const TIMEOUT = 300_000;
-const APP_LOG = process.env.KEYWARD_E2E_APP_LOG;
 /** Three chunks of `keys_stream` (1,000 keys each). */
 const KEYS = 2_600;
 const NAME = 'zz last chunk mailer';
 
-const appLogSince = (offset) => readFileSync(APP_LOG, 'utf8').slice(offset);
-const appLogSize = () => (APP_LOG ? statSync(APP_LOG).size : 0);
-
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 /**
  * A SendGrid key (value in the keychain, linked to a connection to the simulator) named to come
@@ -38,26 +27,11 @@ function sqlite(db, sql) {
 function seed(dataDir) {
   cli(dataDir, ['connect', 'sendgrid', '--name', 'sg', '--base-url', `${SIM}/sendgrid/v3`], simSeed.sendgrid.keys[0].value);
   const key = seedKey(dataDir, { value: simSeed.sendgrid.keys[1].value, name: NAME, env: 'prod', purpose: 'send email', connection: 'sg' });
-  const db = join(dataDir, 'keyward.db');
-  const have = Number(sqlite(db, 'SELECT count(*) FROM keys'));
-  const cols = sqlite(db, "SELECT group_concat(name, ',') FROM pragma_table_info('keys')").split(',');
-  const picked = cols.map((c) =>
-    c === 'id'
-      ? "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
-      : c === 'name'
-        ? "'copy ' || printf('%05d', c.n)"
-        : c === 'environment'
-          ? "'dev'"
-          : c === 'fingerprint' || c === 'remote_id'
-            ? 'NULL'
-            : c,
-  );
-  sqlite(
-    db,
-    `WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ${KEYS - have})
-     INSERT INTO keys (${cols.join(',')}) SELECT ${picked.join(',')} FROM keys, c WHERE keys.id = '${key.id}'`,
-  );
-  assert.equal(Number(sqlite(db, 'SELECT count(*) FROM keys')), KEYS);
+  copyKeyRows(join(dataDir, 'keyward.db'), {
+    total: KEYS,
+    from: `keys.id = '${key.id}'`,
+    set: { name: "'copy ' || printf('%05d', c.n)", environment: "'dev'" },
+  });
   return key;
 }
 

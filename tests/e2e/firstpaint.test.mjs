@@ -11,17 +11,13 @@
 // Run via tests/e2e/run.sh (--test-name-pattern='perf-firstpaint').
 
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
-import { assertPageClean, canary, findCanaries, newDataDir, openDetail, seedKey, withApp } from './lib/harness.mjs';
+import { APP_LOG, appLogSince, appLogSize, assertPageClean, canary, findCanaries, newDataDir, openDetail, seedKey, withApp } from './lib/harness.mjs';
 
 const TIMEOUT = 180_000;
-const APP_LOG = process.env.KEYWARD_E2E_APP_LOG;
 /** Views the first paint must not wait for (names in ui/src/lib/lazy.ts). */
 const ON_DEMAND = ['detail', 'settings', 'shortcuts', 'add', 'review', 'rotateWizard', 'team'];
 
-const appLogSize = () => (APP_LOG ? statSync(APP_LOG).size : 0);
-const appLogSince = (offset) => readFileSync(APP_LOG, 'utf8').slice(offset);
 
 /**
  * When the list was first painted and when each on-demand view was loaded (ms since

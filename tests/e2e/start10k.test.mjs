@@ -9,28 +9,16 @@
 // Run via tests/e2e/run.sh (--test-name-pattern='issue 14').
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertPageClean, cli, newDataDir, withApp, writeInputFile } from './lib/harness.mjs';
+import { APP_LOG, appLogSince, appLogSize, assertPageClean, cli, copyKeyRows, newDataDir, sqlite, withApp, writeInputFile } from './lib/harness.mjs';
 
 const TIMEOUT = 300_000;
-const APP_LOG = process.env.KEYWARD_E2E_APP_LOG;
 /** Keys imported through the CLI (into the keychain); the rest are copies of their rows. */
 const IMPORTED = 26;
 /** Three chunks of `keys_stream` (1,000 keys each). */
 const KEYS = 2_600;
 
-/** What the app processes wrote to the shared app log since `offset` bytes. */
-const appLogSince = (offset) => readFileSync(APP_LOG, 'utf8').slice(offset);
-const appLogSize = () => (APP_LOG ? statSync(APP_LOG).size : 0);
-
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 /**
  * `IMPORTED` well-formed Postman keys (fake values) through `keyward import`, then copies of
@@ -45,22 +33,7 @@ function seed(dataDir) {
   }
   cli(dataDir, ['import', writeInputFile('start10k.csv', `${lines.join('\n')}\n`)]);
   const db = join(dataDir, 'keyward.db');
-  const cols = sqlite(db, "SELECT group_concat(name, ',') FROM pragma_table_info('keys')").split(',');
-  const picked = cols.map((c) =>
-    c === 'id'
-      ? "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
-      : c === 'name'
-        ? "name || ' copy ' || c.n"
-        : c === 'fingerprint'
-          ? 'NULL'
-          : c,
-  );
-  sqlite(
-    db,
-    `WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ${Math.ceil(KEYS / IMPORTED)})
-     INSERT INTO keys (${cols.join(',')}) SELECT ${picked.join(',')} FROM keys, c LIMIT ${KEYS - IMPORTED}`,
-  );
-  assert.equal(Number(sqlite(db, 'SELECT count(*) FROM keys')), KEYS);
+  copyKeyRows(db, { total: KEYS, set: { name: "name || ' copy ' || c.n" } });
   // Keys far from the first page (the list shows dev, staging, then prod), and the last copy.
   return [
     sqlite(db, "SELECT name FROM keys WHERE environment = 'prod' ORDER BY name DESC LIMIT 1"),

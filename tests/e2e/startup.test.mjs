@@ -8,12 +8,11 @@
 // Run via tests/e2e/run.sh (--test-name-pattern='issue 14').
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { KEYCHAIN_BUS, assertPageClean, cli, findCanaries, newDataDir, writeInputFile, withApp } from './lib/harness.mjs';
+import { APP_LOG, KEYCHAIN_BUS, appLogSince, appLogSize, assertPageClean, cli, findCanaries, newDataDir, writeInputFile, withApp } from './lib/harness.mjs';
 
 const TIMEOUT = 300_000;
-const APP_LOG = process.env.KEYWARD_E2E_APP_LOG;
 /** More keys than the window's first page (FIRST_PAGE in ui/src/lib/store.svelte.ts). */
 const KEYS = 130;
 
@@ -62,11 +61,6 @@ function seededInventory() {
   return shared;
 }
 
-/** What the app processes wrote to the shared app log since `offset` bytes. */
-function appLogSince(offset) {
-  return readFileSync(APP_LOG, 'utf8').slice(offset);
-}
-const appLogSize = () => (APP_LOG ? statSync(APP_LOG).size : 0);
 
 async function shownCount(app) {
   return Number(await app.$('key-count').getAttribute('data-total'));

@@ -245,6 +245,44 @@ export async function openDetail(app, name) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How far the shared app log (run.sh's KEYWARD_E2E_APP_LOG) is written now, in bytes. */
+export const appLogSize = () => (APP_LOG ? statSync(APP_LOG).size : 0);
+
+/** What the app processes wrote to the shared app log since `offset` bytes. */
+export const appLogSince = (offset) => readFileSync(APP_LOG, 'utf8').slice(offset);
+
+/** One SQL statement on an inventory file through the sqlite3 tool; its output. */
+export function sqlite(db, sql) {
+  const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** A random v4 uuid's text, in SQLite. */
+const SQL_UUID =
+  "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+
+/**
+ * Copies rows of the inventory's `keys` (those matching `from`, each as often as needed) until
+ * it holds `total` keys, as scripts/bench-desktop.sh makes its large sets: new ids, no
+ * fingerprint and no remote id (no value in the keychain: metadata is what the list shows).
+ * `set`: SQL for other columns, by name (`c.n` is the copy's number, e.g. `name`).
+ */
+export function copyKeyRows(db, { total, from = '1', set = {} }) {
+  const have = Number(sqlite(db, 'SELECT count(*) FROM keys'));
+  const sources = Number(sqlite(db, `SELECT count(*) FROM keys WHERE ${from}`));
+  const cols = sqlite(db, "SELECT group_concat(name, ',') FROM pragma_table_info('keys')").split(',');
+  const columns = { id: SQL_UUID, fingerprint: 'NULL', remote_id: 'NULL', ...set };
+  const picked = cols.map((c) => columns[c] ?? c);
+  const copies = total - have;
+  sqlite(
+    db,
+    `WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ${Math.ceil(copies / sources)})
+     INSERT INTO keys (${cols.join(',')}) SELECT ${picked.join(',')} FROM keys, c WHERE ${from} LIMIT ${copies}`,
+  );
+  assert.equal(Number(sqlite(db, 'SELECT count(*) FROM keys')), total);
+}
+
 /** PIDs of processes whose environment holds KEYWARD_DATA_DIR=dataDir (the app, its WebKit children). */
 export function processesUsing(dataDir) {
   const marker = Buffer.from(`KEYWARD_DATA_DIR=${dataDir}\0`);

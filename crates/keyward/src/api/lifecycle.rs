@@ -138,46 +138,23 @@ pub struct RotationOutcomeView {
 }
 
 /// What start-up did with an unfinished rotation, or with an old key whose grace ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecoveryView {
-    pub rotation_id: Uuid,
-    pub key_id: Uuid,
-    pub key_name: String,
-    pub action: RecoveryKind,
-    pub step: RotationStep,
-    pub detail: String,
-}
+pub type RecoveryView = RecoveryAction;
 
-impl From<RecoveryAction> for RecoveryView {
-    fn from(a: RecoveryAction) -> RecoveryView {
-        RecoveryView {
-            rotation_id: a.rotation_id,
-            key_id: a.key_id,
-            key_name: a.key_name,
-            action: a.action,
-            step: a.step,
-            detail: a.detail,
-        }
-    }
-}
-
-impl RecoveryView {
-    /// A due revocation that ran (`None` when it journaled nothing).
-    fn due_revocation(o: RotationOutcome) -> Option<RecoveryView> {
-        let r = o.rotation?;
-        Some(RecoveryView {
-            rotation_id: r.id,
-            key_id: o.key_id,
-            key_name: o.key_name,
-            action: if o.error_code.is_none() {
-                RecoveryKind::OldKeyRevoked
-            } else {
-                RecoveryKind::Stopped
-            },
-            step: r.step,
-            detail: o.message,
-        })
-    }
+/// A due revocation that ran, as a recovery (`None` when it journaled nothing).
+fn due_revocation(o: RotationOutcome) -> Option<RecoveryView> {
+    let r = o.rotation?;
+    Some(RecoveryView {
+        rotation_id: r.id,
+        key_id: o.key_id,
+        key_name: o.key_name,
+        action: if o.error_code.is_none() {
+            RecoveryKind::OldKeyRevoked
+        } else {
+            RecoveryKind::Stopped
+        },
+        step: r.step,
+        detail: o.message,
+    })
 }
 
 /// A revoke's end: the key (kept as history), and whether the provider confirmed it dead.
@@ -430,8 +407,7 @@ pub async fn recover(
     Ok(report
         .actions
         .into_iter()
-        .map(RecoveryView::from)
-        .chain(due.into_iter().filter_map(RecoveryView::due_revocation))
+        .chain(due.into_iter().filter_map(due_revocation))
         .collect())
 }
 

@@ -5,36 +5,19 @@
 use crate::inventory::Inventory;
 use crate::providers::shape::KeyShape;
 use crate::providers::{
-    Confidence, CustomProviderSpec, Detection, KeyKindProfile, OpMode, Operations, Presentation,
-    Privilege, PurposeProfile,
+    CustomProviderSpec, Detection, KeyKindProfile, OpMode, Operations, Presentation, Privilege,
+    PurposeProfile,
 };
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+/// What a key of some shape is, with the masked hint it would get.
 #[derive(Debug, Clone, Serialize)]
 pub struct DetectionView {
-    pub provider: String,
-    pub kind: String,
-    pub confidence: Confidence,
-    pub needs_confirmation: bool,
-    pub alternatives: Vec<String>,
-    pub reason: String,
+    #[serde(flatten)]
+    pub detection: Detection,
     pub masked_hint: String,
-}
-
-impl DetectionView {
-    pub fn new(d: Detection, masked_hint: String) -> DetectionView {
-        DetectionView {
-            provider: d.provider,
-            kind: d.kind,
-            confidence: d.confidence,
-            needs_confirmation: d.needs_confirmation,
-            alternatives: d.alternatives,
-            reason: d.reason,
-            masked_hint,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -200,7 +183,10 @@ pub async fn detect(inv: &Inventory, shape: KeyShape) -> Result<DetectionView> {
     let (detection, masked_hint) = shape
         .detect(&custom)
         .map_err(|e| crate::Error::invalid("key", e.to_string()))?;
-    Ok(DetectionView::new(detection, masked_hint))
+    Ok(DetectionView {
+        detection,
+        masked_hint,
+    })
 }
 
 /// Which page of a provider to open.
