@@ -476,8 +476,15 @@ fn ipc_samples_match_the_ui_copy() {
 #[test]
 fn list_rows_carry_no_detail_fields() {
     let all = samples();
-    for sample in ["keys_page", "keys_chunk"] {
-        let row = all[sample]["keys"][0].as_object().unwrap();
+    // The chunk sends its rows in columns, one per row field: the same field names.
+    let columns = all["keys_chunk"]["columns"].as_object().unwrap();
+    let page_row = all["keys_page"]["keys"][0].as_object().unwrap();
+    assert_eq!(
+        columns.keys().collect::<Vec<_>>(),
+        page_row.keys().collect::<Vec<_>>(),
+        "keys_chunk: a column per row field, in the row's order"
+    );
+    for (sample, row) in [("keys_page", page_row), ("keys_chunk", columns)] {
         for detail in [
             "scopes",
             "remote_id",

@@ -14,7 +14,10 @@ const core = vi.hoisted(() => {
 vi.mock('@tauri-apps/api/core', () => core);
 
 import { api, AppError } from '../src/lib/api';
-import type { KeyDto, KeysChunkDto, NewConnectionInput, NewKeyInput, VerifyProgressDto } from '../src/lib/types';
+import type { KeyRowDto, KeysChunkDto, NewConnectionInput, NewKeyInput, VerifyProgressDto } from '../src/lib/types';
+import { toRow } from '../src/lib/inventory';
+import { encodeChunk } from '../src/lib/rowcolumns';
+import { makeKey } from './fixtures';
 
 beforeEach(() => {
   core.invoke.mockReset();
@@ -143,14 +146,15 @@ describe('keysVerifyAll', () => {
 });
 
 describe('keysAll (issue 14: the whole list in chunks)', () => {
-  const key = (id: string) => ({ id }) as unknown as KeyDto;
+  const key = (id: string) => toRow(makeKey({ id, name: id }));
+  const chunk = (total: number, offset: number, rows: KeyRowDto[]) => encodeChunk(rows, total, offset);
   type Sink = { onChunk: { onmessage: (c: KeysChunkDto) => void } };
 
   it('collects the chunks in order, including those that arrive after the answer', async () => {
     let sink: Sink['onChunk'] | null = null;
     core.invoke.mockImplementationOnce(async (_cmd: string, args: Sink) => {
       sink = args.onChunk;
-      args.onChunk.onmessage({ total: 5, offset: 2, keys: [key('c'), key('d')] });
+      args.onChunk.onmessage(chunk(5, 2, [key('c'), key('d')]));
       return 5;
     });
     let done = false;
@@ -161,8 +165,8 @@ describe('keysAll (issue 14: the whole list in chunks)', () => {
     await Promise.resolve();
     await new Promise((r) => setTimeout(r, 0));
     expect(done, 'two chunks are still on their way').toBe(false);
-    sink!.onmessage({ total: 5, offset: 4, keys: [key('e')] });
-    sink!.onmessage({ total: 5, offset: 0, keys: [key('a'), key('b')] });
+    sink!.onmessage(chunk(5, 4, [key('e')]));
+    sink!.onmessage(chunk(5, 0, [key('a'), key('b')]));
     expect((await all).map((k) => k.id)).toEqual(['a', 'b', 'c', 'd', 'e']);
     const [command, args] = core.invoke.mock.calls[0];
     expect(command).toBe('keys_stream');
@@ -171,7 +175,7 @@ describe('keysAll (issue 14: the whole list in chunks)', () => {
 
   it('resolves an empty inventory from its one empty chunk', async () => {
     core.invoke.mockImplementationOnce(async (_cmd: string, args: Sink) => {
-      args.onChunk.onmessage({ total: 0, offset: 0, keys: [] });
+      args.onChunk.onmessage(chunk(0, 0, []));
       return 0;
     });
     await expect(api.keysAll()).resolves.toEqual([]);

@@ -1,5 +1,6 @@
 import type { KeyDto, ProviderDto } from '../src/lib/types';
 import { toRow } from '../src/lib/inventory';
+import { encodeChunk } from '../src/lib/rowcolumns';
 
 let n = 0;
 
@@ -124,7 +125,7 @@ export function keysStreamFrom(list: ListHandler | undefined): ListHandler | und
     const channel = args.onChunk as { onmessage: (chunk: unknown) => void };
     let offset = 0;
     do {
-      channel.onmessage({ total: keys.length, offset, keys: keys.slice(offset, offset + FAKE_CHUNK).map(toRow) });
+      channel.onmessage(encodeChunk(keys.slice(offset, offset + FAKE_CHUNK).map(toRow), keys.length, offset));
       offset += FAKE_CHUNK;
     } while (offset < keys.length);
     return keys.length;

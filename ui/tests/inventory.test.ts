@@ -14,7 +14,6 @@ import {
   purposeItemId,
   purposeLabel,
   searchText,
-  shareRows,
   toRow,
   toggled,
   type Filters,
@@ -185,20 +184,5 @@ describe('list rows (issue 14)', () => {
     expect(row).not.toHaveProperty('scopes');
     expect(row.name).toBe('a');
     expect(row.findings).toEqual([{ code: 'stale', severity: 'medium', attention: 'action', action: 'rotate', acknowledged: false }]);
-  });
-
-  it('shareRows shares equal values, tags and findings between rows, and changes none', () => {
-    const finding = (acknowledged: boolean) => ({ code: 'incomplete', severity: 'low', attention: 'info', action: 'edit', acknowledged }) as const;
-    const rows = [0, 1, 2].map((i) => ({
-      ...toRow(makeKey({ name: `k${i}`, purpose: ['send transactional email'].join(''), tags: ['ci', 'mail'] })),
-      findings: [finding(i === 2)],
-    }));
-    const before = JSON.stringify(rows);
-    const shared = shareRows(rows);
-    expect(JSON.stringify(shared)).toBe(before);
-    expect(shared[1].tags).toBe(shared[0].tags);
-    expect(shared[1].findings).toBe(shared[0].findings);
-    expect(shared[2].findings, 'an acknowledged finding is another value').not.toBe(shared[0].findings);
-    expect(shared[2].findings[0].acknowledged).toBe(true);
   });
 });

@@ -69,7 +69,7 @@ import type {
   TeamWeekCountDto,
 } from '../src/lib/types';
 import { ERROR_CODES, VERIFY_OUTCOMES } from '../src/lib/types';
-import type { KeysChunkDto, KeysPageDto } from '../src/lib/types';
+import type { KeyColumns, KeysChunkDto, KeysPageDto } from '../src/lib/types';
 import type { FindingRow, KeyRowDto } from '../src/lib/types';
 
 /** Accepts exactly the keys of T: a missing key or an unknown one is a type error. */
@@ -150,7 +150,7 @@ const contract: Record<string, readonly string[]> = {
   inventory_changed: keysOf<InventoryChangedDto>()(['change']),
   // issue 14: the window's first page
   keys_page: keysOf<KeysPageDto>()(['total', 'offset', 'keys']),
-  keys_chunk: keysOf<KeysChunkDto>()(['total', 'offset', 'keys']),
+  keys_chunk: keysOf<KeysChunkDto>()(['total', 'offset', 'values', 'findings', 'finding_lists', 'tag_lists', 'columns']),
   // issue 14: the compact list row
   key_row: keysOf<KeyRowDto>()([
     'id', 'provider', 'kind', 'name', 'environment', 'purpose', 'owner', 'tags', 'created_at', 'last_rotated_at',
@@ -206,6 +206,15 @@ describe('IPC contract', () => {
   it('a progress message carries a whole verify result', () => {
     const result = all.verify_progress.result as Record<string, unknown>;
     expect(Object.keys(result).sort()).toEqual([...contract.verify_result].sort());
+  });
+
+  it('a chunk has one column per list row field', () => {
+    const columns = keysOf<KeyColumns>()([
+      'id', 'provider', 'kind', 'name', 'environment', 'purpose', 'owner', 'tags', 'created_at', 'last_rotated_at',
+      'last_verified_at', 'expires_at', 'status', 'masked_hint', 'verify_outcome', 'verify_detail', 'role', 'findings', 'state',
+    ]);
+    expect(Object.keys(all.keys_chunk.columns as Record<string, unknown>).sort()).toEqual([...columns].sort());
+    expect([...columns].sort()).toEqual([...contract.key_row].sort());
   });
 
   it('sync results carry whole keys', () => {

@@ -15,7 +15,8 @@ const core = vi.hoisted(() => ({
 vi.mock('@tauri-apps/api/core', () => core);
 
 import App from '../src/App.svelte';
-import { displayOrder, indexKeys } from '../src/lib/inventory';
+import { displayOrder, indexKeys, toRow } from '../src/lib/inventory';
+import { encodeChunk } from '../src/lib/rowcolumns';
 import { FIRST_PAGE } from '../src/lib/store.svelte';
 import type { KeyDto } from '../src/lib/types';
 import { FAKE_CHUNK, keysStreamFrom, makeKey, PROVIDERS } from './fixtures';
@@ -113,9 +114,9 @@ describe('the whole list in chunks (issue 14)', () => {
       ...handlers,
       keys_stream: async (args) => {
         const channel = args.onChunk as { onmessage: (chunk: unknown) => void };
-        channel.onmessage({ total: KEYS.length, offset: 0, keys: KEYS.slice(0, 100) });
+        channel.onmessage(encodeChunk(KEYS.slice(0, 100).map(toRow), KEYS.length, 0));
         // The last chunk comes after the answer (channel messages travel on their own).
-        setTimeout(() => channel.onmessage({ total: KEYS.length, offset: 100, keys: KEYS.slice(100) }), 50);
+        setTimeout(() => channel.onmessage(encodeChunk(KEYS.slice(100).map(toRow), KEYS.length, 100)), 50);
         return KEYS.length;
       },
     };

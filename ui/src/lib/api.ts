@@ -47,6 +47,7 @@ import type {
   VerifyProgressDto,
   VerifyResultDto,
 } from './types';
+import { ChunkDecoder } from './rowcolumns';
 import type { KeysChunkDto, KeysPageDto } from './types';
 import type {
   SharingDto,
@@ -304,14 +305,17 @@ export const api = {
 function keysInChunks(): Promise<KeyRowDto[]> {
   return new Promise<KeyRowDto[]>((resolve, reject) => {
     const parts: KeyRowDto[][] = [];
+    const decoder = new ChunkDecoder();
     let received = 0;
     let total: number | null = null;
     const settle = () => {
       if (total !== null && received >= total) resolve(parts.flat());
     };
     const onChunk = (chunk: KeysChunkDto) => {
-      parts[chunk.offset] = chunk.keys;
-      received += chunk.keys.length;
+      // Decoded on arrival: the parsed columns are garbage before the next chunk comes.
+      const rows = decoder.decode(chunk);
+      parts[chunk.offset] = rows;
+      received += rows.length;
       settle();
     };
     call('keys_stream', { onChunk: progressChannel(onChunk) }).then((sent) => {

@@ -13,6 +13,7 @@ import { acknowledge, applyPolicyPatch, demoFindings, demoPolicy, demoReview } f
 import { AppError } from './errors';
 import { proposeEnvironment } from './sync';
 import { displayOrder, toRow } from './inventory';
+import { encodeChunk } from './rowcolumns';
 import { environmentNames } from './settings';
 import type {
   AcknowledgementDto,
@@ -568,7 +569,7 @@ export function createDemoBackend(params: URLSearchParams = new URLSearchParams(
     key_revoke: lifecycle.key_revoke!,
     keys_list: () => keys.map((k) => withFindings(k)),
     keys_stream: ({ onChunk }) => {
-      onChunk.onmessage({ total: keys.length, offset: 0, keys: keys.map((k) => toRow(withFindings(k))) });
+      onChunk.onmessage(encodeChunk(keys.map((k) => toRow(withFindings(k))), keys.length, 0));
       return keys.length;
     },
     keys_page: ({ offset, limit }) => ({

@@ -2,7 +2,7 @@
 // and the flattened list the virtual scroller renders. Pure functions over plain data.
 
 import { matchesFinding } from './findings';
-import type { AnyFinding, KeyDto, KeyRowDto, KeyState } from './types';
+import type { KeyDto, KeyRowDto, KeyState } from './types';
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
@@ -38,55 +38,6 @@ export function toRow(key: KeyDto | KeyRowDto): KeyRowDto {
     findings: key.findings.map((f) => ({ code: f.code, severity: f.severity, attention: f.attention, action: f.action, acknowledged: Boolean(f.acknowledged) })),
     state: key.state,
   };
-}
-
-/**
- * The list's rows with one copy of each repeated value (issue 14: at 10,000 keys). The IPC's
- * JSON parser makes a new string for every occurrence of a long value (a purpose, a kind) and
- * a new array and objects for every row's findings and tags, although most rows repeat a few
- * values; equal ones are shared here, and the parsed copies left to the garbage collector.
- * Rows are never mutated after this (the store replaces a row to change it).
- */
-export function shareRows(rows: KeyRowDto[]): KeyRowDto[] {
-  const strings = new Map<string, string>();
-  const lists = new Map<string, readonly unknown[]>();
-  const findings = new Map<string, AnyFinding>();
-  const one = <T extends string | null | undefined>(value: T): T => {
-    if (typeof value !== 'string') return value;
-    const seen = strings.get(value);
-    if (seen !== undefined) return seen as T;
-    strings.set(value, value);
-    return value;
-  };
-  const list = <T>(id: string, items: T[]): T[] => {
-    const seen = lists.get(id);
-    if (seen !== undefined) return seen as T[];
-    lists.set(id, items);
-    return items;
-  };
-  for (const row of rows) {
-    row.provider = one(row.provider);
-    row.kind = one(row.kind);
-    row.environment = one(row.environment);
-    row.purpose = one(row.purpose);
-    row.owner = one(row.owner);
-    row.status = one(row.status);
-    row.state = one(row.state);
-    row.verify_outcome = one(row.verify_outcome);
-    row.role = one(row.role);
-    row.tags = list(`t${JSON.stringify(row.tags)}`, row.tags.map(one));
-    // A whole finding (fixtures, the demo) carries its text: such a row's findings stay as they are.
-    if (row.findings.some((f) => 'message' in f)) continue;
-    const ids = row.findings.map((f) => `${f.code}\u0000${f.severity}\u0000${f.attention}\u0000${f.action}\u0000${Boolean(f.acknowledged)}`);
-    const own = row.findings.map((f, i) => {
-      const seen = findings.get(ids[i]);
-      if (seen !== undefined) return seen;
-      findings.set(ids[i], f);
-      return f;
-    });
-    row.findings = list(`f\u0000${ids.join('\u0001')}`, own);
-  }
-  return rows;
 }
 
 // ---------------------------------------------------------------- search index

@@ -5,7 +5,7 @@ import { tick } from 'svelte';
 import { api } from './api';
 import { AppError, errorMessage, toAppError } from './errors';
 import { clipboardDeadline } from './format';
-import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, shareRows, toggled, toRow, type Filters } from './inventory';
+import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, toRow, type Filters } from './inventory';
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
 import { sortKeys, type ListSort } from './sort';
@@ -201,7 +201,7 @@ export class AppStore {
       if (providers.status === 'fulfilled') this.providers = providers.value;
       if (settings.status === 'fulfilled') this.settings = settings.value;
       if (keys.status === 'fulfilled') {
-        this.keys = shareRows(keys.value);
+        this.keys = keys.value;
         this.keysPending = 0;
         this.loadError = null;
       } else {
@@ -290,7 +290,7 @@ export class AppStore {
 
   async reloadKeys(): Promise<void> {
     try {
-      this.keys = shareRows(await api.keysAll());
+      this.keys = await api.keysAll();
       this.keysPending = 0;
     } catch (error) {
       this.fail(error);

@@ -822,11 +822,47 @@ export interface KeysPageDto {
   keys: KeyRowDto[];
 }
 
-/** Part of the whole key list, streamed by `keys_stream` (issue 14): keys `offset..` of `total`. */
+/**
+ * Part of the whole key list, streamed by `keys_stream` (issue 14): keys `offset..` of `total`,
+ * in columns with each repeated value sent once (decoded by `rowcolumns.ts`).
+ */
 export interface KeysChunkDto {
   total: number;
   offset: number;
-  keys: KeyRowDto[];
+  /** The distinct strings of the coded columns (and the tags), in order of first use. */
+  values: string[];
+  /** The distinct finding rows. */
+  findings: FindingRow[];
+  /** The distinct findings lists, as indexes into `findings`. */
+  finding_lists: number[][];
+  /** The distinct tag lists, as indexes into `values`. */
+  tag_lists: number[][];
+  columns: KeyColumns;
+}
+
+/** One array per `KeyRowDto` field; coded ones hold indexes (into `values`, or the lists). */
+export interface KeyColumns {
+  id: string[];
+  provider: number[];
+  kind: number[];
+  name: string[];
+  environment: number[];
+  purpose: number[];
+  owner: (number | null)[];
+  /** Into `tag_lists`. */
+  tags: number[];
+  created_at: string[];
+  last_rotated_at: (string | null)[];
+  last_verified_at: (string | null)[];
+  expires_at: (string | null)[];
+  status: number[];
+  masked_hint: string[];
+  verify_outcome: (number | null)[];
+  verify_detail: (string | null)[];
+  role: number[];
+  /** Into `finding_lists`. */
+  findings: number[];
+  state: number[];
 }
 
 // ---------------------------------------------------------------- the team (issue 15)

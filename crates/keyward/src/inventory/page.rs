@@ -132,7 +132,7 @@ mod tests {
 
     /// Keys over configured and other environments, purposes with and without digits and
     /// case, the empty purpose, names that sort naturally, a value reused across
-    /// environments, an acknowledged finding.
+    /// environments, an acknowledged finding, some owners and tags.
     async fn seeded() -> Inventory {
         let (inv, _) = inventory().await;
         inv.set_environments(vec!["prod".into(), "staging".into(), "dev".into()])
@@ -150,6 +150,13 @@ mod tests {
                         name: format!("{name} {p}"),
                         environment: (*env).into(),
                         purpose: (*purpose).into(),
+                        // Some owners and tags, for the chunks' coded columns.
+                        owner: (n % 5 == 1).then(|| format!("team {}", n % 3)),
+                        tags: match n % 4 {
+                            0 => vec!["eu".into(), "billing".into()],
+                            1 => vec!["eu".into()],
+                            _ => Vec::new(),
+                        },
                         ..NewKey::default()
                     };
                     // Every 7th key reuses one value: reuse across environments.
@@ -311,6 +318,111 @@ mod tests {
         drop(held);
         inv.warm_catalog().await.unwrap();
         assert!(inv.catalog_ready());
+    }
+
+    /// Row `i` of a chunk's columns, decoded as `ui/src/lib/rowcolumns.ts` does.
+    fn decode_row(chunk: &serde_json::Value, i: usize) -> serde_json::Value {
+        let columns = chunk["columns"].as_object().unwrap();
+        let value = |code: &serde_json::Value| match code.as_u64() {
+            Some(c) => chunk["values"][c as usize].clone(),
+            None => serde_json::Value::Null,
+        };
+        let list = |lists: &str, items: &str, code: &serde_json::Value| {
+            let list = chunk[lists][code.as_u64().unwrap() as usize]
+                .as_array()
+                .unwrap();
+            let items: Vec<_> = list
+                .iter()
+                .map(|j| chunk[items][j.as_u64().unwrap() as usize].clone())
+                .collect();
+            serde_json::Value::Array(items)
+        };
+        let mut row = serde_json::Map::new();
+        for (field, column) in columns {
+            let cell = &column[i];
+            let decoded = match field.as_str() {
+                "provider" | "kind" | "environment" | "purpose" | "owner" | "status"
+                | "verify_outcome" | "role" | "state" => value(cell),
+                "tags" => list("tag_lists", "values", cell),
+                "findings" => list("finding_lists", "findings", cell),
+                _ => cell.clone(),
+            };
+            row.insert(field.clone(), decoded);
+        }
+        serde_json::Value::Object(row)
+    }
+
+    /// Issue 14: a chunk is sent in columns, each repeated value once; decoded, its rows are
+    /// exactly the rows' own JSON, field for field and in the same order.
+    #[tokio::test]
+    async fn a_chunk_in_columns_decodes_to_its_rows() {
+        let inv = seeded().await;
+        let mut chunks = Vec::new();
+        keys::chunks(&inv, 40, |c| {
+            chunks.push(c);
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let (mut tagged, mut owned, mut found) = (0, 0, 0);
+        for c in &chunks {
+            let json = serde_json::to_value(c).unwrap();
+            let rows = serde_json::to_value(&c.keys).unwrap();
+            let (in_columns, as_rows) = (json.to_string().len(), rows.to_string().len());
+            assert!(
+                in_columns < as_rows,
+                "columns {in_columns} bytes, rows {as_rows}"
+            );
+            let rows = rows.as_array().unwrap();
+            assert_eq!(json["columns"]["id"].as_array().unwrap().len(), rows.len());
+            for (i, row) in rows.iter().enumerate() {
+                let decoded = decode_row(&json, i);
+                assert_eq!(&decoded, row, "row {i} of the chunk at {}", c.offset);
+                let fields: Vec<_> = decoded.as_object().unwrap().keys().collect();
+                let want: Vec<_> = row.as_object().unwrap().keys().collect();
+                assert_eq!(fields, want, "the row's field order");
+                tagged += usize::from(!row["tags"].as_array().unwrap().is_empty());
+                owned += usize::from(!row["owner"].is_null());
+                found += usize::from(!row["findings"].as_array().unwrap().is_empty());
+            }
+            // Each repeated value is sent once.
+            let values = json["values"].as_array().unwrap();
+            let distinct: std::collections::HashSet<_> =
+                values.iter().map(|v| v.to_string()).collect();
+            assert_eq!(distinct.len(), values.len(), "values are distinct");
+            assert!(
+                values.len() < rows.len() * 4,
+                "values are shared between rows"
+            );
+        }
+        assert!(
+            tagged > 0 && owned > 0 && found > 0,
+            "the seed has tags ({tagged}), owners ({owned}) and findings ({found})"
+        );
+    }
+
+    /// The coded columns send enums as `as_str`: the same words their serde form uses.
+    #[test]
+    fn coded_enums_are_their_serde_words() {
+        use crate::model::{KeyRole, KeyState, KeyStatus};
+        use crate::providers::api::VerifyOutcome;
+        for s in KeyStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for s in KeyState::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for r in KeyRole::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        for v in [
+            VerifyOutcome::Valid,
+            VerifyOutcome::Invalid,
+            VerifyOutcome::Expired,
+            VerifyOutcome::Disabled,
+        ] {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
     }
 
     #[tokio::test]

@@ -382,6 +382,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
+            // 512 KiB of page cache per pooled connection instead of SQLite's 2 MB: the
+            // inventory is read whole once into memory (issue 14), then queried by key, so the
+            // default only held the load's pages (5 MB at 10,000 keys, measured with heaptrack).
+            .pragma("cache_size", "-512")
             .collation(DISPLAY_COLLATION, crate::list_order::compare_text);
         let own_commits = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&own_commits);
