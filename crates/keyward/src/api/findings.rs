@@ -39,7 +39,7 @@ impl From<Finding> for FindingView {
             advice: f.fix,
             action: f.action.as_str(),
             excess_scopes: f.excess_scopes,
-            acknowledged: f.acknowledgement.map(AcknowledgementView::from),
+            acknowledged: f.acknowledgement.map(|a| AcknowledgementView::from(*a)),
         }
     }
 }

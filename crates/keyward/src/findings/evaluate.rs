@@ -475,7 +475,9 @@ pub fn apply_acknowledgements(
         .collect();
     for f in &mut findings {
         let subject = f.subject();
-        f.acknowledgement = live.get(&(subject.as_str(), f.kind)).map(|a| (*a).clone());
+        f.acknowledgement = live
+            .get(&(subject.as_str(), f.kind))
+            .map(|a| Box::new((*a).clone()));
     }
     findings
 }
@@ -507,7 +509,7 @@ pub fn acknowledge_shared(
             (None, None) => by_account.get(&("", f.kind)),
         };
         if live.is_some() || f.acknowledgement.is_some() {
-            std::sync::Arc::make_mut(f).acknowledgement = live.map(|a| (*a).clone());
+            std::sync::Arc::make_mut(f).acknowledgement = live.map(|a| Box::new((*a).clone()));
         }
     }
 }

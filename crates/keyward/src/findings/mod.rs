@@ -247,8 +247,9 @@ pub struct Finding {
     pub due_at: Option<DateTime<Utc>>,
     /// Other keys involved (reused: the records sharing the value).
     pub related_keys: Vec<Uuid>,
-    /// Set when a live acknowledgement covers this finding.
-    pub acknowledgement: Option<Acknowledgement>,
+    /// Set when a live acknowledgement covers this finding. Boxed: few findings have one, and
+    /// the in-memory inventory keeps every key's findings (~100 bytes less each).
+    pub acknowledgement: Option<Box<Acknowledgement>>,
 }
 
 impl Finding {

@@ -18,7 +18,7 @@ use crate::findings::{self, Finding, FindingPolicy, KeychainSnapshot};
 use crate::model::{KeyFilter, KeyRecord, KeyStatus};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Weak};
 use uuid::Uuid;
 
@@ -197,6 +197,10 @@ pub(crate) struct KeyCatalog {
     /// Whether a key was added or removed since then (keychain entries without a record may
     /// have changed).
     keys_came_or_went: bool,
+    /// The sort keys' environments and folded purposes, one copy of each: they repeat across
+    /// thousands of keys (issue 14: memory at 10,000 keys). Never pruned: a removed key's
+    /// text stays, which costs only the distinct values seen.
+    sort_texts: HashSet<Arc<str>>,
 }
 
 fn fold(s: &str) -> String {
@@ -333,18 +337,28 @@ impl KeyCatalog {
         }
     }
 
-    fn sort_key(&self, r: &KeyRecord) -> SortKey {
+    fn sort_key(&mut self, r: &KeyRecord) -> SortKey {
         SortKey {
             position: self
                 .positions
                 .get(&r.environment)
                 .copied()
                 .unwrap_or(NO_POSITION),
-            environment: Arc::from(r.environment.as_str()),
-            purpose: Arc::from(fold(&r.purpose)),
+            environment: self.sort_text(&r.environment),
+            purpose: self.sort_text(&fold(&r.purpose)),
             name: Arc::from(fold(&r.name)),
             id: r.id,
         }
+    }
+
+    /// The one shared copy of `text` ([`Self::sort_texts`]).
+    fn sort_text(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.sort_texts.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.sort_texts.insert(Arc::clone(&shared));
+        shared
     }
 
     /// Keys whose findings depend on `r`'s (its fingerprint group).
