@@ -102,6 +102,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
 
 pub fn run() {
     let started = std::time::Instant::now();
+    // Before any thread starts (set_var) and before WebKit starts its web process.
+    let knobs = webview_tuning::Knobs::from_env();
+    webview_tuning::set_web_process_env(knobs);
     // Before anything reads a secret; see keyward::hardening.
     let hardening = keyward::hardening::deny_memory_access();
     init_logging();
@@ -125,7 +128,7 @@ pub fn run() {
         })
         .setup(move |app| {
             tracing::info!("window created after {} ms", started.elapsed().as_millis());
-            webview_tuning::apply(app, webview_tuning::Knobs::from_env());
+            webview_tuning::apply(app, knobs);
             let config = keyward::Config::from_env()?;
             let vault = Arc::new(keyward::vault::KeychainVault::new(
                 config.keychain_service.clone(),
