@@ -92,6 +92,15 @@ fn main() -> ExitCode {
 }
 
 async fn run(seed: Seed, port: u16) -> ExitCode {
+    // Before the address line: whoever reads it may send SIGTERM at once, and a signal that
+    // comes before its handler is registered kills the process instead of stopping it.
+    let signals = match Signals::register() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("provider-sim: cannot wait for signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let sim = match Simulator::start_on(seed, port) {
         Ok(s) => s,
         Err(e) => {
@@ -108,7 +117,7 @@ async fn run(seed: Seed, port: u16) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    if let Err(e) = wait_for_signal().await {
+    if let Err(e) = signals.recv().await {
         eprintln!("provider-sim: cannot wait for signals: {e}");
         sim.shutdown().await;
         return ExitCode::FAILURE;
@@ -118,19 +127,43 @@ async fn run(seed: Seed, port: u16) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// SIGTERM and SIGINT, registered up front; `recv` waits for either.
 #[cfg(unix)]
-async fn wait_for_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
 }
 
+#[cfg(unix)]
+impl Signals {
+    fn register() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(mut self) -> std::io::Result<()> {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        Ok(())
+    }
+}
+
+/// Ctrl+C elsewhere.
 #[cfg(not(unix))]
-async fn wait_for_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn register() -> std::io::Result<Signals> {
+        Ok(Signals)
+    }
+
+    async fn recv(self) -> std::io::Result<()> {
+        tokio::signal::ctrl_c().await
+    }
 }
