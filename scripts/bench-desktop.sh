@@ -15,7 +15,11 @@
 #     BENCH_APPS="before=/work/before/target/release/keyward-desktop
 #                 after=target/release/keyward-desktop
 #                 no-tuning=target/release/keyward-desktop|KEYWARD_WEBKIT_TUNING=none"
-#   Default: "keyward=$BENCH_APP" (one app). Every ratio is to the same bare window.
+#   The word `desktop-entry` among the VARs stands for the variables the desktop entry starts
+#   the app with (src-tauri/keyward.desktop: the wiping allocators' settings, so the app does not
+#   restart itself to get them); without it the app is started by path, as from a terminal.
+#   Default: "keyward=$BENCH_APP|desktop-entry" (one app, started as from the menu). Every ratio
+#   is to the same bare window.
 # BENCH_IMPORT_MAX: at most this many keys per data set go through `keyward import` (and so
 #   into the keychain); the rest of a larger set are copies of those rows made in SQLite
 #   (new ids and names, no fingerprint, no keychain entry: they show as missing their secret).
@@ -59,7 +63,7 @@ KEYRING=${BENCH_KEYRING:-session}
 KEYRING_PASSWORD=bench-keychain
 
 APP=${BENCH_APP:-$ROOT/target/release/keyward-desktop} # BENCH_APP: another build of the app
-APPS=${BENCH_APPS:-"keyward=$APP"}
+APPS=${BENCH_APPS:-"keyward=$APP|desktop-entry"}
 IMPORT_MAX=${BENCH_IMPORT_MAX:-0}
 CLI=$ROOT/target/release/keyward
 BARE_TARGET=$ROOT/target/bare-window
@@ -144,6 +148,9 @@ if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   CARGO_TARGET_DIR=$BARE_TARGET cargo build --release --locked \
     --manifest-path benches/bare-window/Cargo.toml </dev/null
 fi
+# The desktop entry's VAR=value words (Exec=env … {{exec}}): what the menu starts the app with.
+ENTRY_ENV=$(sed -n 's/^Exec=env \(.*\) {{exec}}$/\1/p' src-tauri/keyward.desktop)
+[ -n "$ENTRY_ENV" ] || { echo "bench: no Exec=env … line in src-tauri/keyward.desktop" >&2; exit 1; }
 # The apps: APP_BIN[name], APP_ENV[name] (space-separated VAR=value), in APP_NAMES order.
 declare -A APP_BIN APP_ENV
 APP_NAMES=()
@@ -154,6 +161,7 @@ for spec in $APPS; do
   APP_BIN[$name]=${rest%%|*}
   APP_ENV[$name]=""
   [[ $rest == *"|"* ]] && APP_ENV[$name]=$(tr '|' ' ' <<<"${rest#*|}")
+  APP_ENV[$name]=${APP_ENV[$name]//desktop-entry/$ENTRY_ENV}
   APP_NAMES+=("$name")
 done
 for bin in "${APP_BIN[@]}" "$CLI" "$BARE"; do

@@ -25,14 +25,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The desktop entry's allocator settings: the app then starts once, as it does from the menu
+# (without them it restarts itself to get them; src-tauri/src/wiping_allocators.rs).
+read -ra entry_env <<<"$(sed -n 's/^Exec=env \(.*\) {{exec}}$/\1/p' src-tauri/keyward.desktop)"
+[ ${#entry_env[@]} -gt 0 ] || { echo "run: no Exec=env … line in src-tauri/keyward.desktop" >&2; exit 1; }
+
 run_app() {
   if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     echo "run: no \$DISPLAY: running under xvfb-run -a (a virtual display; no window will be" \
       "visible). Stop it with Ctrl-C."
     # Without a GPU device WebKit's DMA-BUF renderer paints a blank window under Xvfb.
-    WEBKIT_DISABLE_DMABUF_RENDERER=1 xvfb-run -a "$app" "$@"
+    WEBKIT_DISABLE_DMABUF_RENDERER=1 xvfb-run -a env "${entry_env[@]}" "$app" "$@"
   else
-    "$app" "$@"
+    env "${entry_env[@]}" "$app" "$@"
   fi
 }
 

@@ -224,7 +224,19 @@ desktop-file-validate "$entry" >"$tmp/desktop-file-validate.log" 2>&1 ||
 key() { sed -n "/^$1=/{s/^$1=//p;q}" "$entry"; } # sed stops itself: no reader to outlive
 [ "$(key Name)" = Keyward ] || die "$entry: Name=$(key Name)"
 [ "$(key Type)" = Application ] || die "$entry: Type=$(key Type)"
-exec_bin=$(key Exec | awk '{ print $1 }')
+# Exec is `env VAR=value… keyward-desktop`: the wiping allocators' settings, then the binary.
+read -ra exec_words <<<"$(key Exec)"
+exec_env=()
+i=0
+if [ "${exec_words[0]}" = env ]; then
+  i=1
+  while [[ ${exec_words[$i]:-} == *=* ]]; do
+    exec_env+=("${exec_words[$i]}")
+    i=$((i + 1))
+  done
+fi
+exec_bin=${exec_words[$i]:-}
+[ ${#exec_env[@]} -gt 0 ] || die "$entry: Exec=$(key Exec) sets no allocator settings (src-tauri/keyward.desktop)"
 exec_path=$(command -v "$exec_bin") || die "$entry: Exec=$(key Exec): $exec_bin is not on the PATH"
 [ "$exec_path" = /usr/bin/keyward-desktop ] || die "$entry: Exec runs $exec_path"
 icon=$(key Icon)
@@ -303,7 +315,8 @@ printf '%s' "$canary" | "${user_env[@]}" keyward add --name "package test key" -
 step "starting $exec_bin (display $display)"
 # WEBKIT_DISABLE_DMABUF_RENDERER: Xvfb has no DRM device; with it on the X window stays blank.
 spawn "$tmp/app.log" "${user_env[@]}" DISPLAY="$display" GDK_BACKEND=x11 \
-  WEBKIT_DISABLE_DMABUF_RENDERER=1 KEYWARD_LOG=info KEYWARD_READY_FILE="$tmp/ready" "$exec_bin"
+  WEBKIT_DISABLE_DMABUF_RENDERER=1 KEYWARD_LOG=info KEYWARD_READY_FILE="$tmp/ready" \
+  "${exec_env[@]}" "$exec_bin"
 app_pid=$last_pid
 # The app writes the ready file once the window has painted its first inventory (app_ready).
 wait_for 60 "the installed app's window (first inventory shown)" "$app_pid" test -s "$tmp/ready"
@@ -317,6 +330,9 @@ stddev=$(identify -format '%[fx:int(standard_deviation*1000)]' "$artifacts/windo
 [ "$colors" -ge 64 ] && [ "$stddev" -ge 20 ] ||
   die "the screenshot looks blank ($colors colours, deviation $stddev/1000): $artifacts/window.png"
 step "window shown; screenshot $artifacts/window.png ($colors colours)"
+# Started the desktop entry's way, the app has its wiping allocators without starting twice.
+grep -qF "freed C and WebKit memory wiped: true (restarted for it: false)" "$tmp/app.log" ||
+  die "started as its desktop entry says, the app did not report its allocators set without a restart (app.log)"
 stop_tree "$app_pid"
 
 "${user_env[@]}" keyward doctor >"$tmp/doctor.log" 2>&1 || die "installed keyward doctor failed: $(cat "$tmp/doctor.log")"

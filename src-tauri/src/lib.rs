@@ -113,8 +113,9 @@ pub fn run() {
     }
     #[cfg(target_os = "linux")]
     tracing::info!(
-        "freed C and WebKit memory wiped: {}",
-        wiping_allocators::active()
+        "freed C and WebKit memory wiped: {} (restarted for it: {})",
+        wiping_allocators::active(),
+        wiping_allocators::restarted()
     );
     let result = with_commands(tauri::Builder::default())
         // Both used from Rust only: the window's capability grants neither (see files, pages).
