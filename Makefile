@@ -38,6 +38,7 @@ bench: ## core benchmarks (docs/BENCHMARKS.md); desktop start-up: bash scripts/b
 	cargo bench -p keyward --features test-support --bench rotate_many
 	cargo bench -p keyward --features test-support --bench keychain
 	cargo bench -p keyward-team --bench team
+	bash scripts/bench-page-logic.sh
 
 # ---- packaging (issue 7) -----------------------------------------------------------------
 package: ## release .deb and .rpm into target/package/ (Tauri bundler; see scripts/package.sh)
