@@ -37,10 +37,12 @@ const TUNABLES: [(&str, &str); 3] = [
     ("glibc.malloc.mmap_threshold", "131072"),
 ];
 
-/// Restarts the process with the wiping allocators, unless it already runs with them or the
-/// user turned them off. Returns only if no restart happened; the error, if `exec` failed.
+/// Restarts the process with the wiping allocators, unless it already runs with them, is the
+/// restart already (a `GLIBC_TUNABLES` this check cannot read, say not UTF-8, must not restart it
+/// forever) or the user turned them off. Returns only if no restart happened; the error, if
+/// `exec` failed.
 pub fn restart_with_them() -> Option<std::io::Error> {
-    if active() || std::env::var_os("KEYWARD_WIPE_FREED").is_some_and(|v| v == "0") {
+    if active() || restarted() || std::env::var_os("KEYWARD_WIPE_FREED").is_some_and(|v| v == "0") {
         return None;
     }
     let exe = match std::env::current_exe() {
