@@ -102,9 +102,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
 
 pub fn run() {
     let started = std::time::Instant::now();
-    // Before any thread starts (set_var) and before WebKit starts its web process.
+    // Before any thread starts (set_var) and before WebKit starts (it reads these at start).
     let knobs = webview_tuning::Knobs::from_env();
-    webview_tuning::set_web_process_env(knobs);
+    webview_tuning::set_webkit_env(knobs);
     // Before anything reads a secret; see keyward::hardening.
     let hardening = keyward::hardening::deny_memory_access();
     init_logging();

@@ -5,9 +5,14 @@
 //! - `cache-model`: `WEBKIT_CACHE_MODEL_DOCUMENT_VIEWER`, the model for a single local
 //!   document: no page cache and minimal memory caches (wry leaves the browser default).
 //! - `no-page-cache`: no back/forward page cache (the window never navigates).
-//! - `no-gpu`: `WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER`: no accelerated compositing (its
-//!   GL context and layer buffers): ~100 MiB less PSS at 1k keys and a faster first paint
-//!   (docs/BENCHMARKS.md); a list of rows needs no GPU compositing.
+//! - `no-gpu`: no accelerated compositing (its GL context and layer buffers): ~100 MiB less PSS
+//!   at 1k keys and a faster first paint (docs/BENCHMARKS.md); a list of rows needs no GPU
+//!   compositing. Two parts: `WEBKIT_DISABLE_COMPOSITING_MODE=1` in the environment before
+//!   WebKit starts (WebKitGTK's documented switch, https://trac.webkit.org/wiki/EnvironmentVariables),
+//!   and `WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER` on the view. The policy alone comes too
+//!   late: wry creates the view, and WebKit starts its compositor threads and a software GL
+//!   (Mesa's llvmpipe, on a machine without a GPU) in both processes, before the app sees it.
+//!   The variable keeps them from starting: ~75 ms less to interactive (issue 14).
 //! - `no-jit`: JavaScriptCore runs the page in its interpreter (`JSC_useJIT=0` for the web
 //!   process, set before WebKit starts it): 11–14 MiB less in the web process at 10,000 keys
 //!   (its compiled code and executable memory), and no JIT-compiled code in the process that
@@ -21,6 +26,9 @@
 
 /// Selects the knobs; read once at start-up.
 pub const TUNING_ENV: &str = "KEYWARD_WEBKIT_TUNING";
+
+/// Read by WebKitGTK's UI and web processes when they start (`no-gpu`).
+const DISABLE_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Knobs {
@@ -52,15 +60,19 @@ impl Knobs {
         }
     }
 
-    /// The environment the web process needs for these knobs, unless already set: WebKit's
-    /// helper processes read JavaScriptCore's options from their environment when they start.
-    pub fn web_process_env(
+    /// The environment WebKit needs for these knobs, unless already set: its processes read
+    /// JavaScriptCore's options and the compositing switch from their environment when they
+    /// start.
+    pub fn webkit_env(
         self,
         already_set: impl Fn(&str) -> bool,
     ) -> Vec<(&'static str, &'static str)> {
         let mut env = Vec::new();
         if self.no_jit && !already_set("JSC_useJIT") {
             env.push(("JSC_useJIT", "0"));
+        }
+        if self.no_gpu && !already_set(DISABLE_COMPOSITING) {
+            env.push((DISABLE_COMPOSITING, "1"));
         }
         env
     }
@@ -70,12 +82,12 @@ impl Knobs {
     }
 }
 
-/// Sets the web process's environment for `knobs` (Linux: WebKitGTK; the other platforms'
+/// Sets the environment WebKit reads for `knobs` (Linux: WebKitGTK; the other platforms'
 /// webviews take no such settings). Called first thing in `run()`, before any thread or
 /// webview exists: `set_var` is only sound while this process has one thread.
-pub fn set_web_process_env(knobs: Knobs) {
+pub fn set_webkit_env(knobs: Knobs) {
     if cfg!(target_os = "linux") {
-        for (name, value) in knobs.web_process_env(|name| std::env::var_os(name).is_some()) {
+        for (name, value) in knobs.webkit_env(|name| std::env::var_os(name).is_some()) {
             std::env::set_var(name, value);
         }
     }
@@ -139,17 +151,24 @@ mod tests {
     }
 
     #[test]
-    fn no_jit_sets_the_web_process_option_unless_the_user_did() {
+    fn knobs_set_webkit_variables_unless_the_user_did() {
         let unset = |_: &str| false;
         assert_eq!(
-            Knobs::DEFAULT.web_process_env(unset),
-            vec![("JSC_useJIT", "0")]
+            Knobs::DEFAULT.webkit_env(unset),
+            vec![
+                ("JSC_useJIT", "0"),
+                ("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            ]
         );
         assert!(Knobs::DEFAULT
-            .web_process_env(|name| name == "JSC_useJIT")
+            .webkit_env(|name| name == "JSC_useJIT" || name == DISABLE_COMPOSITING)
             .is_empty());
-        assert!(Knobs::parse(Some("no-gpu"))
-            .web_process_env(unset)
+        assert_eq!(
+            Knobs::parse(Some("no-gpu")).webkit_env(unset),
+            vec![("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]
+        );
+        assert!(Knobs::parse(Some("cache-model,no-page-cache"))
+            .webkit_env(unset)
             .is_empty());
     }
 }
