@@ -20,6 +20,8 @@ pub struct AppState {
     /// Team changes passed to the page, and the team loop's wake-up call (issue 15).
     pub team: crate::team::TeamUpdates,
     started: Instant,
+    /// Raised by `mark_ready`: background work that would compete with start-up waits for it.
+    first_paint: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
             live: Default::default(),
             team: Default::default(),
             started: Instant::now(),
+            first_paint: tokio::sync::Notify::new(),
         }
     }
 
@@ -39,10 +42,18 @@ impl AppState {
         AppState { started, ..self }
     }
 
+    /// Waits until the window has painted its first rows, or `latest` at most (a page that
+    /// failed before its first paint never says so).
+    pub async fn first_painted(&self, latest: Duration) {
+        let _ = tokio::time::timeout(latest, self.first_paint.notified()).await;
+    }
+
     /// The window shows the inventory: logs the time since start-up and, for benchmarks,
     /// writes the Unix time in ms to `$KEYWARD_READY_FILE`. Never fails the window.
     pub fn mark_ready(&self, timings: Option<PageTimings>) {
         let elapsed = self.started.elapsed().as_millis();
+        // Stored if nobody waits yet: `first_painted` then returns at once.
+        self.first_paint.notify_one();
         tracing::info!("window interactive after {elapsed} ms");
         if let Some(t) = timings {
             tracing::info!(

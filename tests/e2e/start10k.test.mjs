@@ -1,8 +1,9 @@
 // Issue 14 (start-up at 10,000 keys), in the real window:
-// - the first page is answered from the store (a LIMIT/OFFSET query and those keys' findings)
-//   while the in-memory catalog loads in the background (started at setup): the app's log says
-//   where the page's findings came from (the core's tests check that a page never waits for
-//   the catalog: crates/keyward/src/inventory/page.rs);
+// - the first page is answered from the store (a LIMIT/OFFSET query and those keys' findings);
+//   the in-memory catalog loads in the background once the window has painted it, so that it
+//   does not compete with WebKit's start-up (at most 3 s after setup: CATALOG_LOAD_LATEST in
+//   src-tauri/src/lib.rs). The app's log says where the page's findings came from (the core's
+//   tests check that a page never waits for the catalog: crates/keyward/src/inventory/page.rs);
 // - the rest of the list comes over a channel in chunks of 1,000 keys, not as one answer of
 //   megabytes; the list ends with every key: count, search and the last chunk's keys.
 // Before this change the window asked `keys_list` (one answer) and `keys_page` listed every key.
@@ -54,12 +55,20 @@ test('issue 14: the first page comes from the store, the rest in chunks over a c
     });
     const log = appLogSince(logStart);
     assert.match(log, new RegExp(`keys_page: 100 of ${KEYS} keys`), 'the first paint had the first page');
-    // The page's findings come from the store unless the background load had already
-    // finished (it may, at this size: then from the catalog, never by waiting for it).
     const from = log.match(/page 0\+100: findings from the (store|catalog)/);
     assert.ok(from, 'the first page says where its findings came from');
-    assert.match(log, /catalog loaded after \d+ ms/, 'the catalog loaded in the background');
-    if (from[1] === 'catalog') assert.ok(log.indexOf('catalog loaded after') < from.index, 'the catalog was loaded before the page was asked');
+    const catalog = log.match(/catalog loaded after (\d+) ms/);
+    assert.ok(catalog, 'the catalog loaded in the background');
+    const interactive = log.match(/window interactive after (\d+) ms/);
+    assert.ok(interactive, 'the window reported its first paint');
+    // The catalog waits for the first paint, unless that took longer than its 3 s limit (a slow
+    // debug build under WebDriver): then the page may find it loaded, never by waiting for it.
+    if (Number(interactive[1]) < 3000) {
+      assert.equal(from[1], 'store', 'the first page came from the store');
+      assert.ok(Number(catalog[1]) >= Number(interactive[1]), `the catalog loaded after the first paint (${catalog[1]} vs ${interactive[1]} ms)`);
+    } else if (from[1] === 'catalog') {
+      assert.ok(log.indexOf('catalog loaded after') < from.index, 'the catalog was loaded before the page was asked');
+    }
     assert.ok(log.indexOf('window interactive after') < log.indexOf('whole list:'), 'the first paint came before the whole list');
     assert.equal(Number(await app.$('key-count').getAttribute('data-total')), KEYS);
     // Keys of every chunk are in the list, not only the first page's.
