@@ -159,9 +159,9 @@ const CATALOG_LOAD_LATEST: std::time::Duration = std::time::Duration::from_secs(
 
 /// Loads the in-memory catalog once the window has painted its first rows (issue 14). Loading
 /// 10,000 keys takes ~140 ms of CPU, which during start-up competed with WebKit's processes
-/// for a 2-core machine's cores (~90 ms later to navigation at 10k). The first page is answered
-/// from the store without it; the whole list, asked for right after, waits for it (or loads it
-/// itself if asked first); later answers find it loaded.
+/// for a 2-core machine's cores (up to ~80 ms later to navigation at 10k with one core free).
+/// The first page is answered from the store without it; the whole list, asked for right after,
+/// waits for it (or loads it itself if asked first); later answers find it loaded.
 fn spawn_catalog_load<R: Runtime>(app: tauri::AppHandle<R>, started: std::time::Instant) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();

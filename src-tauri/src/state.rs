@@ -21,7 +21,25 @@ pub struct AppState {
     pub team: crate::team::TeamUpdates,
     started: Instant,
     /// Raised by `mark_ready`: background work that would compete with start-up waits for it.
-    first_paint: tokio::sync::Notify,
+    first_paint: FirstPaint,
+}
+
+/// The window has painted its first rows: a one-way signal that background work waits for.
+#[derive(Default)]
+pub struct FirstPaint(tokio::sync::Notify);
+
+impl FirstPaint {
+    pub fn mark(&self) {
+        // Stored if nobody waits yet: the next `wait` returns at once.
+        self.0.notify_one();
+    }
+
+    /// Returns once marked (before or during the call) or after `latest`; whether it was marked.
+    pub async fn wait(&self, latest: Duration) -> bool {
+        tokio::time::timeout(latest, self.0.notified())
+            .await
+            .is_ok()
+    }
 }
 
 impl AppState {
@@ -34,7 +52,7 @@ impl AppState {
             live: Default::default(),
             team: Default::default(),
             started: Instant::now(),
-            first_paint: tokio::sync::Notify::new(),
+            first_paint: FirstPaint::default(),
         }
     }
 
@@ -45,15 +63,14 @@ impl AppState {
     /// Waits until the window has painted its first rows, or `latest` at most (a page that
     /// failed before its first paint never says so).
     pub async fn first_painted(&self, latest: Duration) {
-        let _ = tokio::time::timeout(latest, self.first_paint.notified()).await;
+        self.first_paint.wait(latest).await;
     }
 
     /// The window shows the inventory: logs the time since start-up and, for benchmarks,
     /// writes the Unix time in ms to `$KEYWARD_READY_FILE`. Never fails the window.
     pub fn mark_ready(&self, timings: Option<PageTimings>) {
         let elapsed = self.started.elapsed().as_millis();
-        // Stored if nobody waits yet: `first_painted` then returns at once.
-        self.first_paint.notify_one();
+        self.first_paint.mark();
         tracing::info!("window interactive after {elapsed} ms");
         if let Some(t) = timings {
             tracing::info!(
@@ -159,4 +176,40 @@ pub fn write_unix_ms(path: &Path) -> std::io::Result<()> {
         .map_err(std::io::Error::other)?
         .as_millis();
     std::fs::write(path, ms.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FirstPaint;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const LONG: Duration = Duration::from_secs(60);
+
+    #[tokio::test]
+    async fn a_paint_before_the_wait_is_kept() {
+        let paint = FirstPaint::default();
+        paint.mark();
+        let waited = tokio::time::timeout(Duration::from_secs(5), paint.wait(LONG)).await;
+        assert_eq!(waited, Ok(true), "the wait returned at once, marked");
+    }
+
+    #[tokio::test]
+    async fn a_paint_during_the_wait_ends_it() {
+        let paint = Arc::new(FirstPaint::default());
+        let waiter = tokio::spawn({
+            let paint = paint.clone();
+            async move { paint.wait(LONG).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        paint.mark();
+        let waited = tokio::time::timeout(Duration::from_secs(5), waiter).await;
+        assert!(matches!(waited, Ok(Ok(true))), "{waited:?}");
+    }
+
+    #[tokio::test]
+    async fn without_a_paint_the_wait_ends_at_its_limit() {
+        let paint = FirstPaint::default();
+        assert!(!paint.wait(Duration::from_millis(20)).await);
+    }
 }

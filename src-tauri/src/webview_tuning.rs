@@ -12,7 +12,7 @@
 //!   and `WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER` on the view. The policy alone comes too
 //!   late: wry creates the view, and WebKit starts its compositor threads and a software GL
 //!   (Mesa's llvmpipe, on a machine without a GPU) in both processes, before the app sees it.
-//!   The variable keeps them from starting: ~75 ms less to interactive (issue 14).
+//!   The variable keeps them from starting: 60–85 ms less to interactive (issue 14).
 //! - `no-jit`: JavaScriptCore runs the page in its interpreter (`JSC_useJIT=0` for the web
 //!   process, set before WebKit starts it): 11–14 MiB less in the web process at 10,000 keys
 //!   (its compiled code and executable memory), and no JIT-compiled code in the process that
