@@ -1,4 +1,5 @@
-//! WebKitGTK's own memory knobs, applied to the window's webview in `setup()` (issue 14).
+//! WebKitGTK's own knobs (issue 14): environment variables WebKit reads when it starts, set
+//! first thing in `run()`, and view settings applied in `setup()`.
 //! `KEYWARD_WEBKIT_TUNING` picks them for measuring (a comma list of knob names, or `none`);
 //! unset, the default set applies. scripts/bench-desktop.sh measures each one on its own.
 //!
