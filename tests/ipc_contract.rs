@@ -117,7 +117,17 @@ fn samples() -> Value {
     let mut with_finding = sample_key();
     with_finding.findings = vec![finding.clone()];
     let row: KeyRowDto = with_finding.into();
-    json!({
+    let first_load = keyward_desktop::first_load::FirstLoadDto {
+        page: KeysPageDto {
+            total: 1,
+            offset: 0,
+            keys: vec![sample_key().into()],
+        },
+        providers: vec![provider.clone()],
+        settings: settings.clone(),
+        ui_font: Some("Cantarell".into()),
+    };
+    let mut samples = json!({
         "key": key.clone(),
         "key_added": KeyAddedDto { key: key.clone(), warning: Some("this does not look like a Postmark Server API token; stored anyway".into()) },
         "finding": finding,
@@ -195,7 +205,10 @@ fn samples() -> Value {
         // issue 14: the compact list row and its findings
         "key_row": row.clone(),
         "finding_row": row.findings[0],
-    })
+    });
+    // issue 14: the first paint's answers, sent with the document (json! is at its recursion limit)
+    samples["first_load"] = serde_json::to_value(first_load).unwrap();
+    samples
 }
 
 /// Samples of create / rotate / revoke (issue 5), merged into the others.

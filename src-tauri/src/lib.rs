@@ -7,6 +7,7 @@ pub mod error;
 pub mod files;
 pub mod findings;
 pub mod findings_dto;
+pub mod first_load;
 mod ids;
 pub mod lifecycle;
 pub mod lifecycle_dto;
@@ -128,6 +129,10 @@ pub fn run() {
             }
         })
         .setup(move |app| {
+            // The window is made here rather than from the config (`create: false`): its
+            // document gets the first paint's answers (first_load).
+            let first_load = Arc::new(first_load::FirstLoad::default());
+            main_window(app, first_load.clone())?;
             tracing::info!("window created after {} ms", started.elapsed().as_millis());
             webview_tuning::apply(app, knobs);
             let config = keyward::Config::from_env()?;
@@ -141,6 +146,11 @@ pub fn run() {
             let state = AppState::new(inventory).started_at(started);
             state.files.answer_from_env();
             app.manage(state);
+            first_load.spawn_answers(
+                app.handle().clone(),
+                started,
+                first_load::desktop_font_family(),
+            );
             spawn_catalog_load(app.handle().clone(), started);
             notify::spawn_due_check(app.handle().clone());
             live::spawn_watch(app.handle().clone());
@@ -152,6 +162,25 @@ pub fn run() {
         eprintln!("keyward: cannot start the window: {e}");
         std::process::exit(1);
     }
+}
+
+/// The `main` window of the config, whose document gets the first paint's answers.
+fn main_window<R: Runtime>(
+    app: &tauri::App<R>,
+    first_load: Arc<first_load::FirstLoad>,
+) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .unwrap_or_default();
+    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .on_web_resource_request(move |request, response| first_load.add_to(&request, response))
+        .build()
+        .map(drop)
 }
 
 /// The catalog loads by then even if the window never reports its first paint.

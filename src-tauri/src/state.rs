@@ -75,11 +75,16 @@ impl AppState {
         if let Some(t) = timings {
             tracing::info!(
                 "page phases: script started {:.0} ms after navigation, first page ({} of {} keys) \
-                 received after {:.0} ms, derived and painted in {:.0} ms",
+                 received after {:.0} ms ({}), derived and painted in {:.0} ms",
                 t.script_ms,
                 t.rows,
                 t.total,
                 t.page_ms,
+                if t.with_document {
+                    "sent with the document"
+                } else {
+                    "over IPC"
+                },
                 t.render_ms
             );
             tracing::info!(
@@ -145,6 +150,9 @@ pub struct PageTimings {
     pub render_ms: f64,
     pub rows: u64,
     pub total: u64,
+    /// The first page came with the document (`first_load`), not over IPC.
+    #[serde(default)]
+    pub with_document: bool,
     /// The page's boot (perf-firstpaint), ms since navigation start; 0 from pages that do
     /// not send it. The HTML document fully received.
     #[serde(default)]

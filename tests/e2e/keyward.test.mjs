@@ -432,6 +432,8 @@ test('7. remove a key: the confirmation names it; row and keychain entry are gon
   assert.deepEqual(listKeys(dataDir).map((k) => k.id), [keep.id], 'the inventory keeps only the other key');
 });
 
+// The keys exist before the window starts, so their rows reach the page in the document's JSON
+// data block (src-tauri/src/first_load.rs), not over IPC: this covers that path too.
 test('8. a hostile key name is shown as text and runs nothing', { timeout: TIMEOUT }, async () => {
   const dataDir = newDataDir('hostile');
   const alertName = '<img src=x onerror=alert(1)>';

@@ -123,6 +123,15 @@ test('issue 14: the first page is painted first, then every key is listed, searc
     const log = appLogSince(logStart);
     assert.match(log, new RegExp(`keys_page: 100 of ${KEYS} keys`), 'the window asked for the first page');
     assert.match(log, /page phases: .*first page \(100 of \d+ keys\)/, 'the page reported its start-up phases');
+    // The first paint's answers came with the document, not over IPC (src-tauri/src/first_load.rs).
+    assert.match(log, /first load sent with the document/, 'the backend added the first paint’s answers to the document');
+    assert.match(log, /page phases: .*received after \d+ ms \(sent with the document\)/, 'the page painted from them, asking nothing first');
+    const page = await app.browser.execute(() => ({
+      block: document.querySelectorAll('script[type="application/json"]').length,
+      font: document.documentElement.style.getPropertyValue('--font-ui'),
+    }));
+    assert.equal(page.block, 0, 'the page removed the data block once read');
+    assert.match(page.font, /^".+", sans-serif$/, 'the page uses the desktop’s UI font family the backend read');
     // The last key by name is far past the first page: search and the environment filter see it.
     await app.type('search', 'ks key 130');
     await app.browser.waitUntil(async () => (await app.$$('key-row')).length === 1, { timeout: 10_000, timeoutMsg: 'search should find the key past the first page' });

@@ -69,7 +69,7 @@ import type {
   TeamWeekCountDto,
 } from '../src/lib/types';
 import { ERROR_CODES, VERIFY_OUTCOMES } from '../src/lib/types';
-import type { KeyColumns, KeysChunkDto, KeysPageDto } from '../src/lib/types';
+import type { FirstLoadDto, KeyColumns, KeysChunkDto, KeysPageDto } from '../src/lib/types';
 import type { FindingRow, KeyRowDto } from '../src/lib/types';
 
 /** Accepts exactly the keys of T: a missing key or an unknown one is a type error. */
@@ -150,6 +150,7 @@ const contract: Record<string, readonly string[]> = {
   inventory_changed: keysOf<InventoryChangedDto>()(['change']),
   // issue 14: the window's first page
   keys_page: keysOf<KeysPageDto>()(['total', 'offset', 'keys']),
+  first_load: keysOf<FirstLoadDto>()(['page', 'providers', 'settings', 'ui_font']),
   keys_chunk: keysOf<KeysChunkDto>()(['total', 'offset', 'values', 'findings', 'finding_lists', 'tag_lists', 'columns']),
   // issue 14: the compact list row
   key_row: keysOf<KeyRowDto>()([

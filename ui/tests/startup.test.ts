@@ -17,8 +17,11 @@ vi.mock('@tauri-apps/api/core', () => core);
 import App from '../src/App.svelte';
 import { displayOrder, indexKeys, toRow } from '../src/lib/inventory';
 import { encodeChunk } from '../src/lib/rowcolumns';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { applyUiFont, FIRST_LOAD_ID, takeFirstLoad } from '../src/lib/firstload';
 import { FIRST_PAGE } from '../src/lib/store.svelte';
-import type { KeyDto } from '../src/lib/types';
+import type { FirstLoadDto, KeyDto } from '../src/lib/types';
 import { FAKE_CHUNK, keysStreamFrom, makeKey, PROVIDERS } from './fixtures';
 
 const SETTINGS = { clipboard_timeout_secs: 30, environments: [{ name: 'dev', position: 0 }, { name: 'prod', position: 1 }], data_dir: '/tmp/keyward' };
@@ -93,6 +96,78 @@ describe('start-up (issue 14)', () => {
     for (const cmd of ['inventory_watch', 'team_status', 'rotation_recover']) {
       expect(seq.indexOf(cmd), `${cmd} after the first paint`).toBeGreaterThan(seq.indexOf('app_ready'));
     }
+  });
+});
+
+describe('the first paint’s answers sent with the document (issue 14)', () => {
+  /** The data block src-tauri/src/first_load.rs adds to the document, as it writes it. */
+  function addBlock(json: string): void {
+    const block = document.createElement('script');
+    block.type = 'application/json';
+    block.id = FIRST_LOAD_ID;
+    block.textContent = json.replace(/</g, '\\u003c');
+    document.body.prepend(block);
+  }
+  const firstLoad = (): FirstLoadDto => ({
+    page: { total: KEYS.length, offset: 0, keys: displayOrder(KEYS, ['dev', 'prod']).slice(0, FIRST_PAGE).map(toRow) },
+    providers: PROVIDERS,
+    settings: SETTINGS,
+    ui_font: 'Cantarell',
+  });
+
+  it('paints the rows in the first render, without asking, then goes on as usual', async () => {
+    render(App, { props: { firstLoad: firstLoad() } });
+    // Rendered before any answer could arrive: the rows come with the first render.
+    expect(screen.getAllByTestId('key-row').length).toBeGreaterThan(0);
+    await waitFor(() => expect(calls('keys_stream')).toHaveLength(1));
+    for (const cmd of ['keys_page', 'providers_list', 'settings_get']) expect(calls(cmd), `${cmd} not asked`).toHaveLength(0);
+    const ready = calls('app_ready')[0][1] as { timings: Record<string, unknown> };
+    expect(ready.timings).toMatchObject({ rows: FIRST_PAGE, total: KEYS.length, with_document: true });
+    await waitFor(() => expect(screen.getByTestId('key-count').getAttribute('data-total')).toBe(String(KEYS.length)));
+  });
+
+  it('reads the block once, escaped as the backend writes it, and a hostile name stays text', async () => {
+    const name = '</script><img src=x onerror="window.__pwned=1"><!--';
+    const sent = firstLoad();
+    sent.page.keys[0] = { ...sent.page.keys[0], name };
+    addBlock(JSON.stringify(sent));
+    const taken = takeFirstLoad();
+    expect(taken?.page.keys[0].name).toBe(name);
+    expect(document.getElementById(FIRST_LOAD_ID), 'the block is removed once read').toBeNull();
+    expect(takeFirstLoad(), 'nothing left to read').toBeNull();
+    render(App, { props: { firstLoad: taken } });
+    expect(screen.getAllByTestId('key-row').some((r) => r.getAttribute('data-key-name') === name)).toBe(true);
+    expect(document.querySelector('img[src="x"]')).toBeNull();
+    expect((window as { __pwned?: number }).__pwned).toBeUndefined();
+    await waitFor(() => expect(calls('app_ready')).toHaveLength(1));
+  });
+
+  it('asks over IPC when the block cannot be read', async () => {
+    addBlock('{"page": not json');
+    const taken = takeFirstLoad();
+    expect(taken).toBeNull();
+    expect(document.getElementById(FIRST_LOAD_ID)).toBeNull();
+    render(App, { props: { firstLoad: taken } });
+    await waitFor(() => expect(calls('keys_page')).toHaveLength(1));
+    const ready = await waitFor(() => calls('app_ready')[0][1] as { timings: Record<string, unknown> });
+    expect(ready.timings.with_document).toBe(false);
+  });
+
+  it('sets the desktop’s UI font as a quoted family, or leaves app.css’s stack', () => {
+    const root = document.createElement('div');
+    applyUiFont('Adwaita Sans, Noto "Sans"\\', root);
+    expect(root.style.getPropertyValue('--font-ui')).toBe('"Adwaita Sans", "Noto \\"Sans\\"\\\\", sans-serif');
+    const untouched = document.createElement('div');
+    applyUiFont(null, untouched);
+    applyUiFont(' , ', untouched);
+    expect(untouched.style.getPropertyValue('--font-ui')).toBe('');
+  });
+
+  it('asks for as many rows as the backend sends with the document', () => {
+    // vitest runs in ui/ (jsdom gives this file no file: URL).
+    const rust = readFileSync(resolve(process.cwd(), '../src-tauri/src/first_load.rs'), 'utf8');
+    expect(rust.match(/pub const FIRST_PAGE: usize = (\d+);/)?.[1]).toBe(String(FIRST_PAGE));
+    expect(rust.match(/pub const BLOCK_ID: &str = "([^"]+)";/)?.[1]).toBe(FIRST_LOAD_ID);
   });
 });
 

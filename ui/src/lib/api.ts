@@ -92,6 +92,8 @@ export interface PageTimings extends BootTimings {
   render_ms: number;
   rows: number;
   total: number;
+  /** The first page came with the document (`firstload.ts`), not over IPC. */
+  with_document: boolean;
 }
 
 /** Every command of the contract: its invoke arguments (camelCase keys) and its result. */

@@ -13,7 +13,7 @@ import type { PageTimings } from './api';
 import { bootTimings } from './boot';
 import { LIST_PAINTED_MARK, loadView } from './team';
 import { TeamState } from './team.svelte';
-import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, KeyDetailDto, KeyDto, KeyRowDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
+import type { AcknowledgeInput, BulkAcknowledgeInput, BulkAcknowledgedDto, ConnectionDto, FirstLoadDto, KeyDetailDto, KeyDto, KeyRowDto, KeychainStatusDto, PolicyDto, ProviderDto, SettingsDto, VerifyProgressDto } from './types';
 import { reduceVerify, summarize, summaryText, verifiableCount, type VerifyEvent, type VerifyRun } from './verify';
 
 /**
@@ -47,6 +47,10 @@ export interface CopyToast {
 /** ms since navigation start (0 where there is no performance clock). */
 function now(): number {
   return typeof performance === 'undefined' ? 0 : performance.now();
+}
+
+function fulfilled<T>(value: T): PromiseFulfilledResult<T> {
+  return { status: 'fulfilled', value };
 }
 
 async function afterPaint(): Promise<void> {
@@ -136,10 +140,14 @@ export class AppStore {
    * Start-up (issue 14): the first page of rows, painted at once; then the keychain's status
    * (the backend probes it only now) and the whole inventory, which replaces the page.
    */
-  async load(): Promise<void> {
+  async load(sent: FirstLoadDto | null = null): Promise<void> {
     this.loadError = null;
     const scriptAt = now();
-    const [page, providers, settings] = await Promise.allSettled([api.keysPage(0, FIRST_PAGE), api.providersList(), api.settingsGet()]);
+    // Sent with the document, the answers are here before the first render: no await, so the
+    // first paint already has the rows (src-tauri/src/first_load.rs).
+    const [page, providers, settings] = sent
+      ? ([fulfilled(sent.page), fulfilled(sent.providers), fulfilled(sent.settings)] as const)
+      : await Promise.allSettled([api.keysPage(0, FIRST_PAGE), api.providersList(), api.settingsGet()]);
     const pageAt = now();
     if (providers.status === 'fulfilled') this.providers = providers.value;
     if (settings.status === 'fulfilled') this.settings = settings.value;
@@ -153,7 +161,7 @@ export class AppStore {
     if (page.status === 'fulfilled') {
       const { keys, total } = page.value;
       // The keychain is asked only after the first paint: its probe may be slow (issue 14).
-      await this.signalReady((paintedAt) => ({ script_ms: scriptAt, page_ms: pageAt - scriptAt, render_ms: paintedAt - pageAt, rows: keys.length, total, ...bootTimings() }));
+      await this.signalReady((paintedAt) => ({ script_ms: scriptAt, page_ms: pageAt - scriptAt, render_ms: paintedAt - pageAt, rows: keys.length, total, with_document: sent !== null, ...bootTimings() }));
     }
     this.firstPainted();
     await this.refreshKeychain();

@@ -823,6 +823,18 @@ export interface KeysPageDto {
 }
 
 /**
+ * What the first paint needs (`keys_page(0, FIRST_PAGE)`, `providers_list`, `settings_get`),
+ * sent by the backend with the window's first document (issue 14; `firstload.ts`).
+ */
+export interface FirstLoadDto {
+  page: KeysPageDto;
+  providers: ProviderDto[];
+  settings: SettingsDto;
+  /** The desktop's UI font family (Linux: GTK's setting), for `--font-ui`; null if unknown. */
+  ui_font: string | null;
+}
+
+/**
  * Part of the whole key list, streamed by `keys_stream` (issue 14): keys `offset..` of `total`,
  * in columns with each repeated value sent once (decoded by `rowcolumns.ts`).
  */
