@@ -407,7 +407,7 @@ sample() {
   opened=$(log_number 'inventory open after ([0-9]+) ms' "$log")
   loaded=$(log_number 'page loaded after ([0-9]+) ms' "$log")
   page_backend=$(log_number 'keys_page: [0-9]+ of [0-9]+ keys in ([0-9]+) ms' "$log")
-  page_bytes=$(log_number 'keys_page: .* ([0-9]+) bytes of JSON' "$log")
+  page_bytes=$(log_number '([0-9]+) bytes of JSON' "$log")
   script=$(log_number 'script started ([0-9]+) ms after navigation' "$log")
   page=$(log_number 'received after ([0-9]+) ms' "$log")
   render=$(log_number 'derived and painted in ([0-9]+) ms' "$log")

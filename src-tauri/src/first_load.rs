@@ -4,9 +4,9 @@
 //! Asked over IPC once the page's script ran, they arrived ~70 ms later (three fetches to the
 //! `ipc:` scheme, answered while the web process was busy mounting and painting an empty list),
 //! and the list was then laid out and painted a second time. The shell makes the same three
-//! core calls on a thread of its own while WebKit starts (its web process asks for the document
-//! ~100 ms after the window is created), and adds the answers to that document as a JSON data
-//! block: `<script type="application/json">` is never run, so the CSP's `script-src` does not
+//! core calls on the thread that opens the inventory at start, while the main thread sets up GTK
+//! and the window (WebKit asks for the document ~100 ms after that), and adds the answers to
+//! that document as a JSON data block: `<script type="application/json">` is never run, so the CSP's `script-src` does not
 //! apply to it. The page reads the block before its first render and removes it
 //! (`ui/src/lib/firstload.ts`).
 //!
@@ -19,15 +19,14 @@
 //! as it always did. The answers are metadata only (no DTO here can hold a key's value).
 
 use crate::dto::{KeysPageDto, ProviderDto, SettingsDto};
-use crate::state::AppState;
+use keyward::Inventory;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Mutex;
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::http::header::CONTENT_TYPE;
 use tauri::http::{Request, Response};
-use tauri::{Manager, Runtime};
 
 /// Rows of the first page: `FIRST_PAGE` in `ui/src/lib/store.svelte.ts` (pinned by a UI test).
 pub const FIRST_PAGE: usize = 100;
@@ -39,7 +38,10 @@ pub const BLOCK_ID: &str = "keyward-first-load";
 /// long before WebKit asks; past this the page is served without them and asks over IPC.
 const WAIT: Duration = Duration::from_millis(250);
 
-/// What `keys_page(0, FIRST_PAGE)`, `providers_list` and `settings_get` answer.
+/// Why the inventory could not open (the configuration or the store); the window does not start.
+pub type OpenError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What `keys_page(0, FIRST_PAGE)`, `providers_list` and `settings_get` answer, and the font.
 #[derive(Debug, Serialize)]
 pub struct FirstLoadDto {
     pub page: KeysPageDto,
@@ -50,10 +52,18 @@ pub struct FirstLoadDto {
     pub ui_font: Option<String>,
 }
 
+/// The three answers, made on the opening thread; the font is added on the main thread.
+pub struct Answers {
+    page: KeysPageDto,
+    providers: Vec<ProviderDto>,
+    settings: SettingsDto,
+}
+
 /// The answers, made once and given to the first document only.
 pub struct FirstLoad {
-    answers: Mutex<Option<Receiver<String>>>,
-    sender: Mutex<Option<SyncSender<String>>>,
+    answers: Mutex<Option<Receiver<Answers>>>,
+    sender: Mutex<Option<SyncSender<Answers>>>,
+    ui_font: Mutex<Option<String>>,
 }
 
 impl Default for FirstLoad {
@@ -62,41 +72,75 @@ impl Default for FirstLoad {
         FirstLoad {
             answers: Mutex::new(Some(receiver)),
             sender: Mutex::new(Some(sender)),
+            ui_font: Mutex::new(None),
+        }
+    }
+}
+
+/// The inventory being opened on its thread; [`OpeningInventory::wait`] hands it over.
+pub struct OpeningInventory(Option<Receiver<Result<Inventory, OpenError>>>);
+
+impl OpeningInventory {
+    /// The opened inventory (opened here if its thread could not start).
+    pub fn wait(self) -> Result<Inventory, OpenError> {
+        match self.0 {
+            Some(opened) => opened
+                .recv()
+                .map_err(|_| OpenError::from("the inventory's opening thread stopped"))?,
+            None => tauri::async_runtime::block_on(open()),
         }
     }
 }
 
 impl FirstLoad {
-    /// Makes the answers on a thread of its own (the async runtime's workers stay free, and the
-    /// document's request can wait for them without holding one up). A failed call leaves the
-    /// page to ask over IPC, where the error is reported as usual.
-    pub fn spawn_answers<R: Runtime>(
-        &self,
-        app: tauri::AppHandle<R>,
-        started: Instant,
-        ui_font: Option<String>,
-    ) {
-        let Some(sender) = self.sender.lock().ok().and_then(|mut s| s.take()) else {
-            return;
-        };
+    /// Opens the inventory on a thread of its own, then makes the answers with it. Called first
+    /// thing in `run()`: until WebKit's processes start, the main thread sets up GTK and the
+    /// window alone, and on a 2-core machine the other core is idle (the same work later, while
+    /// WebKit starts, made navigation 15–35 ms later, measured). A failed answer leaves the page
+    /// to ask over IPC, where the error is reported as usual.
+    pub fn open_inventory(&self, started: Instant) -> OpeningInventory {
+        let sender = self.sender.lock().ok().and_then(|mut s| s.take());
+        let (opened, opening) = channel();
         let spawned = std::thread::Builder::new()
-            .name("first-load".into())
+            .name("inventory-open".into())
             .spawn(move || {
-                let state = app.state::<AppState>();
-                match tauri::async_runtime::block_on(answers(&state.inventory, ui_font)) {
-                    Ok(json) => {
-                        tracing::info!(
-                            "first load ready after {} ms",
-                            started.elapsed().as_millis()
-                        );
-                        // The receiver is gone if the document was served already.
-                        let _ = sender.send(json);
+                let inventory = match tauri::async_runtime::block_on(open()) {
+                    Ok(inventory) => inventory,
+                    Err(e) => {
+                        let _ = opened.send(Err(e));
+                        return;
                     }
-                    Err(e) => tracing::warn!(code = e.code(), "first load not made: {e}"),
+                };
+                tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
+                if let Some(sender) = sender {
+                    match tauri::async_runtime::block_on(answers(&inventory)) {
+                        Ok(answers) => {
+                            tracing::info!(
+                                "first load ready after {} ms",
+                                started.elapsed().as_millis()
+                            );
+                            // The receiver is gone if the document was served already.
+                            let _ = sender.send(answers);
+                        }
+                        Err(e) => tracing::warn!(code = e.code(), "first load not made: {e}"),
+                    }
                 }
+                // Nobody waits if setup() failed before asking.
+                let _ = opened.send(Ok(inventory));
             });
-        if let Err(e) = spawned {
-            tracing::warn!("first load not made: {e}");
+        match spawned {
+            Ok(_) => OpeningInventory(Some(opening)),
+            Err(e) => {
+                tracing::warn!("inventory opened in setup: no thread for it ({e})");
+                OpeningInventory(None)
+            }
+        }
+    }
+
+    /// The desktop's UI font family, sent with the answers.
+    pub fn set_ui_font(&self, family: Option<String>) {
+        if let Ok(mut font) = self.ui_font.lock() {
+            *font = family;
         }
     }
 
@@ -116,20 +160,35 @@ impl FirstLoad {
             return;
         };
         let waited = Instant::now();
-        let Ok(json) = answers.recv_timeout(WAIT) else {
+        let Ok(Answers {
+            page,
+            providers,
+            settings,
+        }) = answers.recv_timeout(WAIT)
+        else {
             tracing::info!(
                 "first load not ready after {} ms: the page asks over IPC",
                 waited.elapsed().as_millis()
             );
             return;
         };
-        let Ok(html) = std::str::from_utf8(response.body()) else {
+        let ui_font = self.ui_font.lock().ok().and_then(|f| f.clone());
+        let dto = FirstLoadDto {
+            page,
+            providers,
+            settings,
+            ui_font,
+        };
+        let (Ok(html), Ok(json)) = (
+            std::str::from_utf8(response.body()),
+            serde_json::to_string(&dto),
+        ) else {
             return;
         };
-        match with_block(html, &json) {
+        match with_block(html, &script_safe(&json)) {
             Some(html) => {
                 tracing::info!(
-                    "first load sent with the document ({} bytes, waited {} ms)",
+                    "first load sent with the document ({} bytes of JSON, waited {} ms)",
                     json.len(),
                     waited.elapsed().as_millis()
                 );
@@ -140,31 +199,32 @@ impl FirstLoad {
     }
 }
 
-/// The three answers as one JSON object, escaped for a data block, with the same log line the
-/// `keys_page` command writes (scripts/bench-desktop.sh reads it).
-async fn answers(
-    inventory: &keyward::Inventory,
-    ui_font: Option<String>,
-) -> keyward::Result<String> {
+/// The configuration, the keychain and the store, as the window uses them.
+async fn open() -> Result<Inventory, OpenError> {
+    let config = keyward::Config::from_env()?;
+    let vault = Arc::new(keyward::vault::KeychainVault::new(
+        config.keychain_service.clone(),
+    ));
+    // Unchecked: the window asks keychain_status after its first paint (issue 14).
+    Ok(Inventory::open_unchecked(config, vault).await?)
+}
+
+/// The three answers, with the log line the `keys_page` command writes (scripts/bench-desktop.sh
+/// reads it).
+async fn answers(inventory: &Inventory) -> keyward::Result<Answers> {
     let started = Instant::now();
     let page = crate::findings::key_page(inventory, 0, FIRST_PAGE).await?;
-    let page_ms = started.elapsed().as_millis();
-    let providers = keyward::api::providers::list(inventory).await?;
-    let settings = keyward::api::settings::get(inventory).await?;
-    let (rows, total) = (page.keys.len(), page.total);
-    let json = serde_json::to_string(&FirstLoadDto {
-        page,
-        providers,
-        settings,
-        ui_font,
-    })
-    .map_err(|e| keyward::Error::Internal(e.to_string()))?;
     tracing::info!(
-        "keys_page: {rows} of {total} keys in {page_ms} ms, {} bytes of JSON (with the document; \
-         providers and settings too)",
-        json.len()
+        "keys_page: {} of {} keys in {} ms (for the document)",
+        page.keys.len(),
+        page.total,
+        started.elapsed().as_millis()
     );
-    Ok(script_safe(&json))
+    Ok(Answers {
+        page,
+        providers: keyward::api::providers::list(inventory).await?,
+        settings: keyward::api::settings::get(inventory).await?,
+    })
 }
 
 /// The family of the desktop's UI font, as GTK's settings name it ("Cantarell 11" →
@@ -220,31 +280,58 @@ mod tests {
         String::from_utf8(response.body().to_vec()).unwrap()
     }
 
-    fn ready(json: &str) -> FirstLoad {
+    /// Answers as the opening thread sends them: no keys, a hostile default owner.
+    fn ready(owner: &str) -> FirstLoad {
         let first = FirstLoad::default();
         let sender = first.sender.lock().unwrap().take().unwrap();
-        sender.send(json.to_owned()).unwrap();
+        let settings = SettingsDto {
+            clipboard_timeout_secs: 30,
+            environments: vec![],
+            data_dir: "/data".into(),
+            default_owner: Some(owner.into()),
+        };
+        let page = KeysPageDto {
+            total: 0,
+            offset: 0,
+            keys: vec![],
+        };
+        sender
+            .send(Answers {
+                page,
+                providers: vec![],
+                settings,
+            })
+            .unwrap();
         first
+    }
+
+    /// The JSON in the document's data block, parsed.
+    fn block_of(html: &str) -> serde_json::Value {
+        let start = html.find(&format!("id=\"{BLOCK_ID}\">")).unwrap() + BLOCK_ID.len() + 6;
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
     }
 
     #[test]
     fn a_hostile_name_cannot_end_the_block() {
         let name = "</script><script>alert(1)</script><!-- </SCRIPT >";
-        let json = script_safe(&serde_json::json!({ "name": name }).to_string());
-        assert!(!json.contains('<'), "{json}");
-        let html = with_block(INDEX, &json).unwrap();
-        // The block holds the JSON as written; parsed, the name is the same text.
-        let start = html.find(&format!("id=\"{BLOCK_ID}\">")).unwrap() + BLOCK_ID.len() + 6;
-        let end = start + html[start..].find("</script>").unwrap();
-        let parsed: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
-        assert_eq!(parsed["name"], name);
+        let first = ready(name);
+        let mut document = response("text/html", INDEX);
+        first.add_to(&Request::new(()), &mut document);
+        let html = body(&document);
+        // Nothing of the name is markup: the only <script> tags are the block's and the page's.
+        assert_eq!(html.matches("<script").count(), 2, "{html}");
+        assert!(!html.contains("<!--"));
+        // Parsed, the block gives the name back as the same text.
+        assert_eq!(block_of(&html)["settings"]["default_owner"], name);
         // The block comes before the app's root and its module script.
-        assert!(end < html.find("<div id=\"app\">").unwrap());
+        assert!(html.find(BLOCK_ID).unwrap() < html.find("<div id=\"app\">").unwrap());
     }
 
     #[test]
     fn only_the_first_html_document_gets_the_answers() {
-        let first = ready("{\"page\":1}");
+        let first = ready("alice");
+        first.set_ui_font(Some("Cantarell".into()));
         let request = Request::new(Vec::<u8>::new());
         let mut script = response("text/javascript", "let a = 1;");
         first.add_to(&request, &mut script);
@@ -254,8 +341,12 @@ mod tests {
         first.add_to(&request, &mut document);
         let html = body(&document);
         assert!(html.contains(&format!(
-            "<script type=\"application/json\" id=\"{BLOCK_ID}\">{{\"page\":1}}</script><div id=\"app\">"
+            "<script type=\"application/json\" id=\"{BLOCK_ID}\">{{\"page\":"
         )));
+        let block = block_of(&html);
+        assert_eq!(block["page"]["total"], 0);
+        assert_eq!(block["settings"]["default_owner"], "alice");
+        assert_eq!(block["ui_font"], "Cantarell");
 
         let mut reloaded = response("text/html", INDEX);
         first.add_to(&request, &mut reloaded);

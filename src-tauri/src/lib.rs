@@ -118,6 +118,10 @@ pub fn run() {
         wiping_allocators::active(),
         wiping_allocators::restarted()
     );
+    // The inventory opens, and the first paint's answers are made, while this thread sets up
+    // GTK and the window (first_load).
+    let first_load = Arc::new(first_load::FirstLoad::default());
+    let opening = first_load.open_inventory(started);
     let result = with_commands(tauri::Builder::default())
         // Both used from Rust only: the window's capability grants neither (see files, pages).
         .plugin(tauri_plugin_dialog::init())
@@ -131,26 +135,16 @@ pub fn run() {
         .setup(move |app| {
             // The window is made here rather than from the config (`create: false`): its
             // document gets the first paint's answers (first_load).
-            let first_load = Arc::new(first_load::FirstLoad::default());
             main_window(app, first_load.clone())?;
             tracing::info!("window created after {} ms", started.elapsed().as_millis());
+            first_load.set_ui_font(first_load::desktop_font_family());
             webview_tuning::apply(app, knobs);
-            let config = keyward::Config::from_env()?;
-            let vault = Arc::new(keyward::vault::KeychainVault::new(
-                config.keychain_service.clone(),
-            ));
-            // Unchecked: the window asks keychain_status after its first paint (issue 14).
-            let inventory =
-                tauri::async_runtime::block_on(keyward::Inventory::open_unchecked(config, vault))?;
-            tracing::info!("inventory open after {} ms", started.elapsed().as_millis());
+            let inventory = opening
+                .wait()
+                .map_err(|e| e as Box<dyn std::error::Error>)?;
             let state = AppState::new(inventory).started_at(started);
             state.files.answer_from_env();
             app.manage(state);
-            first_load.spawn_answers(
-                app.handle().clone(),
-                started,
-                first_load::desktop_font_family(),
-            );
             spawn_catalog_load(app.handle().clone(), started);
             notify::spawn_due_check(app.handle().clone());
             live::spawn_watch(app.handle().clone());
