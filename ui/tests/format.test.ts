@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  groupDigits,
   ageSince,
   clipboardDeadline,
   formatAge,
@@ -93,6 +94,18 @@ describe('countdown', () => {
     const at = new Date(NOW + 12_000).toISOString();
     expect(clipboardDeadline({ timeout_secs: 0, clears_at: at }, NOW)).toBe(NOW + 12_000);
     expect(clipboardDeadline({ timeout_secs: Number.NaN, clears_at: 'garbage' }, NOW)).toBe(NOW);
+  });
+});
+
+describe('groupDigits', () => {
+  it('writes integers as toLocaleString(en-US) does, without a number formatter', () => {
+    for (const n of [0, 7, 999, 1000, 1001, 12_345, 999_999, 1_000_000, 123_456_789, -1, -1000, -123_456, Number.MAX_SAFE_INTEGER]) {
+      expect(groupDigits(n), String(n)).toBe(n.toLocaleString('en-US'));
+    }
+  });
+
+  it('leaves anything but a safe integer to toLocaleString', () => {
+    for (const n of [1.5, -2.25, 1e21, Number.NaN, Infinity]) expect(groupDigits(n)).toBe(n.toLocaleString('en-US'));
   });
 });
 

@@ -1,6 +1,6 @@
 // Logic of the add, edit and import forms, kept out of the components so it can be tested.
 
-import { parseTags } from './format';
+import { groupDigits, parseTags } from './format';
 import type {
   DetectionDto,
   ImportOptions,
@@ -260,5 +260,5 @@ export function canCommitImport(preview: ImportPreviewDto | null, stale: boolean
 export function importButtonLabel(preview: ImportPreviewDto | null, chosen?: ReadonlySet<number>): string {
   const rows = preview?.rows ?? [];
   const n = chosen === undefined ? rows.length : rows.filter((r) => chosen.has(r.line)).length;
-  return n === 1 ? 'Import 1 key' : `Import ${n.toLocaleString('en-US')} keys`;
+  return n === 1 ? 'Import 1 key' : `Import ${groupDigits(n)} keys`;
 }

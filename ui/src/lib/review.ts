@@ -1,7 +1,7 @@
 // The Review view's logic: due texts, the rotation trend's geometry, export formats and file
 // names, and the environment → provider table. Pure functions over the backend's ReviewDto.
 
-import { parseTime } from './format';
+import { groupDigits, parseTime } from './format';
 import type { KeyStatus, ReviewDto, ReviewFormat, ReviewGroupDto, RotationPointDto } from './types';
 
 const DAY = 86_400_000;
@@ -13,10 +13,10 @@ export function dueText(dueAt: string, now: number): string {
   const days = Math.floor((t - now) / DAY);
   if (t < now) {
     const late = Math.max(1, Math.floor((now - t) / DAY));
-    return `overdue ${late.toLocaleString('en-US')} d`;
+    return `overdue ${groupDigits(late)} d`;
   }
   if (days === 0) return 'due today';
-  return `due in ${days.toLocaleString('en-US')} d`;
+  return `due in ${groupDigits(days)} d`;
 }
 
 /** A day as YYYY-MM-DD (UTC, as the backend's periods are). */
@@ -112,6 +112,6 @@ export function trendChart(points: readonly RotationPointDto[], width = 320, hei
 
 /** Overdue and due-soon totals across the review. */
 export function reviewSummary(review: Pick<ReviewDto, 'total' | 'overdue' | 'due_soon'>): string {
-  const n = (x: number, one: string, many: string) => `${x.toLocaleString('en-US')} ${x === 1 ? one : many}`;
+  const n = (x: number, one: string, many: string) => `${groupDigits(x)} ${x === 1 ? one : many}`;
   return `${n(review.total, 'key', 'keys')} · ${n(review.overdue.length, 'overdue', 'overdue')} · ${n(review.due_soon.length, 'due soon', 'due soon')}`;
 }

@@ -4,7 +4,7 @@
 import { tick } from 'svelte';
 import { api } from './api';
 import { AppError, errorMessage, toAppError } from './errors';
-import { clipboardDeadline } from './format';
+import { clipboardDeadline, groupDigits } from './format';
 import { filterKeys, flatten, groupKeys, indexKeys, isFiltered, NO_FILTERS, toggled, toRow, type Filters } from './inventory';
 import { followCursor } from './nav';
 import { environmentNames } from './settings';
@@ -271,7 +271,7 @@ export class AppStore {
       flush();
       step({ type: 'finish', results });
       // The dialog may have been closed meanwhile: say how it went.
-      if (this.dialog !== 'verify') this.notify(`Verified ${results.length === 1 ? '1 key' : `${results.length.toLocaleString('en-US')} keys`}: ${summaryText(summarize(results))}.`);
+      if (this.dialog !== 'verify') this.notify(`Verified ${results.length === 1 ? '1 key' : `${groupDigits(results.length)} keys`}: ${summaryText(summarize(results))}.`);
     } catch (error) {
       flush();
       const e = toAppError(error);

@@ -1,7 +1,7 @@
 // Logic of "Import from a connection": which remote keys are chosen, what the button says,
 // what is sent, and the toast afterwards.
 
-import { plural } from './format';
+import { groupDigits, plural } from './format';
 import type { RemoteKeyDto, SyncResultDto } from './types';
 
 /** New keys start chosen; keys already in the inventory start unchosen (choosing one refreshes it). */
@@ -58,7 +58,7 @@ export function syncOnly(remote: readonly RemoteKeyDto[], selected: ReadonlySet<
 export function syncButtonLabel(counts: SyncCounts): string {
   if (counts.imported === 0 && counts.refreshed > 0) return `Refresh ${plural(counts.refreshed, 'key')}`;
   const label = `Import ${plural(counts.imported, 'key')}`;
-  return counts.refreshed > 0 ? `${label}, refresh ${counts.refreshed.toLocaleString('en-US')}` : label;
+  return counts.refreshed > 0 ? `${label}, refresh ${groupDigits(counts.refreshed)}` : label;
 }
 
 /** The toast after a commit: "Imported 3 keys from postmark-prod into prod; refreshed 1." */

@@ -2,7 +2,7 @@
 // and how a key's last verification is shown.
 
 import { errorMessage } from './errors';
-import { formatRelative, plural } from './format';
+import { formatRelative, groupDigits, plural } from './format';
 import type { KeyDto, KeyVerifyOutcome, VerifyOutcome, VerifyProgressDto, VerifyResultDto } from './types';
 
 export const OUTCOME_LABELS: Record<VerifyOutcome, string> = {
@@ -60,11 +60,11 @@ export function summarize(results: readonly VerifyResultDto[]): VerifySummary {
 /** "12 valid, 2 invalid, 1 skipped" (only the non-zero counts; "nothing verified" for none). */
 export function summaryText(s: VerifySummary): string {
   const parts: string[] = [];
-  if (s.valid) parts.push(`${s.valid.toLocaleString('en-US')} valid`);
-  if (s.invalid) parts.push(`${s.invalid.toLocaleString('en-US')} invalid`);
-  if (s.expired) parts.push(`${s.expired.toLocaleString('en-US')} expired`);
-  if (s.disabled) parts.push(`${s.disabled.toLocaleString('en-US')} disabled`);
-  if (s.skipped) parts.push(`${s.skipped.toLocaleString('en-US')} skipped`);
+  if (s.valid) parts.push(`${groupDigits(s.valid)} valid`);
+  if (s.invalid) parts.push(`${groupDigits(s.invalid)} invalid`);
+  if (s.expired) parts.push(`${groupDigits(s.expired)} expired`);
+  if (s.disabled) parts.push(`${groupDigits(s.disabled)} disabled`);
+  if (s.skipped) parts.push(`${groupDigits(s.skipped)} skipped`);
   if (s.errors) parts.push(plural(s.errors, 'error'));
   return parts.length ? parts.join(', ') : 'nothing verified';
 }
