@@ -1048,3 +1048,33 @@ fn list_rows_are_compact_and_key_get_answers_the_full_key() {
     );
     h.assert_no_canary();
 }
+
+/// Issue 14: the first paint's answers travel in the window's first document
+/// (src-tauri/src/first_load.rs), the same DTOs as over IPC: names, never a value.
+#[test]
+fn the_first_document_carries_no_key_value() {
+    use keyward_desktop::first_load::{answers, FirstLoad};
+    use std::borrow::Cow;
+    use tauri::http::{header::CONTENT_TYPE, Request, Response};
+
+    let h = harness();
+    h.add("postman ci", "dev", CANARY);
+    let made = tauri::async_runtime::block_on(answers(&h.state().inventory)).unwrap();
+    let first = FirstLoad::ready(made);
+    let index = "<!doctype html><body><div id=\"app\"></div></body>";
+    let mut document = Response::builder()
+        .header(CONTENT_TYPE, "text/html")
+        .body(Cow::Owned(index.as_bytes().to_vec()))
+        .unwrap();
+    first.add_to(&Request::new(()), &mut document);
+    let html = String::from_utf8(document.body().to_vec()).unwrap();
+    assert!(
+        html.contains("postman ci"),
+        "the key's row is in the document: {html}"
+    );
+    assert!(!html.contains(CANARY), "the document carries the secret");
+    assert!(
+        !html.contains(&CANARY[10..]),
+        "the document carries part of the secret"
+    );
+}

@@ -6,9 +6,9 @@
 //! and the list was then laid out and painted a second time. The shell makes the same three
 //! core calls on the thread that opens the inventory at start, while the main thread sets up GTK
 //! and the window (WebKit asks for the document ~100 ms after that), and adds the answers to
-//! that document as a JSON data block: `<script type="application/json">` is never run, so the CSP's `script-src` does not
-//! apply to it. The page reads the block before its first render and removes it
-//! (`ui/src/lib/firstload.ts`).
+//! that document as a JSON data block: `<script type="application/json">` is never run, so the
+//! CSP's `script-src` does not apply to it. The page reads the block before its first render
+//! and removes it (`ui/src/lib/firstload.ts`).
 //!
 //! They also carry the desktop's UI font family (GTK's `gtk-font-name`, read in this process,
 //! where GTK is set up anyway). The page's `system-ui` resolves to the same family, but WebKit's
@@ -93,11 +93,20 @@ impl OpeningInventory {
 }
 
 impl FirstLoad {
+    /// A first load whose answers are made already (tests).
+    pub fn ready(answers: Answers) -> FirstLoad {
+        let first = FirstLoad::default();
+        if let Some(sender) = first.sender.lock().ok().and_then(|mut s| s.take()) {
+            let _ = sender.send(answers);
+        }
+        first
+    }
+
     /// Opens the inventory on a thread of its own, then makes the answers with it. Called first
     /// thing in `run()`: until WebKit's processes start, the main thread sets up GTK and the
-    /// window alone, and on a 2-core machine the other core is idle (the same work later, while
-    /// WebKit starts, made navigation 15–35 ms later, measured). A failed answer leaves the page
-    /// to ask over IPC, where the error is reported as usual.
+    /// window alone, and on a 2-core machine the other core is idle; made in `setup()`, the same
+    /// work ran while WebKit's processes started, competing with them. A failed answer leaves
+    /// the page to ask over IPC, where the error is reported as usual.
     pub fn open_inventory(&self, started: Instant) -> OpeningInventory {
         let sender = self.sender.lock().ok().and_then(|mut s| s.take());
         let (opened, opening) = channel();
@@ -211,7 +220,7 @@ async fn open() -> Result<Inventory, OpenError> {
 
 /// The three answers, with the log line the `keys_page` command writes (scripts/bench-desktop.sh
 /// reads it).
-async fn answers(inventory: &Inventory) -> keyward::Result<Answers> {
+pub async fn answers(inventory: &Inventory) -> keyward::Result<Answers> {
     let started = Instant::now();
     let page = crate::findings::key_page(inventory, 0, FIRST_PAGE).await?;
     tracing::info!(
@@ -282,8 +291,6 @@ mod tests {
 
     /// Answers as the opening thread sends them: no keys, a hostile default owner.
     fn ready(owner: &str) -> FirstLoad {
-        let first = FirstLoad::default();
-        let sender = first.sender.lock().unwrap().take().unwrap();
         let settings = SettingsDto {
             clipboard_timeout_secs: 30,
             environments: vec![],
@@ -295,14 +302,11 @@ mod tests {
             offset: 0,
             keys: vec![],
         };
-        sender
-            .send(Answers {
-                page,
-                providers: vec![],
-                settings,
-            })
-            .unwrap();
-        first
+        FirstLoad::ready(Answers {
+            page,
+            providers: vec![],
+            settings,
+        })
     }
 
     /// The JSON in the document's data block, parsed.
