@@ -5,8 +5,9 @@
 //   307 KB bundle with all of them before it painted anything;
 // - the page reports its boot (document, scripts and styles received, evaluation, mount) with
 //   its start-up phases, for scripts/bench-desktop.sh;
-// - on Linux the font stacks name only the desktop's UI font and fontconfig's generic families
-//   (the first style pass asked fontconfig for each missing family: ~70 ms before, ~10 after);
+// - on Linux the font stacks name only the desktop's UI font family (read by the backend from
+//   GTK's settings) and fontconfig's generic families (the first style pass asked fontconfig
+//   for each missing family: ~70 ms before, ~10 after);
 // - every lazily loaded view still opens at once: `?` (shortcuts), Settings, a key's detail.
 // Run via tests/e2e/run.sh (--test-name-pattern='perf-firstpaint').
 
@@ -70,14 +71,20 @@ test('perf-firstpaint: the first paint loads one chunk; dialogs, wizards and vie
     assert.ok(html <= parsed && parsed <= evaluated && evaluated <= mounted, `the boot phases are in order: ${boot[0]}`);
 
     // Linux: short font stacks (every family WebKitGTK cannot find is a fontconfig query in
-    // the first style pass, ~70 ms for the stacks other platforms need).
+    // the first style pass, ~70 ms for the stacks other platforms need), and the desktop's UI
+    // font named by the family the backend read from GTK's settings rather than `system-ui`
+    // (resolving that, the web process set up GTK's settings itself: ~26 ms; first_load.rs).
     const fonts = await app.browser.execute(() => ({
       platform: document.documentElement.dataset.platform,
       ui: getComputedStyle(document.body).fontFamily,
+      sent: getComputedStyle(document.documentElement).getPropertyValue('--font-ui').trim(),
       mono: getComputedStyle(document.documentElement).getPropertyValue('--font-mono').trim(),
     }));
     assert.equal(fonts.platform, 'linux');
-    assert.equal(fonts.ui, 'system-ui, sans-serif', 'the UI font stack on Linux');
+    assert.match(fonts.sent, /^".+", sans-serif$/, 'the desktop’s font family came with the document');
+    const unquoted = (stack) => stack.replace(/"/g, '');
+    assert.equal(unquoted(fonts.ui), unquoted(fonts.sent), 'the UI font stack on Linux is the desktop’s family, then sans-serif');
+    assert.ok(!fonts.ui.includes('system-ui'), `the page does not make WebKit resolve system-ui: ${fonts.ui}`);
     assert.equal(fonts.mono, 'monospace', 'the monospace stack on Linux');
 
     // `?` opens the shortcuts (a lazily loaded dialog) from the keyboard; Escape closes it.
