@@ -86,6 +86,9 @@ export default defineConfig(({ mode }) => ({
     outDir: mode === 'demo' ? 'dist-demo' : 'dist',
     emptyOutDir: true,
     sourcemap: false,
+    // No preload polyfill: WebKitGTK supports modulepreload, and the polyfill made the entry a
+    // chunk of its own, one more request over the custom protocol before the first paint.
+    modulePreload: { polyfill: false },
     rolldownOptions: { output: { codeSplitting: { groups: [firstPaintChunk()] } } },
   },
   test: {

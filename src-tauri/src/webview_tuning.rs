@@ -14,6 +14,14 @@
 //!   late: wry creates the view, and WebKit starts its compositor threads and a software GL
 //!   (Mesa's llvmpipe, on a machine without a GPU) in both processes, before the app sees it.
 //!   The variable keeps them from starting: 60–85 ms less to interactive (issue 14).
+//! - `no-gl` (with `no-gpu` only): no GL stack loaded in the app's own process. With compositing
+//!   off, nothing there draws with GL, yet two probes load Mesa (its llvmpipe driver links LLVM)
+//!   and initialize a display before the window navigates: GTK's GLX check when it opens the X
+//!   display (`GDK_GL=disable` skips it; the window has no GL widget), and WebKit's look-up of the
+//!   GPU device it would name to the web process, through EGL (`WEBKIT_WEB_RENDER_DEVICE_FILE`
+//!   names one, `none`, so WebKit asks nothing; the DMA-BUF renderer that would use it is off too,
+//!   `WEBKIT_DISABLE_DMABUF_RENDERER=1`). 60–80 ms less to interactive and ~17 MiB less PSS here
+//!   (issue 14, docs/BENCHMARKS.md). The web process still sets up its own EGL display.
 //! - `no-jit`: JavaScriptCore runs the page in its interpreter (`JSC_useJIT=0` for the web
 //!   process, set before WebKit starts it): 11–14 MiB less in the web process at 10,000 keys
 //!   (its compiled code and executable memory), and no JIT-compiled code in the process that
@@ -31,11 +39,19 @@ pub const TUNING_ENV: &str = "KEYWARD_WEBKIT_TUNING";
 /// Read by WebKitGTK's UI and web processes when they start (`no-gpu`).
 const DISABLE_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
+/// Read by GTK and WebKitGTK's UI process (`no-gl`); see the module's comment.
+const NO_GL: [(&str, &str); 3] = [
+    ("GDK_GL", "disable"),
+    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ("WEBKIT_WEB_RENDER_DEVICE_FILE", "none"),
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Knobs {
     pub cache_model: bool,
     pub no_page_cache: bool,
     pub no_gpu: bool,
+    pub no_gl: bool,
     pub no_jit: bool,
 }
 
@@ -44,6 +60,7 @@ impl Knobs {
         cache_model: true,
         no_page_cache: true,
         no_gpu: true,
+        no_gl: true,
         no_jit: true,
     };
 
@@ -57,13 +74,14 @@ impl Knobs {
             cache_model: names.contains(&"cache-model"),
             no_page_cache: names.contains(&"no-page-cache"),
             no_gpu: names.contains(&"no-gpu"),
+            no_gl: names.contains(&"no-gl"),
             no_jit: names.contains(&"no-jit"),
         }
     }
 
     /// The environment WebKit needs for these knobs, unless already set: its processes read
-    /// JavaScriptCore's options and the compositing switch from their environment when they
-    /// start.
+    /// JavaScriptCore's options, the compositing switch and the GL probes' switches (GTK too)
+    /// from their environment when they start.
     pub fn webkit_env(
         self,
         already_set: impl Fn(&str) -> bool,
@@ -74,6 +92,10 @@ impl Knobs {
         }
         if self.no_gpu && !already_set(DISABLE_COMPOSITING) {
             env.push((DISABLE_COMPOSITING, "1"));
+        }
+        // Only with compositing off: with it on, WebKit needs the GPU device it looks up.
+        if self.no_gpu && self.no_gl {
+            env.extend(NO_GL.into_iter().filter(|(name, _)| !already_set(name)));
         }
         env
     }
@@ -88,11 +110,21 @@ impl Knobs {
 /// webview exists: `set_var` is only sound while this process has one thread.
 pub fn set_webkit_env(knobs: Knobs) {
     if cfg!(target_os = "linux") {
-        for (name, value) in knobs.webkit_env(|name| std::env::var_os(name).is_some()) {
+        let env = knobs.webkit_env(|name| std::env::var_os(name).is_some());
+        for (name, value) in &env {
             std::env::set_var(name, value);
         }
+        let _ = SET.set(env.into_iter().map(|(name, _)| name).collect());
     }
 }
+
+/// The variables `set_webkit_env` set (not those the user had set): meant for WebKit's
+/// processes only, so a browser the window starts goes without them (pages.rs).
+pub fn variables_set() -> &'static [&'static str] {
+    SET.get().map(Vec::as_slice).unwrap_or(&[])
+}
+
+static SET: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
 
 /// Applies `knobs` to the main window's webview (Linux only; elsewhere nothing to do).
 pub fn apply<R: tauri::Runtime>(app: &tauri::App<R>, knobs: Knobs) {
@@ -145,10 +177,13 @@ mod tests {
     fn unset_is_the_default_set_and_names_pick_knobs() {
         assert_eq!(Knobs::parse(None), Knobs::DEFAULT);
         let none = Knobs::parse(Some("none"));
-        assert!(!none.cache_model && !none.no_page_cache && !none.no_gpu && !none.no_jit);
+        assert!(
+            !none.cache_model && !none.no_page_cache && !none.no_gpu && !none.no_gl && !none.no_jit
+        );
         let two = Knobs::parse(Some("cache-model, no-gpu"));
         assert!(two.cache_model && two.no_gpu && !two.no_page_cache && !two.no_jit);
         assert!(Knobs::parse(Some("no-jit")).no_jit);
+        assert!(Knobs::parse(Some("no-gpu,no-gl")).no_gl);
     }
 
     #[test]
@@ -158,12 +193,22 @@ mod tests {
             Knobs::DEFAULT.webkit_env(unset),
             vec![
                 ("JSC_useJIT", "0"),
-                ("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+                ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+                ("GDK_GL", "disable"),
+                ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+                ("WEBKIT_WEB_RENDER_DEVICE_FILE", "none"),
             ]
         );
         assert!(Knobs::DEFAULT
-            .webkit_env(|name| name == "JSC_useJIT" || name == DISABLE_COMPOSITING)
+            .webkit_env(|name| name == "JSC_useJIT"
+                || name == DISABLE_COMPOSITING
+                || NO_GL.iter().any(|(n, _)| *n == name))
             .is_empty());
+        // The user's own value wins, one variable at a time.
+        assert!(!Knobs::DEFAULT
+            .webkit_env(|name| name == "GDK_GL")
+            .iter()
+            .any(|(name, _)| *name == "GDK_GL"));
         assert_eq!(
             Knobs::parse(Some("no-gpu")).webkit_env(unset),
             vec![("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]
@@ -171,5 +216,10 @@ mod tests {
         assert!(Knobs::parse(Some("cache-model,no-page-cache"))
             .webkit_env(unset)
             .is_empty());
+        // Without no-gpu, WebKit composites with the GPU it looks up: no-gl does nothing.
+        assert_eq!(
+            Knobs::parse(Some("no-gl")).webkit_env(unset),
+            Vec::<(&str, &str)>::new()
+        );
     }
 }

@@ -66,8 +66,8 @@ test('perf-firstpaint: the first paint loads one chunk; dialogs, wizards and vie
     const boot = /page boot: document received (\d+) ms, parsed (\d+) ms \((\d+) scripts and styles\), script evaluating (\d+) ms, mounted (\d+) ms, first contentful paint (\d+) ms/.exec(log);
     assert.ok(boot, `the page reported its boot phases:\n${log.slice(0, 3000)}`);
     const [, html, parsed, assets, evaluated, mounted] = boot.map(Number);
-    // The entry, the first-paint chunk it preloads, the style sheet: one request for the code.
-    assert.ok(assets >= 2 && assets <= 3, `the first paint loads one chunk of code and one style sheet: ${boot[0]}`);
+    // The first-paint chunk (the entry itself: no preload polyfill) and the style sheet.
+    assert.equal(assets, 2, `the first paint loads one chunk of code and one style sheet: ${boot[0]}`);
     assert.ok(html <= parsed && parsed <= evaluated && evaluated <= mounted, `the boot phases are in order: ${boot[0]}`);
 
     // Linux: short font stacks (every family WebKitGTK cannot find is a fontconfig query in

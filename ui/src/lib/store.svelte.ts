@@ -40,10 +40,6 @@ export interface CopyToast {
   deadline: number;
 }
 
-/**
- * Resolves after Svelte has applied pending state to the DOM and the browser has painted it:
- * a rAF callback runs just before the frame's paint, a task queued from it runs after.
- */
 /** ms since navigation start (0 where there is no performance clock). */
 function now(): number {
   return typeof performance === 'undefined' ? 0 : performance.now();
@@ -53,6 +49,10 @@ function fulfilled<T>(value: T): PromiseFulfilledResult<T> {
   return { status: 'fulfilled', value };
 }
 
+/**
+ * Resolves after Svelte has applied pending state to the DOM and the browser has painted it:
+ * a rAF callback runs just before the frame's paint, a task queued from it runs after.
+ */
 async function afterPaint(): Promise<void> {
   await tick();
   if (typeof requestAnimationFrame !== 'function') return;
@@ -139,6 +139,8 @@ export class AppStore {
   /**
    * Start-up (issue 14): the first page of rows, painted at once; then the keychain's status
    * (the backend probes it only now) and the whole inventory, which replaces the page.
+   * `sent`: the first page, the providers and the settings the backend put in the window's
+   * first document (firstload.ts); without them (a reload, Retry) they are asked over IPC.
    */
   async load(sent: FirstLoadDto | null = null): Promise<void> {
     this.loadError = null;
