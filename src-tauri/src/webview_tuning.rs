@@ -20,7 +20,7 @@
 //!   display (`GDK_GL=disable` skips it; the window has no GL widget), and WebKit's look-up of the
 //!   GPU device it would name to the web process, through EGL (`WEBKIT_WEB_RENDER_DEVICE_FILE`
 //!   names one, `none`, so WebKit asks nothing; the DMA-BUF renderer that would use it is off too,
-//!   `WEBKIT_DISABLE_DMABUF_RENDERER=1`). 60–80 ms less to interactive and ~17 MiB less PSS here
+//!   `WEBKIT_DISABLE_DMABUF_RENDERER=1`). 55–105 ms less to interactive and ~20 MiB less PSS here
 //!   (issue 14, docs/BENCHMARKS.md). The web process still sets up its own EGL display.
 //! - `no-jit`: JavaScriptCore runs the page in its interpreter (`JSC_useJIT=0` for the web
 //!   process, set before WebKit starts it): 11–14 MiB less in the web process at 10,000 keys
